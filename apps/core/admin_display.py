@@ -1,0 +1,22 @@
+"""Small display helpers shared by admin pages: readable JSON, links to related objects."""
+import json
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+
+def pretty_json(value) -> str:
+    if value in (None, "", {}, []):
+        return "-"
+    return format_html('<pre style="white-space:pre-wrap;max-width:70em;margin:0">{}</pre>',
+                       json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def admin_link(obj, label=None) -> str:
+    if obj is None:
+        return "-"
+    try:
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return str(label or obj)
+    return format_html('<a href="{}">{}</a>', url, label or obj)

@@ -1,0 +1,23 @@
+"""Shared bits for management commands: service refusals become clean CommandErrors."""
+from contextlib import contextmanager
+
+from django.core.management.base import CommandError
+
+from apps.core.errors import ServiceError
+
+
+@contextmanager
+def refusals_as_command_errors():
+    try:
+        yield
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+
+
+def get_tenant(slug):
+    from apps.tenants.models import Tenant
+
+    try:
+        return Tenant.objects.select_related("plan").get(slug=slug)
+    except Tenant.DoesNotExist:
+        raise CommandError(f"No tenant with slug {slug!r}.") from None

@@ -1,0 +1,62 @@
+"""Liveness and readiness: what a load balancer and an on-call engineer ask first."""
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def check_database() -> dict:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check_broker() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "detail": "tasks run eagerly in-process"}
+    started = time.perf_counter()
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2,
+                    transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check_worker() -> dict:
+    """Informational: a stale heartbeat does not fail readiness (the web can serve without a
+    worker; the sweeper catches up), but it is shown."""
+    from apps.jobs.services import worker_heartbeat_age_seconds
+
+    age = worker_heartbeat_age_seconds()
+    fresh = age is not None and age <= settings.WORKER_HEARTBEAT_MAX_AGE_S
+    return {"ok": True, "heartbeat_age_s": None if age is None else round(age), "fresh": fresh}
+
+
+READINESS_CHECKS = {"database": check_database, "broker": check_broker, "worker": check_worker}
+
+
+def run_checks(checks=READINESS_CHECKS) -> dict:
+    results = {}
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # noqa: BLE001 — a failing dependency is the answer, not an error
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return results
+
+
+@never_cache
+def readyz(request):
+    results = run_checks()
+    failing = [name for name, result in results.items() if not result["ok"]]
+    body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": results}
+    return JsonResponse(body, status=503 if failing else 200)

@@ -1,0 +1,25 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.jobs.models import WorkerRun
+from apps.jobs.registry import register
+
+
+@register("jobs.worker_heartbeat", every=timedelta(minutes=1))
+def worker_heartbeat():
+    """Proves a worker is consuming the queue; /readyz reads its age."""
+    return {"alive": 1}
+
+
+@register("jobs.purge_worker_runs", cron={"minute": 17, "hour": 3})
+def purge_worker_runs():
+    """Deletes worker runs older than WORKER_RUN_RETENTION_DAYS, in batches."""
+    cutoff = timezone.now() - timedelta(days=getattr(settings, "WORKER_RUN_RETENTION_DAYS", 30))
+    deleted = 0
+    while True:
+        ids = list(WorkerRun.objects.filter(started_at__lt=cutoff).values_list("id", flat=True)[:5000])
+        if not ids:
+            return {"deleted": deleted}
+        deleted += WorkerRun.objects.filter(id__in=ids).delete()[0]

@@ -1,0 +1,185 @@
+from django import forms
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from apps.core.admin_actions import ReasonForm, confirmed_action
+from apps.tenants import services
+from apps.tenants.models import Membership, Plan, SystemSettings, Tenant, UsageCounter
+from apps.tenants.usage import usage_for
+
+
+class BanForm(ReasonForm):
+    for_ban = forms.BooleanField(required=False, label="Switched off because the number was banned",
+                                 help_text="Re-enabling within 24 hours will then need an explicit override.")
+
+
+class OverrideForm(ReasonForm):
+    override_ban_hold = forms.BooleanField(
+        required=False, label="Override the 24-hour ban hold",
+        help_text="Reconnecting a banned number early can worsen the ban. Tick only when you are sure.")
+
+
+class AiLimitsForm(ReasonForm):
+    daily = forms.IntegerField(required=False, min_value=0, help_text="Empty: use the plan's limit.")
+    monthly = forms.IntegerField(required=False, min_value=0, help_text="Empty: use the plan's limit.")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["role", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "monthly_message_limit", "bot_limit", "ai_daily_limit", "ai_monthly_limit", "tenant_count"]
+    search_fields = ["name"]
+
+    @admin.display(description="Tenants")
+    def tenant_count(self, obj):
+        return obj.tenants.count()
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "usage_summary",
+                    "created_at"]
+    list_filter = ["status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "whatsapp_disabled_for_ban"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+    readonly_fields = ["status", "is_whatsapp_enabled", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit",
+                       "whatsapp_disabled_at", "whatsapp_disabled_for_ban", "suspended_reason", "usage_detail",
+                       "audit_link", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "plan", "timezone"]}),
+        ("Switches (change them with the actions on the tenant list: each asks for a reason)", {
+            "fields": ["status", "suspended_reason", "is_whatsapp_enabled", "whatsapp_disabled_at",
+                       "whatsapp_disabled_for_ban", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit"]}),
+        ("Usage", {"fields": ["usage_detail", "audit_link"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+    actions = [
+        confirmed_action(description="Disable WhatsApp", form_class=BanForm,
+                         apply=lambda t, d, r: services.disable_whatsapp(t, actor=r.user, reason=d["reason"],
+                                                                         for_ban=d["for_ban"], request=r)),
+        confirmed_action(description="Enable WhatsApp", form_class=OverrideForm,
+                         apply=lambda t, d, r: services.enable_whatsapp(
+                             t, actor=r.user, reason=d["reason"], override_ban_hold=d["override_ban_hold"], request=r)),
+        confirmed_action(description="Disable AI",
+                         apply=lambda t, d, r: services.set_ai_enabled(t, False, actor=r.user, reason=d["reason"],
+                                                                       request=r)),
+        confirmed_action(description="Enable AI",
+                         apply=lambda t, d, r: services.set_ai_enabled(t, True, actor=r.user, reason=d["reason"],
+                                                                       request=r)),
+        confirmed_action(description="Suspend tenant",
+                         apply=lambda t, d, r: services.suspend(t, actor=r.user, reason=d["reason"], request=r)),
+        confirmed_action(description="Reactivate tenant",
+                         apply=lambda t, d, r: services.reactivate(t, actor=r.user, reason=d["reason"], request=r)),
+        confirmed_action(description="Set AI limits", form_class=AiLimitsForm,
+                         apply=lambda t, d, r: services.set_ai_limits(t, daily=d["daily"], monthly=d["monthly"],
+                                                                      actor=r.user, reason=d["reason"], request=r)),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("plan")
+
+    @admin.display(description="Messages this month")
+    def usage_summary(self, obj):
+        usage = usage_for(obj)
+        limit = obj.plan.monthly_message_limit
+        text = f"{usage.messages_this_month} / {limit}"
+        return format_html("<strong style='color:#b3261e'>{} (limit reached)</strong>", text) \
+            if usage.messages_this_month >= limit else text
+
+    @admin.display(description="Usage against limits")
+    def usage_detail(self, obj):
+        if obj.pk is None:
+            return "-"
+        usage = usage_for(obj)
+        return format_html(
+            "Messages this month: {} / {}<br>Bots: {} / {}<br>AI today: {} / {}<br>AI this month: {} / {}",
+            usage.messages_this_month, obj.plan.monthly_message_limit, usage.bots, obj.plan.bot_limit,
+            usage.ai_today, obj.effective_ai_daily_limit, usage.ai_this_month, obj.effective_ai_monthly_limit)
+
+    @admin.display(description="Audit log")
+    def audit_link(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:events_auditevent_changelist") + f"?tenant__id__exact={obj.pk}"
+        return format_html('<a href="{}">Audit records of this tenant</a>', url)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "created_at"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["user__username", "user__email", "tenant__slug", "tenant__name"]
+    autocomplete_fields = ["user", "tenant"]
+
+    def save_model(self, request, obj, form, change):
+        if change and "role" in form.changed_data:
+            services.change_role(obj, obj.role, actor=request.user, request=request)
+            return
+        super().save_model(request, obj, form, change)
+        if not change:
+            from apps.events import audit
+            audit.record("membership.added", actor=request.user, tenant=obj.tenant, target=obj,
+                         after={"role": obj.role}, request=request)
+
+
+@admin.register(UsageCounter)
+class UsageCounterAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "metric", "day", "value"]
+    list_filter = ["metric", "tenant"]
+    date_hierarchy = "day"
+    readonly_fields = ["tenant", "metric", "day", "value"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProviderForm(ReasonForm):
+    provider = forms.ChoiceField(choices=SystemSettings.AiProvider.choices)
+
+
+class BannerForm(ReasonForm):
+    banner = forms.CharField(required=False, max_length=500, help_text="Empty removes the banner.")
+
+
+@admin.register(SystemSettings)
+class SystemSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
+    readonly_fields = ["global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
+    actions = [
+        confirmed_action(description="Global WhatsApp OFF",
+                         apply=lambda s, d, r: services.set_global_whatsapp(False, actor=r.user, reason=d["reason"],
+                                                                            request=r)),
+        confirmed_action(description="Global WhatsApp ON",
+                         apply=lambda s, d, r: services.set_global_whatsapp(True, actor=r.user, reason=d["reason"],
+                                                                            request=r)),
+        confirmed_action(description="Set default AI provider", form_class=ProviderForm,
+                         apply=lambda s, d, r: services.set_default_ai_provider(d["provider"], actor=r.user,
+                                                                                reason=d["reason"], request=r)),
+        confirmed_action(description="Set maintenance banner", form_class=BannerForm,
+                         apply=lambda s, d, r: services.set_maintenance_banner(d["banner"], actor=r.user,
+                                                                               reason=d["reason"], request=r)),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        SystemSettings.load()
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,144 @@
+"""The one place that decides what a tenant may do right now.
+
+Every sending path, AI call and bot creation asks here; nothing else reads the switches or the
+plan limits to make a decision. The deciding functions are pure over a `PolicyInput`, so the
+whole table of combinations is tested without a database; `*_for(tenant)` load the input.
+"""
+from dataclasses import dataclass
+
+TENANT_SUSPENDED = "TENANT_SUSPENDED"
+WHATSAPP_DISABLED_TENANT = "WHATSAPP_DISABLED_TENANT"
+WHATSAPP_DISABLED_GLOBAL = "WHATSAPP_DISABLED_GLOBAL"
+AI_DISABLED_TENANT = "AI_DISABLED_TENANT"
+MESSAGE_LIMIT_EXCEEDED = "MESSAGE_LIMIT_EXCEEDED"
+BOT_LIMIT_EXCEEDED = "BOT_LIMIT_EXCEEDED"
+AI_DAILY_LIMIT_EXCEEDED = "AI_DAILY_LIMIT_EXCEEDED"
+AI_MONTHLY_LIMIT_EXCEEDED = "AI_MONTHLY_LIMIT_EXCEEDED"
+
+REASONS = {
+    TENANT_SUSPENDED: "The account is suspended.",
+    WHATSAPP_DISABLED_TENANT: "WhatsApp is switched off for this account.",
+    WHATSAPP_DISABLED_GLOBAL: "WhatsApp is switched off platform-wide.",
+    AI_DISABLED_TENANT: "AI is switched off for this account.",
+    MESSAGE_LIMIT_EXCEEDED: "The plan's monthly message limit is reached.",
+    BOT_LIMIT_EXCEEDED: "The plan's bot limit is reached.",
+    AI_DAILY_LIMIT_EXCEEDED: "The daily AI request limit is reached.",
+    AI_MONTHLY_LIMIT_EXCEEDED: "The monthly AI request limit is reached.",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    code: str | None = None
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.code, "") if self.code else ""
+
+    def __bool__(self):
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def deny(code: str) -> Decision:
+    return Decision(False, code)
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    suspended: bool = False
+    whatsapp_enabled: bool = True
+    global_whatsapp_enabled: bool = True
+    ai_enabled: bool = True
+    monthly_message_limit: int = 1000
+    messages_this_month: int = 0
+    bot_limit: int = 1
+    bots: int = 0
+    ai_daily_limit: int = 100
+    ai_monthly_limit: int = 1000
+    ai_today: int = 0
+    ai_this_month: int = 0
+
+
+def decide_whatsapp(p: PolicyInput) -> Decision:
+    if p.suspended:
+        return deny(TENANT_SUSPENDED)
+    if not p.global_whatsapp_enabled:
+        return deny(WHATSAPP_DISABLED_GLOBAL)
+    if not p.whatsapp_enabled:
+        return deny(WHATSAPP_DISABLED_TENANT)
+    return ALLOW
+
+
+def decide_message(p: PolicyInput, count: int = 1) -> Decision:
+    """May the tenant send `count` more messages this month (any channel)?"""
+    if p.suspended:
+        return deny(TENANT_SUSPENDED)
+    if p.messages_this_month + count > p.monthly_message_limit:
+        return deny(MESSAGE_LIMIT_EXCEEDED)
+    return ALLOW
+
+
+def decide_whatsapp_message(p: PolicyInput, count: int = 1) -> Decision:
+    decision = decide_whatsapp(p)
+    return decision if not decision else decide_message(p, count)
+
+
+def decide_ai(p: PolicyInput) -> Decision:
+    if p.suspended:
+        return deny(TENANT_SUSPENDED)
+    if not p.ai_enabled:
+        return deny(AI_DISABLED_TENANT)
+    if p.ai_today >= p.ai_daily_limit:
+        return deny(AI_DAILY_LIMIT_EXCEEDED)
+    if p.ai_this_month >= p.ai_monthly_limit:
+        return deny(AI_MONTHLY_LIMIT_EXCEEDED)
+    return ALLOW
+
+
+def decide_bot(p: PolicyInput) -> Decision:
+    if p.suspended:
+        return deny(TENANT_SUSPENDED)
+    if p.bots >= p.bot_limit:
+        return deny(BOT_LIMIT_EXCEEDED)
+    return ALLOW
+
+
+def input_for(tenant, now=None) -> PolicyInput:
+    from apps.tenants.models import SystemSettings
+    from apps.tenants.usage import usage_for
+
+    usage = usage_for(tenant, now)
+    return PolicyInput(
+        suspended=not tenant.is_active,
+        whatsapp_enabled=tenant.is_whatsapp_enabled,
+        global_whatsapp_enabled=SystemSettings.load().global_whatsapp_enabled,
+        ai_enabled=tenant.is_ai_enabled,
+        monthly_message_limit=tenant.plan.monthly_message_limit,
+        messages_this_month=usage.messages_this_month,
+        bot_limit=tenant.plan.bot_limit,
+        bots=usage.bots,
+        ai_daily_limit=tenant.effective_ai_daily_limit,
+        ai_monthly_limit=tenant.effective_ai_monthly_limit,
+        ai_today=usage.ai_today,
+        ai_this_month=usage.ai_this_month,
+    )
+
+
+def can_send_whatsapp(tenant, count: int = 1, now=None) -> Decision:
+    return decide_whatsapp_message(input_for(tenant, now), count)
+
+
+def can_send_message(tenant, count: int = 1, now=None) -> Decision:
+    return decide_message(input_for(tenant, now), count)
+
+
+def can_use_ai(tenant, now=None) -> Decision:
+    return decide_ai(input_for(tenant, now))
+
+
+def can_create_bot(tenant, now=None) -> Decision:
+    return decide_bot(input_for(tenant, now))

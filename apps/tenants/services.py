@@ -1,0 +1,209 @@
+"""Operations on tenants, memberships and the global switches. Each one validates, writes and
+audits in one transaction; admin actions, commands, the API and incident mitigations call these."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.errors import ServiceError
+from apps.events import audit
+from apps.tenants.models import Membership, Plan, SystemSettings, Tenant
+
+SWITCH_FIELDS = ("status", "is_whatsapp_enabled", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit",
+                 "whatsapp_disabled_for_ban")
+
+
+def require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("A reason is required to change a switch: say why, for the audit log.", "reason_required")
+    return reason
+
+
+def _switch_state(tenant):
+    return {field: getattr(tenant, field) for field in SWITCH_FIELDS}
+
+
+def _locked(tenant) -> Tenant:
+    return Tenant.objects.select_for_update().select_related("plan").get(pk=tenant.pk)
+
+
+def _change_tenant(tenant, action, actor, reason, apply, request=None) -> Tenant:
+    """Locks the tenant, applies `apply(tenant)`, saves and audits before/after."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        tenant = _locked(tenant)
+        before = _switch_state(tenant)
+        apply(tenant)
+        tenant.save()
+        audit.record(action, actor=actor, tenant=tenant, target=tenant, reason=reason,
+                     before=before, after=_switch_state(tenant), request=request)
+    return tenant
+
+
+def disable_whatsapp(tenant, *, actor, reason, for_ban=False, request=None) -> Tenant:
+    def apply(t):
+        t.is_whatsapp_enabled = False
+        t.whatsapp_disabled_at = timezone.now()
+        t.whatsapp_disabled_for_ban = for_ban
+
+    return _change_tenant(tenant, "tenant.whatsapp_disabled", actor, reason, apply, request)
+
+
+def ban_hold_until(tenant):
+    """When a ban-disabled WhatsApp may be switched back on without an override."""
+    if not tenant.whatsapp_disabled_for_ban or tenant.whatsapp_disabled_at is None:
+        return None
+    return tenant.whatsapp_disabled_at + timedelta(hours=settings.BAN_REENABLE_HOURS)
+
+
+def enable_whatsapp(tenant, *, actor, reason, override_ban_hold=False, request=None) -> Tenant:
+    """Switching back on within 24 h of a ban worsens it; that needs an explicit override."""
+    def apply(t):
+        hold_until = ban_hold_until(t)
+        if hold_until and timezone.now() < hold_until and not override_ban_hold:
+            raise ServiceError(
+                f"WhatsApp was switched off for a ban at {t.whatsapp_disabled_at:%Y-%m-%d %H:%M} UTC; "
+                f"re-enabling before {hold_until:%Y-%m-%d %H:%M} UTC needs the ban-hold override and a reason.",
+                "ban_hold",
+            )
+        t.is_whatsapp_enabled = True
+        t.whatsapp_disabled_at = None
+        t.whatsapp_disabled_for_ban = False
+
+    action = "tenant.whatsapp_enabled_override" if override_ban_hold else "tenant.whatsapp_enabled"
+    return _change_tenant(tenant, action, actor, reason, apply, request)
+
+
+def set_ai_enabled(tenant, enabled: bool, *, actor, reason, request=None) -> Tenant:
+    action = "tenant.ai_enabled" if enabled else "tenant.ai_disabled"
+    return _change_tenant(tenant, action, actor, reason, lambda t: setattr(t, "is_ai_enabled", enabled), request)
+
+
+def suspend(tenant, *, actor, reason, request=None) -> Tenant:
+    def apply(t):
+        t.status = Tenant.Status.SUSPENDED
+        t.suspended_reason = reason.strip()
+
+    return _change_tenant(tenant, "tenant.suspended", actor, reason, apply, request)
+
+
+def reactivate(tenant, *, actor, reason, request=None) -> Tenant:
+    def apply(t):
+        t.status = Tenant.Status.ACTIVE
+        t.suspended_reason = ""
+
+    return _change_tenant(tenant, "tenant.reactivated", actor, reason, apply, request)
+
+
+def set_ai_limits(tenant, *, daily, monthly, actor, reason, request=None) -> Tenant:
+    for name, value in (("daily", daily), ("monthly", monthly)):
+        if value is not None and value < 0:
+            raise ServiceError(f"The AI {name} limit cannot be negative.", "invalid_limit")
+
+    def apply(t):
+        t.ai_daily_limit = daily
+        t.ai_monthly_limit = monthly
+
+    return _change_tenant(tenant, "tenant.ai_limits_changed", actor, reason, apply, request)
+
+
+def _change_settings(action, actor, reason, apply, request=None) -> SystemSettings:
+    reason = require_reason(reason)
+    with transaction.atomic():
+        SystemSettings.load()
+        obj = SystemSettings.objects.select_for_update().get(pk=1)
+        before = {"global_whatsapp_enabled": obj.global_whatsapp_enabled, "default_ai_provider": obj.default_ai_provider,
+                  "maintenance_banner": obj.maintenance_banner}
+        apply(obj)
+        obj.save()
+        after = {"global_whatsapp_enabled": obj.global_whatsapp_enabled, "default_ai_provider": obj.default_ai_provider,
+                 "maintenance_banner": obj.maintenance_banner}
+        audit.record(action, actor=actor, target=obj, reason=reason, before=before, after=after, request=request)
+    return obj
+
+
+def set_global_whatsapp(enabled: bool, *, actor, reason, request=None) -> SystemSettings:
+    action = "system.whatsapp_enabled" if enabled else "system.whatsapp_disabled"
+    return _change_settings(action, actor, reason, lambda s: setattr(s, "global_whatsapp_enabled", enabled), request)
+
+
+def set_default_ai_provider(provider: str, *, actor, reason, request=None) -> SystemSettings:
+    if provider not in SystemSettings.AiProvider.values:
+        choices = ", ".join(SystemSettings.AiProvider.values)
+        raise ServiceError(f"Unknown AI provider {provider!r}; choose one of {choices}.", "invalid_provider")
+    return _change_settings("system.ai_provider_changed", actor, reason,
+                            lambda s: setattr(s, "default_ai_provider", provider), request)
+
+
+def set_maintenance_banner(text: str, *, actor, reason, request=None) -> SystemSettings:
+    return _change_settings("system.banner_changed", actor, reason,
+                            lambda s: setattr(s, "maintenance_banner", text.strip()[:500]), request)
+
+
+# --- tenants and memberships -----------------------------------------------------------------
+
+def create_tenant(slug, *, name, plan_name=None, timezone_name="UTC", actor=None) -> Tenant:
+    if slug != slugify(slug) or not slug:
+        raise ServiceError(f"Invalid slug {slug!r}: use lowercase letters, digits and hyphens.", "invalid_slug")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise ServiceError(f"A tenant with slug {slug!r} already exists.", "duplicate_slug")
+    plan = _plan(plan_name)
+    tenant = Tenant(slug=slug, name=name.strip() or slug, plan=plan, timezone=timezone_name)
+    tenant.full_clean()
+    with transaction.atomic():
+        tenant.save()
+        audit.record("tenant.created", actor=actor, tenant=tenant, target=tenant,
+                     after={"slug": slug, "plan": plan.name})
+    return tenant
+
+
+def _plan(plan_name):
+    plans = Plan.objects.all()
+    if plan_name is None:
+        plan = plans.first()
+        if plan is None:
+            raise ServiceError("No plan exists yet; create one first.", "no_plan")
+        return plan
+    try:
+        return plans.get(name__iexact=plan_name)
+    except Plan.DoesNotExist:
+        names = ", ".join(plans.values_list("name", flat=True)) or "none"
+        raise ServiceError(f"Unknown plan {plan_name!r}; known plans: {names}.", "unknown_plan") from None
+
+
+def add_member(tenant, email, *, role, password=None, actor=None):
+    """Adds (or re-roles) a member, creating the user from the email when missing.
+    Returns (membership, user_created)."""
+    if role not in Membership.Role.values:
+        raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}.", "invalid_role")
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise ServiceError(f"{email!r} is not an email address.", "invalid_email")
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(username=email, defaults={"email": email})
+        if created:
+            user.set_password(password) if password else user.set_unusable_password()
+            user.save()
+        membership, new = Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+        if new:
+            audit.record("membership.added", actor=actor, tenant=tenant, target=membership, after={"role": role})
+        elif membership.role != role:
+            change_role(membership, role, actor=actor)
+    return membership, created
+
+
+def change_role(membership, role, *, actor=None, request=None):
+    if role not in Membership.Role.values:
+        raise ServiceError(f"Unknown role {role!r}.", "invalid_role")
+    with transaction.atomic():
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record("membership.role_changed", actor=actor, tenant=membership.tenant, target=membership,
+                     before={"role": before}, after={"role": role}, request=request)
+    return membership

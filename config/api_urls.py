@@ -1,0 +1,8 @@
+"""Every `/api/v1/` route, one include per app."""
+from django.urls import path
+
+from apps.tenants.api import TenantStatusView
+
+urlpatterns = [
+    path("tenant/", TenantStatusView.as_view(), name="api-tenant"),
+]

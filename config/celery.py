@@ -1,0 +1,50 @@
+"""The Celery app. Beat's schedule comes from the job registry (apps.jobs.registry); every task
+carries the correlation id of whoever enqueued it."""
+import os
+
+from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("opsdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def use_job_registry_for_beat(sender, **kwargs):
+    from apps.jobs.registry import beat_schedule
+
+    sender.conf.beat_schedule = beat_schedule()
+
+
+@before_task_publish.connect
+def attach_correlation_id(headers=None, **kwargs):
+    from apps.core import context
+
+    if headers is not None and not headers.get("opsdesk_correlation_id"):
+        headers["opsdesk_correlation_id"] = context.current_correlation_id() or context.new_correlation_id()
+        headers["opsdesk_tenant_id"] = context.tenant_id_var.get()
+
+
+_TOKENS = {}
+
+
+@task_prerun.connect
+def bind_correlation_id(task_id=None, task=None, **kwargs):
+    from apps.core import context
+
+    correlation_id = getattr(task.request, "opsdesk_correlation_id", None)
+    manager = context.bound(request_id=correlation_id or context.current_correlation_id() or task_id,
+                            tenant_id=getattr(task.request, "opsdesk_tenant_id", None) or context.tenant_id_var.get(),
+                            job_id=f"{task.name}:{task_id}")
+    manager.__enter__()
+    _TOKENS[task_id] = manager
+
+
+@task_postrun.connect
+def unbind_correlation_id(task_id=None, **kwargs):
+    manager = _TOKENS.pop(task_id, None)
+    if manager is not None:
+        manager.__exit__(None, None, None)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts import views as account_views
+from apps.core import health
+
+admin.site.site_header = "Opsdesk operations"
+admin.site.site_title = "Opsdesk"
+admin.site.index_title = "Operations desk"
+
+urlpatterns = [
+    path("admin/audit/", RedirectView.as_view(url="/admin/events/auditevent/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", include("apps.tenants.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
+]

@@ -1,0 +1,89 @@
+"""Test plumbing. Every test base has three people, as in healthchecks: the tenant's owner, a
+member of the same tenant, and someone with no access (a member of another tenant)."""
+import os
+import shutil
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from apps.accounts import services as key_services
+from tests.factories import PASSWORD, MembershipFactory, StaffFactory, TenantFactory
+
+ON_SERVICES = os.environ.get("OPSDESK_TEST_SERVICES") == "1"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"opsdesk: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]} "
+            f"services={'yes' if ON_SERVICES else 'no'} chromium={CHROMIUM or 'none'}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_services = pytest.mark.skip(reason="needs PostgreSQL and Redis (make test found them down)")
+    skip_browser = pytest.mark.skip(reason="needs Chromium (apt-get install chromium); .ci/run installs it")
+    for item in items:
+        if "services" in item.keywords and not ON_SERVICES:
+            item.add_marker(skip_services)
+        if "browser" in item.keywords and not CHROMIUM:
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process unless a test starts a real worker."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Alpha Rooms", slug="alpha")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(name="Beta Bots", slug="beta")
+
+
+@pytest.fixture
+def people(tenant, other_tenant):
+    """owner and member of `tenant`; `stranger` belongs only to `other_tenant`."""
+    return SimpleNamespace(
+        owner=MembershipFactory(tenant=tenant, role="owner", user__username="owner@alpha.test").user,
+        member=MembershipFactory(tenant=tenant, role="agent", user__username="member@alpha.test").user,
+        stranger=MembershipFactory(tenant=other_tenant, role="owner", user__username="owner@beta.test").user,
+        password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(username="oncall-1", is_superuser=True)
+
+
+@pytest.fixture
+def owner_client(client, people):
+    client.force_login(people.owner)
+    return client
+
+
+@pytest.fixture
+def tenant_api(tenant):
+    _, key = key_services.issue_tenant_key(tenant, name="tests")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return api
+
+
+@pytest.fixture
+def operator_api(staff):
+    _, key = key_services.issue_operator_key(staff.username, name="tests")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return api

@@ -1,0 +1,11 @@
+"""How to make an object that belongs to another tenant, for each URL parameter the portal and
+API use. A new route with a new parameter must add a maker here, or the isolation test fails."""
+from apps.accounts import services as key_services
+
+OBJECT_MAKERS = {
+    "key_id": lambda other_tenant: key_services.issue_tenant_key(other_tenant, name="theirs")[0].pk,
+}
+
+
+def register(param, maker):
+    OBJECT_MAKERS[param] = maker
