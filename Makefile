@@ -35,7 +35,7 @@ run: seed
 	@echo "  API docs   http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "  health     http://127.0.0.1:$(PORT)/readyz"
 	@echo ""
-	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 # Runs on PostgreSQL and Redis when both answer; otherwise says so and runs on SQLite,
 # where tests marked `services` skip.
