@@ -1,8 +1,9 @@
 """Every `/api/v1/` route, one include per app."""
-from django.urls import path
+from django.urls import include, path
 
 from apps.tenants.api import TenantStatusView
 
 urlpatterns = [
     path("tenant/", TenantStatusView.as_view(), name="api-tenant"),
+    path("", include("apps.events.api_urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.events",
     "apps.jobs",
+    "apps.incidents",
 ]
 
 MIDDLEWARE = [
@@ -214,3 +215,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Error Center: spike detection, alert rules, retention
+SPIKE_WINDOW_MINUTES = env.int("SPIKE_WINDOW_MINUTES", default=10)
+SPIKE_MIN_COUNT = env.int("SPIKE_MIN_COUNT", default=10)
+SPIKE_BASELINE_FACTOR = env.float("SPIKE_BASELINE_FACTOR", default=3.0)
+SPIKE_MIN_TENANTS = env.int("SPIKE_MIN_TENANTS", default=3)
+SPIKE_BASELINE_DAYS = env.int("SPIKE_BASELINE_DAYS", default=7)
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=90)
+EVENT_PURGE_BATCH = env.int("EVENT_PURGE_BATCH", default=5000)

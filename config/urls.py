@@ -12,9 +12,13 @@ admin.site.index_title = "Operations desk"
 
 urlpatterns = [
     path("admin/audit/", RedirectView.as_view(url="/admin/events/auditevent/", permanent=False)),
+    path("admin/events/", RedirectView.as_view(url="/admin/events/systemevent/", permanent=False)),
+    path("admin/events/dashboard/", RedirectView.as_view(url="/admin/events/systemevent/dashboard/", permanent=False)),
+    path("admin/incidents/", RedirectView.as_view(url="/admin/incidents/incident/", permanent=False)),
     path("admin/", admin.site.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/errors/", include("apps.events.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

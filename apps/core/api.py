@@ -35,12 +35,19 @@ def validation_body(detail):
     return {"error": "invalid", "detail": summary or "Invalid input.", "fields": fields}
 
 
+def _field_name(prefix, key):
+    """`events` + 3 → `events[3]` (DRF reports list items by index as dict keys), else dotted."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def _flatten(detail, prefix=""):
     """Turns DRF's nested errors into {"events[3].code": "…"} so the bad field is named."""
     if isinstance(detail, dict):
         out = {}
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            name = _field_name(prefix, key)
             if key == "non_field_errors":
                 name = prefix or "non_field_errors"
             out.update(_flatten(value, name))

@@ -37,7 +37,7 @@ def log_slow_request(request, response, duration_ms):
     )
     from apps.core.signals import slow_request
 
-    slow_request.send(sender=None, request=request, duration_ms=duration_ms)
+    slow_request.send(sender=None, request=request, response=response, duration_ms=duration_ms)
 
 
 class RequestContextMiddleware:

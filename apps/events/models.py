@@ -62,3 +62,62 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+class SystemEventQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        return self.filter(tenant=tenant)
+
+    def since(self, moment):
+        return self.filter(occurred_at__gte=moment)
+
+
+class SystemEvent(models.Model):
+    """One failure (or notable state change) the system observed, with a code from the catalog.
+
+    The write path is `apps.events.ingest` (emit and the API); everything else reads. The level
+    and category are copied from the catalog at write time so filters and the grouped view never
+    join or look up, and so a later catalog change does not rewrite history."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="system_events",
+        help_text="Empty for platform-wide events.",
+    )
+    code = models.CharField(max_length=64)
+    level = models.CharField(max_length=10)
+    category = models.CharField(max_length=32)
+    message = models.TextField(blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=100, blank=True, help_text="Which service or module reported it.")
+    correlation_id = models.CharField(max_length=128, blank=True)
+    fingerprint = models.CharField(max_length=64, help_text="Hash of code, tenant and normalised message.")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+    )
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SystemEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["-occurred_at"], name="sysevent_time"),
+            models.Index(fields=["tenant", "-occurred_at"], name="sysevent_tenant_time"),
+            models.Index(fields=["tenant", "code", "-occurred_at"], name="sysevent_tenant_code_time"),
+            models.Index(fields=["code", "-occurred_at"], name="sysevent_code_time"),
+            models.Index(fields=["category", "-occurred_at"], name="sysevent_category_time"),
+            models.Index(fields=["level", "-occurred_at"], name="sysevent_level_time"),
+            models.Index(fields=["correlation_id"], name="sysevent_correlation"),
+            models.Index(fields=["fingerprint", "-occurred_at"], name="sysevent_fingerprint"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def catalog_entry(self):
+        from apps.events import codes
+
+        return codes.get(self.code)
+from apps.events.alert_models import AlertEvaluation, AlertRule  # noqa: E402,F401

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from apps.events.alert_models import AlertEvaluation, AlertRule
+from apps.events.metrics import choices as metric_choices
+
+
+class AlertEvaluationInline(admin.TabularInline):
+    model = AlertEvaluation
+    fields = ("evaluated_at", "value", "observed_state", "state_after", "transitioned")
+    readonly_fields = fields
+    ordering = ("-evaluated_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-evaluated_at")
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "metric", "comparison", "warning_threshold", "critical_threshold",
+                    "window_minutes", "priority", "enabled", "state", "last_value", "last_evaluated_at")
+    list_filter = ("state", "enabled", "priority")
+    search_fields = ("name", "metric")
+    readonly_fields = ("state", "pending_state", "pending_count", "last_value", "last_evaluated_at", "changed_at")
+    inlines = [AlertEvaluationInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "metric":
+            from django import forms
+
+            return forms.ChoiceField(choices=metric_choices(), label="Metric")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -1,0 +1,97 @@
+"""The write path of the Error Center: `emit()` for code inside Opsdesk, `store_batch()` for the API.
+
+Reading (admin, dashboards, spike detection, alert rules) lives elsewhere and never writes."""
+import hashlib
+import json
+import logging
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.context import current_correlation_id
+from apps.events import codes
+from apps.events.models import SystemEvent
+from apps.events.redaction import redact
+
+logger = logging.getLogger("opsdesk.events")
+
+LINK_FIELDS = ("incident", "ticket", "automation_run", "inbound_event")
+_VOLATILE = [
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    (re.compile(r"\b[0-9a-f]{16,}\b"), "<hex>"),
+    (re.compile(r"\d+"), "<n>"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def normalise_message(message: str) -> str:
+    """The message with ids, numbers and spacing flattened, so repeats of one failure group."""
+    text = (message or "").lower()
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text.strip()[:500]
+
+
+def fingerprint(code: str, tenant_id, message: str) -> str:
+    raw = f"{code}|{tenant_id or '-'}|{normalise_message(message)}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def build_event(code, *, tenant=None, tenant_id=None, message="", meta=None, source="",
+                occurred_at=None, correlation_id=None, **links) -> SystemEvent:
+    """An unsaved SystemEvent with level, category, fingerprint and correlation id filled in."""
+    entry = codes.get(code)
+    tenant_id = tenant.pk if tenant is not None else tenant_id
+    meta = redact(dict(meta or {}))
+    correlation_id = correlation_id or meta.get("correlation_id") or current_correlation_id() or ""
+    if correlation_id:
+        meta["correlation_id"] = correlation_id
+    return SystemEvent(
+        tenant_id=tenant_id, code=code,
+        level=entry.level if entry else codes.ERROR,
+        category=entry.category if entry else "infra",
+        message=message or "", meta=meta, source=source, correlation_id=correlation_id,
+        fingerprint=fingerprint(code, tenant_id, message),
+        occurred_at=occurred_at or timezone.now(),
+        **{f"{name}_id": _pk(value) for name, value in links.items() if name in LINK_FIELDS},
+    )
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def emit(code, *, tenant=None, message="", meta=None, source="", occurred_at=None, **links):
+    """Record an event. Never raises: a failure to store is logged as JSON and the caller goes on.
+
+    The insert runs in a savepoint, so a failed insert does not poison the caller's transaction.
+    Returns the stored event, or None when it could not be stored."""
+    try:
+        if codes.get(code) is None:
+            logger.error("Unknown event code emitted", extra={"code": code})
+        event = build_event(code, tenant=tenant, message=message, meta=meta, source=source,
+                            occurred_at=occurred_at, **links)
+        with transaction.atomic():
+            event.save()
+        return event
+    except Exception as exc:  # noqa: BLE001 — recording a failure must never cause one
+        logger.error("Event could not be stored", extra={
+            "event_code": code, "tenant_id": getattr(tenant, "pk", None), "event_message": message,
+            "event_meta": _loggable(meta), "store_error": repr(exc),
+        })
+        return None
+
+
+def _loggable(meta):
+    try:
+        return json.loads(json.dumps(redact(dict(meta or {})), default=str))
+    except Exception:  # noqa: BLE001
+        return {"unserialisable": True}
+
+
+def store_batch(events: list[dict]) -> list[SystemEvent]:
+    """Store validated API events all together or not at all."""
+    rows = [build_event(**event) for event in events]
+    with transaction.atomic():
+        return SystemEvent.objects.bulk_create(rows, batch_size=1000)

@@ -1,0 +1,170 @@
+"""Error Center benchmark: 1,000,000 events over 50 tenants and 30 days, on PostgreSQL.
+
+Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/opsdesk_bench .venv/bin/python bench/events_bench.py
+Options: --events N (default 1,000,000), --runs N (default 50), --keep (reuse existing data).
+
+Prints, with a same-run baseline (`SELECT 1` round trip, and GET /healthz for the API) so figures
+from a noisy shared machine can be compared as ratios:
+  - the changelist query filtered by tenant + code + last 24 h (median, p95 over --runs)
+  - the grouped view's query for the last 24 h
+  - one spike-detection pass
+  - POST /api/v1/events/ with 1,000 events per request (events per second)
+"""
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from apps.events import codes  # noqa: E402
+from apps.events.ingest import fingerprint  # noqa: E402
+from apps.events.models import SystemEvent  # noqa: E402
+
+TENANTS = 50
+DAYS = 30
+CODES = [code for code in codes.CATALOG if not code.startswith(("HEALTH_", "ALERT_", "ERROR_SPIKE"))]
+
+
+def timed(func, runs):
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def ensure_tenants():
+    from apps.tenants.models import Plan, Tenant
+
+    plan = Plan.objects.first()
+    return [Tenant.objects.get_or_create(slug=f"bench-{i:02d}", defaults={"name": f"Bench {i}", "plan": plan})[0]
+            for i in range(TENANTS)]
+
+
+def generate(tenants, total, now):
+    """COPY rows in; codes follow a skewed distribution, as real failures do."""
+    weights = [1 / (rank + 1) for rank in range(len(CODES))]
+    columns = ("tenant_id", "code", "level", "category", "message", "meta", "source", "correlation_id",
+               "fingerprint", "occurred_at", "created_at")
+    rng = random.Random(7)
+    chunk = 100_000
+    with connection.cursor() as cursor:
+        for start in range(0, total, chunk):
+            buffer = io.StringIO()
+            for code in rng.choices(CODES, weights, k=min(chunk, total - start)):
+                tenant = rng.choice(tenants)
+                entry = codes.CATALOG[code]
+                when = now - timedelta(seconds=rng.random() * DAYS * 86400)
+                message = f"{entry.title} (attempt {rng.randint(1, 5)})"
+                correlation = f"{rng.getrandbits(64):016x}"
+                meta = json.dumps({"correlation_id": correlation})
+                row = (str(tenant.pk), code, entry.level, entry.category, message, meta, "bench",
+                       correlation, fingerprint(code, tenant.pk, message), when.isoformat(), when.isoformat())
+                buffer.write("\t".join(row) + "\n")
+            buffer.seek(0)
+            with cursor.cursor.copy(f"COPY events_systemevent ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(buffer.read())
+            print(f"  generated {start + chunk:,}", flush=True)
+        cursor.execute("ANALYZE events_systemevent")
+
+
+def bench_queries(tenants, runs, now):
+    from apps.events import queries, spikes
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    since = now - timedelta(hours=24)
+    tenant, code = tenants[0], CODES[0]
+
+    def changelist():
+        qs = SystemEvent.objects.filter(tenant=tenant, code=code, occurred_at__gte=since).select_related("tenant")
+        list(qs.order_by("-occurred_at", "-id")[:100])
+
+    def grouped_view():
+        groups = queries.grouped(now)
+        queries.hourly_buckets(now, [(group["code"], group["tenant_id"]) for group in groups])
+
+    baseline = timed(select_one, runs)
+    report("baseline SELECT 1", baseline)
+    report("changelist tenant+code+24h", timed(changelist, runs), baseline, target="p95 < 100 ms")
+    report("grouped view 24h", timed(grouped_view, max(5, runs // 5)), baseline, target="< 500 ms")
+    report("spike detection pass", timed(lambda: spikes.detect(now=now), max(5, runs // 5)), baseline,
+           target="< 1 s")
+
+
+def report(name, figures, baseline=None, target=""):
+    median, p95 = figures
+    ratio = f"  ({median / baseline[0]:.0f}x baseline median)" if baseline else ""
+    print(f"{name:34s} median {median:8.2f} ms   p95 {p95:8.2f} ms{ratio}  {target}", flush=True)
+
+
+def bench_api(tenants, requests_count):
+    from apps.accounts.services import issue_tenant_key
+
+    _, key = issue_tenant_key(tenants[1], name="bench")
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = json.dumps([{"code": "META_SEND_FAIL", "message": f"bench {i}", "meta": {"i": i}} for i in range(1000)])
+    healthz = timed(lambda: client.get("/healthz"), 50)
+    started = time.perf_counter()
+    for _ in range(requests_count):
+        response = client.post("/api/v1/events/", body, content_type="application/json", **auth)
+        assert response.status_code == 201, response.content[:300]
+    elapsed = time.perf_counter() - started
+    per_request_ms = elapsed * 1000 / requests_count
+    print(f"{'baseline GET /healthz':34s} median {healthz[0]:8.2f} ms")
+    print(f"{'POST 1,000 events':34s} {per_request_ms:8.1f} ms/request  {1000 * requests_count / elapsed:,.0f} events/s"
+          f"  ({per_request_ms / healthz[0]:.0f}x healthz)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--api-requests", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="reuse the events already in the database")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run this on PostgreSQL: set DATABASE_URL (see the docstring).")
+    call_command("migrate", verbosity=0)
+    tenants = ensure_tenants()
+    now = timezone.now()
+    if not args.keep or not SystemEvent.objects.exists():
+        SystemEvent.objects.all().delete()
+        print(f"Generating {args.events:,} events over {TENANTS} tenants and {DAYS} days…", flush=True)
+        started = time.perf_counter()
+        generate(tenants, args.events, now)
+        print(f"  done in {time.perf_counter() - started:.1f} s")
+    now = SystemEvent.objects.aggregate(latest=Max("occurred_at"))["latest"]  # "now" is the data's end
+    print(f"Database {settings.DATABASES['default']['NAME']}, {SystemEvent.objects.count():,} events")
+    bench_queries(tenants, args.runs, now)
+    bench_api(tenants, args.api_requests)
+
+
+if __name__ == "__main__":
+    main()
