@@ -47,6 +47,8 @@ def build_event(code, *, tenant=None, tenant_id=None, message="", meta=None, sou
     correlation_id = correlation_id or meta.get("correlation_id") or current_correlation_id() or ""
     if correlation_id:
         meta["correlation_id"] = correlation_id
+    meta.update({f"{name}_id": _pk(value) for name, value in links.items()
+                 if name in LINK_FIELDS and value is not None and name != "incident"})
     return SystemEvent(
         tenant_id=tenant_id, code=code,
         level=entry.level if entry else codes.ERROR,
@@ -54,8 +56,16 @@ def build_event(code, *, tenant=None, tenant_id=None, message="", meta=None, sou
         message=message or "", meta=meta, source=source, correlation_id=correlation_id,
         fingerprint=fingerprint(code, tenant_id, message),
         occurred_at=occurred_at or timezone.now(),
-        **{f"{name}_id": _pk(value) for name, value in links.items() if name in LINK_FIELDS},
+        **_link_ids(links),
     )
+
+
+def _link_ids(links):
+    """FK ids for the links the model has; a link whose model has not landed yet goes to meta
+    instead of failing the event."""
+    model_fields = {field.name for field in SystemEvent._meta.get_fields()}
+    return {f"{name}_id": _pk(value) for name, value in links.items()
+            if name in LINK_FIELDS and name in model_fields and value is not None}
 
 
 def _pk(value):

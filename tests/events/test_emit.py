@@ -75,3 +75,9 @@ def test_slow_request_is_stored_as_slow_request_event(client, db):
     assert event.meta["path"] == "/healthz" and event.meta["method"] == "GET"
     assert event.meta["duration_ms"] >= 0 and "status" in event.meta
     assert event.correlation_id
+
+
+def test_a_link_whose_model_has_not_landed_is_kept_in_meta_not_lost(tenant):
+    event = emit("N8N_TIMEOUT", tenant=tenant, message="run 7 timed out", automation_run=7)
+    assert event is not None and event.pk
+    assert event.meta["automation_run_id"] == 7
