@@ -20,3 +20,17 @@ def admin_link(obj, label=None) -> str:
     except NoReverseMatch:
         return str(label or obj)
     return format_html('<a href="{}">{}</a>', url, label or obj)
+
+
+class ReadOnlyAdminMixin:
+    """For records only the system writes (audit log, events, incidents until they have services):
+    the admin shows them and offers no add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
-from apps.core.admin_display import admin_link, pretty_json
+from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
 from apps.events import admin_views, codes
 from apps.events.models import AuditEvent, SystemEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log: read-only, searchable, filterable. No add, change or delete."""
 
     list_display = ["occurred_at", "action", "actor_label", "tenant_label", "target_label", "short_reason", "ip_address"]
@@ -52,15 +52,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="After")
     def after_json(self, obj):
         return pretty_json(obj.after)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TimeRangeFilter(admin.SimpleListFilter):
@@ -176,7 +167,7 @@ def looks_like_correlation_id(term):
 
 
 @admin.register(SystemEvent)
-class SystemEventAdmin(admin.ModelAdmin):
+class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The Error Center's events: read-only, filtered by tenant, code, category, level and time."""
 
     list_display = ["occurred_at", "code", "level", "category", "tenant_link", "short_message",
@@ -282,13 +273,4 @@ class SystemEventAdmin(admin.ModelAdmin):
 
     def has_open_incident_permission(self, request):
         return request.user.has_perm("incidents.add_incident")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 from apps.events import admin_alerts  # noqa: E402,F401  (registers AlertRule)

@@ -82,10 +82,10 @@ def validated_events(request) -> list[dict]:
 def validated_batch(body: list, context: dict) -> list[dict]:
     """Validates every event before any is stored. Errors are a list by index, which the API's
     exception handler names `events[3].code`."""
-    serializers = [EventInSerializer(data=item, context=context) for item in body]
-    errors = [{} if serializer.is_valid() else serializer.errors for serializer in serializers]
     if not body:
         raise ValidationError({"events": "Send at least one event."})
+    serializers = [EventInSerializer(data=item, context=context) for item in body]
+    errors = [{} if serializer.is_valid() else serializer.errors for serializer in serializers]
     if any(errors):
         raise ValidationError({"events": errors})
     return [serializer.validated_data for serializer in serializers]

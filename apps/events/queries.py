@@ -3,6 +3,7 @@
 Each function takes `now` so callers (and tests) decide what "now" is; none of them writes."""
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncHour
 
@@ -92,9 +93,12 @@ def counts_by_tenant(start, end, limit=15):
     return _with_tenant_names(list(rows[:limit]))
 
 
-def spiking_codes(now, *, window=timedelta(minutes=10), minimum=5, factor=3.0, baseline_days=7):
-    """Codes whose count in the last `window` is at least `minimum` and at least `factor` times
-    their baseline: the average count per window over the previous `baseline_days` days."""
+def spiking_codes(now, *, minimum=5):
+    """Codes, summed over all tenants, whose count in the spike window is at least `minimum` and at
+    least SPIKE_BASELINE_FACTOR times their baseline (the average per window over the previous
+    SPIKE_BASELINE_DAYS). Same window and factor as the detector, which works per tenant."""
+    window, factor = timedelta(minutes=settings.SPIKE_WINDOW_MINUTES), settings.SPIKE_BASELINE_FACTOR
+    baseline_days = settings.SPIKE_BASELINE_DAYS
     window_start = now - window
     baseline_start = window_start - timedelta(days=baseline_days)
     windows_in_baseline = timedelta(days=baseline_days) / window

@@ -1,4 +1,5 @@
 """The tenant's errors page: what went wrong for them, in their words, never the internal meta."""
+import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -28,18 +29,19 @@ class ErrorFilterForm(forms.Form):
         return data
 
 
-def filtered(events, filters: dict):
+def filtered(events, filters: dict, zone):
+    """Dates are days in the tenant's own time zone, as the tenant reads them."""
     if filters.get("category"):
         events = events.filter(category=filters["category"])
     if filters.get("date_from"):
-        events = events.filter(occurred_at__gte=start_of(filters["date_from"]))
+        events = events.filter(occurred_at__gte=start_of(filters["date_from"], zone))
     if filters.get("date_to"):
-        events = events.filter(occurred_at__lt=start_of(filters["date_to"] + timedelta(days=1)))
+        events = events.filter(occurred_at__lt=start_of(filters["date_to"] + timedelta(days=1), zone))
     return events
 
 
-def start_of(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
+def start_of(day, zone):
+    return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
 def rows(events):
@@ -56,7 +58,8 @@ def rows(events):
 def error_list(request):
     form = ErrorFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    events = filtered(SystemEvent.objects.for_tenant(request.tenant), filters).order_by("-occurred_at", "-id")
+    zone = zoneinfo.ZoneInfo(request.tenant.timezone)
+    events = filtered(SystemEvent.objects.for_tenant(request.tenant), filters, zone).order_by("-occurred_at", "-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from apps.core.admin_display import ReadOnlyAdminMixin
 from apps.incidents.models import Incident
 
 LINKED_EVENTS_SHOWN = 100
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Minimal incident admin, read-only until the Incidents issue adds its service-backed actions."""
 
     list_display = ["id", "title", "severity", "status", "detection_method", "tenant_count", "detected_at"]
@@ -50,12 +51,3 @@ class IncidentAdmin(admin.ModelAdmin):
         return format_html(
             '<table class="linked-events"><thead><tr><th>Occurred</th><th>Code</th><th>Tenant</th><th>Message</th>'
             '</tr></thead><tbody>{}</tbody></table><p><a href="{}">All linked events</a></p>', rows, all_url)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

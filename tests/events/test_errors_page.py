@@ -89,3 +89,16 @@ def test_member_of_another_tenant_does_not_see_this_tenants_errors(client, peopl
     client.force_login(people.stranger)
     page = client.get(URL).content.decode()
     assert "alpha-only" not in page and tenant.name not in page
+
+
+def test_date_filter_uses_the_tenants_own_days(owner_client, tenant):
+    from datetime import datetime, timezone as dt_timezone
+
+    tenant.timezone = "Asia/Tokyo"
+    tenant.save(update_fields=["timezone"])
+    late_utc_evening = datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc)  # 2 January, 05:00 in Tokyo
+    emit("JOB_FAILED", tenant=tenant, message="tokyo-morning", occurred_at=late_utc_evening)
+    on_second = owner_client.get(URL, {"date_from": "2026-01-02", "date_to": "2026-01-02"}).content.decode()
+    on_first = owner_client.get(URL, {"date_from": "2026-01-01", "date_to": "2026-01-01"}).content.decode()
+    assert "tokyo-morning" in on_second
+    assert "tokyo-morning" not in on_first
