@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.jobs",
     "apps.incidents",
+    "apps.integrations",
 ]
 
 MIDDLEWARE = [
@@ -227,3 +228,6 @@ EVENT_PURGE_BATCH = env.int("EVENT_PURGE_BATCH", default=5000)
 
 # The covering index on SystemEvent is PostgreSQL-only; on the embedded SQLite it is a plain index.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Connection secrets are encrypted with a key derived from this (SECRET_KEY when unset).
+CONNECTION_ENCRYPTION_KEY = env.str("CONNECTION_ENCRYPTION_KEY", default="")

@@ -1,0 +1,2 @@
+"""Connections to the providers tenants use, the inbound webhook pipeline, and one package per
+provider (client, verifier, handlers, health probe)."""
