@@ -1,9 +1,11 @@
 """How the portal and the API find the tenant a request acts for."""
+import zoneinfo
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from apps.core import context
 from apps.tenants.models import Membership
@@ -38,7 +40,8 @@ def switch_tenant(request, slug):
 
 
 def tenant_member_required(view):
-    """Portal views run with `request.tenant` and `request.membership` set."""
+    """Portal views run with `request.tenant` and `request.membership` set, and with the tenant's
+    time zone active, so every time on a portal page reads as the tenant's local time."""
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -49,7 +52,8 @@ def tenant_member_required(view):
         request.membership = membership
         request.tenant = membership.tenant
         context.tenant_id_var.set(membership.tenant_id)
-        return view(request, *args, **kwargs)
+        with timezone.override(zoneinfo.ZoneInfo(membership.tenant.timezone)):
+            return view(request, *args, **kwargs)
 
     return wrapper
 

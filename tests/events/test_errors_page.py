@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 
@@ -92,8 +93,6 @@ def test_member_of_another_tenant_does_not_see_this_tenants_errors(client, peopl
 
 
 def test_date_filter_uses_the_tenants_own_days(owner_client, tenant):
-    from datetime import datetime, timezone as dt_timezone
-
     tenant.timezone = "Asia/Tokyo"
     tenant.save(update_fields=["timezone"])
     late_utc_evening = datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc)  # 2 January, 05:00 in Tokyo
@@ -102,3 +101,13 @@ def test_date_filter_uses_the_tenants_own_days(owner_client, tenant):
     on_first = owner_client.get(URL, {"date_from": "2026-01-01", "date_to": "2026-01-01"}).content.decode()
     assert "tokyo-morning" in on_second
     assert "tokyo-morning" not in on_first
+
+
+def test_error_times_read_in_the_tenants_time_zone(owner_client, tenant):
+    tenant.timezone = "Asia/Tokyo"
+    tenant.save(update_fields=["timezone"])
+    emit("JOB_FAILED", tenant=tenant, message="tokyo-clock",
+         occurred_at=datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc))
+    body = owner_client.get(URL).content.decode()
+    assert "2026-01-02 05:00" in body
+    assert "2026-01-01 20:00" not in body
