@@ -1,5 +1,5 @@
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,11 +7,11 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
+from apps.core.moments import parse_moment
 from apps.events import admin_views, codes
 from apps.events.models import AuditEvent, SystemEvent
 
@@ -105,20 +105,6 @@ class CustomRangeFilter(admin.ListFilter):
 
     def expected_parameters(self):
         return list(self.BOUNDS)
-
-
-def parse_moment(value):
-    try:
-        moment = parse_datetime(value) or _midnight(parse_date(value))
-    except ValueError:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-def _midnight(day):
-    return datetime.combine(day, time.min) if day else None
 
 
 class CodeFilter(admin.SimpleListFilter):

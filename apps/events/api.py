@@ -1,12 +1,11 @@
 """POST /api/v1/events/ stores events from outside services; GET lists them."""
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.moments import parse_moment
 from apps.events import ingest
 from apps.events.models import SystemEvent
 from apps.events.serializers import (
@@ -101,10 +100,7 @@ def filter_events(events, params):
 
 
 def parse_since(value):
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        moment = None
+    moment = parse_moment(value)
     if moment is None:
-        raise ValidationError({"since": "Give an ISO 8601 datetime, e.g. 2026-01-31T12:00:00Z."})
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        raise ValidationError({"since": "Give an ISO 8601 datetime or date, e.g. 2026-01-31T12:00:00Z."})
+    return moment
