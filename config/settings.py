@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.incidents",
     "apps.integrations",
+    "apps.tickets",
 ]
 
 MIDDLEWARE = [
@@ -156,13 +157,14 @@ BROKER_DIR = RUN_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_IS_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_BROKER_IS_EMBEDDED:
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -231,3 +233,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Connection secrets are encrypted with a key derived from this (SECRET_KEY when unset).
 CONNECTION_ENCRYPTION_KEY = env.str("CONNECTION_ENCRYPTION_KEY", default="")
+
+# Tickets: solved tickets close after this many days; "breaching soon" looks this far ahead.
+TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=4)
+TICKET_SLA_SOON_MINUTES = env.int("TICKET_SLA_SOON_MINUTES", default=60)
