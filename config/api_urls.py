@@ -6,4 +6,5 @@ from apps.tenants.api import TenantStatusView
 urlpatterns = [
     path("tenant/", TenantStatusView.as_view(), name="api-tenant"),
     path("", include("apps.events.api_urls")),
+    path("", include("apps.tickets.api_urls")),
 ]

@@ -9,3 +9,12 @@ OBJECT_MAKERS = {
 
 def register(param, maker):
     OBJECT_MAKERS[param] = maker
+
+
+def _other_tenants_ticket(other_tenant):
+    from apps.tickets.services import create_ticket
+
+    return create_ticket(other_tenant, subject="Their ticket", body="Theirs", requester_name="Their contact").pk
+
+
+register("ticket_id", _other_tenants_ticket)
