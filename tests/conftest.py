@@ -87,3 +87,12 @@ def operator_api(staff):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return api
+
+
+@pytest.fixture
+def fake_server():
+    """A local HTTP server answering from routes the test sets (tests/fakes/server.py)."""
+    from tests.fakes.server import FakeServer
+
+    with FakeServer() as server:
+        yield server

@@ -1,0 +1,1 @@
+"""chatwoot: client, webhook verifier, handlers and health probe."""

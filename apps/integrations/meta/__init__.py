@@ -1,0 +1,1 @@
+"""meta: client, webhook verifier, handlers and health probe."""

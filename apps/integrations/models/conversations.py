@@ -1,0 +1,42 @@
+from django.db import models
+
+from apps.tenants.models import TenantScopedManager
+
+
+class ConversationMessage(models.Model):
+    """A message of a conversation a provider told us about (WhatsApp, Telegram, Chatwoot).
+
+    Unique per (connection, provider message id), so a replayed or duplicated delivery updates the
+    row it already wrote instead of adding a second one."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "From the contact"
+        OUTBOUND = "outbound", "To the contact"
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="conversation_messages")
+    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="messages")
+    inbound_event = models.ForeignKey(
+        "integrations.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+    )
+    channel = models.CharField(max_length=16, help_text="whatsapp_cloud, waha, telegram or chatwoot")
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    provider_message_id = models.CharField(max_length=255)
+    conversation_id = models.CharField(max_length=255, blank=True)
+    contact_id = models.CharField(max_length=255, help_text="Phone number, chat id or Chatwoot contact id.")
+    contact_name = models.CharField(max_length=255, blank=True)
+    message_type = models.CharField(max_length=32, default="text")
+    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "provider_message_id"], name="conversation_message_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "contact_id", "-sent_at"], name="conversation_contact_time")]
+
+    def __str__(self):
+        return f"{self.contact_id}: {self.text[:40]}"

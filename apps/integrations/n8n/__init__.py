@@ -1,0 +1,1 @@
+"""n8n: client, webhook verifier, handlers and health probe."""

@@ -1,0 +1,1 @@
+"""pms: client, webhook verifier, handlers and health probe."""

@@ -1,0 +1,1 @@
+"""telegram: client, webhook verifier, handlers and health probe."""

@@ -1,0 +1,1 @@
+"""waha: client, webhook verifier, handlers and health probe."""
