@@ -7,4 +7,6 @@ urlpatterns = [
     path("tenant/", TenantStatusView.as_view(), name="api-tenant"),
     path("", include("apps.events.api_urls")),
     path("", include("apps.tickets.api_urls")),
+    path("", include("apps.integrations.api_urls")),
+    path("", include("apps.jobs.api_urls")),
 ]

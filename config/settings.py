@@ -193,6 +193,23 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=2000)
 WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=180)
 BAN_REENABLE_HOURS = env.int("BAN_REENABLE_HOURS", default=24)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Inbound webhooks -----------------------------------------------------------------------
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+WEBHOOK_SIGNATURE_EVENT_INTERVAL_S = env.int("WEBHOOK_SIGNATURE_EVENT_INTERVAL_S", default=60)
+# Seconds before each attempt, as Standard Webhooks senders retry: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+INBOX_RETRY_SCHEDULE = env.list("INBOX_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000])
+INBOX_COUNTDOWN_MAX_S = env.int("INBOX_COUNTDOWN_MAX_S", default=60)
+INBOX_STUCK_AFTER_S = env.int("INBOX_STUCK_AFTER_S", default=300)
+INBOX_RESEND_AFTER_S = env.int("INBOX_RESEND_AFTER_S", default=30)
+INBOX_RETENTION_DAYS = env.int("INBOX_RETENTION_DAYS", default=30)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BYTES + 1, 2621440)
+N8N_RUN_TIMEOUT_S = env.int("N8N_RUN_TIMEOUT_S", default=300)
+N8N_HTTP_TIMEOUT_S = env.float("N8N_HTTP_TIMEOUT_S", default=10.0)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 

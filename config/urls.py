@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/tickets/", include("apps.tickets.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),
+    path("webhooks/", include("apps.integrations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),

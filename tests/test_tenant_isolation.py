@@ -1,8 +1,11 @@
 """Walks every portal and API route as a member of tenant A asking for tenant B's objects:
 each answer is a 404 (never a 403 that confirms the object exists), and no page shows B."""
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from apps.core.api import IsOperator
 from tests.isolation import OBJECT_MAKERS
 
 PREFIXES = ("dashboard/", "api/v1/")
@@ -17,10 +20,21 @@ def walk(patterns, prefix=""):
             yield route, entry
 
 
+def operator_only(entry) -> bool:
+    view_class = getattr(entry.callback, "view_class", None) or getattr(entry.callback, "cls", None)
+    return IsOperator in getattr(view_class, "permission_classes", ())
+
+
 def tenant_routes():
-    routes = [(route, entry) for route, entry in walk(get_resolver().url_patterns) if route.startswith(PREFIXES)]
+    routes = [(route, entry) for route, entry in walk(get_resolver().url_patterns)
+              if route.startswith(PREFIXES) and not operator_only(entry)]
     assert routes, "no portal or API routes found"
     return routes
+
+
+def operator_routes():
+    return [route for route, entry in walk(get_resolver().url_patterns)
+            if route.startswith(PREFIXES) and operator_only(entry)]
 
 
 def fill(route, entry, other_tenant):
@@ -62,3 +76,15 @@ def test_every_tenant_route_hides_other_tenants_objects(as_tenant_a, other_tenan
             assert other_tenant.name not in body and other_tenant.slug not in body, f"{path} leaks tenant B"
             checked += 1
     assert checked >= 4
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_operator_routes_refuse_tenants_before_looking_anything_up(as_tenant_a, method):
+    """Operator-only routes answer 403 to a tenant for any id, so the answer confirms nothing."""
+    routes = operator_routes()
+    assert routes, "no operator routes found"
+    for route in routes:
+        path = "/" + re.sub(r"<(?:\w+:)?\w+>", "999999", route)
+        for who, client in as_tenant_a.items():
+            status = getattr(client, method)(path).status_code
+            assert status in (401, 403, 405), f"{method.upper()} {path} as {who}: {status}"

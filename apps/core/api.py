@@ -1,6 +1,6 @@
 """API conventions shared by every app: error bodies and the tenant of a request."""
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -61,3 +61,12 @@ def _flatten(detail, prefix=""):
                 out.update(_flatten(item, f"{prefix}[{index}]"))
         return out
     return {prefix or "non_field_errors": str(detail)}
+
+
+class IsOperator(permissions.BasePermission):
+    """Operator API keys (and staff sessions) only."""
+
+    message = "Only operator API keys (staff) may use this endpoint."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)

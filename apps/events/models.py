@@ -94,6 +94,12 @@ class SystemEvent(models.Model):
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
     )
+    inbound_event = models.ForeignKey(
+        "integrations.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="system_events",
+    )
+    automation_run = models.ForeignKey(
+        "integrations.AutomationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="system_events",
+    )
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,3 +5,8 @@ class IntegrationsConfig(AppConfig):
     name = "apps.integrations"
     label = "integrations"
     verbose_name = "Integrations and webhooks"
+
+    def ready(self):
+        from apps.integrations import handlers, metrics  # noqa: F401 — registers the alert-rule metrics
+
+        handlers.load_all()

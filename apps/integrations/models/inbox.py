@@ -71,3 +71,12 @@ class InboundEvent(models.Model):
     @property
     def is_final(self):
         return self.status in (self.Status.PROCESSED, self.Status.DEAD_LETTERED, self.Status.IGNORED)
+
+
+class DeadLetter(InboundEvent):
+    """Inbound events that ran out of retries: the admin's dead-letter view."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dead letter"
+        verbose_name_plural = "dead letters"

@@ -1,0 +1,177 @@
+"""Automation runs: bots, the runs inbound messages start, their n8n trigger, callback and timeout.
+
+A run moves queued → running → succeeded / failed / timeout, each move one conditional UPDATE, so
+a callback racing the timeout sweep, or a duplicate trigger task, changes a run at most once."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.errors import ServiceError
+from apps.events import audit
+from apps.events.ingest import emit
+from apps.integrations.models import AutomationRun, Bot, Connection, Provider
+from apps.integrations.n8n import client
+from apps.tenants import policy
+from apps.tenants.models import UsageCounter
+from apps.tenants.usage import set_gauge
+
+Run = AutomationRun.Status
+
+
+def create_bot(tenant, *, name, workflow_path, actor=None) -> Bot:
+    decision = policy.can_create_bot(tenant)
+    if not decision:
+        emit(decision.code, tenant=tenant, source="integrations.automation", message=f"Refused bot {name!r}: {decision.reason}")
+        raise ServiceError(decision.reason, code=decision.code)
+    with transaction.atomic():
+        bot = Bot.objects.create(tenant=tenant, name=name, workflow_path=workflow_path)
+        _count_bots(tenant)
+        audit.record("bot.created", actor=actor, tenant=tenant, target=bot, after={"name": name, "path": workflow_path})
+    return bot
+
+
+def update_bot(bot, *, name, workflow_path, actor=None) -> Bot:
+    before = {"name": bot.name, "path": bot.workflow_path}
+    with transaction.atomic():
+        bot.name, bot.workflow_path = name, workflow_path
+        bot.save(update_fields=["name", "workflow_path"])
+        audit.record("bot.updated", actor=actor, tenant=bot.tenant, target=bot, before=before,
+                     after={"name": name, "path": workflow_path})
+    return bot
+
+
+def set_bot_active(bot, active, *, actor=None) -> Bot:
+    if active and not bot.is_active and not policy.can_create_bot(bot.tenant):
+        raise ServiceError(policy.REASONS[policy.BOT_LIMIT_EXCEEDED], code=policy.BOT_LIMIT_EXCEEDED)
+    with transaction.atomic():
+        bot.is_active = active
+        bot.save(update_fields=["is_active"])
+        _count_bots(bot.tenant)
+        audit.record("bot.activated" if active else "bot.deactivated", actor=actor, tenant=bot.tenant, target=bot)
+    return bot
+
+
+def _count_bots(tenant):
+    set_gauge(tenant, UsageCounter.Metric.BOTS, Bot.objects.filter(tenant=tenant, is_active=True).count())
+
+
+def start_runs(inbound_event, message) -> list[AutomationRun]:
+    """One queued run per active bot of the tenant; triggered after commit."""
+    runs = [AutomationRun.objects.get_or_create(bot=bot, message=message, defaults={
+        "tenant_id": bot.tenant_id, "inbound_event": inbound_event})[0]
+        for bot in Bot.objects.filter(tenant_id=inbound_event.tenant_id, is_active=True)]
+    queued = [run.pk for run in runs if run.status == Run.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: _enqueue_triggers(queued))
+    return runs
+
+
+def _enqueue_triggers(run_ids):
+    from apps.integrations.inbox import publish
+    from apps.integrations.tasks import trigger_automation_run
+
+    for run_id in run_ids:
+        publish(trigger_automation_run, run_id)
+
+
+def _move(run_id, from_statuses, **changes) -> bool:
+    return bool(AutomationRun.objects.filter(pk=run_id, status__in=from_statuses).update(**changes))
+
+
+def trigger(run_id) -> str:
+    """Starts a queued run: POSTs the message to the bot's n8n workflow with a callback URL."""
+    if not _move(run_id, [Run.QUEUED], status=Run.RUNNING, started_at=timezone.now()):
+        return "skipped"
+    run = AutomationRun.objects.select_related("bot", "message", "tenant").get(pk=run_id)
+    connection = Connection.objects.filter(tenant=run.tenant, provider=Provider.N8N, is_active=True).first()
+    try:
+        if connection is None:
+            raise client.N8nError("The tenant has no active n8n connection.")
+        answer = client.trigger(connection, run.bot.workflow_path, trigger_payload(run, connection))
+    except client.N8nError as exc:
+        return _trigger_failed(run, str(exc))
+    execution_id = str(answer.get("executionId") or answer.get("execution_id") or "")
+    if execution_id:
+        AutomationRun.objects.filter(pk=run.pk, n8n_execution_id="").update(n8n_execution_id=execution_id)
+    return Run.RUNNING
+
+
+def trigger_payload(run, connection) -> dict:
+    message = run.message
+    return {
+        "run_id": run.pk, "tenant": run.tenant.slug, "bot": run.bot.name,
+        "callback_url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook-n8n", args=[connection.pk]),
+        "message": message and {"channel": message.channel, "from": message.contact_id, "name": message.contact_name,
+                                "text": message.text, "id": message.provider_message_id,
+                                "connection_id": str(message.connection_id)},
+    }
+
+
+def _trigger_failed(run, error):
+    _move(run.pk, [Run.RUNNING], status=Run.FAILED, error=error, finished_at=timezone.now())
+    emit("N8N_TRIGGER_FAIL", tenant=run.tenant, source="integrations.automation", automation_run=run,
+         message=f"Bot {run.bot.name}: {error}", meta={"bot_id": run.bot_id})
+    return Run.FAILED
+
+
+def finish(callback_event) -> AutomationRun:
+    """Applies an n8n callback: the run ends succeeded or failed; a reply goes out through the
+    outbound pipeline (preflight included). A run already finished is left as it is."""
+    data = callback_event.payload
+    run = AutomationRun.objects.filter(pk=_run_id(data), tenant_id=callback_event.tenant_id).select_related(
+        "message", "bot").first()
+    if run is None:
+        raise ValueError(f"No automation run {data.get('run_id')} for this tenant.")
+    succeeded = data["status"] == "succeeded"
+    moved = _move(run.pk, [Run.QUEUED, Run.RUNNING], status=Run.SUCCEEDED if succeeded else Run.FAILED,
+                  finished_at=timezone.now(), error="" if succeeded else str(data.get("error") or "n8n reported failure"),
+                  reply=str(data.get("reply") or ""), n8n_execution_id=str(data.get("execution_id") or run.n8n_execution_id))
+    if moved and succeeded and data.get("reply") and run.message:
+        _send_reply(run, str(data["reply"]))
+    run.refresh_from_db()
+    return run
+
+
+def _run_id(data):
+    try:
+        return int(data.get("run_id"))
+    except (TypeError, ValueError):
+        raise ValueError(f"run_id {data.get('run_id')!r} is not a run id.") from None
+
+
+def _send_reply(run, text):
+    from apps.outbound import services as outbound
+
+    message = run.message
+    outbound.create_message(run.tenant, channel=message.channel, to=message.contact_id, body=text,
+                            connection=message.connection, approve=True, source="automation")
+
+
+def time_out_stuck_runs(now=None) -> int:
+    """Runs `running` longer than N8N_RUN_TIMEOUT_S become `timeout`, each with an N8N_TIMEOUT event."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.N8N_RUN_TIMEOUT_S)
+    timed_out = 0
+    for run in AutomationRun.objects.filter(status=Run.RUNNING, started_at__lt=cutoff).select_related("bot", "tenant")[:500]:
+        if _move(run.pk, [Run.RUNNING], status=Run.TIMEOUT, finished_at=now,
+                 error=f"No callback within {settings.N8N_RUN_TIMEOUT_S} s."):
+            timed_out += 1
+            emit("N8N_TIMEOUT", tenant=run.tenant, source="integrations.automation", automation_run=run,
+                 message=f"Bot {run.bot.name}: run {run.pk} had no n8n callback within {settings.N8N_RUN_TIMEOUT_S} s.")
+    return timed_out
+
+
+def mark_failed(run, *, reason, actor) -> AutomationRun:
+    """An operator ends a stuck run by hand, with a reason, audited."""
+    if not reason.strip():
+        raise ServiceError("Say why the run is marked failed.", code="reason_required")
+    if not _move(run.pk, [Run.QUEUED, Run.RUNNING], status=Run.FAILED, finished_at=timezone.now(),
+                 error=f"Marked failed by {actor}: {reason}"):
+        raise ServiceError(f"Run {run.pk} is already {run.get_status_display().lower()}.", code="already_finished")
+    audit.record("automation_run.marked_failed", actor=actor, tenant=run.tenant, target=run, reason=reason,
+                 before={"status": run.status}, after={"status": Run.FAILED})
+    run.refresh_from_db()
+    return run

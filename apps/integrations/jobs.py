@@ -1,0 +1,53 @@
+"""The integrations' periodic jobs: the inbox sweeper, automation timeouts, and retention."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.integrations import automation, inbox
+from apps.integrations.models import AutomationRun, InboundEvent
+from apps.jobs.registry import register
+
+S = InboundEvent.Status
+SWEEP_BATCH = 1000
+
+
+@register("integrations.sweep_inbox", every=timedelta(minutes=1))
+def sweep_inbox(now=None):
+    """Re-enqueues events nobody is working on: left in `received` (the broker was down or the
+    task was lost), failed ones whose retry is due, and ones stuck in `processing` (a worker died)."""
+    now = now or timezone.now()
+    stuck = InboundEvent.objects.filter(status=S.PROCESSING,
+                                        processing_started_at__lt=now - timedelta(seconds=settings.INBOX_STUCK_AFTER_S))
+    released = stuck.update(status=S.RECEIVED)
+    waiting = InboundEvent.objects.filter(
+        Q(status=S.RECEIVED, received_at__lt=now - timedelta(seconds=settings.INBOX_RESEND_AFTER_S))
+        | Q(status=S.RECEIVED, attempts__gt=0) | Q(status=S.FAILED, next_attempt_at__lte=now)
+    ).order_by("received_at").values_list("id", flat=True)[:SWEEP_BATCH]
+    ids = list(waiting)
+    return {"released_stuck": released, "due": len(ids), "enqueued": inbox.enqueue(ids)}
+
+
+@register("integrations.automation_timeouts", every=timedelta(minutes=1))
+def automation_timeouts():
+    """Runs without a callback past N8N_RUN_TIMEOUT_S time out; queued runs never triggered are
+    triggered again."""
+    from apps.integrations.tasks import trigger_automation_run
+
+    stale = AutomationRun.objects.filter(status=AutomationRun.Status.QUEUED,
+                                         created_at__lt=timezone.now() - timedelta(minutes=1)).values_list("id", flat=True)[:500]
+    requeued = sum(inbox.publish(trigger_automation_run, run_id) for run_id in stale)
+    return {"timed_out": automation.time_out_stuck_runs(), "requeued": requeued}
+
+
+@register("integrations.purge_inbox", cron={"minute": 27, "hour": 3})
+def purge_inbox():
+    """Deletes final inbound events older than INBOX_RETENTION_DAYS, in batches; dead letters stay
+    until someone replays or deletes them."""
+    cutoff = timezone.now() - timedelta(days=settings.INBOX_RETENTION_DAYS)
+    old = InboundEvent.objects.filter(status__in=[S.PROCESSED, S.IGNORED], received_at__lt=cutoff)
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:5000]):
+        deleted += InboundEvent.objects.filter(id__in=ids).delete()[0]
+    return {"deleted": deleted}

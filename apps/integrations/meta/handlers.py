@@ -1,0 +1,65 @@
+"""What Meta's webhook items do: an inbound message is stored as a conversation message and handed
+to outbound policy (STOP words, the 24-hour window, stop-on-reply) and to automations; a status
+moves the outbound message it belongs to."""
+from apps.events.ingest import emit
+from apps.integrations import automation, conversations
+from apps.integrations.handlers import handles
+
+CHANNEL = "whatsapp_cloud"
+
+
+def message_text(message) -> str:
+    kind = message.get("type", "text")
+    part = message.get(kind) or {}
+    if kind == "text":
+        return part.get("body", "")
+    if kind == "button":
+        return part.get("text", "")
+    if kind == "interactive":
+        reply = part.get("button_reply") or part.get("list_reply") or {}
+        return reply.get("title", "")
+    return part.get("caption", "") if isinstance(part, dict) else ""
+
+
+def _contact_name(payload, wa_id):
+    for contact in payload.get("contacts") or []:
+        if contact.get("wa_id") == wa_id:
+            return (contact.get("profile") or {}).get("name", "")
+    return ""
+
+
+@handles("meta", "message")
+def inbound_message(event):
+    message = event.payload["message"]
+    sender, sent_at = str(message.get("from", "")), conversations.from_unix(message.get("timestamp"))
+    name = _contact_name(event.payload, sender)
+    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=sender, contact_id=sender,
+                                                     contact_name=name, at=sent_at)
+    stored = conversations.record_message(event, conversation, provider_message_id=message["id"],
+                                          text=message_text(message), sent_at=sent_at,
+                                          message_type=message.get("type", "text"))
+    _hand_to_outbound(event.connection, sender, stored.text, sent_at, name)
+    automation.start_runs(event, stored)
+
+
+def _hand_to_outbound(connection, contact_id, text, received_at, name):
+    from apps.outbound import services as outbound
+
+    outbound.record_inbound(connection, contact_id, text, received_at=received_at, contact_name=name)
+
+
+@handles("meta", "status")
+def delivery_status(event):
+    from apps.outbound import services as outbound
+
+    status = event.payload["status"]
+    error = (status.get("errors") or [{}])[0]
+    matched = outbound.apply_delivery_status(
+        event.connection, status["id"], status.get("status", ""), error_code=error.get("code"),
+        error_title=error.get("title", ""), occurred_at=conversations.from_unix(status.get("timestamp")),
+    )
+    if not matched and status.get("status") == "failed":
+        emit("META_SEND_FAIL", tenant=event.tenant, source="integrations.meta",
+             message=f"Meta reported message {status['id']} failed: {error.get('code')} {error.get('title', '')}",
+             meta={"meta_error_code": error.get("code"), "recipient": status.get("recipient_id", "")},
+             inbound_event=event)

@@ -1,0 +1,23 @@
+"""Telegram updates: messages are stored as conversation messages of the chat."""
+from apps.integrations import conversations
+from apps.integrations.handlers import handles
+
+CHANNEL = "telegram"
+
+
+@handles("telegram", "message", "edited_message")
+def message(event):
+    message = event.payload.get("message") or event.payload.get("edited_message") or {}
+    chat, sender = message.get("chat") or {}, message.get("from") or {}
+    name = " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])) or chat.get("title", "")
+    sent_at = conversations.from_unix(message.get("date"))
+    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=chat.get("id"),
+                                                     contact_id=chat.get("id"), contact_name=name, at=sent_at)
+    stored = conversations.record_message(
+        event, conversation, provider_message_id=f"{chat.get('id')}:{message.get('message_id')}",
+        text=message.get("text") or message.get("caption") or "", sent_at=sent_at,
+    )
+    if "message" in event.payload:
+        from apps.outbound import services as outbound
+
+        outbound.record_inbound(event.connection, str(chat.get("id")), stored.text, received_at=sent_at, contact_name=name)

@@ -1,0 +1,58 @@
+"""WAHA events: session status moves the connection's state; messages are stored and handed to
+outbound policy and automations; acks move outbound messages."""
+from django.utils import timezone
+
+from apps.events.ingest import emit
+from apps.integrations import automation, conversations
+from apps.integrations.handlers import handles
+from apps.integrations.models import Connection
+
+CHANNEL = "waha"
+CONNECTED_STATES = {"WORKING"}
+DOWN_STATES = {"FAILED", "STOPPED"}
+ACK_STATUS = {1: "sent", 2: "delivered", 3: "read", 4: "read", -1: "failed"}
+
+
+@handles("waha", "session.status")
+def session_status(event):
+    reported = str((event.payload.get("payload") or {}).get("status", "")).upper()
+    state = Connection.State.CONNECTED if reported in CONNECTED_STATES else Connection.State.DISCONNECTED
+    connection = event.connection
+    if connection.state != state:
+        connection.state, connection.state_changed_at = state, timezone.now()
+        connection.save(update_fields=["state", "state_changed_at", "updated_at"])
+    emit("WHATSAPP_CONNECTION_UPDATE", tenant=event.tenant, source="integrations.waha", inbound_event=event,
+         message=f"WAHA session {event.payload.get('session', '')} is {reported}.",
+         meta={"connection_id": str(connection.pk), "waha_status": reported})
+    if reported in DOWN_STATES:
+        emit("WAHA_SESSION_DOWN", tenant=event.tenant, source="integrations.waha", inbound_event=event,
+             message=f"WAHA session {event.payload.get('session', '')} is {reported}.",
+             meta={"connection_id": str(connection.pk)})
+
+
+@handles("waha", "message")
+def inbound_message(event):
+    message = event.payload.get("payload") or {}
+    if message.get("fromMe"):
+        return
+    sender, sent_at = str(message.get("from", "")), conversations.from_unix(message.get("timestamp"))
+    name = (message.get("_data") or {}).get("notifyName", "")
+    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=sender, contact_id=sender,
+                                                     contact_name=name, at=sent_at)
+    stored = conversations.record_message(event, conversation, provider_message_id=message.get("id") or event.external_id,
+                                          text=message.get("body", ""), sent_at=sent_at)
+    from apps.outbound import services as outbound
+
+    outbound.record_inbound(event.connection, sender, stored.text, received_at=sent_at, contact_name=name)
+    automation.start_runs(event, stored)
+
+
+@handles("waha", "message.ack")
+def message_ack(event):
+    from apps.outbound import services as outbound
+
+    ack = event.payload.get("payload") or {}
+    status = ACK_STATUS.get(ack.get("ack"))
+    if status:
+        outbound.apply_delivery_status(event.connection, ack.get("id", ""), status,
+                                       occurred_at=conversations.from_unix(ack.get("timestamp")))
