@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
@@ -175,7 +176,7 @@ class InboundEventAdmin(admin.ModelAdmin):
         links = [(admin_link(e, f"{e.code} at {e.occurred_at:%H:%M:%S}"),) for e in obj.system_events.all()[:20]]
         links += [(admin_link(m, f"message from {m.contact_id}"),) for m in obj.conversation_messages.all()[:5]]
         links += [(admin_link(r),) for r in obj.automation_runs.all()[:5]]
-        return format_html_join(format_html("<br>"), "{}", links) or "-"
+        return format_html_join(mark_safe("<br>"), "{}", links) or "-"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and "_replay" in request.POST:
@@ -320,4 +321,4 @@ class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="events")
     def events(self, obj):
         rows = [(admin_link(e, f"{e.code} at {e.occurred_at:%Y-%m-%d %H:%M:%S}"),) for e in obj.system_events.all()[:20]]
-        return format_html_join(format_html("<br>"), "{}", rows) or "-"
+        return format_html_join(mark_safe("<br>"), "{}", rows) or "-"
