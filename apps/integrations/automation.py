@@ -13,6 +13,7 @@ from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.events.ingest import emit
 from apps.integrations.models import AutomationRun, Bot, Connection, Provider
+from apps.integrations import signals
 from apps.integrations.n8n import client
 from apps.tenants import policy
 from apps.tenants.models import UsageCounter
@@ -143,11 +144,14 @@ def _run_id(data):
 
 
 def _send_reply(run, text):
-    from apps.outbound import services as outbound
-
+    """Hands the workflow's reply to the outbound pipeline (which runs its preflight)."""
     message = run.message
-    outbound.create_message(run.tenant, channel=message.channel, to=message.contact_id, body=text,
-                            connection=message.connection, approve=True, source="automation")
+    sent = signals.answered(signals.automation_reply.send(
+        sender=AutomationRun, run=run, tenant=run.tenant, channel=message.channel, to=message.contact_id,
+        body=text, connection=message.connection,
+    ))
+    if not sent:
+        AutomationRun.objects.filter(pk=run.pk).update(error="The reply was not sent: no outbound pipeline is installed.")
 
 
 def time_out_stuck_runs(now=None) -> int:

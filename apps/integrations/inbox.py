@@ -5,7 +5,7 @@ commit and never fails the request: when the broker is down the rows wait in `re
 sweeper (`integrations.sweep_inbox`) enqueues them once it is back."""
 import logging
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.core import context
@@ -16,14 +16,15 @@ logger = logging.getLogger("opsdesk.inbox")
 
 
 def store(provider, items, request, body: bytes) -> tuple[int, int]:
-    """Stores every item not stored before; returns (stored, duplicates)."""
+    """Stores every item not stored before and enqueues the new ones; returns (stored, duplicates).
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING id` in autocommit: when it returns, the new rows
+    are committed (durable before the 2xx) and their ids are known without a second query. A
+    duplicate of a row still waiting is left to the task already enqueued (or the sweeper)."""
     rows = [_row(provider, item, request, body) for item in items]
-    with transaction.atomic():
-        known = _already_stored(provider, rows)
-        fresh = [row for row in rows if (row.connection_id, row.external_id) not in known]
-        InboundEvent.objects.bulk_create(fresh, ignore_conflicts=True)
-        transaction.on_commit(lambda: enqueue_pending(provider, rows))
-    return len(fresh), len(rows) - len(fresh)
+    new_ids = insert_new(rows)
+    transaction.on_commit(lambda: enqueue(new_ids))
+    return len(new_ids), len(rows) - len(new_ids)
 
 
 def _row(provider, item, request, body):
@@ -32,21 +33,24 @@ def _row(provider, item, request, body):
         external_id=item.external_id[:255], event_type=item.event_type[:100], payload=item.payload,
         headers=request_headers(request), raw_body=body.decode("utf-8", "replace"),
         correlation_id=context.current_correlation_id() or "", received_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 
-def _already_stored(provider, rows) -> set:
-    wanted = {row.external_id for row in rows}
-    return set(InboundEvent.objects.filter(provider=provider, external_id__in=wanted)
-               .values_list("connection_id", "external_id"))
-
-
-def enqueue_pending(provider, rows):
-    """Enqueues the stored rows still waiting (a duplicate of a processed one is not)."""
-    keys = [(row.connection_id, row.external_id) for row in rows]
-    ids = InboundEvent.objects.filter(provider=provider, external_id__in=[k[1] for k in keys],
-                                      status=InboundEvent.Status.RECEIVED).values_list("id", "connection_id", "external_id")
-    enqueue([pk for pk, connection_id, external_id in ids if (connection_id, external_id) in keys])
+def insert_new(rows) -> list[int]:
+    """Inserts the rows whose (provider, connection, external id) is not stored yet; returns the new
+    ids. Runs in the caller's transaction when there is one, else commits on its own."""
+    if not rows:
+        return []
+    fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
+    connection = connections[InboundEvent.objects.db]
+    values = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] for row in rows]
+    placeholders = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in rows)
+    sql = (f'INSERT INTO {InboundEvent._meta.db_table} ({", ".join(connection.ops.quote_name(f.column) for f in fields)}) '
+           f"VALUES {placeholders} ON CONFLICT (provider, connection_id, external_id) DO NOTHING RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in values for value in row])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def enqueue(event_ids, countdown=None) -> int:

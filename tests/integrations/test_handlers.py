@@ -85,16 +85,10 @@ def test_pms_event_without_a_reservation_id_fails_and_retries(tenant, settings):
     assert "reservation_id" in event.last_error
 
 
-def test_telegram_update_is_stored_as_a_chat_message(tenant, telegram_outbound_ready):
+def test_telegram_update_is_stored_as_a_chat_message(tenant):
     telegram = ConnectionFactory(tenant=tenant, provider="telegram")
     processed(telegram, "message", {"update_id": 1, "message": {
         "message_id": 7, "date": 1764000000, "text": "/start", "chat": {"id": 4242, "type": "private"},
         "from": {"id": 4242, "first_name": "Linus", "last_name": "T"}}})
     message = ConversationMessage.objects.get()
     assert (message.contact_id, message.contact_name, message.text) == ("4242", "Linus T", "/start")
-
-
-@pytest.fixture
-def telegram_outbound_ready(db):
-    """Inbound Telegram messages also update the contact's outbound policy (apps.outbound)."""
-    pytest.importorskip("apps.outbound.services")

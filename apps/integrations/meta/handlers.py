@@ -2,7 +2,7 @@
 to outbound policy (STOP words, the 24-hour window, stop-on-reply) and to automations; a status
 moves the outbound message it belongs to."""
 from apps.events.ingest import emit
-from apps.integrations import automation, conversations
+from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
 
 CHANNEL = "whatsapp_cloud"
@@ -38,26 +38,20 @@ def inbound_message(event):
     stored = conversations.record_message(event, conversation, provider_message_id=message["id"],
                                           text=message_text(message), sent_at=sent_at,
                                           message_type=message.get("type", "text"))
-    _hand_to_outbound(event.connection, sender, stored.text, sent_at, name)
+    signals.inbound_message.send(sender=CHANNEL, connection=event.connection, contact_id=sender, text=stored.text,
+                                 received_at=sent_at, contact_name=name)
     automation.start_runs(event, stored)
-
-
-def _hand_to_outbound(connection, contact_id, text, received_at, name):
-    from apps.outbound import services as outbound
-
-    outbound.record_inbound(connection, contact_id, text, received_at=received_at, contact_name=name)
 
 
 @handles("meta", "status")
 def delivery_status(event):
-    from apps.outbound import services as outbound
-
     status = event.payload["status"]
     error = (status.get("errors") or [{}])[0]
-    matched = outbound.apply_delivery_status(
-        event.connection, status["id"], status.get("status", ""), error_code=error.get("code"),
-        error_title=error.get("title", ""), occurred_at=conversations.from_unix(status.get("timestamp")),
-    )
+    matched = signals.answered(signals.delivery_status.send(
+        sender=CHANNEL, connection=event.connection, provider_message_id=status["id"], status=status.get("status", ""),
+        error_code=error.get("code"), error_title=error.get("title", ""),
+        occurred_at=conversations.from_unix(status.get("timestamp")),
+    ))
     if not matched and status.get("status") == "failed":
         emit("META_SEND_FAIL", tenant=event.tenant, source="integrations.meta",
              message=f"Meta reported message {status['id']} failed: {error.get('code')} {error.get('title', '')}",

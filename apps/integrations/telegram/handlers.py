@@ -1,5 +1,5 @@
 """Telegram updates: messages are stored as conversation messages of the chat."""
-from apps.integrations import conversations
+from apps.integrations import conversations, signals
 from apps.integrations.handlers import handles
 
 CHANNEL = "telegram"
@@ -18,6 +18,5 @@ def message(event):
         text=message.get("text") or message.get("caption") or "", sent_at=sent_at,
     )
     if "message" in event.payload:
-        from apps.outbound import services as outbound
-
-        outbound.record_inbound(event.connection, str(chat.get("id")), stored.text, received_at=sent_at, contact_name=name)
+        signals.inbound_message.send(sender=CHANNEL, connection=event.connection, contact_id=str(chat.get("id")),
+                                     text=stored.text, received_at=sent_at, contact_name=name)

@@ -3,7 +3,7 @@ outbound policy and automations; acks move outbound messages."""
 from django.utils import timezone
 
 from apps.events.ingest import emit
-from apps.integrations import automation, conversations
+from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
 from apps.integrations.models import Connection
 
@@ -41,18 +41,16 @@ def inbound_message(event):
                                                      contact_name=name, at=sent_at)
     stored = conversations.record_message(event, conversation, provider_message_id=message.get("id") or event.external_id,
                                           text=message.get("body", ""), sent_at=sent_at)
-    from apps.outbound import services as outbound
-
-    outbound.record_inbound(event.connection, sender, stored.text, received_at=sent_at, contact_name=name)
+    signals.inbound_message.send(sender=CHANNEL, connection=event.connection, contact_id=sender, text=stored.text,
+                                 received_at=sent_at, contact_name=name)
     automation.start_runs(event, stored)
 
 
 @handles("waha", "message.ack")
 def message_ack(event):
-    from apps.outbound import services as outbound
-
     ack = event.payload.get("payload") or {}
     status = ACK_STATUS.get(ack.get("ack"))
     if status:
-        outbound.apply_delivery_status(event.connection, ack.get("id", ""), status,
-                                       occurred_at=conversations.from_unix(ack.get("timestamp")))
+        signals.delivery_status.send(sender=CHANNEL, connection=event.connection, provider_message_id=ack.get("id", ""),
+                                     status=status, error_code=None, error_title="",
+                                     occurred_at=conversations.from_unix(ack.get("timestamp")))

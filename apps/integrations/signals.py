@@ -1,0 +1,18 @@
+"""What the inbound pipeline tells the rest of Opsdesk, without importing it.
+
+The outbound app connects receivers: inbound messages update contact policies (STOP words, the
+24-hour window, stop-on-reply), delivery statuses move outbound messages, and automation replies
+are sent through the outbound pipeline with its preflight."""
+from django.dispatch import Signal
+
+# connection, contact_id, text, received_at, contact_name
+inbound_message = Signal()
+# connection, provider_message_id, status ("sent", "delivered", "read", "failed"), error_code,
+# error_title, occurred_at; a receiver returns True when it found the message
+delivery_status = Signal()
+# run, tenant, channel, to, body, connection; a receiver returns the outbound message it created
+automation_reply = Signal()
+
+
+def answered(responses) -> bool:
+    return any(result for _receiver, result in responses)

@@ -1,0 +1,182 @@
+"""Inbound webhook benchmark: gunicorn as in the Procfile, on PostgreSQL and Redis.
+
+Run:  .venv/bin/python bench/inbound_bench.py [--seconds 10] [--concurrency 8] [--events 2000]
+Needs PostgreSQL (database opsdesk_bench, created when missing) and Redis (db 14) on 127.0.0.1.
+
+Measures in one run, so the figures compare as ratios on a noisy shared machine:
+  1. the ceiling: GET /healthz (a trivial view) on the same server, at the same concurrency;
+  2. ingest: POST /webhooks/meta/ with signed deliveries (one new message each), requests/s and
+     p50/p99 latency; the ratio to the ceiling is the figure the issue names (target >= 50 %);
+  3. the same at a lower concurrency (below saturation) for the p99 target (< 50 ms);
+  4. processing: one Celery worker (one process) draining --events stored Chatwoot messages,
+     events per second from the first to the last processed.
+"""
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_bench")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+SECRET, PHONE_ID, PORT = "bench-app-secret", "555000111", 8765
+ENV = {**os.environ, "DATABASE_URL": DB_URL, "CELERY_BROKER_URL": BROKER_URL, "META_APP_SECRET": SECRET,
+       "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
+PY = sys.executable
+
+
+def manage(*args):
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
+
+
+def setup_data():
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"],
+                   capture_output=True)
+    manage("migrate", "--noinput")
+    script = f"""
+from apps.integrations.models import Connection, InboundEvent
+from apps.integrations import services
+from apps.tenants.models import Plan, Tenant
+InboundEvent.objects.all().delete()
+plan = Plan.objects.order_by('-monthly_message_limit').first()
+tenant, _ = Tenant.objects.get_or_create(slug='bench', defaults={{'name': 'Bench', 'plan': plan}})
+if not Connection.objects.filter(provider='meta', external_key='{PHONE_ID}').exists():
+    services.create_connection(tenant, 'meta', values={{'phone_number_id': '{PHONE_ID}'}})
+chatwoot = Connection.objects.filter(tenant=tenant, provider='chatwoot').first() or services.create_connection(tenant, 'chatwoot')
+print(chatwoot.pk)
+"""
+    out = subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True,
+                         capture_output=True, text=True)
+    subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def start_gunicorn():
+    proc = subprocess.Popen([str(Path(PY).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+                             "--workers", "2", "--timeout", "30"], cwd=ROOT, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def meta_request():
+    message = {"from": "4915100000000", "id": f"wamid.{uuid.uuid4().hex}", "timestamp": str(int(time.time())),
+               "type": "text", "text": {"body": "Hello, is the pool open?"}}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
+                                       "contacts": [{"wa_id": "4915100000000", "profile": {"name": "Bench"}}],
+                                       "messages": [message]}}]}]}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return "POST", "/webhooks/meta/", body, {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+
+
+def healthz_request():
+    return "GET", "/healthz", None, {}
+
+
+def load(make_request, seconds, concurrency):
+    latencies, errors, stop = [], [], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        mine = []
+        while time.monotonic() < stop:
+            method, path, body, headers = make_request()
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                errors.append(response.status)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    started = time.monotonic()
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies),
+            "p99": latencies[int(len(latencies) * 0.99) - 1], "requests": len(latencies), "errors": len(errors)}
+
+
+def processing_throughput(chatwoot_id, events):
+    script = f"""
+import json
+from django.utils import timezone
+from apps.integrations.models import InboundEvent, Connection
+c = Connection.objects.get(pk='{chatwoot_id}')
+rows = [InboundEvent(provider='chatwoot', connection=c, tenant_id=c.tenant_id, external_id=f'message_created:bench-{{n}}',
+        event_type='message_created', raw_body='{{}}', payload={{'event': 'message_created', 'id': f'bench-{{n}}',
+        'content': 'hello', 'message_type': 'incoming', 'conversation': {{'id': n % 50}}}}) for n in range({events})]
+InboundEvent.objects.bulk_create(rows, batch_size=1000)
+from apps.integrations.inbox import enqueue
+enqueue(list(InboundEvent.objects.filter(provider='chatwoot', status='received').values_list('id', flat=True)))
+"""
+    subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True)
+    worker = subprocess.Popen([str(Path(PY).parent / "celery"), "-A", "config", "worker", "--concurrency", "1",
+                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], cwd=ROOT, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    query = ("SELECT count(*), extract(epoch from max(processed_at) - min(processed_at)) FROM integrations_inboundevent "
+             "WHERE provider='chatwoot' AND status='processed'")
+    try:
+        while True:
+            out = subprocess.run(["psql", DB_URL, "-tAc", query], capture_output=True, text=True).stdout.strip()
+            done, span = out.split("|")
+            if int(done) >= events:
+                return events / float(span)
+            time.sleep(1)
+    finally:
+        worker.terminate()
+        worker.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--low-concurrency", type=int, default=2)
+    parser.add_argument("--events", type=int, default=2000)
+    args = parser.parse_args()
+    chatwoot_id = setup_data()
+    server = start_gunicorn()
+    try:
+        load(healthz_request, 2, args.concurrency)
+        ceiling = load(healthz_request, args.seconds, args.concurrency)
+        ingest = load(meta_request, args.seconds, args.concurrency)
+        gentle = load(meta_request, args.seconds, args.low_concurrency)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"machine: {os.cpu_count()} cores; gunicorn 2 workers; load generator in this process")
+    print(f"ceiling GET /healthz   c={args.concurrency}: {ceiling['rps']:8.1f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms")
+    print(f"ingest POST /webhooks/meta/ c={args.concurrency}: {ingest['rps']:8.1f} req/s  p50 {ingest['p50']:6.2f} ms  "
+          f"p99 {ingest['p99']:6.2f} ms  errors {ingest['errors']}")
+    print(f"ingest / ceiling: {100 * ingest['rps'] / ceiling['rps']:.1f} %  (target >= 50 %)")
+    print(f"ingest below saturation c={args.low_concurrency}: {gentle['rps']:8.1f} req/s  p50 {gentle['p50']:6.2f} ms  "
+          f"p99 {gentle['p99']:6.2f} ms  (target p99 < 50 ms)")
+    rate = processing_throughput(chatwoot_id, args.events)
+    print(f"processing, one worker process: {rate:.1f} events/s over {args.events} Chatwoot messages")
+
+
+if __name__ == "__main__":
+    main()
