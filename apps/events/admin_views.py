@@ -82,7 +82,9 @@ def _tiles(now):
         {"label": "Open incidents", "value": Incident.objects.open().count(),
          "url": reverse("admin:incidents_incident_changelist") + "?status__in=detected,triaged,mitigating"},
         {"label": "Dead letters, last hour",
-         "value": metrics.compute("dead_letters_per_hour", timedelta(hours=1), now), "url": ""},
+         "value": metrics.compute("dead_letters_per_hour", timedelta(hours=1), now),
+         "url": reverse("admin:integrations_deadletter_changelist")},
         {"label": "SLA breaches, last 24 h",
-         "value": metrics.compute("sla_breaches", timedelta(hours=24), now), "url": ""},
+         "value": metrics.compute("sla_breaches", timedelta(hours=24), now),
+         "url": reverse("admin:tickets_ticket_changelist") + "?queue=breaching"},
     ]
