@@ -77,7 +77,15 @@ def test_slow_request_is_stored_as_slow_request_event(client, db):
     assert event.correlation_id
 
 
-def test_a_link_whose_model_has_not_landed_is_kept_in_meta_not_lost(tenant):
-    event = emit("N8N_TIMEOUT", tenant=tenant, message="run 7 timed out", automation_run=7)
+def test_a_link_without_a_foreign_key_is_kept_in_meta_not_lost(tenant):
+    event = emit("SLA_BREACHED", tenant=tenant, message="ticket 7 breached", ticket=7)
     assert event is not None and event.pk
-    assert event.meta["automation_run_id"] == 7
+    assert event.meta["ticket_id"] == 7
+
+
+def test_links_to_inbound_events_and_automation_runs_are_foreign_keys(tenant):
+    from tests.integrations.factories import InboundEventFactory
+
+    inbound = InboundEventFactory(connection__tenant=tenant)
+    event = emit("WAHA_WEBHOOK_DEAD_LETTERED", tenant=tenant, message="dead", inbound_event=inbound)
+    assert event.inbound_event == inbound
