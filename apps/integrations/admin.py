@@ -200,6 +200,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 class DeadLetterAdmin(InboundEventAdmin):
     """The dead-letter view: only events that ran out of retries, newest first."""
 
+    change_form_template = "admin/integrations/inboundevent/change_form.html"
     list_display = ["id", "dead_lettered_at", "provider", "tenant", "event_type", "external_id", "attempts", "short_error"]
     list_filter = ["provider", "tenant", "event_type"]
     date_hierarchy = "dead_lettered_at"
