@@ -44,7 +44,7 @@ def claim(event_id, now):
 
 def finish(event_id, attempt) -> str:
     with transaction.atomic():
-        event = InboundEvent.objects.select_for_update().select_related("connection", "tenant").get(pk=event_id)
+        event = InboundEvent.objects.select_for_update(of=("self",)).select_related("connection", "tenant").get(pk=event_id)
         if event.status != S.PROCESSING or event.attempts != attempt:
             return "superseded"
         handler = handlers.find(event.provider, event.event_type)
