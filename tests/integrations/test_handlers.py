@@ -92,3 +92,52 @@ def test_telegram_update_is_stored_as_a_chat_message(tenant):
         "from": {"id": 4242, "first_name": "Linus", "last_name": "T"}}})
     message = ConversationMessage.objects.get()
     assert (message.contact_id, message.contact_name, message.text) == ("4242", "Linus T", "/start")
+
+
+@pytest.fixture
+def meta(tenant):
+    return ConnectionFactory(tenant=tenant, provider="meta", external_key="1065551234")
+
+
+def test_meta_inbound_message_is_stored_and_handed_to_outbound_policy(meta):
+    from apps.integrations import signals
+    from tests.integrations import signing
+
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append((kwargs["contact_id"], kwargs["text"], kwargs["contact_name"]))
+
+    signals.inbound_message.connect(receiver)
+    try:
+        processed(meta, "message", {"contacts": [{"wa_id": "4915112345678", "profile": {"name": "Ada"}}],
+                                    "message": signing.meta_text("wamid.IN1", text="STOP")})
+    finally:
+        signals.inbound_message.disconnect(receiver)
+    message = ConversationMessage.objects.get(provider_message_id="wamid.IN1")
+    assert (message.channel, message.contact_name, message.text) == ("whatsapp_cloud", "Ada", "STOP")
+    assert heard == [("4915112345678", "STOP", "Ada")]
+
+
+def test_meta_failed_status_for_an_unknown_message_emits_meta_send_fail(meta):
+    from tests.integrations import signing
+
+    status = signing.meta_status("wamid.OUT9", "failed", errors=[{"code": 131047, "title": "Re-engagement message"}])
+    processed(meta, "status", {"status": status})
+    event = SystemEvent.objects.get(code="META_SEND_FAIL")
+    assert event.meta["meta_error_code"] == 131047 and event.tenant == meta.tenant
+
+
+def test_meta_status_matched_by_outbound_emits_nothing_here(meta):
+    from apps.integrations import signals
+    from tests.integrations import signing
+
+    def receiver(sender, **kwargs):
+        return kwargs["provider_message_id"] == "wamid.OUT9"
+
+    signals.delivery_status.connect(receiver)
+    try:
+        processed(meta, "status", {"status": signing.meta_status("wamid.OUT9", "failed", errors=[{"code": 131026}])})
+    finally:
+        signals.delivery_status.disconnect(receiver)
+    assert not SystemEvent.objects.filter(code="META_SEND_FAIL").exists()
