@@ -120,3 +120,23 @@ def test_worker_killed_mid_task_leaves_the_event_to_be_processed_once_afterwards
     event.refresh_from_db()
     assert (rows_written(event), event.attempts) == (1, 2)
     db_connection.close()
+
+
+def test_database_that_cannot_store_answers_503_so_the_sender_retries(pms):
+    """Another session holds the inbox table; the insert gives up after lock_timeout → 503."""
+    import psycopg
+    from django.db import connection as django_connection
+
+    from tests.integrations.services import test_database_url
+
+    with psycopg.connect(test_database_url()) as blocker:
+        blocker.execute("LOCK TABLE integrations_inboundevent IN ACCESS EXCLUSIVE MODE")
+        with django_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        response = post_pms(Client(), pms, "msg_blocked", event_type="reservation.created")
+        blocker.rollback()
+    with django_connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 0")
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable" and response["Retry-After"]
+    assert not InboundEvent.objects.filter(external_id="msg_blocked").exists()
