@@ -46,7 +46,7 @@ class _DemoRequest:
 def _store(connection, external_id, event_type, payload):
     from apps.integrations.delivery import Item
 
-    return inbox.insert_new([inbox._row(connection.provider, Item(connection, external_id, event_type, payload),
+    return inbox.insert_new([inbox.build_row(connection.provider, Item(connection, external_id, event_type, payload),
                                         _DemoRequest(), json.dumps(payload).encode())])
 
 

@@ -21,13 +21,13 @@ def store(provider, items, request, body: bytes) -> tuple[int, int]:
     One `INSERT … ON CONFLICT DO NOTHING RETURNING id` in autocommit: when it returns, the new rows
     are committed (durable before the 2xx) and their ids are known without a second query. A
     duplicate of a row still waiting is left to the task already enqueued (or the sweeper)."""
-    rows = [_row(provider, item, request, body) for item in items]
+    rows = [build_row(provider, item, request, body) for item in items]
     new_ids = insert_new(rows)
     transaction.on_commit(lambda: enqueue(new_ids))
     return len(new_ids), len(rows) - len(new_ids)
 
 
-def _row(provider, item, request, body):
+def build_row(provider, item, request, body):
     return InboundEvent(
         provider=provider, connection=item.connection, tenant_id=item.connection.tenant_id,
         external_id=item.external_id[:255], event_type=item.event_type[:100], payload=item.payload,
