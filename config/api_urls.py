@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("apps.tickets.api_urls")),
     path("", include("apps.integrations.api_urls")),
     path("", include("apps.jobs.api_urls")),
+    path("", include("apps.incidents.api_urls")),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.incidents",
     "apps.integrations",
     "apps.tickets",
+    "apps.health",
 ]
 
 MIDDLEWARE = [
@@ -254,3 +255,25 @@ CONNECTION_ENCRYPTION_KEY = env.str("CONNECTION_ENCRYPTION_KEY", default="")
 # Tickets: solved tickets close after this many days; "breaching soon" looks this far ahead.
 TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=4)
 TICKET_SLA_SOON_MINUTES = env.int("TICKET_SLA_SOON_MINUTES", default=60)
+
+# Incidents: Slack incoming webhook for on-call notifications (empty: email and per-roster webhooks only),
+# its client's timeout and retries, and how close to the baseline an error rate must be to count as recovered.
+SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
+SLACK_TIMEOUT_S = env.float("SLACK_TIMEOUT_S", default=5.0)
+SLACK_RETRIES = env.int("SLACK_RETRIES", default=3)
+SLACK_BACKOFF_S = env.float("SLACK_BACKOFF_S", default=1.0)
+SLACK_RETRY_AFTER_MAX_S = env.float("SLACK_RETRY_AFTER_MAX_S", default=30.0)
+INCIDENT_RECOVERY_TOLERANCE = env.float("INCIDENT_RECOVERY_TOLERANCE", default=1.5)
+
+# Health: checks, monitors and maintenance windows (apps.health).
+HEALTH_HTTP_TIMEOUT = env.float("HEALTH_HTTP_TIMEOUT", default=5.0)
+HEALTH_MONITOR_INTERVAL_SECONDS = env.int("HEALTH_MONITOR_INTERVAL_SECONDS", default=300)
+HEALTH_FAILURE_THRESHOLD = env.int("HEALTH_FAILURE_THRESHOLD", default=2)
+HEALTH_DB_LATENCY_MS = env.float("HEALTH_DB_LATENCY_MS", default=500.0)
+HEALTH_QUEUE_DEPTH_MAX = env.int("HEALTH_QUEUE_DEPTH_MAX", default=1000)
+HEALTH_PENDING_AGE_MAX_S = env.int("HEALTH_PENDING_AGE_MAX_S", default=900)
+HEALTH_DEAD_LETTERS_MAX = env.int("HEALTH_DEAD_LETTERS_MAX", default=5)
+HEALTH_USAGE_FAIL_PERCENT = env.float("HEALTH_USAGE_FAIL_PERCENT", default=100.0)
+HEALTH_AI_PROVIDER_URL = env.str("HEALTH_AI_PROVIDER_URL", default="")
+HEALTH_PLATFORM_TENANTS = env.list("HEALTH_PLATFORM_TENANTS", default=[])
+HEALTH_RESULT_RETENTION_DAYS = env.int("HEALTH_RESULT_RETENTION_DAYS", default=30)

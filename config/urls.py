@@ -29,4 +29,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
+    path("status/", include("apps.health.urls")),
 ]

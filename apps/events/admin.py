@@ -200,7 +200,8 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         entry = obj.catalog_entry
         if not entry:
             return "-"
-        return format_html("<strong>{}</strong> <code>{}</code>", entry.runbook_title, entry.runbook)
+        url = reverse("admin:incidents_runbook_by_slug", args=[entry.runbook])
+        return format_html('<a href="{}"><strong>{}</strong></a> <code>{}</code>', url, entry.runbook_title, entry.runbook)
 
     def get_search_results(self, request, queryset, search_term):
         """A term shaped like a correlation id is an indexed exact match; message search is the fallback."""

@@ -62,20 +62,49 @@ def evaluate(rule, now=None):
         )
     if transitioned:
         _announce_transition(rule, old, new, value)
+    elif new == AlertState.CRITICAL and _incident_owed(rule):
+        _open_incident(rule, value)
     return evaluation
 
 
 def _announce_transition(rule, old, new, value):
-    incident = None
-    if new == AlertState.CRITICAL:
-        from apps.incidents.services import open_or_join
-
-        incident, _ = open_or_join(f"alert:{rule.pk}", title=f"Alert: {rule.name}", codes=["ALERT_RULE_TRANSITION"],
-                                   detection_method=DetectionMethod.ALERT_RULE)
+    incident = _open_incident(rule, value) if new == AlertState.CRITICAL else None
     emit("ALERT_RULE_TRANSITION", message=f"{rule.name}: {old} → {new} ({value})",
          meta={"rule_id": rule.pk, "rule": rule.name, "metric": rule.metric, "from": old, "to": new,
                "value": value, "priority": rule.priority},
          source="events.alerts", incident=incident)
+
+
+def _open_incident(rule, value):
+    """The rule's incident, or None while a maintenance window holds it back."""
+    if _held_by_maintenance(rule, value):
+        return None
+    from apps.incidents.services import open_or_join
+
+    incident, _ = open_or_join(f"alert:{rule.pk}", title=f"Alert: {rule.name}", codes=["ALERT_RULE_TRANSITION"],
+                               detection_method=DetectionMethod.ALERT_RULE, now=rule.last_evaluated_at)
+    return incident
+
+
+def _incident_owed(rule):
+    """A rule that turned critical inside a maintenance window and is still critical once the window
+    is over gets its incident then: the window delays the alert, it does not cancel it."""
+    from apps.health.models import SuppressedAlert
+    from apps.incidents.models import Incident
+
+    key = f"alert:{rule.pk}"
+    if rule.changed_at is None or Incident.objects.filter(dedup_key=key, detected_at__gte=rule.changed_at).exists():
+        return False
+    return SuppressedAlert.objects.filter(source="alert_rule", dedup_key=key, last_at__gte=rule.changed_at).exists()
+
+
+def _held_by_maintenance(rule, value):
+    """Inside a platform-wide maintenance window the rule opens no incident; the hold is recorded."""
+    from apps.health import maintenance
+
+    return maintenance.hold("alert_rule", f"alert:{rule.pk}", f"Alert: {rule.name}",
+                            detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
+                            at=rule.last_evaluated_at)
 
 
 def evaluate_all(now=None):

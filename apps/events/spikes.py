@@ -54,6 +54,9 @@ def detect(now=None):
             continue
         tenant_ids = sorted(counts)
         result["spiking_codes"][code] = tenant_ids
+        if _held_by_maintenance(code, tenant_ids, now):
+            result["held"] = result.get("held", 0) + 1
+            continue
         event_ids = SystemEvent.objects.filter(
             code=code, tenant_id__in=tenant_ids, occurred_at__gte=window_start, occurred_at__lt=now,
         ).values_list("id", flat=True)
@@ -69,3 +72,11 @@ def detect(now=None):
         else:
             result["joined"] += 1
     return result
+
+
+def _held_by_maintenance(code, tenant_ids, now):
+    """Inside a platform-wide maintenance window the spike opens no incident; the hold is recorded."""
+    from apps.health import maintenance
+
+    return maintenance.hold("spike", f"spike:{code}", f"{code} spiking in {len(tenant_ids)} tenants",
+                            detail={"code": code, "tenants": tenant_ids}, at=now)

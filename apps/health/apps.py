@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class HealthConfig(AppConfig):
+    name = "apps.health"
+    label = "health"
+    verbose_name = "Health"
+
+    def ready(self):
+        from apps.health import jobs  # noqa: F401 — registers the monitor beat jobs

@@ -1,0 +1,1 @@
+"""The check functions, registered in apps.health.checks: platform, tenant and connection probes."""

@@ -1,0 +1,52 @@
+"""Everything the incident console shows, read in one place (no writes)."""
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.incidents import escalation, runbooks
+from apps.incidents.admin import forms as f
+from apps.incidents.services import checks, evidence
+from apps.tenants.models import SystemSettings
+
+LINKED_EVENTS_SHOWN = 100
+
+
+def console_context(incident, now=None) -> dict:
+    now = now or timezone.now()
+    return {
+        "now": now,
+        "duration_minutes": int(incident.duration(now).total_seconds() // 60),
+        "postmortem_overdue": incident.postmortem_overdue(now),
+        "postmortem": incident.postmortem if incident.has_postmortem else None,
+        "policy": escalation.policy_for(incident.severity),
+        "evidence": evidence.rate_evidence(incident, now),
+        "timeline": incident.timeline.select_related("author").order_by("at", "id"),
+        "tenants": list(incident.affected_tenants.select_related("plan").order_by("name")),
+        "global_switches": SystemSettings.load(),
+        "linked_events": incident.events.select_related("tenant").order_by("-occurred_at")[:LINKED_EVENTS_SHOWN],
+        "events_url": reverse("admin:events_systemevent_changelist") + f"?incident__id__exact={incident.pk}",
+        "tickets": incident.tickets.select_related("tenant", "assignee").order_by("pk"),
+        "automation_runs": incident.automation_runs.select_related("tenant", "bot").order_by("pk"),
+        "runbooks": runbooks.for_incident(incident),
+        "check_results": checks.latest_results(incident),
+        "follow_ups": incident.follow_ups.select_related("assignee"),
+        "notifications": incident.notifications.all()[:50],
+        "slack_configured": bool(settings.SLACK_WEBHOOK_URL),
+        **_forms(incident),
+    }
+
+
+def _forms(incident):
+    postmortem = incident.postmortem if incident.has_postmortem else None
+    return {
+        "note_form": f.NoteForm(), "status_form": f.StatusForm(initial={"status": incident.status}),
+        "owner_form": f.OwnerForm(initial={"owner": incident.owner_id}),
+        "severity_form": f.SeverityForm(initial={"severity": incident.severity}),
+        "details_form": f.DetailsForm(initial={name: getattr(incident, name) for name in f.DetailsForm.base_fields}),
+        "follow_up_form": f.FollowUpForm(), "link_ticket_form": f.LinkTicketForm(),
+        "link_run_form": f.LinkAutomationRunForm(),
+        "postmortem_form": f.PostmortemForm(initial={
+            name: getattr(postmortem, name) for name in f.PostmortemForm.base_fields} if postmortem else None),
+        "tenant_switch_choices": f.TenantSwitchForm.base_fields["action"].choices,
+        "global_switch_form": f.GlobalSwitchForm(),
+    }

@@ -1,0 +1,75 @@
+"""Escalation policies, the on-call roster (who holds each level now) and emergency contacts."""
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+
+from apps.incidents.models import EmergencyContact, EscalationPolicy, OnCallEntry, redacted_webhook
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["severity", "acknowledge_within_minutes", "escalate_unacknowledged", "level2_after_minutes",
+                    "level3_after_minutes", "notify_on_open"]
+    list_editable = ["acknowledge_within_minutes", "escalate_unacknowledged", "level2_after_minutes",
+                     "level3_after_minutes", "notify_on_open"]
+
+
+class OnCallEntryForm(forms.ModelForm):
+    """The Slack webhook URL is a secret: write-only, stored encrypted, never shown back."""
+
+    slack_webhook_url = forms.URLField(
+        required=False, label="Slack webhook URL", assume_scheme="https",
+        help_text="Optional, write-only: leave empty to keep the current one. Tick the box below to remove it.")
+    clear_slack_webhook = forms.BooleanField(required=False, label="Remove the Slack webhook")
+
+    class Meta:
+        model = OnCallEntry
+        fields = ["level", "name", "user", "email", "phone", "starts_at", "ends_at"]
+
+    def save(self, commit=True):
+        entry = super().save(commit=False)
+        if self.cleaned_data.get("clear_slack_webhook"):
+            entry.set_slack_webhook_url("")
+        elif self.cleaned_data.get("slack_webhook_url"):
+            entry.set_slack_webhook_url(self.cleaned_data["slack_webhook_url"])
+        if commit:
+            entry.save()
+        return entry
+
+
+class HoldsNowFilter(admin.SimpleListFilter):
+    title = "shift"
+    parameter_name = "shift"
+
+    def lookups(self, request, model_admin):
+        return [("now", "Holding a level now")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "now":
+            now = timezone.now()
+            return queryset.filter(starts_at__lte=now).exclude(ends_at__lte=now)
+        return queryset
+
+
+@admin.register(OnCallEntry)
+class OnCallEntryAdmin(admin.ModelAdmin):
+    form = OnCallEntryForm
+    list_display = ["name", "level", "email", "phone", "slack", "starts_at", "ends_at", "holds_now"]
+    list_filter = [HoldsNowFilter, "level"]
+    search_fields = ["name", "email"]
+
+    @admin.display(description="Slack")
+    def slack(self, obj):
+        return redacted_webhook(obj.slack_webhook_url) if obj.slack_webhook_encrypted else "-"
+
+    @admin.display(description="Holds it now", boolean=True)
+    def holds_now(self, obj):
+        now = timezone.now()
+        return obj.starts_at <= now and (obj.ends_at is None or obj.ends_at > now)
+
+
+@admin.register(EmergencyContact)
+class EmergencyContactAdmin(admin.ModelAdmin):
+    list_display = ["role", "name", "email", "phone", "notes", "position"]
+    list_editable = ["position"]
+    search_fields = ["role", "name", "email"]

@@ -1,0 +1,101 @@
+"""Demo on-call roster, emergency contacts and three incidents: one open and unacknowledged (it
+escalates while you watch), one resolved whose postmortem is overdue, one closed with its
+postmortem and follow-ups. Only creates what is missing (incidents are recognised by title)."""
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from apps.incidents import services
+from apps.incidents.models import EmergencyContact, Incident, Level, OnCallEntry, Status
+from apps.tenants.models import Tenant
+
+ROSTER = [
+    (Level.ON_CALL, "Agent on call", "agent", "oncall@opsdesk.local", "+49 30 1234 001"),
+    (Level.TEAM_LEAD, "Support team lead", None, "lead@opsdesk.local", "+49 30 1234 002"),
+    (Level.INFRASTRUCTURE, "CTO / infrastructure", "admin", "cto@opsdesk.local", "+49 30 1234 003"),
+]
+CONTACTS = [
+    ("CTO", "Dana Brandt", "cto@opsdesk.local", "+49 30 1234 003", "Any sev1 past 30 minutes."),
+    ("Database provider support", "Managed PostgreSQL desk", "support@db.example", "",
+     "Open a priority ticket; have the instance id and the slow-query log ready."),
+    ("Meta partner manager", "WhatsApp Business partner desk", "partners@meta.example", "",
+     "Bans and token problems that affect many numbers."),
+]
+OPEN_TITLE = "Meta token expired for Acme Hotels"
+OVERDUE_TITLE = "n8n booking flows timing out"
+CLOSED_TITLE = "Redis restart stopped WhatsApp processing"
+
+
+def seed(out):
+    User = get_user_model()
+    users = {user.username: user for user in User.objects.filter(username__in=["agent", "admin"])}
+    roster = sum(_roster_entry(users, *row) for row in ROSTER)
+    contacts = sum(_contact(position, *row) for position, row in enumerate(CONTACTS))
+    agent = users.get("agent")
+    made = [_open(), _overdue(agent), _closed(agent)] if agent else []
+    out.write(f"incidents: {sum(made)} demo incidents, {roster} roster entries, {contacts} emergency contacts")
+    return []
+
+
+def _roster_entry(users, level, name, username, email, phone):
+    _, created = OnCallEntry.objects.get_or_create(level=level, name=name, defaults={
+        "user": users.get(username), "email": email, "phone": phone,
+        "starts_at": timezone.now() - timedelta(days=1)})
+    return created
+
+
+def _contact(position, role, name, email, phone, notes):
+    _, created = EmergencyContact.objects.get_or_create(role=role, defaults={
+        "name": name, "email": email, "phone": phone, "notes": notes, "position": position})
+    return created
+
+
+def _tenants(*slugs):
+    return list(Tenant.objects.filter(slug__in=slugs))
+
+
+def _open():
+    if Incident.objects.filter(title=OPEN_TITLE).exists():
+        return False
+    tenant_ids = [tenant.pk for tenant in _tenants("acme-hotels")]
+    services.open_or_join("demo:acme-meta-token", title=OPEN_TITLE, codes=["META_TOKEN_EXPIRED"],
+                          tenant_ids=tenant_ids, now=timezone.now() - timedelta(minutes=3))
+    return True
+
+
+def _overdue(agent):
+    if Incident.objects.filter(title=OVERDUE_TITLE).exists():
+        return False
+    began = timezone.now() - timedelta(hours=30)
+    incident = services.create_incident(actor=agent, title=OVERDUE_TITLE, severity="sev2",
+                                        codes=["N8N_TIMEOUT", "N8N_TRIGGER_FAIL"],
+                                        tenants=_tenants("bella-bistro", "acme-hotels"), now=began,
+                                        impact="Booking confirmations delayed for two tenants.")
+    services.change_status(incident, Status.TRIAGED, actor=agent, now=began + timedelta(minutes=4))
+    services.add_note(incident, "n8n answers 502 from its load balancer; their status page is green.", actor=agent,
+                      now=began + timedelta(minutes=9))
+    services.change_status(incident, Status.RESOLVED, actor=agent, note="n8n restarted their workers.",
+                           now=began + timedelta(minutes=75))
+    return True
+
+
+def _closed(agent):
+    if Incident.objects.filter(title=CLOSED_TITLE).exists():
+        return False
+    began = timezone.now() - timedelta(days=6)
+    incident = services.create_incident(actor=agent, title=CLOSED_TITLE, severity="sev1",
+                                        codes=["WHATSAPP_DISABLED_GLOBAL"], tenants=[], now=began)
+    incident = services.change_status(incident, Status.MITIGATING, actor=agent,
+                                      note="Global WhatsApp off to stop the backlog.", now=began + timedelta(minutes=6))
+    incident = services.change_status(incident, Status.RESOLVED, actor=agent, now=began + timedelta(minutes=41))
+    services.write_postmortem(
+        incident, actor=agent, now=began + timedelta(hours=20),
+        root_cause="Redis ran out of memory after a config change removed the eviction policy.",
+        resolution_steps="Switched WhatsApp off globally, restarted Redis with the policy restored, let the "
+                         "queues drain, switched WhatsApp back on.",
+        preventive_actions="Alert on Redis memory above 80 %; review broker config changes in pairs.")
+    services.add_follow_up(incident, actor=agent, title="Add a Redis memory alert rule", assignee=agent,
+                           due_on=(began + timedelta(days=7)).date())
+    services.change_status(incident, Status.CLOSED, actor=agent, now=began + timedelta(hours=21))
+    return True
