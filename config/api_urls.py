@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("apps.integrations.api_urls")),
     path("", include("apps.jobs.api_urls")),
     path("", include("apps.incidents.api_urls")),
+    path("", include("apps.outbound.api_urls")),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.integrations",
     "apps.tickets",
     "apps.health",
+    "apps.outbound",
 ]
 
 MIDDLEWARE = [
@@ -277,3 +278,22 @@ HEALTH_USAGE_FAIL_PERCENT = env.float("HEALTH_USAGE_FAIL_PERCENT", default=100.0
 HEALTH_AI_PROVIDER_URL = env.str("HEALTH_AI_PROVIDER_URL", default="")
 HEALTH_PLATFORM_TENANTS = env.list("HEALTH_PLATFORM_TENANTS", default=[])
 HEALTH_RESULT_RETENTION_DAYS = env.int("HEALTH_RESULT_RETENTION_DAYS", default=30)
+
+# Outbound messages (apps.outbound): frequency cap for contacts of tenants without their own
+# default, pacing per connection and per contact, provider clients' timeouts, retries and backoff.
+OUTBOUND_DEFAULT_FREQUENCY_CAP = env.int("OUTBOUND_DEFAULT_FREQUENCY_CAP", default=10)
+OUTBOUND_DEFAULT_FREQUENCY_WINDOW_S = env.int("OUTBOUND_DEFAULT_FREQUENCY_WINDOW_S", default=86400)
+OUTBOUND_CONTACT_INTERVAL_S = env.float("OUTBOUND_CONTACT_INTERVAL_S", default=6.0)
+OUTBOUND_META_RATE_PER_S = env.float("OUTBOUND_META_RATE_PER_S", default=80.0)
+OUTBOUND_WAHA_INTERVAL_S = env.float("OUTBOUND_WAHA_INTERVAL_S", default=3.0)
+OUTBOUND_WAHA_JITTER_S = env.float("OUTBOUND_WAHA_JITTER_S", default=2.0)
+OUTBOUND_TELEGRAM_RATE_PER_S = env.float("OUTBOUND_TELEGRAM_RATE_PER_S", default=25.0)
+OUTBOUND_HTTP_CONNECT_TIMEOUT_S = env.float("OUTBOUND_HTTP_CONNECT_TIMEOUT_S", default=3.05)
+OUTBOUND_HTTP_TIMEOUT_S = env.float("OUTBOUND_HTTP_TIMEOUT_S", default=10.0)
+OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=5)
+OUTBOUND_BACKOFF_BASE_S = env.float("OUTBOUND_BACKOFF_BASE_S", default=5.0)
+OUTBOUND_BACKOFF_MAX_S = env.float("OUTBOUND_BACKOFF_MAX_S", default=900.0)
+OUTBOUND_SENDING_STUCK_S = env.int("OUTBOUND_SENDING_STUCK_S", default=600)
+OUTBOUND_PROCESS_BATCH = env.int("OUTBOUND_PROCESS_BATCH", default=1000)
+META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
     path("dashboard/errors/", include("apps.events.urls")),
     path("dashboard/tickets/", include("apps.tickets.urls")),
+    path("dashboard/outbound/", include("apps.outbound.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),
     path("webhooks/", include("apps.integrations.urls")),

@@ -18,3 +18,21 @@ def _other_tenants_ticket(other_tenant):
 
 
 register("ticket_id", _other_tenants_ticket)
+
+
+def _other_tenants_outbound_message(other_tenant):
+    from apps.integrations import services as integration_services
+    from apps.outbound.services import create_message
+
+    integration_services.create_connection(other_tenant, "telegram", values={"bot_token": "theirs"})
+    return create_message(other_tenant, channel="telegram", to="424242", body="Their message").pk
+
+
+def _other_tenants_contact_policy(other_tenant):
+    from apps.outbound.services import contact_policy
+
+    return contact_policy(other_tenant, "telegram", "434343").pk
+
+
+register("message_id", _other_tenants_outbound_message)
+register("policy_id", _other_tenants_contact_policy)

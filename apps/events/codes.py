@@ -175,6 +175,12 @@ _CATALOG = [
     _code("OUTBOUND_BLOCKED", INFO, "outbound", "Outbound message blocked by policy",
           "A message was not sent because of a contact opt-out, a frequency cap or a switch. "
           "Open Messages to see the reason.", "outbound-blocked"),
+    _code("WAHA_SEND_FAIL", ERROR, "whatsapp_outbound", "WAHA refused or failed a send",
+          "A WhatsApp message could not be sent through your WAHA session. Open Messages to see the "
+          "reason; check that the session is connected.", "waha-down"),
+    _code("TELEGRAM_SEND_FAIL", ERROR, "outbound", "Telegram refused or failed a send",
+          "A Telegram message could not be sent. Open Messages to see the reason; a contact who "
+          "blocked your bot cannot be messaged.", "outbound-blocked"),
     # Platform.
     _code("HEALTH_CHECK_FAILED", CRITICAL, "infra", "Health check failed",
           "One of our systems is not answering. We are on it; messages are kept and will be "

@@ -1,0 +1,71 @@
+"""Pacing: a token bucket per connection, kept in a database row so every worker process shares
+it (PostgreSQL or the embedded SQLite), and at most one message per contact every
+OUTBOUND_CONTACT_INTERVAL_S seconds. WAHA sends slower, and each send leaves the bucket a random
+extra debt (up to OUTBOUND_WAHA_JITTER_S seconds of refill), so its sends are spaced unevenly, as
+a person's would be, and never closer than the interval.
+
+Call `take` inside the transaction that claims the message: the bucket row stays locked until
+the claim commits, and a claim that rolls back gives its token back."""
+import math
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.outbound.models import SendBucket
+
+
+# Waits are whole milliseconds rounded up, and a bucket short of a token by less than this
+# (float rounding) has it: waiting the returned time always yields the token.
+TOKEN_EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class Pace:
+    rate: float          # tokens per second
+    capacity: float      # the largest burst
+    jitter_s: float = 0.0
+
+    def debt(self, rng=random) -> float:
+        """The random extra a send costs on top of its token (0 without jitter)."""
+        return rng.uniform(0, self.jitter_s) * self.rate if self.jitter_s else 0.0
+
+
+def pace_for(provider) -> Pace:
+    if provider == "waha":
+        rate = 1.0 / settings.OUTBOUND_WAHA_INTERVAL_S
+        return Pace(rate, 1.0, settings.OUTBOUND_WAHA_JITTER_S)
+    if provider == "telegram":
+        return Pace(settings.OUTBOUND_TELEGRAM_RATE_PER_S, settings.OUTBOUND_TELEGRAM_RATE_PER_S)
+    return Pace(settings.OUTBOUND_META_RATE_PER_S, settings.OUTBOUND_META_RATE_PER_S)
+
+
+def take(key, pace: Pace, now=None, rng=random) -> float:
+    """Takes one send's tokens from bucket `key`: 0.0 when taken, else the seconds to wait."""
+    now = now or timezone.now()
+    bucket = _locked(key, pace, now)
+    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
+    tokens = min(pace.capacity, bucket.tokens + elapsed * pace.rate)
+    if tokens < 1.0 - TOKEN_EPSILON:
+        return math.ceil((1.0 - tokens) / pace.rate * 1000) / 1000
+    SendBucket.objects.filter(key=key).update(tokens=tokens - 1.0 - pace.debt(rng), refilled_at=now)
+    return 0.0
+
+
+def _locked(key, pace, now) -> SendBucket:
+    SendBucket.objects.bulk_create([SendBucket(key=key, tokens=pace.capacity, refilled_at=now)], ignore_conflicts=True)
+    return SendBucket.objects.select_for_update().get(key=key)
+
+
+def connection_key(connection) -> str:
+    return f"connection:{connection.pk}"
+
+
+def contact_wait(contact_policy, now) -> float:
+    """Seconds until this contact may get the next message (0.0: now). A send stamped after `now`
+    (another worker's, while this one waited for the contact's lock) counts as just now."""
+    if contact_policy.last_sent_at is None:
+        return 0.0
+    elapsed = max(0.0, (now - contact_policy.last_sent_at).total_seconds())
+    return max(0.0, settings.OUTBOUND_CONTACT_INTERVAL_S - elapsed)

@@ -1,0 +1,120 @@
+"""What the inbound pipeline tells outbound: a contact wrote (the 24-hour window opens, STOP and
+START keywords change the opt-out, a reply stops stop-on-reply messages) and a provider reported
+a delivery status (the message moves forward, never back)."""
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.events import audit
+from apps.events.ingest import emit
+from apps.outbound import defaults, states
+from apps.outbound.models import CHANNEL_OF, OutboundMessage, Source, Status, Via
+from apps.outbound.services import messages, policies, validation
+from apps.outbound.services.common import SEND_FAIL_CODE
+
+_WORD = re.compile(r"^[^\w]*(\w+)[^\w]*$")
+DELIVERY = {"sent": Status.SENT, "delivered": Status.DELIVERED, "read": Status.READ, "failed": Status.FAILED}
+RANK = {Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
+
+
+def keyword(text) -> str:
+    """The one word a message consists of, upper-cased ("Stop!" → "STOP"); "" for anything else."""
+    match = _WORD.match((text or "").strip())
+    return match.group(1).upper() if match else ""
+
+
+def record_inbound(connection, contact_id, text, *, received_at, contact_name=""):
+    """Returns the contact's policy after the message (None for a connection that does not send)."""
+    channel = CHANNEL_OF.get(connection.provider)
+    if channel is None:
+        return None
+    contact = validation.contact_or_raw(channel, contact_id)
+    tenant = connection.tenant
+    with transaction.atomic():
+        policy = policies.locked_policy(tenant, channel, contact, contact_name or "")
+        _note_inbound(policy, received_at, contact_name)
+        _stop_sequences(policy, received_at)
+        _keywords(policy, connection, keyword(text), received_at)
+    policy.refresh_from_db()
+    return policy
+
+
+def _note_inbound(policy, received_at, contact_name):
+    if policy.last_inbound_at is None or received_at > policy.last_inbound_at:
+        policy.last_inbound_at = received_at
+    policy.contact_name = (contact_name or policy.contact_name)[:255]
+    policy.save(update_fields=["last_inbound_at", "contact_name", "updated_at"])
+
+
+def _stop_sequences(policy, received_at):
+    pending = (OutboundMessage.objects.for_tenant(policy.tenant)
+               .select_for_update(skip_locked=True, of=("self",))
+               .filter(channel=policy.channel, contact_id=policy.contact_id, stop_on_reply=True,
+                       status__in=states.PENDING, created_at__lte=received_at))
+    for message in pending:
+        states.transition(message, Status.CANCELED, last_error=(
+            f"The contact replied at {received_at:%Y-%m-%d %H:%M} UTC; this message stops on reply."),
+            preflight_code="STOPPED_BY_REPLY", preflight_reason="The contact replied; this message stops on reply.")
+        audit.record("outbound.blocked", actor_label="contact reply", tenant=policy.tenant, target=message,
+                     reason="Stopped by the contact's reply.", after={"status": Status.CANCELED})
+
+
+def _keywords(policy, connection, word, received_at):
+    tenant_defaults = defaults.for_tenant(policy.tenant)
+    label = f"contact {policy.contact_id} (keyword {word})"
+    if word in tenant_defaults.stop_words:
+        if policies.opt_out(policy, via=Via.KEYWORD, actor_label=label, note=word, now=received_at):
+            messages.create_message(
+                policy.tenant, channel=policy.channel, to=policy.contact_id, body=tenant_defaults.opt_out_confirmation,
+                connection=connection, approve=True, source=Source.SYSTEM, created_by_label="opt-out confirmation",
+                contact_name=policy.contact_name, stop_on_reply=False, is_opt_out_confirmation=True)
+    elif word in defaults.START_WORDS:
+        policy.refresh_from_db()
+        if policy.opted_out:
+            policies.opt_in(policy, via=Via.KEYWORD, confirmed=True, actor_label=label, note=word, now=received_at)
+
+
+def apply_delivery_status(connection, provider_message_id, status, *, error_code=None, error_title=None,
+                          occurred_at=None) -> bool:
+    """Moves the message with this provider id forward; False when no message has it."""
+    if not provider_message_id:
+        return False
+    with transaction.atomic():
+        message = (OutboundMessage.objects.select_for_update(of=("self",)).select_related("tenant")
+                   .filter(connection=connection, provider_message_id=provider_message_id).first())
+        if message is None:
+            return False
+        target = DELIVERY.get(status)
+        if target is None or not _forward(message.status, target):
+            return True
+        when = occurred_at or timezone.now()
+        if target == Status.FAILED:
+            _delivery_failed(message, when, error_code, error_title or "")
+        else:
+            _stamp_skipped(message, target, when)
+            states.transition(message, target, now=when)
+    return True
+
+
+def _forward(current, target) -> bool:
+    if target == Status.FAILED:
+        return states.allowed(current, target)
+    return current in RANK and RANK[target] > RANK[current] and states.allowed(current, target)
+
+
+def _stamp_skipped(message, target, when):
+    """"read" can arrive without "delivered" before it: a read message was delivered too."""
+    if target == Status.READ and message.delivered_at is None:
+        states.annotate(message, delivered_at=when)
+
+
+def _delivery_failed(message, when, error_code, error_title):
+    error = f"{error_code}: {error_title}".strip(": ") if error_code else (error_title or "The provider reported failure.")
+    states.transition(message, Status.FAILED, now=when, last_error=error, last_error_code=str(error_code or "")[:40])
+    emit(SEND_FAIL_CODE[message.channel], tenant=message.tenant, source="outbound.delivery",
+         message=f"Message #{message.pk} to {message.contact_id} was not delivered: {error}",
+         meta={"outbound_message_id": message.pk, "meta_error_code": error_code, "provider_error_code": error_code,
+               "provider_message_id": message.provider_message_id})
+    audit.record("outbound.failed", actor_label="delivery status", tenant=message.tenant, target=message,
+                 reason=error, after={"error_code": error_code})

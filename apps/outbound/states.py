@@ -1,0 +1,66 @@
+"""The one function that moves an outbound message from one status to another.
+
+`transition` checks the move against TRANSITIONS, stamps the status's time and writes with a
+conditional UPDATE (… WHERE status = the status it read), so an illegal move or a concurrent
+change raises and writes nothing."""
+from django.utils import timezone
+
+from apps.core.errors import ServiceError
+from apps.outbound.models import OutboundMessage, Status
+
+S = Status
+REFUSALS = {S.BLOCKED_OPT_OUT, S.FREQUENCY_CAPPED, S.BLOCKED_POLICY, S.CANCELED}
+TRANSITIONS = {
+    S.DRAFT: {S.APPROVED, S.CANCELED},
+    S.APPROVED: {S.QUEUED} | REFUSALS,
+    S.QUEUED: {S.SENDING} | REFUSALS,
+    S.SENDING: {S.SENT, S.FAILED, S.QUEUED},
+    S.SENT: {S.DELIVERED, S.READ, S.FAILED},
+    S.DELIVERED: {S.READ},
+    S.READ: set(),
+    S.FAILED: {S.QUEUED} | REFUSALS,
+    S.BLOCKED_OPT_OUT: {S.QUEUED} | REFUSALS - {S.BLOCKED_OPT_OUT},
+    S.FREQUENCY_CAPPED: {S.QUEUED} | REFUSALS - {S.FREQUENCY_CAPPED},
+    S.BLOCKED_POLICY: {S.QUEUED} | REFUSALS - {S.BLOCKED_POLICY},
+    S.CANCELED: set(),
+}
+STAMP = {
+    S.APPROVED: "approved_at", S.QUEUED: "queued_at", S.SENDING: "sending_at", S.SENT: "sent_at",
+    S.DELIVERED: "delivered_at", S.READ: "read_at", S.FAILED: "failed_at", S.BLOCKED_OPT_OUT: "blocked_at",
+    S.FREQUENCY_CAPPED: "blocked_at", S.BLOCKED_POLICY: "blocked_at", S.CANCELED: "canceled_at",
+}
+FINAL = {S.READ, S.CANCELED}
+PENDING = {S.DRAFT, S.APPROVED, S.QUEUED, S.FREQUENCY_CAPPED}
+
+
+class IllegalTransition(ServiceError):
+    status_code = 409
+
+    def __init__(self, message):
+        super().__init__(message, "illegal_transition")
+
+
+def allowed(current, target) -> bool:
+    return target in TRANSITIONS.get(current, set())
+
+
+def transition(message, target, *, now=None, **fields) -> OutboundMessage:
+    if not allowed(message.status, target):
+        raise IllegalTransition(f"Message #{message.pk} is {message.status}; it cannot become {target}.")
+    now = now or timezone.now()
+    values = {"status": target, STAMP[target]: now, "updated_at": timezone.now(), **fields}
+    if not OutboundMessage.objects.filter(pk=message.pk, status=message.status).update(**values):
+        current = OutboundMessage.objects.filter(pk=message.pk).values_list("status", flat=True).first()
+        raise IllegalTransition(f"Message #{message.pk} changed meanwhile (now {current}); nothing was written.")
+    for name, value in values.items():
+        setattr(message, name, value)
+    return message
+
+
+def annotate(message, **fields) -> OutboundMessage:
+    """Writes fields that are not a status change (a verdict, a hold, the next attempt time)."""
+    fields["updated_at"] = timezone.now()
+    OutboundMessage.objects.filter(pk=message.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return message
