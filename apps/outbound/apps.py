@@ -7,7 +7,8 @@ class OutboundConfig(AppConfig):
     verbose_name = "Outbound messages"
 
     def ready(self):
-        from apps.outbound import metrics, receivers  # noqa: F401 — registers message_delivery_failure_rate
+        # checks and metrics register the outbound_sending check and message_delivery_failure_rate.
+        from apps.outbound import checks, metrics, receivers  # noqa: F401
         from apps.tenants.portal import register_nav
 
         receivers.connect()

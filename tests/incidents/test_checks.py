@@ -9,7 +9,7 @@ from apps.incidents.services.checks import latest_results
 from tests.incidents.factories import make_incident
 
 pytestmark = pytest.mark.django_db
-META_TOKEN_CHECKS = ["connection_meta_token", "tenant_switches", "tenant_usage", "queue_depth"]
+META_TOKEN_CHECKS = ["connection_meta_token", "tenant_switches", "tenant_usage", "queue_depth", "outbound_sending"]
 
 
 @pytest.fixture

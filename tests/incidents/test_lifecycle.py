@@ -188,3 +188,17 @@ def test_add_timeline_entry_is_the_public_way_in(staff):
     assert entry.data == {"latency_ms": 120, "at": "2026-11-23T09:00:00Z"}
     with pytest.raises(ServiceError):
         services.add_timeline_entry(incident, "gossip", "nope")
+
+
+def test_resolving_counts_the_affected_tenants_conversations_during_the_incident(staff, tenant, other_tenant):
+    from tests.integrations.factories import ConversationMessageFactory
+
+    incident = make_incident(staff, severity="sev3", tenants=[tenant])
+    during = [ConversationMessageFactory(tenant=tenant, sent_at=at(minutes)) for minutes in (1, 5, 9)]
+    ConversationMessageFactory(tenant=tenant, conversation=during[0].conversation, sent_at=at(2))
+    ConversationMessageFactory(tenant=tenant, sent_at=at(-30))
+    ConversationMessageFactory(tenant=other_tenant, sent_at=at(3))
+
+    incident = resolved(incident, staff, at(10))
+
+    assert incident.affected_conversations == 3

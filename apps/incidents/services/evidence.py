@@ -71,3 +71,14 @@ def sla_breaches_of_linked_tickets(incident) -> int:
         breaches += sum(1 for moment in (ticket.first_response_breached_at, ticket.next_response_breached_at,
                                          ticket.resolution_breached_at) if moment)
     return breaches
+
+
+def conversations_during(incident, now) -> int:
+    """Conversations of the affected tenants with a message while the incident lasted: the people
+    who may have met the failure."""
+    from apps.integrations.models import ConversationMessage
+
+    end = incident.resolved_at or now
+    return (ConversationMessage.objects.filter(tenant__in=incident.affected_tenants.all(), conversation__isnull=False,
+                                               sent_at__gte=incident.began_at, sent_at__lte=end)
+            .values("conversation_id").distinct().count())

@@ -67,6 +67,8 @@ def _stamp(incident, status, now):
     if status == Status.RESOLVED:
         incident.resolved_at = now
         incident.sla_breaches = max(incident.sla_breaches, evidence.sla_breaches_of_linked_tickets(incident))
+        incident.affected_conversations = max(incident.affected_conversations,
+                                              evidence.conversations_during(incident, now))
     if status == Status.TRIAGED:
         incident.resolved_at = None
     if status == Status.CLOSED:
