@@ -152,6 +152,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status", "channel" or "kind" of their own: each enum gets a readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "apps.tickets.models.Status",
+        "TicketChannelEnum": "apps.tickets.models.Channel",
+        "InboundEventStatusEnum": "apps.integrations.models.inbox.InboundEvent.Status",
+        "IncidentStatusEnum": "apps.incidents.models.incident.Status",
+        "OutboundStatusEnum": "apps.outbound.models.messages.Status",
+        "OutboundChannelEnum": "apps.outbound.models.messages.Channel",
+        "OutboundKindEnum": "apps.outbound.models.messages.Kind",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

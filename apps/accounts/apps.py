@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and API keys"
 
     def ready(self):
-        from apps.accounts import signals  # noqa: F401
+        from apps.accounts import schema, signals  # noqa: F401 — the OpenAPI auth scheme, audit receivers

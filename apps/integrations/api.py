@@ -49,7 +49,7 @@ class ReplayOne(APIView):
 class ReplayMany(APIView):
     permission_classes = [IsOperator]
 
-    @extend_schema(request=BulkReplaySerializer, responses={200: dict})
+    @extend_schema(request=BulkReplaySerializer, responses={200: dict}, operation_id="v1_inbound_events_replay_bulk")
     def post(self, request):
         """Replays the given ids, or everything a filter matches (e.g. all dead letters of a tenant
         since 10:00), up to 10,000 at once; audited per tenant."""

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.outbound.models import Channel, Kind, OutboundAttempt, OutboundMessage
@@ -40,6 +41,7 @@ class AttemptSerializer(serializers.ModelSerializer):
                   "next_attempt_at", "created_at"]
 
 
+@extend_schema_serializer(component_name="OutboundMessage")
 class MessageSerializer(serializers.ModelSerializer):
     to = serializers.CharField(source="contact_id")
     reason = serializers.CharField(read_only=True)
@@ -57,6 +59,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return {"code": message.preflight_code, "reason": message.preflight_reason, "checked_at": message.preflight_at}
 
 
+@extend_schema_serializer(component_name="OutboundMessageDetail")
 class MessageDetailSerializer(MessageSerializer):
     attempt_log = AttemptSerializer(many=True, read_only=True)
 
