@@ -4,16 +4,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.batches import delete_in_batches
 from apps.events.models import SystemEvent
 
 
 def purge_old_events(now=None):
     """Deletes events older than the retention period; returns how many were deleted."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.EVENT_RETENTION_DAYS)
-    deleted = 0
-    while True:
-        ids = list(SystemEvent.objects.filter(occurred_at__lt=cutoff).order_by("id")
-                   .values_list("id", flat=True)[:settings.EVENT_PURGE_BATCH])
-        if not ids:
-            return deleted
-        deleted += SystemEvent.objects.filter(id__in=ids).delete()[0]
+    return delete_in_batches(SystemEvent.objects.filter(occurred_at__lt=cutoff), settings.EVENT_PURGE_BATCH)

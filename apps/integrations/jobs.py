@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.batches import delete_in_batches
 from apps.integrations import automation, inbox
 from apps.integrations.models import AutomationRun, InboundEvent
 from apps.jobs.registry import register
@@ -47,7 +48,4 @@ def purge_inbox():
     until someone replays or deletes them."""
     cutoff = timezone.now() - timedelta(days=settings.INBOX_RETENTION_DAYS)
     old = InboundEvent.objects.filter(status__in=[S.PROCESSED, S.IGNORED], received_at__lt=cutoff)
-    deleted = 0
-    while ids := list(old.values_list("id", flat=True)[:5000]):
-        deleted += InboundEvent.objects.filter(id__in=ids).delete()[0]
-    return {"deleted": deleted}
+    return {"deleted": delete_in_batches(old)}

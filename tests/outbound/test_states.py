@@ -58,3 +58,22 @@ def test_approving_a_canceled_message_is_a_409_refusal(draft):
     with pytest.raises(states.IllegalTransition) as refused:
         services.approve_message(draft)
     assert refused.value.status_code == 409
+
+
+def test_old_attempts_are_purged_and_their_messages_kept(tenant, meta, graph):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.outbound.jobs import purge_attempts
+    from apps.outbound.models import OutboundAttempt
+    from tests.outbound.conftest import queued
+
+    old, recent = queued(tenant, meta, to="4915100000001"), queued(tenant, meta, to="4915100000002")
+    services.dispatch(old.pk)
+    services.dispatch(recent.pk)
+    OutboundAttempt.objects.filter(message=old).update(created_at=timezone.now() - timedelta(days=91))
+
+    assert purge_attempts() == {"deleted": 1}
+    assert list(OutboundAttempt.objects.values_list("message_id", flat=True)) == [recent.pk]
+    assert OutboundMessage.objects.filter(pk=old.pk, status=Status.SENT).exists()
