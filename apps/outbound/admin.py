@@ -5,7 +5,7 @@ goes through apps.outbound.services."""
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
@@ -71,6 +71,7 @@ class OutboundMessageAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
         ("People and times", {"fields": ["created_by_label", "approved_by_label", "created_at", "approved_at",
                                          "queued_at", "sending_at", "sent_at", "delivered_at", "read_at", "failed_at",
                                          "blocked_at", "canceled_at"]}),
+        ("Audit trail", {"fields": ["audit_trail"]}),
     ]
     actions = [
         confirmed_action(description="Approve selected messages (runs preflight, then sends)", apply=_action("approve_message")),
@@ -100,6 +101,19 @@ class OutboundMessageAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
     @admin.display(description="connection")
     def connection_link(self, obj):
         return admin_link(obj.connection)
+
+    @admin.display(description="audit trail")
+    def audit_trail(self, obj):
+        """Who created, approved, blocked, retried, sent or failed it: the `outbound.*` records."""
+        from apps.events.models import AuditEvent
+
+        target = obj._meta.label_lower
+        rows = AuditEvent.objects.filter(target_type=target, target_id=str(obj.pk)).order_by("occurred_at", "id")
+        url = reverse("admin:events_auditevent_changelist") + f"?target_type={target}&target_id={obj.pk}"
+        lines = format_html_join("", "<li>{} <code>{}</code> by {}{}</li>", (
+            (f"{row.occurred_at:%Y-%m-%d %H:%M:%S}", row.action, row.actor_label or "system",
+             f" — {row.reason}" if row.reason else "") for row in rows[:50]))
+        return format_html('<ul>{}</ul><a href="{}">In the audit log</a>', lines, url)
 
     @admin.display(description="contact policy")
     def contact_policy(self, obj):

@@ -30,6 +30,10 @@ def test_message_page_shows_attempts_and_links_the_contact_policy(admin_client, 
     assert "131047" in page and "Re-engagement message" in page and "permanent" in page.lower()
     assert graph.token not in page
     assert 'name="_save"' not in page  # read-only: changes go through actions
+    trail = page[page.index("Audit trail"):]
+    assert all(action in trail for action in ("outbound.created", "outbound.approved", "outbound.failed"))
+    audit_log = admin_client.get(f"/admin/events/auditevent/?target_type=outbound.outboundmessage&target_id={message.pk}")
+    assert audit_log.status_code == 200 and audit_log.content.decode().count("outbound.") >= 3
 
 
 def test_changelist_filters_and_searches(admin_client, tenant, meta):
