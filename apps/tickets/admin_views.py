@@ -55,6 +55,7 @@ def console_view(request, model_admin, object_id):
         "tenant_context": _tenant_context(ticket.tenant),
         "correlated": _correlated(ticket),
         "linked_events": ticket.events.order_by("-occurred_at")[:100],
+        "runs": _runs(ticket),
         "incidents": _open_incidents(ticket.tenant),
         "notifications": ticket.notifications.all()[:20],
     })
@@ -91,6 +92,12 @@ def _correlated(ticket):
     return [{"event": event, "linked": event.pk in linked, "title": getattr(event.catalog_entry, "title", ""),
              "same_correlation": event.correlation_id in shared}
             for event in services.correlated_events(ticket)]
+
+
+def _runs(ticket):
+    linked = list(ticket.automation_runs.select_related("bot").order_by("-created_at"))
+    ids = {run.pk for run in linked}
+    return {"linked": linked, "recent": [run for run in services.recent_automation_runs(ticket) if run.pk not in ids]}
 
 
 def _open_incidents(tenant):
@@ -168,6 +175,15 @@ def _link_event(request, ticket):
     return f"Linked {count} event(s)."
 
 
+def _link_runs(request, ticket):
+    from apps.integrations.models import AutomationRun
+
+    ids = [value for value in request.POST.getlist("run") if value.isdigit()]
+    count = services.link_automation_runs(ticket, AutomationRun.objects.filter(pk__in=ids), actor=request.user,
+                                          request=request)
+    return f"Linked {count} automation run(s)."
+
+
 def _link_incident(request, ticket):
     from apps.incidents.models import Incident
 
@@ -179,7 +195,7 @@ def _link_incident(request, ticket):
 
 
 OPERATIONS = {"reply": _reply, "update": _update, "macro": _macro, "link-event": _link_event,
-              "link-incident": _link_incident}
+              "link-incident": _link_incident, "link-runs": _link_runs}
 
 
 # --- opening a ticket for a tenant -----------------------------------------------------------

@@ -121,6 +121,8 @@ class Ticket(models.Model):
     incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="tickets")
     events = models.ManyToManyField("events.SystemEvent", blank=True, related_name="tickets")
+    automation_runs = models.ManyToManyField("integrations.AutomationRun", blank=True, related_name="tickets",
+                                             help_text="The tenant's n8n runs the ticket is about.")
     correlation_id = models.CharField(max_length=128, blank=True, help_text="Of the request that opened it.")
 
     sla_policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

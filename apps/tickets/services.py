@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from apps.core import context
@@ -223,6 +223,36 @@ def link_events(ticket, events, *, actor, request=None) -> int:
         audit.record("ticket.events_linked", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
                      after={"events": [event.pk for event in events], "codes": sorted({e.code for e in events})})
     return len(events)
+
+
+def recent_automation_runs(ticket, limit=20):
+    """The tenant's automation runs from a day before the ticket on, failed and timed-out first:
+    what an agent checks when a guest says "the bot did not answer"."""
+    from apps.integrations.models import AutomationRun
+
+    since = ticket.created_at - timedelta(days=1)
+    trouble = Case(When(status__in=[AutomationRun.Status.FAILED, AutomationRun.Status.TIMEOUT], then=Value(0)),
+                   default=Value(1), output_field=IntegerField())
+    return list(AutomationRun.objects.for_tenant(ticket.tenant).filter(created_at__gte=since).select_related("bot")
+                .order_by(trouble, "-created_at")[:limit])
+
+
+def link_automation_runs(ticket, runs, *, actor, request=None) -> int:
+    """Links automation runs of the ticket's tenant to the ticket."""
+    _require_agent(actor)
+    runs = list(runs[:MAX_EVENTS_PER_LINK + 1])
+    if not runs:
+        raise ServiceError("Choose at least one automation run to link.", "no_runs")
+    if len(runs) > MAX_EVENTS_PER_LINK:
+        raise ServiceError(f"Link at most {MAX_EVENTS_PER_LINK} runs at once.", "too_many_runs")
+    foreign = [run.pk for run in runs if run.tenant_id != ticket.tenant_id]
+    if foreign:
+        raise ServiceError(f"Automation run(s) {foreign} belong to another tenant.", "foreign_runs")
+    with transaction.atomic():
+        ticket.automation_runs.add(*runs)
+        audit.record("ticket.automation_runs_linked", actor=actor, tenant=ticket.tenant, target=ticket,
+                     request=request, after={"automation_runs": [run.pk for run in runs]})
+    return len(runs)
 
 
 def link_incident(ticket, incident, *, actor, request=None) -> Ticket:

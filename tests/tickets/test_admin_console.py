@@ -26,17 +26,6 @@ def act(ticket, operation):
     return reverse("admin:tickets_ticket_act", args=[ticket.pk, operation])
 
 
-@pytest.fixture
-def agent_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def ticket(tenant):
-    return make_ticket(tenant, subject="Messages stuck", body="Nothing goes out", priority="high")
-
-
 def test_ticket_page_lists_the_tenants_events_from_the_hour_before(agent_client, tenant, other_tenant):
     now = timezone.now()
     SystemEventFactory(tenant=tenant, code="META_SEND_FAIL", message="recent-send-fail",
