@@ -3,6 +3,7 @@ Playwright with `executable_path`."""
 import os
 
 import pytest
+from django.db import connections
 
 from tests.conftest import CHROMIUM
 
@@ -59,6 +60,9 @@ def page_without_javascript():
         try:
             yield browser.new_page(java_script_enabled=False)
         finally:
+            # Queries the test made inside Playwright's greenlet used a connection of their own;
+            # left open, it keeps the test database from being dropped.
+            connections.close_all()
             browser.close()
 
 
