@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from apps.tenants import services
-from apps.tenants.models import Membership, Plan, Tenant, UsageCounter
+from apps.tenants.models import Membership, Tenant, UsageCounter
 from apps.tenants.usage import tenant_today
 
 STAFF = [

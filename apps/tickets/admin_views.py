@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.core.admin_console import run_operation
+from apps.core.admin_console import valid as _valid
 from apps.core.errors import ServiceError
 from apps.events import charts
 from apps.events.models import SystemEvent
@@ -112,24 +114,7 @@ def _open_incidents(tenant):
 def console_action(request, ticket_id, operation):
     require(request, CHANGE)
     ticket = get_object_or_404(Ticket.objects.select_related("tenant"), pk=ticket_id)
-    handler = OPERATIONS.get(operation)
-    if handler is None:
-        raise Http404("No such ticket operation.")
-    try:
-        note = handler(request, ticket)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    except forms.ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, note)
-    return redirect(console_url(ticket.pk))
-
-
-def _valid(form):
-    if not form.is_valid():
-        raise forms.ValidationError([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
-    return form.cleaned_data
+    return run_operation(request, ticket, OPERATIONS, operation, console_url(ticket.pk))
 
 
 def _reply(request, ticket):

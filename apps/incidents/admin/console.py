@@ -1,7 +1,6 @@
 """The incident console: the page the on-call engineer lives in during an outage, and its forms.
 Staff-only (wrapped in `admin_site.admin_view`); reading needs incidents.view_incident, every form
 needs incidents.change_incident, and every form calls a service."""
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -10,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core.admin_console import run_operation
+from apps.core.admin_console import valid as _valid
 from apps.core.errors import ServiceError
 from apps.incidents import services
 from apps.incidents.admin import forms as f
@@ -45,24 +46,7 @@ def console_view(request, model_admin, object_id):
 def console_action(request, incident_id, operation):
     require(request, CHANGE)
     incident = get_object_or_404(Incident, pk=incident_id)
-    handler = OPERATIONS.get(operation)
-    if handler is None:
-        raise Http404("No such incident operation.")
-    try:
-        note = handler(request, incident)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    except forms.ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, note)
-    return redirect(console_url(incident.pk))
-
-
-def _valid(form):
-    if not form.is_valid():
-        raise forms.ValidationError([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
-    return form.cleaned_data
+    return run_operation(request, incident, OPERATIONS, operation, console_url(incident.pk))
 
 
 def _acknowledge(request, incident):
