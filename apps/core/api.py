@@ -63,6 +63,15 @@ def _flatten(detail, prefix=""):
     return {prefix or "non_field_errors": str(detail)}
 
 
+def validated(serializer_class, data) -> dict:
+    """The request body checked by `serializer_class`: a 400 naming each bad field, or the data."""
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": "Send a JSON object."})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class IsOperator(permissions.BasePermission):
     """Operator API keys (and staff sessions) only."""
 

@@ -5,6 +5,8 @@ an operator can read (no URL query strings, no secrets)."""
 import requests
 from django.conf import settings
 
+from apps.integrations.http import json_body  # noqa: F401 — probes read answers as the senders do
+
 _session = requests.Session()
 
 
@@ -23,11 +25,3 @@ def get(url, *, headers=None, params=None) -> requests.Response:
         raise ProbeError("could not connect") from None
     except requests.RequestException as exc:
         raise ProbeError(f"request failed: {type(exc).__name__}") from None
-
-
-def json_body(response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

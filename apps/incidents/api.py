@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from apps.core.api import IsOperator
+from apps.core.api import IsOperator, validated
 from apps.incidents import services
 from apps.incidents.models import Incident
 from apps.incidents.serializers import (
@@ -160,13 +160,6 @@ class IncidentMitigationsView(IncidentAPIView):
                                           tenant=tenant, request=request)
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-
-def validated(serializer_class, data):
-    if not isinstance(data, dict):
-        raise ValidationError({"non_field_errors": "Send a JSON object."})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def staff_user(username, field):

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.core.api import validated
 from apps.integrations.models import Connection
 from apps.outbound import services
 from apps.outbound.models import OutboundMessage, Source
@@ -16,13 +17,6 @@ from apps.tenants.api import TenantScopedAPIView
 
 FILTERS = {"status": "status", "channel": "channel", "contact": "contact_id", "kind": "kind"}
 
-
-def validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise ValidationError({"non_field_errors": "Send a JSON object."})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class OutboundAPIView(TenantScopedAPIView):

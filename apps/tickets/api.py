@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.accounts.authentication import TenantKeyUser
+from apps.core.api import validated
 from apps.events.api import TenantOrOperator, is_operator
 from apps.tenants.models import Tenant
 from apps.tickets import services
@@ -102,10 +103,3 @@ class TicketReplyView(TicketAPIView):
         ticket.refresh_from_db()
         return self.detail(ticket, status.HTTP_201_CREATED)
 
-
-def validated(serializer_class, data):
-    if not isinstance(data, dict):
-        raise ValidationError({"non_field_errors": "Send a JSON object."})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
