@@ -252,12 +252,11 @@ class Macro(models.Model):
         return self.name
 
     def clean(self):
-        from apps.tickets.macros import unknown_placeholders
+        from apps.tickets.macros import problems
 
-        unknown = unknown_placeholders(self.body or "")
-        if unknown:
-            raise ValidationError({"body": f"Unknown placeholder(s) {', '.join(sorted(unknown))}; use "
-                                           f"{', '.join('{' + name + '}' for name in self.PLACEHOLDERS)}."})
+        found = problems(self.body or "")
+        if found:
+            raise ValidationError({"body": " ".join(found)})
 
 
 class TicketNotification(models.Model):
