@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.admin_actions import ReasonForm, confirmed_action
+from apps.core.errors import ServiceError
 from apps.tenants import services
 from apps.tenants.models import Membership, Plan, SystemSettings, Tenant, UsageCounter
 from apps.tenants.usage import usage_for
@@ -25,11 +26,44 @@ class AiLimitsForm(ReasonForm):
     monthly = forms.IntegerField(required=False, min_value=0, help_text="Empty: use the plan's limit.")
 
 
+class TenantForm(forms.ModelForm):
+    """Saved through the tenant services (see TenantAdmin.save_model); a plan change needs a reason."""
+
+    plan_reason = forms.CharField(
+        label="Reason for a plan change", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Required when you change the plan: the tenant's limits change at once. It goes into the audit log.")
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "slug", "plan", "timezone"]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if self.instance.pk is None:
+            _as_form_error(services.check_new_slug, slug)
+        return slug
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and "plan" in self.changed_data:
+            try:
+                data["plan_reason"] = services.require_reason(data.get("plan_reason"), "the plan")
+            except ServiceError as exc:
+                self.add_error("plan_reason", exc.message)
+        return data
+
+
+def _as_form_error(check, *args):
+    try:
+        check(*args)
+    except ServiceError as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
-    readonly_fields = ["role", "created_at"]
+    readonly_fields = ["user", "role", "created_at"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -48,6 +82,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    form = TenantForm
     list_display = ["name", "slug", "status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "usage_summary",
                     "created_at"]
     list_filter = ["status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "whatsapp_disabled_for_ban"]
@@ -89,6 +124,28 @@ class TenantAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("plan")
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["name", "slug", "plan", "timezone"]})]
+        main = (None, {"fields": ["name", "slug", "plan", "plan_reason", "timezone"]})
+        return [main, *self.fieldsets[1:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data, actor = form.cleaned_data, request.user
+        if not change:
+            tenant = services.create_tenant(data["slug"], name=data["name"], plan_name=data["plan"].name,
+                                            timezone_name=data["timezone"], actor=actor, request=request)
+        else:
+            tenant = services.update_tenant(obj, name=data["name"], timezone_name=data["timezone"], actor=actor,
+                                            request=request)
+        if change and "plan" in form.changed_data:
+            services.change_plan(tenant, data["plan"], reason=data["plan_reason"], actor=actor, request=request)
+        obj.pk = tenant.pk
+        obj.refresh_from_db()
+
     @admin.display(description="Messages this month")
     def usage_summary(self, obj):
         usage = usage_for(obj)
@@ -122,15 +179,26 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "tenant__slug", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "tenant", "created_at"] if obj else []
+
     def save_model(self, request, obj, form, change):
-        if change and "role" in form.changed_data:
-            services.change_role(obj, obj.role, actor=request.user, request=request)
+        if change:
+            if "role" in form.changed_data:
+                services.change_role(obj, form.cleaned_data["role"], actor=request.user, request=request)
             return
-        super().save_model(request, obj, form, change)
-        if not change:
-            from apps.events import audit
-            audit.record("membership.added", actor=request.user, tenant=obj.tenant, target=obj,
-                         after={"role": obj.role}, request=request)
+        data = form.cleaned_data
+        saved = services.add_membership(data["tenant"], data["user"], role=data["role"], actor=request.user,
+                                        request=request)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.remove_member(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "tenant"):
+            services.remove_member(membership, actor=request.user, request=request)
 
 
 @admin.register(UsageCounter)

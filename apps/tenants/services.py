@@ -16,10 +16,10 @@ SWITCH_FIELDS = ("status", "is_whatsapp_enabled", "is_ai_enabled", "ai_daily_lim
                  "whatsapp_disabled_for_ban")
 
 
-def require_reason(reason: str) -> str:
+def require_reason(reason: str, what: str = "a switch") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("A reason is required to change a switch: say why, for the audit log.", "reason_required")
+        raise ServiceError(f"A reason is required to change {what}: say why, for the audit log.", "reason_required")
     return reason
 
 
@@ -146,19 +146,61 @@ def set_maintenance_banner(text: str, *, actor, reason, request=None) -> SystemS
 
 # --- tenants and memberships -----------------------------------------------------------------
 
-def create_tenant(slug, *, name, plan_name=None, timezone_name="UTC", actor=None) -> Tenant:
-    if slug != slugify(slug) or not slug:
-        raise ServiceError(f"Invalid slug {slug!r}: use lowercase letters, digits and hyphens.", "invalid_slug")
-    if Tenant.objects.filter(slug=slug).exists():
-        raise ServiceError(f"A tenant with slug {slug!r} already exists.", "duplicate_slug")
+def create_tenant(slug, *, name, plan_name=None, timezone_name="UTC", actor=None, request=None) -> Tenant:
+    check_new_slug(slug)
     plan = _plan(plan_name)
     tenant = Tenant(slug=slug, name=name.strip() or slug, plan=plan, timezone=timezone_name)
     tenant.full_clean()
     with transaction.atomic():
         tenant.save()
         audit.record("tenant.created", actor=actor, tenant=tenant, target=tenant,
-                     after={"slug": slug, "plan": plan.name})
+                     after={"slug": slug, "name": tenant.name, "plan": plan.name, "timezone": tenant.timezone},
+                     request=request)
     return tenant
+
+
+def check_new_slug(slug):
+    """Raises what `create_tenant` would refuse about the slug, before anything is saved."""
+    if slug != slugify(slug) or not slug:
+        raise ServiceError(f"Invalid slug {slug!r}: use lowercase letters, digits and hyphens.", "invalid_slug")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise ServiceError(f"A tenant with slug {slug!r} already exists.", "duplicate_slug")
+
+
+def update_tenant(tenant, *, name, timezone_name, actor=None, request=None) -> Tenant:
+    """Renames the tenant or changes its time zone; the slug and plan have their own ways."""
+    with transaction.atomic():
+        tenant = _locked(tenant)
+        before = {"name": tenant.name, "timezone": tenant.timezone}
+        tenant.name, tenant.timezone = name.strip() or tenant.name, timezone_name
+        after = {"name": tenant.name, "timezone": tenant.timezone}
+        if after == before:
+            return tenant
+        tenant.full_clean(exclude=["slug", "plan"])
+        tenant.save(update_fields=["name", "timezone", "updated_at"])
+        audit.record("tenant.updated", actor=actor, tenant=tenant, target=tenant, before=before, after=after,
+                     request=request)
+    return tenant
+
+
+def change_plan(tenant, plan, *, reason, actor, request=None) -> Tenant:
+    """Moves the tenant to another plan: its limits change at once, so a reason is required."""
+    reason = require_reason(reason, "the plan")
+    with transaction.atomic():
+        tenant = _locked(tenant)
+        if tenant.plan_id == plan.pk:
+            raise ServiceError(f"{tenant} is already on plan {plan.name}.", "same_plan")
+        before = _plan_state(tenant.plan)
+        tenant.plan = plan
+        tenant.save(update_fields=["plan", "updated_at"])
+        audit.record("tenant.plan_changed", actor=actor, tenant=tenant, target=tenant, reason=reason,
+                     before=before, after=_plan_state(plan), request=request)
+    return tenant
+
+
+def _plan_state(plan) -> dict:
+    return {"plan": plan.name, "monthly_message_limit": plan.monthly_message_limit, "bot_limit": plan.bot_limit,
+            "ai_daily_limit": plan.ai_daily_limit, "ai_monthly_limit": plan.ai_monthly_limit}
 
 
 def _plan(plan_name):
@@ -178,8 +220,7 @@ def _plan(plan_name):
 def add_member(tenant, email, *, role, password=None, actor=None):
     """Adds (or re-roles) a member, creating the user from the email when missing.
     Returns (membership, user_created)."""
-    if role not in Membership.Role.values:
-        raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}.", "invalid_role")
+    _check_role(role)
     email = (email or "").strip().lower()
     if "@" not in email:
         raise ServiceError(f"{email!r} is not an email address.", "invalid_email")
@@ -189,21 +230,44 @@ def add_member(tenant, email, *, role, password=None, actor=None):
         if created:
             user.set_password(password) if password else user.set_unusable_password()
             user.save()
-        membership, new = Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
-        if new:
-            audit.record("membership.added", actor=actor, tenant=tenant, target=membership, after={"role": role})
-        elif membership.role != role:
-            change_role(membership, role, actor=actor)
-    return membership, created
+        existing = Membership.objects.filter(user=user, tenant=tenant).first()
+        if existing is None:
+            return add_membership(tenant, user, role=role, actor=actor), created
+        if existing.role != role:
+            change_role(existing, role, actor=actor)
+    return existing, created
+
+
+def add_membership(tenant, user, *, role, actor=None, request=None) -> Membership:
+    """Makes an existing user a member of the tenant."""
+    _check_role(role)
+    if Membership.objects.filter(user=user, tenant=tenant).exists():
+        raise ServiceError(f"{user} is already a member of {tenant}.", "duplicate_member")
+    with transaction.atomic():
+        membership = Membership.objects.create(user=user, tenant=tenant, role=role)
+        audit.record("membership.added", actor=actor, tenant=tenant, target=membership, after={"role": role},
+                     request=request)
+    return membership
+
+
+def _check_role(role):
+    if role not in Membership.Role.values:
+        raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}.", "invalid_role")
 
 
 def change_role(membership, role, *, actor=None, request=None):
-    if role not in Membership.Role.values:
-        raise ServiceError(f"Unknown role {role!r}.", "invalid_role")
+    _check_role(role)
     with transaction.atomic():
-        before = membership.role
+        before = Membership.objects.select_for_update().values_list("role", flat=True).get(pk=membership.pk)
         membership.role = role
         membership.save(update_fields=["role"])
         audit.record("membership.role_changed", actor=actor, tenant=membership.tenant, target=membership,
                      before={"role": before}, after={"role": role}, request=request)
     return membership
+
+
+def remove_member(membership, *, actor=None, request=None) -> None:
+    with transaction.atomic():
+        audit.record("membership.removed", actor=actor, tenant=membership.tenant, target=membership,
+                     before={"user": membership.user.get_username(), "role": membership.role}, request=request)
+        membership.delete()
