@@ -3,6 +3,7 @@ and automation runs. Rows change only through apps.integrations services."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -45,7 +46,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = form.save_through_services(request.user, existing=obj if change else None)
         obj.pk = saved.pk
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+        obj.refresh_from_db()
 
     @admin.display(description="webhook URL")
     def webhook_url(self, obj):
@@ -57,10 +58,14 @@ class ConnectionAdmin(admin.ModelAdmin):
             return "App secret (platform-wide)"
         if obj.has_secret("signing_secret"):
             return "Signed deliveries only"
-        if obj.provider in ("waha", "chatwoot"):
-            return format_html('<strong style="color:#b45309">Accepts unsigned deliveries</strong> — set a secret '
-                               '({})', "Chatwoot 4.11.2+ signs" if obj.provider == "chatwoot" else "WAHA HMAC key")
+        if obj.unsigned_warning():
+            return format_html('<strong style="color:#b91c1c">{}</strong>', obj.unsigned_warning())
         return format_html('<strong style="color:#b91c1c">No secret: every delivery is refused</strong>')
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.unsigned_warning():
+            messages.warning(request, f"{obj}: {obj.unsigned_warning()}")
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description="secrets stored")
     def stored_secrets(self, obj):
@@ -77,6 +82,9 @@ class ConnectionAdmin(admin.ModelAdmin):
         url = reverse("admin:integrations_inboundevent_changelist") + f"?connection__id__exact={obj.pk}"
         text = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none yet"
         return format_html('<a href="{}">{}</a>', url, text)
+
+
+REPLAY_PERMISSION = "integrations.change_inboundevent"
 
 
 def replay_action(modeladmin, request, queryset):
@@ -137,10 +145,9 @@ class InboundEventAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_staff
-
-    def get_actions(self, request):
-        return super().get_actions(request) if request.user.is_staff else {}
+        """Replaying is the only change; the dead-letter view (a proxy) asks for the same permission
+        as the inbox, and so does the operator API."""
+        return request.user.has_perm(REPLAY_PERMISSION)
 
     @admin.display(description="connection")
     def connection_link(self, obj):
@@ -180,6 +187,8 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and "_replay" in request.POST:
+            if not self.has_change_permission(request):
+                raise PermissionDenied
             return self._replay_one(request, object_id)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -264,6 +273,7 @@ class BotAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = form.save_through_services(request.user, existing=obj if change else None)
         obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 class RunAgeFilter(admin.SimpleListFilter):

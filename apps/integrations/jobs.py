@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.batches import delete_in_batches
-from apps.integrations import automation, inbox
+from apps.integrations import automation, inbox, processing
 from apps.integrations.models import AutomationRun, InboundEvent
 from apps.jobs.registry import register
 
@@ -19,9 +19,7 @@ def sweep_inbox(now=None):
     """Re-enqueues events nobody is working on: left in `received` (the broker was down or the
     task was lost), failed ones whose retry is due, and ones stuck in `processing` (a worker died)."""
     now = now or timezone.now()
-    stuck = InboundEvent.objects.filter(status=S.PROCESSING,
-                                        processing_started_at__lt=now - timedelta(seconds=settings.INBOX_STUCK_AFTER_S))
-    released = stuck.update(status=S.RECEIVED)
+    released = processing.release_stuck(now)
     waiting = InboundEvent.objects.filter(
         Q(status=S.RECEIVED, received_at__lt=now - timedelta(seconds=settings.INBOX_RESEND_AFTER_S))
         | Q(status=S.RECEIVED, attempts__gt=0) | Q(status=S.FAILED, next_attempt_at__lte=now)

@@ -42,6 +42,19 @@ def claim(event_id, now):
         return event.attempts
 
 
+def release_stuck(now) -> int:
+    """Puts events whose worker died mid-processing (`processing` for longer than
+    INBOX_STUCK_AFTER_S) back to `received`, saying so in `last_error`; returns how many."""
+    cutoff = now - timezone.timedelta(seconds=settings.INBOX_STUCK_AFTER_S)
+    stuck = InboundEvent.objects.filter(status=S.PROCESSING, processing_started_at__lt=cutoff)
+    released = stuck.update(status=S.RECEIVED, updated_at=now, last_error=(
+        f"Released by the sweeper at {now:%Y-%m-%d %H:%M:%S} UTC: the worker processing it stopped "
+        f"(processing for more than {settings.INBOX_STUCK_AFTER_S} s)."))
+    if released:
+        logger.warning("inbox: released %s event(s) stuck in processing", released)
+    return released
+
+
 def finish(event_id, attempt) -> str:
     with transaction.atomic():
         event = InboundEvent.objects.select_for_update(of=("self",)).select_related("connection", "tenant").get(pk=event_id)

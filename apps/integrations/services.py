@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.errors import ServiceError
 from apps.events import audit
@@ -99,6 +100,23 @@ def _check_external_key(provider, external_key, own_pk):
 def _save_unique(connection):
     _check_external_key(connection.provider, connection.external_key, connection.pk)
     connection.save()
+
+
+def record_state(connection, state, *, reported="", source="", now=None) -> bool:
+    """Moves the connection to `state` as its provider reported it; audited when it changed.
+    Returns whether it changed."""
+    if state not in Connection.State.values:
+        raise ServiceError(f"Unknown connection state {state!r}.", code="bad_state")
+    now = now or timezone.now()
+    with transaction.atomic():
+        before = Connection.objects.select_for_update().values_list("state", flat=True).get(pk=connection.pk)
+        if before == state:
+            return False
+        Connection.objects.filter(pk=connection.pk).update(state=state, state_changed_at=now, updated_at=now)
+        audit.record("connection.state_changed", actor_label=source or "provider", tenant=connection.tenant,
+                     target=connection, before={"state": before}, after={"state": state, "reported": reported})
+    connection.state, connection.state_changed_at = state, now
+    return True
 
 
 def webhook_url(connection) -> str:

@@ -1,9 +1,7 @@
 """WAHA events: session status moves the connection's state; messages are stored and handed to
 outbound policy and automations; acks move outbound messages."""
-from django.utils import timezone
-
 from apps.events.ingest import emit
-from apps.integrations import automation, conversations, signals
+from apps.integrations import automation, conversations, services, signals
 from apps.integrations.handlers import handles
 from apps.integrations.models import Connection
 
@@ -18,9 +16,7 @@ def session_status(event):
     reported = str((event.payload.get("payload") or {}).get("status", "")).upper()
     state = Connection.State.CONNECTED if reported in CONNECTED_STATES else Connection.State.DISCONNECTED
     connection = event.connection
-    if connection.state != state:
-        connection.state, connection.state_changed_at = state, timezone.now()
-        connection.save(update_fields=["state", "state_changed_at", "updated_at"])
+    services.record_state(connection, state, reported=reported, source="waha session.status")
     emit("WHATSAPP_CONNECTION_UPDATE", tenant=event.tenant, source="integrations.waha", inbound_event=event,
          message=f"WAHA session {event.payload.get('session', '')} is {reported}.",
          meta={"connection_id": str(connection.pk), "waha_status": reported})
