@@ -143,6 +143,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # JSON bodies go through apps.core.safe_json: NUL, Infinity/NaN and deep nesting are a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Opsdesk API",
@@ -212,6 +218,8 @@ META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
 WEBHOOK_SIGNATURE_EVENT_INTERVAL_S = env.int("WEBHOOK_SIGNATURE_EVENT_INTERVAL_S", default=60)
+# Deepest nesting of objects and lists accepted in any JSON body (webhooks, API, admin JSON fields).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 # Seconds before each attempt, as Standard Webhooks senders retry: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 INBOX_RETRY_SCHEDULE = env.list("INBOX_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000])
 INBOX_COUNTDOWN_MAX_S = env.int("INBOX_COUNTDOWN_MAX_S", default=60)

@@ -32,6 +32,7 @@ def is_operator(request) -> bool:
 class EventsView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated, TenantOrOperator]
     serializer_class = EventSerializer
+    json_list_name = "events"
 
     def get_serializer_class(self):
         return OperatorEventSerializer if is_operator(self.request) else EventSerializer

@@ -1,12 +1,10 @@
 """Escalation: level 1 hears of every new incident; the beat job (every minute) tells the next
-levels when their policy says so. `Incident.escalation_level` remembers the highest level told,
-raised under a row lock, so two overlapping runs notify each level once."""
-from django.db import transaction
+levels when their policy says so. This module decides who is due; the level is raised (and the
+notifications queued) by `services.escalation.raise_level`."""
 from django.utils import timezone
 
-from apps.incidents import notifications
-from apps.incidents.models import EscalationPolicy, Incident, Level, Notification, TimelineEntry
-from apps.incidents.services.timeline import add_timeline_entry
+from apps.incidents.models import EscalationPolicy, Incident, Level, Notification
+from apps.incidents.services.escalation import raise_level
 
 Reason = Notification.Reason
 
@@ -20,7 +18,7 @@ def notify_new(incident, now=None) -> list[Notification]:
     policy = policy_for(incident.severity)
     if policy is None or not policy.notify_on_open:
         return []
-    return raise_to(incident, Level.ON_CALL, Reason.OPENED, "a new incident was opened.", now=now)
+    return raise_level(incident, Level.ON_CALL, Reason.OPENED, "a new incident was opened.", now=now)
 
 
 def escalate_due(now=None) -> dict:
@@ -33,7 +31,7 @@ def escalate_due(now=None) -> dict:
         policy = policies.get(incident.severity)
         due = policy.due_level(incident, now) if policy else 0
         if due > incident.escalation_level:
-            sent = raise_to(incident, due, Reason.ESCALATED, why(policy, incident, due, now), now=now)
+            sent = raise_level(incident, due, Reason.ESCALATED, why(policy, incident, due, now), now=now)
             result["escalated"] += 1 if sent else 0
             result["notifications"] += len(sent)
     return result
@@ -45,22 +43,3 @@ def why(policy, incident, level, now) -> str:
         return (f"not acknowledged within {policy.acknowledge_within_minutes} min "
                 f"(open {minutes} min), escalated to level {level}.")
     return f"still unresolved after {minutes} min, escalated to level {level}."
-
-
-def raise_to(incident, level, reason, why_text, *, now=None) -> list[Notification]:
-    """Notifies every level above the one already told, up to `level`."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = Incident.objects.select_for_update().get(pk=incident.pk)
-        if locked.escalation_level >= level or not locked.is_open:
-            return []
-        rows = []
-        for target in range(locked.escalation_level + 1, level + 1):
-            rows += notifications.queue_for_level(locked, target, reason, why=why_text, now=now)
-        if reason == Reason.ESCALATED:
-            add_timeline_entry(locked, TimelineEntry.Kind.SYSTEM, f"Escalated to {Level(level).label}: {why_text}",
-                               at=now, data={"from": locked.escalation_level, "to": level})
-        locked.escalation_level = level
-        locked.save(update_fields=["escalation_level"])
-    incident.escalation_level = level
-    return rows
