@@ -43,4 +43,12 @@ def record_message(event, conversation, *, provider_message_id, text, sent_at, m
             "sent_at": sent_at,
         },
     )
+    _touch(conversation, sent_at)
     return message
+
+
+def _touch(conversation, at):
+    """The conversation's last_message_at follows its newest message, whatever order they came in."""
+    if at and (conversation.last_message_at is None or at > conversation.last_message_at):
+        conversation.last_message_at = at
+        conversation.save(update_fields=["last_message_at", "updated_at"])

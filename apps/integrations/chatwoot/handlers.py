@@ -25,8 +25,6 @@ def message_created(event):
     conversations.record_message(event, conversation, provider_message_id=data["id"], text=data.get("content") or "",
                                  sent_at=sent_at, message_type=str(data.get("content_type") or "text"),
                                  direction=direction)
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
-    conversation.save(update_fields=["last_message_at", "updated_at"])
 
 
 @handles("chatwoot", "conversation_status_changed")
