@@ -8,7 +8,12 @@ PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
-TEST_DATABASE_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/opsdesk
+# Tests run as the app's role and create, migrate, flush and drop their database as its owner.
+# TEST_DATABASE_URL picks the server and the database name; its user is replaced by each of them.
+TEST_APP_ROLE ?= opsdesk_app
+TEST_DB_OWNER ?= postgres
+TEST_DATABASE_URL ?= postgres://$(TEST_APP_ROLE)@$(PG_HOST):$(PG_PORT)/opsdesk
+test_url_as = $(shell printf '%s' '$(TEST_DATABASE_URL)' | sed -E 's|^([a-z0-9+]+://)([^@/]*@)?|\1$(1)@|')
 TEST_BROKER_URL ?= redis://$(REDIS_HOST):$(REDIS_PORT)/0
 PYTEST_ARGS ?=
 
@@ -19,10 +24,19 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed .run/local.env
 
+# Random keys for this checkout, and plain HTTP for http://127.0.0.1, written once (git-ignored);
+# the environment and .env win over it. Production sets its own (deploy/production.env.example).
+.run/local.env:
+	@mkdir -p .run
+	@$(PYTHON) -c "import base64, os, secrets; print('# Written by make on first run; the environment and .env win over these.'); print('SECRET_KEY=' + secrets.token_urlsafe(64)); print('CONNECTION_ENCRYPTION_KEY=' + base64.urlsafe_b64encode(os.urandom(32)).decode()); print('HTTPS_ONLY=false')" > $@.tmp
+	@mv $@.tmp $@
+	@echo "make: wrote random SECRET_KEY and CONNECTION_ENCRYPTION_KEY into $@"
+
+# Migrations run as the database's owner (DATABASE_OWNER_URL, when given); everything else as the app.
 migrate: install
-	$(PY) manage.py migrate --noinput
+	DATABASE_AS_OWNER=1 $(PY) manage.py migrate --noinput
 
 seed: migrate
 	$(PY) manage.py seed_demo
@@ -42,11 +56,12 @@ run: seed
 test: install
 	@if $(PY) -c "import socket,sys; [socket.create_connection(a, timeout=2).close() for a in (('$(PG_HOST)', $(PG_PORT)), ('$(REDIS_HOST)', $(REDIS_PORT)))]" 2>/dev/null; then \
 		echo "make test: PostgreSQL at $(PG_HOST):$(PG_PORT) and Redis at $(REDIS_HOST):$(REDIS_PORT) answer; testing on them."; \
-		DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) OPSDESK_TEST_SERVICES=1 \
+		DATABASE_URL='$(call test_url_as,$(TEST_APP_ROLE))' DATABASE_OWNER_URL='$(call test_url_as,$(TEST_DB_OWNER))' \
+		DATABASE_APP_ROLE=$(TEST_APP_ROLE) CELERY_BROKER_URL=$(TEST_BROKER_URL) OPSDESK_TEST_SERVICES=1 \
 			$(PY) -m pytest $(PYTEST_ARGS); \
 	else \
 		echo "make test: PostgreSQL or Redis does not answer; testing on SQLite and skipping tests that need them."; \
-		env -u DATABASE_URL -u CELERY_BROKER_URL OPSDESK_TEST_SERVICES=0 $(PY) -m pytest $(PYTEST_ARGS); \
+		env -u DATABASE_URL -u DATABASE_OWNER_URL -u CELERY_BROKER_URL OPSDESK_TEST_SERVICES=0 $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
 clean:

@@ -8,17 +8,59 @@ from pathlib import Path
 
 import environ
 
+from config import startup_checks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+startup_checks.fill_blanks_from(RUN_DIR / "local.env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-change-me-opsdesk-secret-key-0123456789")
+SECRET_KEY = env.str("SECRET_KEY", default="") or (startup_checks.DEV_SECRET_KEY if DEBUG else "")
+# Connection secrets are encrypted with a key derived from this; earlier keys still decrypt
+# until `manage.py rotate_connection_key` has re-encrypted every row with the current one.
+CONNECTION_ENCRYPTION_KEY = env.str("CONNECTION_ENCRYPTION_KEY", default="") or (SECRET_KEY if DEBUG else "")
+CONNECTION_ENCRYPTION_PREVIOUS_KEYS = env.list("CONNECTION_ENCRYPTION_PREVIOUS_KEYS", default=[])
+if not DEBUG:
+    startup_checks.refuse_insecure_secrets(SECRET_KEY, CONNECTION_ENCRYPTION_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The web server's port, for the URLs Opsdesk prints and mails when SITE_URL is not set. `make run`
+# passes it as WEB_PORT because honcho gives every process a PORT of its own.
+WEB_PORT = env.int("WEB_PORT", default=env.int("PORT", default=8000))
+SITE_URL = (env.str("SITE_URL", default="") or f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
+# Where `manage.py demo_providers` listens and the demo connections point (make run only).
+DEMO_PROVIDERS_URL = (env.str("DEMO_PROVIDERS_URL", default="") or f"http://127.0.0.1:{WEB_PORT + 1000}").rstrip("/")
+
+# HTTPS. With DEBUG off Opsdesk assumes it is served over HTTPS: secure-only cookies, HSTS, and
+# a redirect from http. `make` writes HTTPS_ONLY=false into .run/local.env for plain
+# http://127.0.0.1; every switch below can also be set on its own.
+HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a reverse proxy: the proxies' addresses (IPs or CIDRs). Only a request from one of them
+# may name the client (CLIENT_IP_HEADER) and the scheme (SECURE_PROXY_SSL_HEADER); from anyone
+# else those headers are dropped (apps.core.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="X-Forwarded-For")
+_PROXY_SSL_HEADER = env.list("SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"]
+                             if TRUSTED_PROXIES else [])
+SECURE_PROXY_SSL_HEADER = tuple(_PROXY_SSL_HEADER) if len(_PROXY_SSL_HEADER) == 2 else None
+# Sent on every response (apps.core.middleware.ContentSecurityPolicyMiddleware); empty: none.
+# Inline styles are allowed (the admin's templates use them); inline scripts are not.
+CONTENT_SECURITY_POLICY = env.str("CONTENT_SECURITY_POLICY", default=(
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"))
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,8 +89,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.TrustedProxyMiddleware",
     "apps.core.middleware.CorrelationIdMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,8 +124,15 @@ TEMPLATES = [
     },
 ]
 
+# The app connects with DATABASE_URL as DATABASE_APP_ROLE, which owns nothing (apps/events/app_role.py).
+# Migrations run as the owner: with DATABASE_AS_OWNER=1 (as `make migrate` sets) DATABASE_OWNER_URL
+# is used when given.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="opsdesk_app")
+database_url_var = "DATABASE_URL"
+if env.bool("DATABASE_AS_OWNER", default=False) and env.str("DATABASE_OWNER_URL", default=""):
+    database_url_var = "DATABASE_OWNER_URL"
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db(database_url_var, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -108,10 +160,15 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two independent limits: one username from any number of addresses, and one address whatever
+# usernames it tries. A locked-out address's further guesses are not counted against the accounts
+# it names, so one address cannot lock every account. The address is REMOTE_ADDR, which
+# TrustedProxyMiddleware sets from CLIENT_IP_HEADER only for requests from TRUSTED_PROXIES.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_HANDLER = "apps.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -130,6 +187,12 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="opsdesk@localhost")
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -211,7 +274,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=2000)
 WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=180)
 BAN_REENABLE_HOURS = env.int("BAN_REENABLE_HOURS", default=24)
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# The base of the webhook and callback URLs given to providers (the address they can reach).
+PUBLIC_BASE_URL = (env.str("PUBLIC_BASE_URL", default="") or SITE_URL).rstrip("/")
 
 # --- Inbound webhooks -----------------------------------------------------------------------
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
@@ -239,7 +303,8 @@ LOGGING = {
     "filters": {"context": {"()": "apps.core.logging.ContextFilter"}},
     "formatters": {
         "json": {"()": "apps.core.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {"()": "apps.core.logging.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
@@ -267,9 +332,6 @@ EVENT_PURGE_BATCH = env.int("EVENT_PURGE_BATCH", default=5000)
 
 # The covering index on SystemEvent is PostgreSQL-only; on the embedded SQLite it is a plain index.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
-
-# Connection secrets are encrypted with a key derived from this (SECRET_KEY when unset).
-CONNECTION_ENCRYPTION_KEY = env.str("CONNECTION_ENCRYPTION_KEY", default="")
 
 # Tickets: solved tickets close after this many days; "breaching soon" looks this far ahead.
 TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=4)

@@ -1,23 +1,31 @@
 """Encryption at rest for connection secrets (Fernet: AES-128-CBC with an HMAC).
 
-The key is derived from `CONNECTION_ENCRYPTION_KEY`, or from `SECRET_KEY` when that is unset, so a
-fresh install works and a deployment can rotate the two independently."""
+Each key is derived from a setting's text: `CONNECTION_ENCRYPTION_KEY` encrypts, it and every
+`CONNECTION_ENCRYPTION_PREVIOUS_KEYS` entry decrypt (MultiFernet). To rotate: make the new key
+current, list the old one as previous, run `manage.py rotate_connection_key`, then drop the old
+one. Stored secrets live in model fields whose names end in `_encrypted`."""
 import base64
 import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+ENCRYPTED_FIELD_SUFFIX = "_encrypted"
 
 
 class SecretsUnreadable(Exception):
     """The stored secrets were encrypted with another key (or are corrupt)."""
 
 
-def _fernet() -> Fernet:
-    material = getattr(settings, "CONNECTION_ENCRYPTION_KEY", "") or settings.SECRET_KEY
+def derived_key(material: str) -> bytes:
     digest = hashlib.sha256(f"opsdesk-connection-secrets:{material}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return base64.urlsafe_b64encode(digest)
+
+
+def _fernet() -> MultiFernet:
+    materials = [settings.CONNECTION_ENCRYPTION_KEY, *getattr(settings, "CONNECTION_ENCRYPTION_PREVIOUS_KEYS", [])]
+    return MultiFernet([Fernet(derived_key(material)) for material in materials if material])
 
 
 def encrypt_json(values: dict) -> str:
@@ -32,4 +40,14 @@ def decrypt_json(token: str) -> dict:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except (InvalidToken, ValueError) as exc:
-        raise SecretsUnreadable("Connection secrets cannot be decrypted with the configured key.") from exc
+        raise SecretsUnreadable("Connection secrets cannot be decrypted with the configured keys.") from exc
+
+
+def reencrypt(token: str) -> str:
+    """The same secrets encrypted with the current key (raises SecretsUnreadable when no key fits)."""
+    if not token:
+        return token
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise SecretsUnreadable("Connection secrets cannot be decrypted with the configured keys.") from exc

@@ -1,11 +1,15 @@
-"""Liveness and readiness: what a load balancer and an on-call engineer ask first."""
+"""Liveness and readiness: what a load balancer and an on-call engineer ask first. Anyone may
+ask; only staff (and the logs) are told hosts, ports, latencies and the drivers' errors."""
+import logging
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
+
+logger = logging.getLogger("opsdesk.health")
 
 
 @never_cache
@@ -58,5 +62,17 @@ def run_checks(checks=READINESS_CHECKS) -> dict:
 def readyz(request):
     results = run_checks()
     failing = [name for name, result in results.items() if not result["ok"]]
-    body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": results}
+    for name in failing:
+        logger.warning("Readiness check failed", extra={"check": name, "error": results[name].get("error", "")})
+    checks = results if _is_staff(request) else {name: {"ok": result["ok"]} for name, result in results.items()}
+    body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": checks}
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def _is_staff(request) -> bool:
+    """False too when the session cannot be read because the database is down."""
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated and user.is_staff)
+    except DatabaseError:
+        return False

@@ -1,11 +1,21 @@
-"""JSON log lines that carry the correlation context."""
+"""Log lines (JSON or plain) that carry the correlation context, with secrets in URLs redacted."""
 import json
 import logging
+import re
 from datetime import datetime, timezone
 
 from apps.core import context
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Query parameters that carry a secret: Meta's webhook handshake token and the usual suspects.
+_SECRET_PARAMS = re.compile(
+    r"((?<![\w.%-])(?:hub(?:\.|%2e)verify_token|access_token|api_key|token|secret)=)[^&\s\"'\\]*",
+    re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`…?hub.verify_token=s3cret&…` → `…?hub.verify_token=[redacted]&…`, wherever the URL appears."""
+    return _SECRET_PARAMS.sub(r"\1[redacted]", text)
 
 
 class ContextFilter(logging.Filter):
@@ -29,4 +39,9 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return redact(json.dumps(line, default=str))
+
+
+class PlainFormatter(logging.Formatter):
+    def format(self, record):
+        return redact(super().format(record))
