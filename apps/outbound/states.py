@@ -2,7 +2,8 @@
 
 `transition` checks the move against TRANSITIONS, stamps the status's time and writes with a
 conditional UPDATE (… WHERE status = the status it read), so an illegal move or a concurrent
-change raises and writes nothing."""
+change raises and writes nothing. `annotate` and `annotate_many` write everything else on a
+message and refuse to touch its status."""
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
@@ -59,8 +60,21 @@ def transition(message, target, *, now=None, **fields) -> OutboundMessage:
 
 def annotate(message, **fields) -> OutboundMessage:
     """Writes fields that are not a status change (a verdict, a hold, the next attempt time)."""
+    _not_a_status_change(fields)
     fields["updated_at"] = timezone.now()
     OutboundMessage.objects.filter(pk=message.pk).update(**fields)
     for name, value in fields.items():
         setattr(message, name, value)
     return message
+
+
+def annotate_many(ids, *, status, **fields) -> int:
+    """`annotate` for many messages: writes the fields on those of `ids` that are still in `status`
+    (one that moved on meanwhile is left alone); returns how many were written."""
+    _not_a_status_change(fields)
+    return OutboundMessage.objects.filter(pk__in=list(ids), status=status).update(**fields, updated_at=timezone.now())
+
+
+def _not_a_status_change(fields):
+    if "status" in fields:
+        raise IllegalTransition("A status changes only through states.transition(), which checks the move.")

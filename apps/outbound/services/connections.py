@@ -7,6 +7,7 @@ from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.events.ingest import emit
 from apps.integrations.models import Connection
+from apps.outbound import states
 from apps.outbound.models import OutboundMessage, Status
 from apps.outbound.services.common import enqueue, who
 
@@ -57,8 +58,8 @@ def resume_sending(connection, *, actor=None, reason, request=None, now=None) ->
         audit.record("connection.sending_resumed", actor=user, actor_label=label, tenant=row.tenant, target=row,
                      reason=reason, before=before, request=request)
         waiting = list(OutboundMessage.objects.filter(connection=row, status=Status.QUEUED).values_list("id", flat=True))
-        OutboundMessage.objects.filter(pk__in=waiting).update(next_attempt_at=now or timezone.now(), preflight_code="",
-                                                              preflight_reason="")
+        states.annotate_many(waiting, status=Status.QUEUED, next_attempt_at=now or timezone.now(), preflight_code="",
+                             preflight_reason="")
         enqueue(waiting)
     connection.refresh_from_db()
     return len(waiting)
