@@ -9,6 +9,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from apps.accounts import services as key_services
+from tests import db_roles
 from tests.factories import PASSWORD, MembershipFactory, StaffFactory, TenantFactory
 
 ON_SERVICES = os.environ.get("OPSDESK_TEST_SERVICES") == "1"
@@ -17,6 +18,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    if db_roles.separate():
+        db += f" as {db_roles.APP['USER']} (owner {db_roles.OWNER['USER']})"
     return [f"opsdesk: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]} "
             f"services={'yes' if ON_SERVICES else 'no'} chromium={CHROMIUM or 'none'}"]
 
@@ -29,6 +32,39 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_services)
         if "browser" in item.keywords and not CHROMIUM:
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The owner creates and migrates the test database (tests/db_roles.py)."""
+    db_roles.become(db_roles.OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Test bodies run as the app's role; the owner drops the database at the end."""
+    db_roles.become(db_roles.APP)
+    yield
+    db_roles.become(db_roles.OWNER)
+
+
+@pytest.fixture(autouse=True)
+def _flush_as_owner(request):
+    """A transactional test ends with one TRUNCATE of every table, which the app's role may not
+    run on the audit log: this fixture's teardown comes just before pytest-django's and hands the
+    connection to the owner; pytest_runtest_teardown hands it back."""
+    if not (db_roles.separate() and db_roles.is_transactional(request)):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    db_roles.become(db_roles.OWNER)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    db_roles.become(db_roles.APP)
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.utils import DatabaseError
 
 from apps.events import audit
 from apps.events.models import AuditEvent
+from tests import db_roles
 
 
 def test_audit_records_are_refused_updates_and_deletes_by_the_model(db):
@@ -21,16 +22,17 @@ def test_audit_records_are_refused_updates_and_deletes_by_the_model(db):
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("statement", [
     "UPDATE events_auditevent SET action = 'tampered'",
     "DELETE FROM events_auditevent",
 ])
-def test_postgres_trigger_rejects_update_and_delete_in_raw_sql(db, statement):
+def test_postgres_trigger_rejects_update_and_delete_in_raw_sql_even_by_the_owner(statement):
+    """The app's role is refused before the trigger runs (test_audit_role.py); the owner is not."""
     assert connection.vendor == "postgresql"
     audit.record("tenant.created", actor_label="tests")
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
+    with pytest.raises(DatabaseError, match="append-only"), db_roles.owner_cursor() as owner:
+        owner.execute(statement)
     assert AuditEvent.objects.filter(action="tenant.created").count() == 1
 
 
