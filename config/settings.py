@@ -16,6 +16,8 @@ RUN_DIR = BASE_DIR / ".run"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 startup_checks.fill_blanks_from(RUN_DIR / "local.env")
+# `make run` writes demo-only values (Meta webhook secrets, e-mail to .run/mail/) into .run/demo.env.
+startup_checks.fill_blanks_from(RUN_DIR / "demo.env")
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or (startup_checks.DEV_SECRET_KEY if DEBUG else "")
@@ -235,7 +237,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = RUN_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only names the embedded broker (kombu warns on every connection when no host is given).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_IS_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_BROKER_IS_EMBEDDED:
     for folder in ("queue", "processed", "control"):
@@ -316,7 +319,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "propagate": True},  # to the console handler, redacted
         "axes": {"level": "WARNING"},
     },
 }
@@ -376,5 +379,7 @@ OUTBOUND_BACKOFF_MAX_S = env.float("OUTBOUND_BACKOFF_MAX_S", default=900.0)
 OUTBOUND_SENDING_STUCK_S = env.int("OUTBOUND_SENDING_STUCK_S", default=600)
 OUTBOUND_PROCESS_BATCH = env.int("OUTBOUND_PROCESS_BATCH", default=1000)
 OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", default=90)
-META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+# The Graph API: a base with or without its version (apps.integrations.meta.graph adds exactly one).
+META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
+META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")

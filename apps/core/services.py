@@ -12,9 +12,10 @@ ROTATE_BATCH = 500
 
 
 def encrypted_fields() -> list[tuple]:
-    """(model, field name) for every stored secret: the concrete fields named `*_encrypted`."""
-    return [(model, field.name) for model in apps.get_models() for field in model._meta.concrete_fields
-            if field.name.endswith(crypto.ENCRYPTED_FIELD_SUFFIX)]
+    """(model, field name) for every stored secret: the columns named `*_encrypted`, each once
+    (proxy models and inherited fields share their table with another model)."""
+    return [(model, field.name) for model in apps.get_models() if not model._meta.proxy
+            for field in model._meta.local_concrete_fields if field.name.endswith(crypto.ENCRYPTED_FIELD_SUFFIX)]
 
 
 def rotate_connection_key(batch_size=ROTATE_BATCH) -> dict[str, dict[str, int]]:

@@ -13,7 +13,7 @@ from apps.outbound.models import OutboundMessage, Source
 from apps.outbound.serializers import (
     ActionInSerializer, MessageDetailSerializer, MessageInSerializer, MessageSerializer, ProcessResultSerializer,
 )
-from apps.tenants.api import TenantScopedAPIView
+from apps.tenants.api import TenantScopedAPIView, tenant_may
 
 FILTERS = {"status": "status", "channel": "channel", "contact": "contact_id", "kind": "kind"}
 
@@ -34,6 +34,7 @@ class OutboundAPIView(TenantScopedAPIView):
 
 
 class MessagesView(OutboundAPIView):
+    permission_classes = [tenant_may(GET="outbound.view", POST="outbound.draft")]
     serializer_class = MessageSerializer
 
     @extend_schema(operation_id="outbound_list", parameters=[
@@ -69,6 +70,7 @@ class MessagesView(OutboundAPIView):
 
 
 class MessageDetailView(OutboundAPIView):
+    permission_classes = [tenant_may("outbound.view")]
     serializer_class = MessageDetailSerializer
 
     def get(self, request, message_id):
@@ -77,6 +79,7 @@ class MessageDetailView(OutboundAPIView):
 
 
 class MessageActionView(OutboundAPIView):
+    permission_classes = [tenant_may("outbound.send")]
     serializer_class = ActionInSerializer
     action = None
 
@@ -103,6 +106,7 @@ class RetryView(MessageActionView):
 
 
 class ProcessView(OutboundAPIView):
+    permission_classes = [tenant_may("outbound.send")]
     serializer_class = ProcessResultSerializer
 
     @extend_schema(request=None, responses={200: ProcessResultSerializer})

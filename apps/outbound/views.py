@@ -14,7 +14,7 @@ from apps.outbound.forms import (
 from apps.outbound.models import ContactChannelPolicy, OutboundMessage, Source, Via
 from apps.outbound.services.policies import blocked_count
 from apps.tenants import policy as tenant_policy
-from apps.tenants.portal import manager_required, tenant_member_required
+from apps.tenants.portal import role_required
 
 PAGE_SIZE = 50
 ACTIONS = {"approve": ("approve_message", "approved"), "cancel": ("cancel", "canceled"), "retry": ("retry", "sent to retry")}
@@ -35,7 +35,7 @@ def limit_notice(tenant):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("outbound.view")
 def message_list(request):
     form = MessageFilterForm(request.GET or None)
     rows = OutboundMessage.objects.for_tenant(request.tenant).order_by("-created_at", "-id")
@@ -49,7 +49,7 @@ def message_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@tenant_member_required
+@role_required("outbound.draft")
 def message_new(request):
     form = NewMessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +66,7 @@ def message_new(request):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("outbound.view")
 def message_detail(request, message_id):
     message = tenant_message(request, message_id)
     policy = ContactChannelPolicy.objects.for_tenant(request.tenant).filter(
@@ -77,7 +77,7 @@ def message_detail(request, message_id):
 
 
 @require_POST
-@manager_required
+@role_required("outbound.send")
 def message_action(request, message_id, action):
     message = tenant_message(request, message_id)
     name, done = ACTIONS[action]
@@ -92,7 +92,7 @@ def message_action(request, message_id, action):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("outbound.view")
 def policy_list(request):
     form = PolicyFilterForm(request.GET or None)
     rows = ContactChannelPolicy.objects.for_tenant(request.tenant).order_by("-updated_at", "-id")
@@ -106,7 +106,7 @@ def policy_list(request):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("outbound.view")
 def policy_detail(request, policy_id):
     return policy_page(request, tenant_policy_row(request, policy_id))
 
@@ -122,7 +122,7 @@ def policy_page(request, policy, settings_form=None, opt_out_form=None, status=2
 
 
 @require_POST
-@manager_required
+@role_required("contacts.manage")
 def policy_settings(request, policy_id):
     policy = tenant_policy_row(request, policy_id)
     form = PolicySettingsForm(request.POST)
@@ -141,7 +141,7 @@ def policy_settings(request, policy_id):
 
 
 @require_POST
-@manager_required
+@role_required("contacts.manage")
 def policy_opt_out(request, policy_id):
     policy = tenant_policy_row(request, policy_id)
     form = OptOutForm(request.POST)
@@ -153,7 +153,7 @@ def policy_opt_out(request, policy_id):
 
 
 @require_http_methods(["GET", "POST"])
-@manager_required
+@role_required("contacts.manage")
 def policy_opt_in(request, policy_id):
     """A page of its own: the person confirms the contact asked, and says how."""
     policy = tenant_policy_row(request, policy_id)

@@ -53,13 +53,32 @@ def test_readyz_reports_database_and_broker(client, db):
     assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
 
 
-def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, db, settings):
+@pytest.fixture
+def broker_down(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 0}
+
+
+def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, db, broker_down):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
+
+
+def test_readyz_tells_anonymous_callers_only_ok_or_not(client, db, broker_down, caplog):
+    with caplog.at_level(logging.WARNING, logger="opsdesk.health"):
+        body = client.get("/readyz").json()
+    assert body["checks"]["broker"] == {"ok": False} and body["checks"]["database"] == {"ok": True}
+    assert "127.0.0.1" not in json.dumps(body)
+    logged = next(r for r in caplog.records if r.getMessage() == "Readiness check failed")
+    assert logged.check == "broker" and "Error" in logged.error
+
+
+def test_readyz_shows_staff_the_drivers_error(client, staff, broker_down):
+    client.force_login(staff)
+    body = client.get("/readyz").json()
+    assert "Error" in body["checks"]["broker"]["error"] and "latency_ms" in body["checks"]["database"]
 
 
 @pytest.mark.services
