@@ -38,18 +38,33 @@ install: $(VENV)/.installed .run/local.env
 migrate: install
 	DATABASE_AS_OWNER=1 $(PY) manage.py migrate --noinput
 
-seed: migrate
-	$(PY) manage.py seed_demo
+# Demo-only values for `make run`, random per checkout and git-ignored: Meta's webhook secrets (so a
+# signed Meta webhook can be posted to a fresh install) and e-mail written to .run/mail/ instead of
+# the worker's log. Settings read it after .env and .run/local.env; the environment wins.
+.run/demo.env:
+	@mkdir -p .run
+	@$(PYTHON) -c "import secrets; print('# Written by make run for the demo; the environment, .env and .run/local.env win.'); print('META_APP_SECRET=' + secrets.token_hex(16)); print('META_VERIFY_TOKEN=' + secrets.token_urlsafe(16)); print('EMAIL_BACKEND=apps.core.demo_mail.DemoEmailBackend')" > $@.tmp
+	@mv $@.tmp $@
 
+seed: migrate .run/demo.env
+	WEB_PORT=$(PORT) $(PY) manage.py seed_demo
+
+# honcho gives every process a PORT of its own, so the web's port travels as WEB_PORT (links, e-mails).
+# The worker uses threads here so that Ctrl-C stops it cleanly; the shell ignores Ctrl-C and leaves
+# it to honcho, whose exit status 130 means "stopped by Ctrl-C" and is not an error.
 run: seed
 	@echo ""
-	@echo "Opsdesk is starting (web, worker, beat):"
+	@echo "Opsdesk is starting (web, worker, beat, demo providers); Ctrl-C stops it:"
 	@echo "  portal     http://127.0.0.1:$(PORT)/login/      (tenant logins above)"
 	@echo "  admin      http://127.0.0.1:$(PORT)/admin/      (admin / opsdesk-admin)"
 	@echo "  API docs   http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  status     http://127.0.0.1:$(PORT)/status/"
 	@echo "  health     http://127.0.0.1:$(PORT)/readyz"
+	@echo "  e-mail     .run/mail/ (one file per message)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	@trap '' INT; PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WEB_PORT=$(PORT) WORKER_POOL=$${WORKER_POOL:-threads} \
+		PYTHONWARNINGS="ignore:You're running the worker with superuser privileges" \
+		$(VENV)/bin/honcho start -f Procfile -p $(PORT) || test $$? -eq 130
 
 # Runs on PostgreSQL and Redis when both answer; otherwise says so and runs on SQLite,
 # where tests marked `services` skip.

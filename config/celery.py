@@ -3,7 +3,7 @@ carries the correlation id of whoever enqueued it."""
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -48,3 +48,13 @@ def unbind_correlation_id(task_id=None, **kwargs):
     manager = _TOKENS.pop(task_id, None)
     if manager is not None:
         manager.__exit__(None, None, None)
+
+
+@worker_ready.connect
+def record_heartbeat_at_start(**kwargs):
+    """A worker that has just started is alive. Beat's first tick sends the health monitors and the
+    heartbeat job together; without this the monitors could find no heartbeat yet and call the
+    workers down on a fresh start."""
+    from apps.jobs.services import run_job
+
+    run_job("jobs.worker_heartbeat", trigger="worker_start")

@@ -1,5 +1,6 @@
-"""Demo events: two days of realistic failures across the demo tenants, and one spike now, so the
-Error Center, its dashboard and the tenants' errors pages have something to show."""
+"""Demo events: two days of realistic failures across the demo tenants and yesterday's spike of
+signature failures, so the Error Center, its dashboard and the tenants' errors pages have something
+to show. Nothing spikes now: a fresh start opens no incident of its own."""
 import random
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ def seed(out):
     ]
     rows += [
         build_event(SPIKE_CODE, tenant=tenant, message="X-Hub-Signature-256 did not match", source="demo",
-                    occurred_at=now - timedelta(minutes=rng.randint(0, 8)))
+                    occurred_at=now - timedelta(hours=26, minutes=rng.randint(0, 8)))
         for tenant in tenants.values() for _ in range(12)
     ]
     SystemEvent.objects.bulk_create(rows)

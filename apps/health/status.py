@@ -1,6 +1,10 @@
 """The public status page's content: components and their state, open incidents' public updates,
 maintenance coming up. Built only from public labels: no tenant names, no connection names, no
-check details, no incident titles (they are written for operators)."""
+check details, no incident titles (they are written for operators).
+
+The page speaks for the platform. A tenant's own connection failing (its WAHA server, its PMS, its
+token) is that tenant's problem, never a platform outage: tenants' connections to a provider show
+"Degraded" only when several tenants fail at once, and an incident of one tenant is not listed."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,6 +32,7 @@ class Component:
     total: int = 0
     failing: int = 0
     states: list = field(default_factory=list)
+    show_counts: bool = True
 
     @property
     def status_label(self):
@@ -35,7 +40,7 @@ class Component:
 
     @property
     def summary(self):
-        if self.total <= 1:
+        if self.total <= 1 or not self.show_counts:
             return ""
         return f"{self.total - self.failing} of {self.total} operational"
 
@@ -55,7 +60,7 @@ def components(now=None) -> list[Component]:
     monitors = HealthMonitor.objects.filter(enabled=True).exclude(connection__is_active=False).select_related("connection")
     for monitor in monitors:
         grouped[(not monitor.is_platform, monitor.kind == Kind.CONNECTION, public_name(monitor))].append(monitor)
-    return [_component(name, rows, in_maintenance) for (_, _, name), rows in sorted(grouped.items())]
+    return [_component(name, rows, in_maintenance, tenant_owned) for (tenant_owned, _, name), rows in sorted(grouped.items())]
 
 
 def _in_maintenance(now):
@@ -67,10 +72,24 @@ def _in_maintenance(now):
     return lambda monitor: monitor.pk in ids
 
 
-def _component(name, monitors, in_maintenance) -> Component:
+def _component(name, monitors, in_maintenance, tenant_owned) -> Component:
     states = [_public_state(monitor, in_maintenance) for monitor in monitors]
+    if tenant_owned:
+        return _tenants_component(name, monitors, states)
     failing = sum(state in (DEGRADED, OUTAGE) for state in states)
     return Component(name, status=_worst(states, len(monitors)), total=len(monitors), failing=failing, states=states)
+
+
+def _tenants_component(name, monitors, states) -> Component:
+    """Tenants' connections to one provider: degraded when at least two tenants, and at least half
+    of them, fail at once (the provider itself is likely in trouble); otherwise operational, or
+    under maintenance when a window announced the work."""
+    tenants = {monitor.tenant_id for monitor in monitors}
+    failing = {monitor.tenant_id for monitor, state in zip(monitors, states) if state in (DEGRADED, OUTAGE)}
+    if len(failing) >= 2 and 2 * len(failing) >= len(tenants):
+        return Component(name, status=DEGRADED, total=len(tenants), failing=len(failing), states=states)
+    status = MAINTENANCE if MAINTENANCE in states else UNKNOWN if set(states) == {UNKNOWN} else OPERATIONAL
+    return Component(name, status=status, total=len(tenants), states=states, show_counts=False)
 
 
 def _public_state(monitor, in_maintenance):
@@ -92,13 +111,14 @@ def overall(items) -> str:
 
 
 def public_incidents():
-    """Open incidents the public should hear of: platform-wide severities, and any an operator
-    wrote a public update for."""
-    from django.db.models import Q
+    """Open incidents the public should hear of: sev1 and sev2 that are not one tenant's own, and
+    any an operator wrote a public update for."""
+    from django.db.models import Count, Q
 
     from apps.incidents.models import Incident
 
-    rows = Incident.objects.open().filter(Q(severity__in=("sev1", "sev2")) | ~Q(public_update=""))
+    rows = Incident.objects.open().annotate(tenants=Count("affected_tenants", distinct=True)).filter(
+        (Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update=""))
     return [{"impact": PUBLIC_SEVERITY.get(incident.severity, "Issue"), "status": incident.get_status_display(),
              "started_at": incident.began_at, "update": incident.public_update or "We are investigating."}
             for incident in rows.order_by("-detected_at")[:20]]

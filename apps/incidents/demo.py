@@ -1,6 +1,8 @@
-"""Demo on-call roster, emergency contacts and three incidents: one open and unacknowledged (it
-escalates while you watch), one resolved whose postmortem is overdue, one closed with its
-postmortem and follow-ups. Only creates what is missing (incidents are recognised by title)."""
+"""Demo on-call roster, emergency contacts and a curated handful of incidents, one in each state an
+on-call engineer meets: one open (a tenant's, sev4, being mitigated), two resolved (one whose
+postmortem is overdue) and one closed with its postmortem and follow-ups. They are seeded, with
+their history in the past; nothing in the demo opens more on its own (the demo providers answer
+healthily), and none escalates while you watch. Only creates what is missing (recognised by title)."""
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -22,7 +24,8 @@ CONTACTS = [
     ("Meta partner manager", "WhatsApp Business partner desk", "partners@meta.example", "",
      "Bans and token problems that affect many numbers."),
 ]
-OPEN_TITLE = "Meta token expired for Acme Hotels"
+OPEN_TITLE = "Coral Clinic at its monthly message limit"
+TOKEN_TITLE = "Meta token expired for Acme Hotels"
 OVERDUE_TITLE = "n8n booking flows timing out"
 CLOSED_TITLE = "Redis restart stopped WhatsApp processing"
 
@@ -33,7 +36,7 @@ def seed(out):
     roster = sum(_roster_entry(users, *row) for row in ROSTER)
     contacts = sum(_contact(position, *row) for position, row in enumerate(CONTACTS))
     agent = users.get("agent")
-    made = [_open(), _overdue(agent), _closed(agent)] if agent else []
+    made = [_open(agent), _token(agent), _overdue(agent), _closed(agent)] if agent else []
     out.write(f"incidents: {sum(made)} demo incidents, {roster} roster entries, {contacts} emergency contacts")
     return []
 
@@ -41,7 +44,7 @@ def seed(out):
 def _roster_entry(users, level, name, username, email, phone):
     _, created = OnCallEntry.objects.get_or_create(level=level, name=name, defaults={
         "user": users.get(username), "email": email, "phone": phone,
-        "starts_at": timezone.now() - timedelta(days=1)})
+        "starts_at": timezone.now() - timedelta(days=30)})
     return created
 
 
@@ -55,12 +58,32 @@ def _tenants(*slugs):
     return list(Tenant.objects.filter(slug__in=slugs))
 
 
-def _open():
+def _open(agent):
     if Incident.objects.filter(title=OPEN_TITLE).exists():
         return False
-    tenant_ids = [tenant.pk for tenant in _tenants("acme-hotels")]
-    services.open_or_join("demo:acme-meta-token", title=OPEN_TITLE, codes=["META_TOKEN_EXPIRED"],
-                          tenant_ids=tenant_ids, now=timezone.now() - timedelta(minutes=3))
+    began = timezone.now() - timedelta(minutes=50)
+    incident = services.create_incident(actor=agent, title=OPEN_TITLE, severity="sev4", codes=["MESSAGE_LIMIT_EXCEEDED"],
+                                        tenants=_tenants("coral-clinic"), now=began,
+                                        impact="Coral Clinic's reminders are refused until the limit is raised.")
+    services.change_status(incident, Status.TRIAGED, actor=agent, now=began + timedelta(minutes=3))
+    services.add_note(incident, "Free plan, 1,000 messages a month, used up on the 3rd by appointment reminders.",
+                      actor=agent, now=began + timedelta(minutes=6))
+    services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=12),
+                           note="Offered the Starter plan; waiting for the clinic's answer.")
+    return True
+
+
+def _token(agent):
+    if Incident.objects.filter(title=TOKEN_TITLE).exists():
+        return False
+    began = timezone.now() - timedelta(hours=5)
+    incident = services.create_incident(actor=agent, title=TOKEN_TITLE, severity="sev3", codes=["META_TOKEN_EXPIRED"],
+                                        tenants=_tenants("acme-hotels"), now=began,
+                                        impact="Acme's WhatsApp confirmations were not sent for 40 minutes.")
+    services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=8),
+                           note="Meta answers 190 for Acme's number; asked Acme for a new system-user token.")
+    services.change_status(incident, Status.RESOLVED, actor=agent, now=began + timedelta(minutes=40),
+                           note="Token replaced; sending resumed and the held messages went out.")
     return True
 
 

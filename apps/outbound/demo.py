@@ -2,9 +2,9 @@
 for approval, messages sent / delivered / read, one blocked because the contact sent STOP, one
 held by the frequency cap and free text refused outside WhatsApp's 24-hour window.
 
-Nothing is handed to a provider: the demo connections point at addresses where nothing listens,
-so sent messages are moved along their states here (through `states.transition`, as a worker
-would) instead of being dispatched. Only creates what is missing."""
+The sent ones are moved along their states here (through `states.transition`, as a worker and
+Meta's statuses would), so the demo has history without waiting for a send; new messages go out
+to the local demo providers (`manage.py demo_providers`). Only creates what is missing."""
 from datetime import timedelta
 
 from django.db import transaction

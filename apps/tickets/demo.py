@@ -1,5 +1,8 @@
 """Demo tickets across every status for the demo tenants, one about to breach its SLA, and the
-macros agents use. Only creates what is missing (tickets are recognised by subject)."""
+macros agents use. Only creates what is missing (tickets are recognised by subject).
+
+No target is missed while the demo starts: the urgent ticket's next response is due 55 minutes
+after seeding (answer it, or watch the SLA alert rule open an incident when it is missed)."""
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -24,7 +27,7 @@ MACROS = [
 
 # tenant, subject, priority, requester email, minutes ago, what happened since
 TICKETS = [
-    ("acme-hotels", "Guests get no WhatsApp confirmations", "urgent", "owner@acme.example", 40, "breaching"),
+    ("acme-hotels", "Guests get no WhatsApp confirmations", "urgent", "owner@acme.example", 75, "breaching"),
     ("acme-hotels", "Reservations from the PMS are two hours late", "high", "agent@acme.example", 300, "replied"),
     ("acme-hotels", "Invoice address change", "low", "owner@acme.example", 3 * 24 * 60, "solved"),
     ("bella-bistro", "n8n booking flow times out", "normal", "owner@bella.example", 90, "customer_again"),
@@ -68,11 +71,16 @@ def _ticket(agent, slug, subject, priority, email, minutes_ago, story):
 
 
 def _breaching(ticket, agent, opened):
-    """Acme's Pro plan answers urgent tickets around the clock (PRO_URGENT), so this one is in the
-    breaching-soon queue whatever the time the demo is seeded."""
+    """Acme's Pro plan answers urgent tickets around the clock (PRO_URGENT): first response met,
+    the customer wrote again 65 minutes ago, so the next response is due within the hour (in the
+    breaching-soon queue) whatever the time the demo is seeded."""
     services.assign(ticket, agent, actor=agent)
+    services.reply(ticket, "We are checking the WhatsApp connection now.", actor=agent, status=Status.OPEN,
+                   now=opened + timedelta(minutes=4))
     services.add_note(ticket, "Meta returns 190 for this number; token probably expired.", actor=agent,
-                      now=opened + timedelta(minutes=5))
+                      now=opened + timedelta(minutes=6))
+    services.customer_reply(ticket, "Still nothing arrives, guests are calling the front desk.",
+                            author=ticket.requester_user, now=opened + timedelta(minutes=10))
 
 
 def _replied(ticket, agent, opened):

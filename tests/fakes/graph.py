@@ -1,6 +1,12 @@
-"""Meta's Graph API for WhatsApp Cloud, as a real local server: `POST /v21.0/{phone-number-id}/messages`
-with a bearer token. It answers like Meta does: 200 with `messages[0].id` (a wamid), and errors
-as `{"error": {"message", "type", "code", "error_subcode", "error_data", "fbtrace_id"}}`.
+"""Meta's Graph API for WhatsApp Cloud, as a real local server, for the sender and the health probe.
+
+`POST /v21.0/{phone-number-id}/messages` with a bearer token answers like Meta does: 200 with
+`messages[0].id` (a wamid), and errors as `{"error": {"message", "type", "code", "error_subcode",
+"error_data", "fbtrace_id"}}`. `GET /v21.0/{phone-number-id}` is the phone number node: 200 with its
+fields for the valid token, 400 with error 190 (and a WWW-Authenticate header) for an expired or
+revoked one (`expire_token()`), 400 with error 100 for an id the token cannot see. It answers only
+at versioned paths: an unversioned path or a doubled version (`/v21.0/v21.0/…`) is a 404 with
+Graph's error body, so a URL built with the wrong number of versions fails the test.
 
 A test scripts the next answers with `script(...)` (then the fake goes back to accepting), using
 the reply builders below: `token_expired()` (401, code 190), `rate_limited(retry_after)` (429
@@ -8,11 +14,13 @@ with Retry-After), `throughput_limited()` (400, code 130429), `window_closed()` 
 131047), `server_error()` (500, code 131000) and `never_answers()` (a delay past the client's
 timeout). A request with a token other than the fake's own gets `token_expired()`."""
 import itertools
+import re
 import threading
 
 from tests.fakes.server import FakeServer, Reply
 
 VERSION = "v21.0"
+VERSIONED_PATH = re.compile(r"^/v\d+\.\d+/(?!v\d+\.\d+(/|$))[^/]+(/[^/]+)?$")
 
 
 class Scripted:
@@ -73,30 +81,78 @@ def never_answers(seconds=2.0):
     return Reply(200, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.too-late"}]}, delay=seconds)
 
 
+def unknown_path(path):
+    return Reply(404, {"error": {"message": f"Unknown path components: {path}", "type": "OAuthException",
+                                 "code": 2500, "fbtrace_id": "AzXyUnknownPath"}})
+
+
+def unknown_object(object_id):
+    return meta_error(400, 100, f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+                                "loaded due to missing permissions, or does not support this operation.",
+                      error_type="GraphMethodException", subcode=33)
+
+
+def invalid_token():
+    """What the phone number node answers for an expired or revoked token."""
+    reply = meta_error(400, 190, "Error validating access token: Session has expired on Sunday, 22-Nov-26 09:00:00 "
+                                 "PST. The current time is Monday, 23-Nov-26 09:00:00 PST.", subcode=463)
+    reply.headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token" "Error validating access token"'
+    return reply
+
+
 class FakeGraph(Scripted, FakeServer):
     def __init__(self, token="graph-token", phone_number_id="1065551234"):
         super().__init__()
         self._init_script()
         self.token, self.phone_number_id = token, phone_number_id
+        self.numbers: dict[str, str] = {}
         self._ids = itertools.count(1)
         self.route("POST", self.path, self._messages)
+        self.number(phone_number_id)
 
     @property
     def base_url(self):
+        """The base with its version, as Meta's docs write it; `url` is the base without."""
         return f"{self.url}/{VERSION}"
 
     @property
     def path(self):
         return f"/{VERSION}/{self.phone_number_id}/messages"
 
+    def number(self, phone_number_id, display="+1 555-0100"):
+        """Serves the phone number node of `phone_number_id`."""
+        self.numbers[str(phone_number_id)] = display
+        self.route("GET", f"/{VERSION}/{phone_number_id}", self._number)
+        return self
+
+    def expire_token(self):
+        self.token = None
+
     def sent(self):
         """The payloads of the messages the fake accepted or answered, in order."""
         return [request.json() for request in self.requests_to(self.path)]
 
+    def answer(self, request):
+        if not VERSIONED_PATH.match(request.path):
+            return unknown_path(request.path)
+        if (request.method, request.path) not in self.routes:
+            return unknown_object(request.path.split("/")[2])
+        return super().answer(request)
+
+    def _authorized(self, request):
+        return self.token is not None and request.headers.get("Authorization") == f"Bearer {self.token}"
+
     def _messages(self, request):
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        if not self._authorized(request):
             return token_expired()
         return self._scripted() or self.accept(request)
+
+    def _number(self, request):
+        if not self._authorized(request):
+            return invalid_token()
+        phone_number_id = request.path.rsplit("/", 1)[-1]
+        return Reply(200, {"verified_name": "Alpha Rooms", "display_phone_number": self.numbers[phone_number_id],
+                           "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "id": phone_number_id})
 
     def accept(self, request):
         to = (request.json() or {}).get("to", "")

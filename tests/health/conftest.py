@@ -3,7 +3,7 @@ roster (email + Slack) so incidents opened by monitors really notify."""
 import pytest
 
 from tests.fakes.chatwoot import FakeChatwoot
-from tests.fakes.meta_graph import FakeGraph
+from tests.fakes.graph import FakeGraph
 from tests.fakes.n8n_health import FakeN8nInstance
 from tests.fakes.pms_health import FakePms
 from tests.fakes.waha_health import FakeWaha
@@ -34,7 +34,7 @@ def waha():
 
 @pytest.fixture
 def graph():
-    with FakeGraph() as server:
+    with FakeGraph(token="EAAG-valid-token") as server:
         yield server
 
 

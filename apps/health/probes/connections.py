@@ -1,16 +1,15 @@
-"""Connection checks: each provider's own health or credentials endpoint, through apps.health.http."""
+"""Connection checks: each provider's own health or credentials endpoint, through apps.health.http.
+A probe that is provider code lives in the provider's package (Meta's in apps.integrations.meta.probe)
+and is registered here."""
 from urllib.parse import quote
 
 from apps.health import http
 from apps.health.checks import CheckFailed, check
-
-GRAPH_BASE_URL = "https://graph.facebook.com"
-GRAPH_VERSION = "v21.0"
-META_TOKEN_INVALID = 190
+from apps.integrations.meta import probe as meta_probe
 
 
-def _base_url(connection, key="base_url", default=""):
-    url = (connection.setting(key) or default).rstrip("/")
+def _base_url(connection, key="base_url"):
+    url = (connection.setting(key) or "").rstrip("/")
     if not url:
         raise CheckFailed(f"the connection has no {key} configured")
     return url
@@ -58,27 +57,10 @@ def connection_waha(*, tenant, connection):
 
 @check("connection_meta_token", "Meta accepts the access token for the phone number", needs="connection:meta")
 def connection_meta_token(*, tenant, connection):
-    phone_number_id = connection.setting("phone_number_id")
-    if not phone_number_id:
-        raise CheckFailed("the connection has no phone_number_id configured")
-    url = f"{_base_url(connection, 'graph_base_url', GRAPH_BASE_URL)}/{GRAPH_VERSION}/{quote(str(phone_number_id))}"
-    response = _get("Meta Graph API", url, headers={"Authorization": f"Bearer {connection.secret('access_token')}"})
-    if response.status_code >= 400:
-        raise _meta_error(response)
-    body = http.json_body(response)
-    number = body.get("display_phone_number", phone_number_id)
-    return {"phone_number": number, "quality_rating": body.get("quality_rating")}, f"token valid for {number}"
-
-
-def _meta_error(response) -> CheckFailed:
-    error = http.json_body(response).get("error") or {}
-    code, subcode, message = error.get("code"), error.get("error_subcode"), error.get("message", "")
-    value = {"http_status": response.status_code, "code": code, "error_subcode": subcode}
-    if code == META_TOKEN_INVALID:
-        return CheckFailed(f"access token expired or invalid (Meta error 190"
-                           f"{f'/{subcode}' if subcode else ''}): {message[:200]}", value=value)
-    return CheckFailed(f"Meta Graph API answered HTTP {response.status_code}"
-                       f"{f' (error {code})' if code else ''}: {message[:200] or response.text[:200]}", value=value)
+    try:
+        return meta_probe.token_status(connection, lambda url, headers: _get("Meta Graph API", url, headers=headers))
+    except meta_probe.ProbeFailed as exc:
+        raise CheckFailed(exc.detail, value=exc.value) from None
 
 
 @check("connection_n8n", "n8n answers GET /healthz", needs="connection:n8n")

@@ -5,6 +5,7 @@ import requests
 from django.conf import settings
 
 from apps.integrations import http
+from apps.integrations.meta.graph import graph_url
 
 RETRYABLE_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056})
 TOKEN_CODES = frozenset({190})
@@ -20,8 +21,7 @@ _session = requests.Session()
 
 
 def messages_url(connection) -> str:
-    base = (connection.setting("graph_base_url") or settings.META_GRAPH_BASE_URL).rstrip("/")
-    return f"{base}/{connection.setting('phone_number_id')}/messages"
+    return graph_url(connection, f"{connection.setting('phone_number_id')}/messages")
 
 
 def text_payload(to, body) -> dict:

@@ -69,7 +69,8 @@ class Connection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.get_provider_display()})"
+        provider = self.get_provider_display()
+        return self.name if provider.lower() in self.name.lower() else f"{self.name} ({provider})"
 
     def setting(self, key, default=""):
         return self.settings.get(key, default)

@@ -1,0 +1,75 @@
+"""A fresh `make run` as a newcomer meets it: the demo is seeded against the local demo providers,
+then beat's jobs run for 35 minutes. No incident is opened by the demo, nothing escalates, every
+monitor is healthy and /status/ is green."""
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.core import demo_providers
+from apps.events import alerts, spikes
+from apps.health import services as health
+from apps.health import status
+from apps.health.models import HealthMonitor
+from apps.incidents import escalation
+from apps.incidents.models import Incident, Notification
+from apps.integrations.models import Connection
+from apps.tickets import sla
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_url(settings):
+    server = demo_providers.make_server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.DEMO_PROVIDERS_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    yield settings.DEMO_PROVIDERS_URL
+    server.shutdown()
+    server.server_close()
+
+
+def _beat(start, minutes):
+    for minute in range(minutes + 1):
+        now = start + timedelta(minutes=minute)
+        spikes.detect(now=now)
+        alerts.evaluate_all(now=now)
+        sla.mark_breaches(now=now)
+        escalation.escalate_due(now=now)
+        if minute % 5 == 0:
+            health.run_monitors(now=now)
+
+
+def test_half_an_hour_after_a_fresh_start_nothing_new_is_open_and_status_is_green(demo_url, client):
+    call_command("seed_demo")
+    seeded = set(Incident.objects.values_list("pk", flat=True))
+    notifications = Notification.objects.count()
+
+    _beat(timezone.now(), 35)
+
+    assert list(Incident.objects.exclude(pk__in=seeded).values_list("title", flat=True)) == []
+    assert Notification.objects.count() == notifications
+    assert set(HealthMonitor.objects.values_list("state", flat=True)) == {HealthMonitor.State.HEALTHY}
+    assert status.page()["overall"] == "operational"
+    assert b"All systems operational" in client.get("/status/").content or b"Operational" in client.get("/status/").content
+
+
+def test_the_demo_shows_incidents_in_several_states_and_only_one_open(demo_url):
+    call_command("seed_demo")
+
+    assert Incident.objects.count() >= 4
+    assert len(set(Incident.objects.values_list("status", flat=True))) >= 3
+    assert Incident.objects.open().count() == 1
+
+
+def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_move(demo_url, settings):
+    call_command("seed_demo")
+    urls = [connection.setting(key) for connection in Connection.objects.all()
+            for key in ("base_url", "graph_base_url", "api_base_url") if connection.setting(key)]
+    assert len(urls) == Connection.objects.count() and all(url.startswith(demo_url) for url in urls)
+
+    settings.DEMO_PROVIDERS_URL = "http://127.0.0.1:9999"
+    call_command("seed_demo")
+    assert Connection.objects.get(provider="pms").setting("base_url") == "http://127.0.0.1:9999/pms"
