@@ -3,6 +3,7 @@ import json
 
 from django import forms
 
+from apps.core import safe_json
 from apps.core.errors import ServiceError
 from apps.integrations import automation, services
 from apps.integrations.models import PROVIDER_KEYS, Bot, Connection, secret_keys
@@ -39,9 +40,9 @@ class ConnectionForm(forms.ModelForm):
     def clean_settings_json(self):
         text = self.cleaned_data["settings_json"].strip() or "{}"
         try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc}.") from None
+            value = safe_json.loads(text)
+        except safe_json.BadJSON as exc:
+            raise forms.ValidationError(f"Refused: {exc.describe()}.") from None
         if not isinstance(value, dict):
             raise forms.ValidationError('Settings must be a JSON object, e.g. {"base_url": "https://…"}.')
         return value

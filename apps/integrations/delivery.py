@@ -6,6 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from apps.core import safe_json
+
 STRIPPED_HEADERS = {"authorization", "cookie", "x-telegram-bot-api-secret-token", "x-api-key", "proxy-authorization"}
 
 
@@ -30,10 +32,12 @@ def bad_payload(detail):
 
 
 def parse_json(body: bytes):
+    """The body as JSON PostgreSQL can store, or a 400 naming the problem: a sender retries a 5xx
+    for days, a poison body must not get one."""
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Refused(400, "invalid_json", f"The body is not valid JSON: {exc}.") from None
+        return safe_json.loads(body)
+    except safe_json.BadJSON as exc:
+        raise Refused(400, exc.code, f"The body is refused: {exc.describe()}.") from None
 
 
 def require_object(data, what="The body"):
