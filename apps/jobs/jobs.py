@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.batches import delete_in_batches
 from apps.jobs.models import WorkerRun
 from apps.jobs.registry import register
 
@@ -17,9 +18,4 @@ def worker_heartbeat():
 def purge_worker_runs():
     """Deletes worker runs older than WORKER_RUN_RETENTION_DAYS, in batches."""
     cutoff = timezone.now() - timedelta(days=getattr(settings, "WORKER_RUN_RETENTION_DAYS", 30))
-    deleted = 0
-    while True:
-        ids = list(WorkerRun.objects.filter(started_at__lt=cutoff).values_list("id", flat=True)[:5000])
-        if not ids:
-            return {"deleted": deleted}
-        deleted += WorkerRun.objects.filter(id__in=ids).delete()[0]
+    return {"deleted": delete_in_batches(WorkerRun.objects.filter(started_at__lt=cutoff))}

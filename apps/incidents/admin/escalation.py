@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from apps.incidents.models import EmergencyContact, EscalationPolicy, OnCallEntry, redacted_webhook
+from apps.incidents.services import roster
 
 
 @admin.register(EscalationPolicy)
@@ -15,7 +16,8 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 class OnCallEntryForm(forms.ModelForm):
-    """The Slack webhook URL is a secret: write-only, stored encrypted, never shown back."""
+    """The Slack webhook URL is a secret: write-only, stored encrypted, never shown back. Saved by
+    services.roster (see OnCallEntryAdmin.save_model)."""
 
     slack_webhook_url = forms.URLField(
         required=False, label="Slack webhook URL", assume_scheme="https",
@@ -25,16 +27,6 @@ class OnCallEntryForm(forms.ModelForm):
     class Meta:
         model = OnCallEntry
         fields = ["level", "name", "user", "email", "phone", "starts_at", "ends_at"]
-
-    def save(self, commit=True):
-        entry = super().save(commit=False)
-        if self.cleaned_data.get("clear_slack_webhook"):
-            entry.set_slack_webhook_url("")
-        elif self.cleaned_data.get("slack_webhook_url"):
-            entry.set_slack_webhook_url(self.cleaned_data["slack_webhook_url"])
-        if commit:
-            entry.save()
-        return entry
 
 
 class HoldsNowFilter(admin.SimpleListFilter):
@@ -57,6 +49,19 @@ class OnCallEntryAdmin(admin.ModelAdmin):
     list_display = ["name", "level", "email", "phone", "slack", "starts_at", "ends_at", "holds_now"]
     list_filter = [HoldsNowFilter, "level"]
     search_fields = ["name", "email"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        roster.save_entry(obj, slack_webhook_url=data.get("slack_webhook_url") or "",
+                          clear_slack_webhook=data.get("clear_slack_webhook", False), actor=request.user,
+                          request=request)
+
+    def delete_model(self, request, obj):
+        roster.remove_entry(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            roster.remove_entry(entry, actor=request.user, request=request)
 
     @admin.display(description="Slack")
     def slack(self, obj):
