@@ -36,3 +36,84 @@ def _other_tenants_contact_policy(other_tenant):
 
 register("message_id", _other_tenants_outbound_message)
 register("policy_id", _other_tenants_contact_policy)
+
+
+# The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
+# tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
+# the admin checks for the same action (STAFF_RULES). A route in neither fails
+# tests/test_roles_tenant.py and tests/test_roles_staff.py; a route in STAFF_RULES only is
+# operator-only. The tests check every role against these, on the portal and the API alike.
+def both(action):
+    return {"GET": action, "POST": action}
+
+
+TENANT_RULES = {
+    "dashboard/": both("tenant.view"),
+    "dashboard/switch/": {"POST": "tenant.switch"},
+    "dashboard/api-keys/": both("api_keys.manage"),
+    "dashboard/api-keys/<int:key_id>/revoke/": {"POST": "api_keys.manage"},
+    "dashboard/errors/": {"GET": "errors.view"},
+    "dashboard/tickets/": {"GET": "tickets.view"},
+    "dashboard/tickets/new/": both("tickets.write"),
+    "dashboard/tickets/<int:ticket_id>/": {"GET": "tickets.view"},
+    "dashboard/tickets/<int:ticket_id>/reply/": {"POST": "tickets.write"},
+    "dashboard/tickets/<int:ticket_id>/solve/": {"POST": "tickets.write"},
+    "dashboard/outbound/": {"GET": "outbound.view"},
+    "dashboard/outbound/new/": both("outbound.draft"),
+    "dashboard/outbound/<int:message_id>/": {"GET": "outbound.view"},
+    "dashboard/outbound/<int:message_id>/approve/": {"POST": "outbound.send"},
+    "dashboard/outbound/<int:message_id>/cancel/": {"POST": "outbound.send"},
+    "dashboard/outbound/<int:message_id>/retry/": {"POST": "outbound.send"},
+    "dashboard/outbound/contacts/": {"GET": "outbound.view"},
+    "dashboard/outbound/contacts/<int:policy_id>/": {"GET": "outbound.view"},
+    "dashboard/outbound/contacts/<int:policy_id>/settings/": {"POST": "contacts.manage"},
+    "dashboard/outbound/contacts/<int:policy_id>/opt-out/": {"POST": "contacts.manage"},
+    "dashboard/outbound/contacts/<int:policy_id>/opt-in/": both("contacts.manage"),
+    "api/v1/tenant/": {"GET": "tenant.view"},
+    "api/v1/events/": {"GET": "errors.view", "POST": "events.report"},
+    "api/v1/tickets/": {"GET": "tickets.view", "POST": "tickets.write"},
+    "api/v1/tickets/<int:ticket_id>/": {"GET": "tickets.view"},
+    "api/v1/tickets/<int:ticket_id>/reply/": {"POST": "tickets.write"},
+    "api/v1/outbound/": {"GET": "outbound.view", "POST": "outbound.draft"},
+    "api/v1/outbound/process/": {"POST": "outbound.send"},
+    "api/v1/outbound/<int:message_id>/": {"GET": "outbound.view"},
+    "api/v1/outbound/<int:message_id>/approve/": {"POST": "outbound.send"},
+    "api/v1/outbound/<int:message_id>/cancel/": {"POST": "outbound.send"},
+    "api/v1/outbound/<int:message_id>/retry/": {"POST": "outbound.send"},
+}
+
+INCIDENT_CHANGE = {"POST": "incidents.change_incident"}
+SWITCHES = [  # a mitigation needs the incident's permission and the switch's, by the body's action
+    ({"action": "global_whatsapp_off", "reason": "r"}, ("incidents.change_incident", "tenants.change_systemsettings")),
+    ({"action": "tenant_suspend", "tenant": "alpha", "reason": "r"}, ("incidents.change_incident", "tenants.change_tenant")),
+]
+
+STAFF_RULES = {
+    "api/v1/events/": {"GET": "events.view_systemevent", "POST": "events.add_systemevent"},
+    "api/v1/tickets/": {"GET": "tickets.view_ticket", "POST": "tickets.add_ticket"},
+    "api/v1/tickets/<int:ticket_id>/": {"GET": "tickets.view_ticket"},
+    "api/v1/tickets/<int:ticket_id>/reply/": {"POST": "tickets.change_ticket"},
+    "api/v1/inbound-events/": {"GET": "integrations.view_inboundevent"},
+    "api/v1/inbound-events/replay/": {"POST": "integrations.change_inboundevent"},
+    "api/v1/inbound-events/<int:pk>/": {"GET": "integrations.view_inboundevent"},
+    "api/v1/inbound-events/<int:pk>/replay/": {"POST": "integrations.change_inboundevent"},
+    "api/v1/jobs/status": {"GET": "jobs.view_workerrun"},
+    "api/v1/jobs/scheduler": {"GET": "jobs.view_workerrun"},
+    "api/v1/jobs/scheduler/tick": {"POST": "jobs.change_workerrun"},
+    "api/v1/incidents/": {"GET": "incidents.view_incident", "POST": "incidents.add_incident"},
+    "api/v1/incidents/<int:incident_id>/": {"GET": "incidents.view_incident"},
+    "api/v1/incidents/<int:incident_id>/status/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/acknowledge/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/owner/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/severity/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/notes/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/checks/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/postmortem/": {"PUT": "incidents.change_incident"},
+    "api/v1/incidents/<int:incident_id>/follow-ups/": INCIDENT_CHANGE,
+    "api/v1/incidents/<int:incident_id>/mitigations/": {"POST": SWITCHES},
+}
+
+
+def staff_cases(rule) -> list:
+    """[(body, permissions)] for one method's staff rule."""
+    return rule if isinstance(rule, list) else [({}, (rule,))]

@@ -1,12 +1,13 @@
 """Walks every portal and API route as a member of tenant A asking for tenant B's objects:
-each answer is a 404 (never a 403 that confirms the object exists), and no page shows B."""
+each answer is a 404 (never a 403 that confirms the object exists), and no page shows B. Every
+route needs a maker for its object (tests/isolation.py OBJECT_MAKERS) and a role rule
+(TENANT_RULES, STAFF_RULES there), which tests/test_roles_*.py check role by role."""
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from apps.core.api import IsOperator
-from tests.isolation import OBJECT_MAKERS
+from tests.isolation import OBJECT_MAKERS, STAFF_RULES, TENANT_RULES
 
 PREFIXES = ("dashboard/", "api/v1/")
 
@@ -20,21 +21,27 @@ def walk(patterns, prefix=""):
             yield route, entry
 
 
-def operator_only(entry) -> bool:
-    view_class = getattr(entry.callback, "view_class", None) or getattr(entry.callback, "cls", None)
-    return IsOperator in getattr(view_class, "permission_classes", ())
+def all_routes():
+    return [(route, entry) for route, entry in walk(get_resolver().url_patterns) if route.startswith(PREFIXES)]
 
 
 def tenant_routes():
-    routes = [(route, entry) for route, entry in walk(get_resolver().url_patterns)
-              if route.startswith(PREFIXES) and not operator_only(entry)]
+    routes = [(route, entry) for route, entry in all_routes() if route in TENANT_RULES]
     assert routes, "no portal or API routes found"
     return routes
 
 
 def operator_routes():
-    return [route for route, entry in walk(get_resolver().url_patterns)
-            if route.startswith(PREFIXES) and operator_only(entry)]
+    return [route for route, _ in all_routes() if route in STAFF_RULES and route not in TENANT_RULES]
+
+
+def test_every_route_declares_its_role_rule():
+    """A new portal or API route fails here until tests/isolation.py says who may use it."""
+    routes = {route for route, _ in all_routes()}
+    missing = sorted(routes - set(TENANT_RULES) - set(STAFF_RULES))
+    assert not missing, f"add a role rule for {missing} to TENANT_RULES or STAFF_RULES in tests/isolation.py"
+    stale = sorted((set(TENANT_RULES) | set(STAFF_RULES)) - routes)
+    assert not stale, f"tests/isolation.py has role rules for routes that no longer exist: {stale}"
 
 
 def fill(route, entry, other_tenant):

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts import services
 from apps.accounts.models import ApiKey
 from apps.core.errors import ServiceError
-from apps.tenants.portal import manager_required
+from apps.tenants.portal import role_required
 
 
 class LoginView(auth_views.LoginView):
@@ -18,7 +18,7 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule): a link cannot log anyone out."""
 
 
-@manager_required
+@role_required("api_keys.manage")
 def api_keys(request):
     new_key = None
     if request.method == "POST":
@@ -29,7 +29,7 @@ def api_keys(request):
 
 
 @require_POST
-@manager_required
+@role_required("api_keys.manage")
 def revoke_api_key(request, key_id):
     api_key = get_object_or_404(ApiKey.objects.for_tenant(request.tenant), pk=key_id)
     try:

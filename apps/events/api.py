@@ -1,10 +1,11 @@
 """POST /api/v1/events/ stores events from outside services; GET lists them."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api import is_operator, requires, tenant_or_operator
 from apps.core.moments import parse_moment
 from apps.events import ingest
 from apps.events.models import SystemEvent
@@ -12,25 +13,14 @@ from apps.events.serializers import (
     MAX_BATCH, EventInSerializer, EventSerializer, OperatorEventSerializer,
     StoredSerializer,
 )
-from apps.tenants.api import request_tenant
+from apps.tenants.api import tenant_may
 
 LIST_FILTERS = ("code", "category", "level")
 
 
-class TenantOrOperator(permissions.BasePermission):
-    message = "Use a tenant API key, a tenant member's session, or an operator API key."
-
-    def has_permission(self, request, view):
-        request.tenant = request_tenant(request)
-        return request.tenant is not None or bool(request.user and request.user.is_staff)
-
-
-def is_operator(request) -> bool:
-    return bool(request.user.is_staff)
-
-
 class EventsView(GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated, TenantOrOperator]
+    permission_classes = [tenant_or_operator(tenant_may(GET="errors.view", POST="events.report"),
+                                             requires(GET="events.view_systemevent", POST="events.add_systemevent"))]
     serializer_class = EventSerializer
     json_list_name = "events"
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from apps.events import codes
 from apps.events.models import SystemEvent
-from apps.tenants.portal import tenant_member_required
+from apps.tenants.portal import role_required
 
 PAGE_SIZE = 50
 
@@ -54,7 +54,7 @@ def rows(events):
 
 
 @require_GET
-@tenant_member_required
+@role_required("errors.view")
 def error_list(request):
     form = ErrorFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}

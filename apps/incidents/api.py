@@ -8,8 +8,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from apps.core.api import IsOperator, validated
+from apps.core.api import requires, validated
 from apps.incidents import services
+from apps.incidents.services.mitigations import switch_permission
 from apps.incidents.models import Incident
 from apps.incidents.serializers import (
     FollowUpInSerializer, IncidentDetailSerializer, IncidentInSerializer, IncidentSerializer,
@@ -19,10 +20,13 @@ from apps.incidents.serializers import (
 from apps.tenants.models import Tenant
 
 LIST_FILTERS = ("status", "severity", "detection_method")
+VIEW, ADD, CHANGE = "incidents.view_incident", "incidents.add_incident", "incidents.change_incident"
 
 
 class IncidentAPIView(GenericAPIView):
-    permission_classes = [IsOperator]
+    """The incident console's operations; each view declares the permission the console checks."""
+
+    permission_classes = [requires()]
     serializer_class = IncidentDetailSerializer
 
     def get_queryset(self):
@@ -37,6 +41,7 @@ class IncidentAPIView(GenericAPIView):
 
 
 class IncidentsView(IncidentAPIView):
+    permission_classes = [requires(GET=VIEW, POST=ADD)]
     serializer_class = IncidentSerializer
 
     @extend_schema(operation_id="incidents_list", parameters=[
@@ -72,12 +77,16 @@ def filter_incidents(incidents, params):
 
 
 class IncidentDetailView(IncidentAPIView):
+    permission_classes = [requires(VIEW)]
+
     def get(self, request, incident_id):
         """One incident with its timeline, evidence, runbooks, follow-ups, postmortem and notifications."""
         return self.detail(self.incident(incident_id))
 
 
 class IncidentStatusView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=StatusInSerializer, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
         """Moves the incident along its lifecycle; closing a sev1 or sev2 needs its postmortem."""
@@ -88,6 +97,8 @@ class IncidentStatusView(IncidentAPIView):
 
 
 class IncidentAcknowledgeView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=None, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
         """Acknowledges: stops the acknowledgement escalation; takes ownership when nobody owns it."""
@@ -95,6 +106,8 @@ class IncidentAcknowledgeView(IncidentAPIView):
 
 
 class IncidentOwnerView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=OwnerInSerializer, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
         username = validated(OwnerInSerializer, request.data)["owner"]
@@ -104,6 +117,8 @@ class IncidentOwnerView(IncidentAPIView):
 
 
 class IncidentSeverityView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=SeverityInSerializer, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
         data = validated(SeverityInSerializer, request.data)
@@ -112,6 +127,8 @@ class IncidentSeverityView(IncidentAPIView):
 
 
 class IncidentNotesView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=NoteInSerializer, responses={201: TimelineEntrySerializer})
     def post(self, request, incident_id):
         entry = services.add_note(self.incident(incident_id), validated(NoteInSerializer, request.data)["text"],
@@ -120,6 +137,8 @@ class IncidentNotesView(IncidentAPIView):
 
 
 class IncidentChecksView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=None, responses={201: TimelineEntrySerializer(many=True)})
     def post(self, request, incident_id):
         """Runs the checks of the incident's runbooks; each result is attached to the timeline."""
@@ -128,6 +147,8 @@ class IncidentChecksView(IncidentAPIView):
 
 
 class IncidentPostmortemView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=PostmortemInSerializer, responses={200: IncidentDetailSerializer})
     def put(self, request, incident_id):
         """Writes or rewrites the postmortem (once the incident is resolved)."""
@@ -138,6 +159,8 @@ class IncidentPostmortemView(IncidentAPIView):
 
 
 class IncidentFollowUpsView(IncidentAPIView):
+    permission_classes = [requires(CHANGE)]
+
     @extend_schema(request=FollowUpInSerializer, responses={201: IncidentDetailSerializer})
     def post(self, request, incident_id):
         data = validated(FollowUpInSerializer, request.data)
@@ -147,7 +170,22 @@ class IncidentFollowUpsView(IncidentAPIView):
         return self.detail(incident, status.HTTP_201_CREATED)
 
 
+class MayMitigate(requires(CHANGE)):
+    """incidents.change_incident, and the switch's own permission as the tenants admin checks it
+    (a tenant's switches, or the platform's), by the body's `action`."""
+
+    def has_permission(self, request, view):
+        allowed = super().has_permission(request, view)
+        if not allowed or not self.takes(request, view):
+            return allowed
+        needed = switch_permission(request.data.get("action") if isinstance(request.data, dict) else None)
+        self.message = f"Your staff role does not allow this switch: it needs the {needed} permission."
+        return needed is None or request.user.has_perm(needed)
+
+
 class IncidentMitigationsView(IncidentAPIView):
+    permission_classes = [MayMitigate]
+
     @extend_schema(request=MitigationInSerializer, responses={201: TimelineEntrySerializer})
     def post(self, request, incident_id):
         """Flips a kill switch for the incident (an affected tenant's, or a platform one), with a reason."""

@@ -6,7 +6,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import IsOperator
+from apps.core.api import requires
 from apps.integrations import services
 from apps.integrations.filters import InboundEventFilter
 from apps.integrations.models import InboundEvent
@@ -14,11 +14,13 @@ from apps.integrations.serializers import (
     BulkReplaySerializer, InboundEventDetailSerializer, InboundEventSerializer, ReplaySerializer,
 )
 
+VIEW, REPLAY = "integrations.view_inboundevent", "integrations.change_inboundevent"
+
 
 class InboundEventList(generics.ListAPIView):
     """Inbound events newest first, filtered by provider, status, event_type, tenant (slug), since, until."""
 
-    permission_classes = [IsOperator]
+    permission_classes = [requires(VIEW)]
     serializer_class = InboundEventSerializer
     queryset = InboundEvent.objects.select_related("tenant")
     filter_backends = [DjangoFilterBackend]
@@ -26,13 +28,13 @@ class InboundEventList(generics.ListAPIView):
 
 
 class InboundEventDetail(generics.RetrieveAPIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(VIEW)]
     serializer_class = InboundEventDetailSerializer
     queryset = InboundEvent.objects.select_related("tenant")
 
 
 class ReplayOne(APIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(REPLAY)]
 
     @extend_schema(request=ReplaySerializer, responses={200: InboundEventSerializer})
     def post(self, request, pk):
@@ -47,7 +49,7 @@ class ReplayOne(APIView):
 
 
 class ReplayMany(APIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(REPLAY)]
 
     @extend_schema(request=BulkReplaySerializer, responses={200: dict}, operation_id="v1_inbound_events_replay_bulk")
     def post(self, request):

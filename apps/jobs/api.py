@@ -5,14 +5,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import IsOperator
+from apps.core.api import requires
 from apps.integrations.queries import backlog, retry_outcomes
 from apps.jobs import scheduler, services
 from apps.jobs.serializers import WorkerRunSerializer
 
+VIEW, RUN = "jobs.view_workerrun", "jobs.change_workerrun"  # the Jobs admin's list, and its "run again"
+
 
 class JobStatus(APIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(VIEW)]
 
     @extend_schema(responses={200: dict})
     def get(self, request):
@@ -29,7 +31,7 @@ class JobStatus(APIView):
 
 
 class Scheduler(APIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(VIEW)]
 
     @extend_schema(responses={200: dict})
     def get(self, request):
@@ -38,7 +40,7 @@ class Scheduler(APIView):
 
 
 class SchedulerTick(APIView):
-    permission_classes = [IsOperator]
+    permission_classes = [requires(RUN)]
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):

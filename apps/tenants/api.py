@@ -5,41 +5,62 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import TenantKeyUser
 from apps.core import context
-from apps.tenants import policy
+from apps.core.api import MethodRule, method_rules
+from apps.tenants import policy, roles
 from apps.tenants.models import Tenant
 from apps.tenants.portal import active_membership
 from apps.tenants.usage import usage_for
 
 
-def request_tenant(request):
-    """A tenant key's tenant, or the session user's active tenant; None for neither."""
+def request_member(request) -> tuple:
+    """(tenant, role) the request acts as: a tenant key's tenant as `roles.API_KEY`, or the
+    session user's active membership; (None, None) for neither."""
     if isinstance(request.user, TenantKeyUser):
-        return request.user.tenant
+        return request.user.tenant, roles.API_KEY
     membership = active_membership(request._request if hasattr(request, "_request") else request)
-    return membership.tenant if membership else None
+    return (membership.tenant, membership.role) if membership else (None, None)
 
 
 class HasTenant(permissions.BasePermission):
     message = "This endpoint needs a tenant API key or a logged-in tenant member."
 
     def has_permission(self, request, view):
-        request.tenant = request_tenant(request)
+        request.tenant, request.role = request_member(request)
         if request.tenant is not None:
             context.tenant_id_var.set(request.tenant.id)
         return request.tenant is not None
 
 
-class IsOperator(permissions.BasePermission):
-    message = "This endpoint is for operators: use a staff session or an operator API key."
+class TenantRole(MethodRule):
+    """Tenant callers whose role may do the method's action, by the table in apps/tenants/roles.py
+    that the portal reads too. Built by `tenant_may`."""
+
+    message = HasTenant.message
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        if not self.takes(request, view):
+            return True
+        if not HasTenant().has_permission(request, view):
+            return False
+        action = self.rule(request, view)
+        if action is None:
+            self.message = "No tenant role may use this endpoint this way."
+            return False
+        self.message = f"Your role may not do this: {action} is for {roles.who_may(action, keys=True)}."
+        return roles.allows(request.role, action)
+
+
+def tenant_may(action=None, /, **by_method) -> type:
+    """The permission class of one tenant action: `tenant_may("outbound.send")`, or one per
+    method: `tenant_may(GET="tickets.view", POST="tickets.write")`."""
+    rules = {method: roles.known(name) for method, name in method_rules(action, by_method).items()}
+    return type("TenantMay", (TenantRole,), {"rules": rules})
 
 
 class TenantScopedAPIView(GenericAPIView):
     """Base for tenant endpoints: querysets go through `for_tenant(request.tenant)`."""
 
-    permission_classes = [permissions.IsAuthenticated, HasTenant]
+    permission_classes = [tenant_may()]  # refuses everything until the view declares its actions
     model = None
 
     def get_queryset(self):
@@ -87,7 +108,7 @@ def tenant_status(tenant: Tenant) -> dict:
 class TenantStatusView(GenericAPIView):
     """GET /api/v1/tenant/: the caller's tenant with plan, switches, usage and policy decisions."""
 
-    permission_classes = [permissions.IsAuthenticated, HasTenant]
+    permission_classes = [tenant_may("tenant.view")]
     serializer_class = TenantStatusSerializer
 
     def get(self, request):

@@ -128,10 +128,6 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} @ {self.tenant} ({self.role})"
 
-    @property
-    def can_manage(self):
-        return self.role in (self.Role.OWNER, self.Role.ADMIN)
-
 
 class UsageCounter(models.Model):
     """Usage of one metric by one tenant on one day; months are sums of days.

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.core import context
+from apps.tenants import roles
 from apps.tenants.models import Membership
 
 SESSION_KEY = "active_tenant_id"
@@ -51,6 +52,7 @@ def tenant_member_required(view):
             return render(request, "portal/no_tenant.html", status=403)
         request.membership = membership
         request.tenant = membership.tenant
+        request.may = roles.actions_of(membership.role)
         context.tenant_id_var.set(membership.tenant_id)
         with timezone.override(zoneinfo.ZoneInfo(membership.tenant.timezone)):
             return view(request, *args, **kwargs)
@@ -58,15 +60,23 @@ def tenant_member_required(view):
     return wrapper
 
 
-def manager_required(view):
-    """Owners and admins only, on top of tenant membership."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.membership.can_manage:
-            return render(request, "portal/forbidden.html", {"need": "an owner or admin"}, status=403)
-        return view(request, *args, **kwargs)
+def role_required(action):
+    """A portal view doing `action` (apps/tenants/roles.py): members whose role may do it, else the
+    403 page naming who may. The view carries `role_action`, which the route walk test reads."""
+    roles.known(action)
 
-    return tenant_member_required(wrapper)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not roles.allows(request.membership.role, action):
+                return render(request, "portal/forbidden.html", {"need": roles.who_may(action)}, status=403)
+            return view(request, *args, **kwargs)
+
+        checked = tenant_member_required(wrapper)
+        checked.role_action = action
+        return checked
+
+    return decorator
 
 
 NAV: list[tuple[str, str]] = []

@@ -6,7 +6,7 @@ from apps.tenants import portal
 from apps.tenants.api import tenant_status
 
 
-@portal.tenant_member_required
+@portal.role_required("tenant.view")
 def dashboard(request):
     status = tenant_status(request.tenant)
     return render(request, "portal/dashboard.html", {"status": status, "meters": meters(status)})
@@ -29,7 +29,7 @@ def meters(status):
 
 
 @require_POST
-@portal.tenant_member_required
+@portal.role_required("tenant.switch")
 def switch_tenant(request):
     membership = portal.switch_tenant(request, request.POST.get("tenant", ""))
     messages.info(request, f"Now working in {membership.tenant.name}.")

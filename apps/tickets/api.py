@@ -2,14 +2,14 @@
 messages only; operator keys reach every tenant's tickets and reply as agents."""
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.accounts.authentication import TenantKeyUser
-from apps.core.api import validated
-from apps.events.api import TenantOrOperator, is_operator
+from apps.core.api import is_operator, requires, tenant_or_operator, validated
+from apps.tenants.api import tenant_may
 from apps.tenants.models import Tenant
 from apps.tickets import services
 from apps.tickets.models import Channel, Ticket
@@ -20,7 +20,7 @@ from apps.tickets.serializers import (
 
 
 class TicketAPIView(GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated, TenantOrOperator]
+    permission_classes = [tenant_or_operator(tenant_may(), requires())]  # each view declares its own
 
     def get_queryset(self):
         if not is_operator(self.request):
@@ -38,6 +38,8 @@ class TicketAPIView(GenericAPIView):
 
 
 class TicketsView(TicketAPIView):
+    permission_classes = [tenant_or_operator(tenant_may(GET="tickets.view", POST="tickets.write"),
+                                             requires(GET="tickets.view_ticket", POST="tickets.add_ticket"))]
     serializer_class = TicketSerializer
 
     def get_serializer_class(self):
@@ -79,6 +81,7 @@ class TicketsView(TicketAPIView):
 
 
 class TicketDetailView(TicketAPIView):
+    permission_classes = [tenant_or_operator(tenant_may("tickets.view"), requires("tickets.view_ticket"))]
     serializer_class = TicketDetailSerializer
 
     def get(self, request, ticket_id):
@@ -87,6 +90,7 @@ class TicketDetailView(TicketAPIView):
 
 
 class TicketReplyView(TicketAPIView):
+    permission_classes = [tenant_or_operator(tenant_may("tickets.write"), requires("tickets.change_ticket"))]
     serializer_class = ReplyInSerializer
 
     @extend_schema(request=ReplyInSerializer, responses={201: TicketDetailSerializer})

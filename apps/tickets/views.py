@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
-from apps.tenants.portal import tenant_member_required
+from apps.tenants.portal import role_required
 from apps.tickets import services
 from apps.tickets.forms import NewTicketForm, PortalFilterForm, ReplyForm
 from apps.tickets.models import OPEN_STATUSES, Channel, Status, Ticket, TicketMessage
@@ -24,7 +24,7 @@ def public_messages(ticket):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("tickets.view")
 def ticket_list(request):
     form = PortalFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -38,7 +38,7 @@ def ticket_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@tenant_member_required
+@role_required("tickets.write")
 def ticket_new(request):
     form = NewTicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -54,7 +54,7 @@ def ticket_new(request):
 
 
 @require_http_methods(["GET"])
-@tenant_member_required
+@role_required("tickets.view")
 def ticket_detail(request, ticket_id):
     return detail_page(request, tenant_ticket(request, ticket_id), ReplyForm())
 
@@ -67,7 +67,7 @@ def detail_page(request, ticket, form, status=200):
 
 
 @require_POST
-@tenant_member_required
+@role_required("tickets.write")
 def ticket_reply(request, ticket_id):
     ticket = tenant_ticket(request, ticket_id)
     form = ReplyForm(request.POST)
@@ -83,7 +83,7 @@ def ticket_reply(request, ticket_id):
 
 
 @require_POST
-@tenant_member_required
+@role_required("tickets.write")
 def ticket_solve(request, ticket_id):
     ticket = tenant_ticket(request, ticket_id)
     try:

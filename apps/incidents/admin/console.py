@@ -1,6 +1,7 @@
 """The incident console: the page the on-call engineer lives in during an outage, and its forms.
 Staff-only (wrapped in `admin_site.admin_view`); reading needs incidents.view_incident, every form
-needs incidents.change_incident, and every form calls a service."""
+needs incidents.change_incident (a kill switch also the tenants admin's permission for it, as the
+API does), and every form calls a service."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -16,6 +17,7 @@ from apps.incidents import services
 from apps.incidents.admin import forms as f
 from apps.incidents.admin.context import console_context
 from apps.incidents.models import FollowUp, Incident, Runbook
+from apps.incidents.services.mitigations import switch_permission
 from apps.tenants.models import Tenant
 
 VIEW, CHANGE, ADD = "incidents.view_incident", "incidents.change_incident", "incidents.add_incident"
@@ -106,6 +108,7 @@ def _run_checks(request, incident):
 
 def _tenant_switch(request, incident):
     data = _valid(f.TenantSwitchForm(request.POST))
+    require(request, switch_permission(data["action"]))
     tenant = Tenant.objects.filter(pk=data["tenant"]).first()
     if tenant is None:
         raise ServiceError("Choose the tenant to switch.", "no_tenant")
@@ -116,6 +119,7 @@ def _tenant_switch(request, incident):
 
 def _global_switch(request, incident):
     data = _valid(f.GlobalSwitchForm(request.POST))
+    require(request, switch_permission(data["action"]))
     services.apply_mitigation(incident, data["action"], actor=request.user, reason=data["reason"], request=request)
     return f"{services.MITIGATIONS[data['action']].label}: done and audited."
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from apps.core.errors import ServiceError
 from apps.incidents.models import TimelineEntry
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.tenants import roles
 from apps.tenants import services as tenants
 from apps.tenants.models import SystemSettings
 
@@ -53,6 +54,14 @@ MITIGATIONS = {
     "global_whatsapp_on": Mitigation("Switch WhatsApp back on for every tenant", False, _global_whatsapp(True)),
     "ai_provider_mock": Mitigation("Set the default AI provider to mock", False, _ai_provider_mock),
 }
+
+
+def switch_permission(action) -> str | None:
+    """The Django permission the tenants admin checks for this switch; None for an unknown action."""
+    mitigation = MITIGATIONS.get(action)
+    if mitigation is None:
+        return None
+    return roles.TENANT_SWITCH_PERMISSION if mitigation.per_tenant else roles.GLOBAL_SWITCH_PERMISSION
 
 
 def choices(per_tenant):
