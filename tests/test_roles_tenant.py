@@ -76,6 +76,14 @@ def test_a_portal_page_and_its_api_twin_share_one_rule():
     assert twins >= 8
 
 
+def test_every_portal_view_declares_the_action_the_registry_names():
+    for route, entry in all_routes():
+        if route.startswith("dashboard/"):
+            declared = getattr(entry.callback, "role_action", None)
+            assert declared, f"/{route}: decorate its view with portal.role_required(<action>)"
+            assert set(TENANT_RULES[route].values()) == {declared}, f"/{route} declares {declared}"
+
+
 @pytest.mark.parametrize("action", ["approve", "cancel"])
 def test_a_viewer_is_refused_on_the_portal_and_the_api_alike(tenant, action):
     """The reported hole: 403 on /dashboard/outbound/<id>/approve/, 200 on the API, same session."""
