@@ -79,6 +79,16 @@ class PlanAdmin(admin.ModelAdmin):
     def tenant_count(self, obj):
         return obj.tenants.count()
 
+    def save_model(self, request, obj, form, change):
+        services.save_plan(obj, actor=request.user, request=request)
+
+    def delete_model(self, request, obj):
+        services.delete_plan(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset:
+            services.delete_plan(plan, actor=request.user, request=request)
+
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
@@ -145,6 +155,13 @@ class TenantAdmin(admin.ModelAdmin):
             services.change_plan(tenant, data["plan"], reason=data["plan_reason"], actor=actor, request=request)
         obj.pk = tenant.pk
         obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.delete_tenant(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for tenant in queryset.select_related("plan"):
+            services.delete_tenant(tenant, actor=request.user, request=request)
 
     @admin.display(description="Messages this month")
     def usage_summary(self, obj):

@@ -203,6 +203,33 @@ def _plan_state(plan) -> dict:
             "ai_daily_limit": plan.ai_daily_limit, "ai_monthly_limit": plan.ai_monthly_limit}
 
 
+def delete_tenant(tenant, *, actor=None, request=None) -> None:
+    """Deletes the tenant and everything it owns; the audit log keeps who did it and what it was."""
+    with transaction.atomic():
+        audit.record("tenant.deleted", actor=actor, tenant=tenant, target=tenant, request=request,
+                     before={"slug": tenant.slug, "name": tenant.name, "plan": tenant.plan.name, "status": tenant.status})
+        tenant.delete()
+
+
+def save_plan(plan, *, actor=None, request=None) -> Plan:
+    """Adds or changes a plan. A change moves the limits of every tenant on it at once."""
+    plan.full_clean()
+    with transaction.atomic():
+        stored = Plan.objects.select_for_update().filter(pk=plan.pk).first() if plan.pk else None
+        plan.save()
+        audit.record("plan.created" if stored is None else "plan.changed", actor=actor, target=plan, request=request,
+                     before=_plan_state(stored) if stored else {},
+                     after={**_plan_state(plan), "tenants_on_plan": plan.tenants.count()})
+    return plan
+
+
+def delete_plan(plan, *, actor=None, request=None) -> None:
+    """Only a plan no tenant is on can go (tenants protect their plan)."""
+    with transaction.atomic():
+        audit.record("plan.deleted", actor=actor, target=plan, before=_plan_state(plan), request=request)
+        plan.delete()
+
+
 def _plan(plan_name):
     plans = Plan.objects.all()
     if plan_name is None:

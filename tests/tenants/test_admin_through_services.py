@@ -111,3 +111,21 @@ def test_removing_a_member_in_the_admin_is_audited(admin_client, tenant, staff):
     assert not Membership.objects.filter(pk=membership.pk).exists()
     record = AuditEvent.objects.get(action="membership.removed")
     assert record.before == {"user": "leaver@alpha.test", "role": "agent"} and record.actor == staff
+
+
+def test_changing_a_plans_limits_in_the_admin_is_audited(admin_client, tenant, staff):
+    plan = tenant.plan
+    response = admin_client.post(f"/admin/tenants/plan/{plan.pk}/change/", {
+        "name": plan.name, "monthly_message_limit": 5000, "bot_limit": plan.bot_limit,
+        "ai_daily_limit": plan.ai_daily_limit, "ai_monthly_limit": plan.ai_monthly_limit})
+    assert response.status_code == 302
+    record = AuditEvent.objects.get(action="plan.changed")
+    assert (record.before["monthly_message_limit"], record.after["monthly_message_limit"]) == (1000, 5000)
+    assert record.after["tenants_on_plan"] == 1 and record.actor == staff
+
+
+def test_deleting_a_tenant_in_the_admin_is_audited(admin_client, other_tenant):
+    response = admin_client.post(f"/admin/tenants/tenant/{other_tenant.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Tenant.objects.filter(pk=other_tenant.pk).exists()
+    assert AuditEvent.objects.get(action="tenant.deleted").before["slug"] == "beta"
