@@ -47,7 +47,8 @@ def notes():
     Meta secrets, and how to post a signed test delivery."""
     lines = ["Webhooks of the demo connections (`manage.py sign_webhook <connection-id> <file>` prints a signed curl):"]
     for connection in Connection.objects.filter(tenant__slug__in={row[0] for row in CONNECTIONS}).select_related("tenant"):
-        lines.append(f"  {connection.provider:9} {services.webhook_url(connection):70} id {connection.pk}")
+        routed = f"   (Meta routes by phone_number_id; connection id {connection.pk})" if connection.provider == "meta" else ""
+        lines.append(f"  {connection.provider:9} {services.webhook_url(connection)}{routed}")
     if settings.META_APP_SECRET:
         lines.append(f"  Meta app secret (demo, .run/demo.env): META_APP_SECRET={settings.META_APP_SECRET} "
                      f"META_VERIFY_TOKEN={settings.META_VERIFY_TOKEN}")

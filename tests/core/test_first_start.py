@@ -1,6 +1,8 @@
 """A fresh `make run` as a newcomer meets it: the demo is seeded against the local demo providers,
 then beat's jobs run for 35 minutes. No incident is opened by the demo, nothing escalates, every
 monitor is healthy and /status/ is green."""
+import io
+import logging
 import threading
 from datetime import timedelta
 
@@ -53,7 +55,7 @@ def test_half_an_hour_after_a_fresh_start_nothing_new_is_open_and_status_is_gree
     assert Notification.objects.count() == notifications
     assert set(HealthMonitor.objects.values_list("state", flat=True)) == {HealthMonitor.State.HEALTHY}
     assert status.page()["overall"] == "operational"
-    assert b"All systems operational" in client.get("/status/").content or b"Operational" in client.get("/status/").content
+    assert b"All systems operational" in client.get("/status/").content
 
 
 def test_the_demo_shows_incidents_in_several_states_and_only_one_open(demo_url):
@@ -73,3 +75,16 @@ def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_
     settings.DEMO_PROVIDERS_URL = "http://127.0.0.1:9999"
     call_command("seed_demo")
     assert Connection.objects.get(provider="pms").setting("base_url") == "http://127.0.0.1:9999/pms"
+
+
+def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(demo_url, caplog, settings):
+    settings.META_APP_SECRET, settings.PUBLIC_BASE_URL = "demo-secret-123", "http://127.0.0.1:8311"
+    out = io.StringIO()
+
+    with caplog.at_level(logging.DEBUG):
+        call_command("seed_demo", stdout=out)
+
+    assert [record.getMessage() for record in caplog.records if record.levelno < logging.WARNING] == []
+    text = out.getvalue()
+    assert "http://127.0.0.1:8311/webhooks/meta/" in text and "META_APP_SECRET=demo-secret-123" in text
+    assert f"http://127.0.0.1:8311/webhooks/waha/{Connection.objects.get(provider='waha').pk}/" in text
