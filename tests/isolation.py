@@ -84,8 +84,8 @@ TENANT_RULES = {
 
 INCIDENT_CHANGE = {"POST": "incidents.change_incident"}
 SWITCHES = [  # a mitigation needs the incident's permission and the switch's, by the body's action
-    ({"action": "global_whatsapp_off", "reason": "r"}, ("incidents.change_incident", "tenants.change_systemsettings")),
-    ({"action": "tenant_suspend", "tenant": "alpha", "reason": "r"}, ("incidents.change_incident", "tenants.change_tenant")),
+    ({"action": "global_whatsapp_off", "reason": "r"}, (INCIDENT_CHANGE["POST"], "tenants.change_systemsettings")),
+    ({"action": "tenant_suspend", "tenant": "alpha", "reason": "r"}, (INCIDENT_CHANGE["POST"], "tenants.change_tenant")),
 ]
 
 STAFF_RULES = {
