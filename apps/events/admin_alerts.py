@@ -6,7 +6,7 @@ from apps.events.metrics import choices as metric_choices
 
 class AlertEvaluationInline(admin.TabularInline):
     model = AlertEvaluation
-    fields = ("evaluated_at", "value", "observed_state", "state_after", "transitioned")
+    fields = ("evaluated_at", "value", "volume", "observed", "state_after", "transitioned")
     readonly_fields = fields
     ordering = ("-evaluated_at",)
     extra = 0
@@ -17,11 +17,20 @@ class AlertEvaluationInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-evaluated_at")
 
+    @admin.display(description="Observed")
+    def observed(self, obj):
+        if obj.observed_state:
+            return obj.get_observed_state_display()
+        minimum = obj.rule.min_volume
+        if obj.value is not None and minimum and obj.volume is not None and obj.volume < minimum:
+            return f"no data: below the minimum volume ({obj.volume} of {minimum})"
+        return "no data"
+
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "metric", "comparison", "warning_threshold", "critical_threshold",
-                    "window_minutes", "priority", "enabled", "state", "last_value", "last_evaluated_at")
+                    "window_minutes", "min_volume", "priority", "enabled", "state", "last_value", "last_evaluated_at")
     list_filter = ("state", "enabled", "priority")
     search_fields = ("name", "metric")
     readonly_fields = ("state", "pending_state", "pending_count", "last_value", "last_evaluated_at", "changed_at")

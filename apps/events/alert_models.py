@@ -25,6 +25,9 @@ class AlertRule(models.Model):
     warning_threshold = models.FloatField(null=True, blank=True)
     critical_threshold = models.FloatField(null=True, blank=True)
     window_minutes = models.PositiveIntegerField(default=60)
+    min_volume = models.PositiveIntegerField(
+        default=0, help_text="For a rate: fewer outcomes than this in the window (messages, webhooks, answered "
+                             "tickets) is no data, so one failed message out of one does not go critical. 0: no minimum.")
     consecutive = models.PositiveIntegerField(default=1)
     enabled = models.BooleanField(default=True)
     priority = models.CharField(max_length=10, blank=True, help_text='e.g. "P1".')
@@ -57,6 +60,7 @@ class AlertEvaluation(models.Model):
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="evaluations")
     evaluated_at = models.DateTimeField()
     value = models.FloatField(null=True, blank=True)
+    volume = models.PositiveIntegerField(null=True, blank=True, help_text="Outcomes the rate was taken over.")
     observed_state = models.CharField(max_length=10, choices=AlertState.choices, blank=True)
     state_after = models.CharField(max_length=10, choices=AlertState.choices)
     transitioned = models.BooleanField(default=False)

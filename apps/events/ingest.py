@@ -7,6 +7,7 @@ import logging
 import re
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from apps.core.context import current_correlation_id
@@ -16,6 +17,9 @@ from apps.events.redaction import redact
 
 logger = logging.getLogger("opsdesk.events")
 
+# Sent with `events` (stored SystemEvents) once they are stored: layers above react without being
+# imported here (incidents link a tenant's new failures to its open incident).
+recorded = Signal()
 LINK_FIELDS = ("incident", "ticket", "automation_run", "inbound_event")
 _VOLATILE = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
@@ -84,13 +88,22 @@ def emit(code, *, tenant=None, message="", meta=None, source="", occurred_at=Non
                             occurred_at=occurred_at, **links)
         with transaction.atomic():
             event.save()
-        return event
     except Exception as exc:  # noqa: BLE001 — recording a failure must never cause one
         logger.error("Event could not be stored", extra={
             "event_code": code, "tenant_id": getattr(tenant, "pk", None), "event_message": message,
             "event_meta": _loggable(meta), "store_error": repr(exc),
         })
         return None
+    _announce([event])
+    return event
+
+
+def _announce(events):
+    """Receivers run in savepoints of their own; one that fails is logged, the events stay stored."""
+    for receiver, result in recorded.send_robust(sender=SystemEvent, events=events):
+        if isinstance(result, Exception):
+            logger.error("A receiver of stored events failed", extra={
+                "receiver": getattr(receiver, "__qualname__", str(receiver)), "receiver_error": repr(result)})
 
 
 def _loggable(meta):
@@ -104,4 +117,6 @@ def store_batch(events: list[dict]) -> list[SystemEvent]:
     """Store validated API events all together or not at all."""
     rows = [build_event(**event) for event in events]
     with transaction.atomic():
-        return SystemEvent.objects.bulk_create(rows, batch_size=1000)
+        stored = SystemEvent.objects.bulk_create(rows, batch_size=1000)
+    _announce(stored)
+    return stored

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.events import emit
+from apps.events import components, emit
 from apps.events.models import SystemEvent
 from apps.incidents.models import DetectionMethod
 
@@ -44,8 +44,6 @@ def spiking_tenants_by_code(now):
 
 def detect(now=None):
     """One pass. Returns {"spiking_codes": {code: [tenant ids]}, "opened": n, "joined": n}."""
-    from apps.incidents.services import open_or_join
-
     now = now or timezone.now()
     spiking, window_start = spiking_tenants_by_code(now)
     result = {"spiking_codes": {}, "opened": 0, "joined": 0}
@@ -57,21 +55,30 @@ def detect(now=None):
         if _held_by_maintenance(code, tenant_ids, now):
             result["held"] = result.get("held", 0) + 1
             continue
-        event_ids = SystemEvent.objects.filter(
-            code=code, tenant_id__in=tenant_ids, occurred_at__gte=window_start, occurred_at__lt=now,
-        ).values_list("id", flat=True)
-        incident, created = open_or_join(
-            f"spike:{code}", title=f"{code} spiking in {len(tenant_ids)} tenants", codes=[code],
-            tenant_ids=tenant_ids, event_ids=list(event_ids), detection_method=DetectionMethod.SPIKE,
-        )
-        if created:
-            result["opened"] += 1
-            emit("ERROR_SPIKE", message=f"{code} is spiking in {len(tenant_ids)} tenants",
-                 meta={"code": code, "tenants": tenant_ids, "counts": {str(t): n for t, n in counts.items()}},
-                 source="events.spikes", incident=incident)
-        else:
-            result["joined"] += 1
+        created = _open_or_join(code, counts, window_start, now)
+        result["opened" if created else "joined"] += 1
     return result
+
+
+def _open_or_join(code, counts, window_start, now):
+    """The spike's incident, with the runbook and components of the spiking code."""
+    from apps.incidents import runbooks
+    from apps.incidents.services import open_or_join
+
+    tenant_ids = sorted(counts)
+    event_ids = SystemEvent.objects.filter(
+        code=code, tenant_id__in=tenant_ids, occurred_at__gte=window_start, occurred_at__lt=now,
+    ).values_list("id", flat=True)
+    incident, created = open_or_join(
+        f"spike:{code}", title=f"{code} spiking in {len(tenant_ids)} tenants", codes=[code],
+        tenant_ids=tenant_ids, event_ids=list(event_ids), detection_method=DetectionMethod.SPIKE,
+        runbook=runbooks.slug_for_code(code), components=components.of_code(code),
+    )
+    if created:
+        emit("ERROR_SPIKE", message=f"{code} is spiking in {len(tenant_ids)} tenants",
+             meta={"code": code, "tenants": tenant_ids, "counts": {str(t): n for t, n in counts.items()}},
+             source="events.spikes", incident=incident)
+    return created
 
 
 def _held_by_maintenance(code, tenant_ids, now):

@@ -16,7 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.events import audit, emit
+from apps.events import audit, components, emit
 from apps.health import checks, maintenance
 from apps.health.models import HealthMonitor, MonitorResult, SuppressedAlert
 from apps.integrations.models import Connection
@@ -178,11 +178,16 @@ def _hold(monitor, title, check, now):
 
 
 def _open_or_join(monitor, title, now):
+    """The incident carries the runbook and components of what failed: the connection's provider,
+    or the platform component."""
+    from apps.incidents import runbooks
     from apps.incidents.services import open_or_join
 
     return open_or_join(monitor.dedup_key, title=title, codes=["HEALTH_CHECK_FAILED"],
                         tenant_ids=[monitor.tenant_id] if monitor.tenant_id else [],
-                        severity=severity_for(monitor), detection_method="health_monitor", now=now)
+                        severity=severity_for(monitor), detection_method="health_monitor", now=now,
+                        runbook=runbooks.slug_for_monitor(monitor.kind, monitor.provider),
+                        components=components.of_monitor(monitor.kind, monitor.provider))
 
 
 def _on_recovery(outcome, now):

@@ -21,13 +21,19 @@ def _percent(part, whole):
     return None if not whole else round(100.0 * part / whole, 2)
 
 
-@register("webhook_success_rate", "Webhook processing success rate (params: provider, tenant)", "%")
+def finished_volume(window, now, params):
+    return _finished_in(window, now, params)["total"]
+
+
+@register("webhook_success_rate", "Webhook processing success rate (params: provider, tenant)", "%",
+          volume=finished_volume)
 def webhook_success_rate(window, now, params):
     counts = _finished_in(window, now, params)
     return _percent(counts["ok"], counts["total"])
 
 
-@register("webhook_failure_rate", "Webhook processing failure rate (params: provider, tenant)", "%")
+@register("webhook_failure_rate", "Webhook processing failure rate (params: provider, tenant)", "%",
+          volume=finished_volume)
 def webhook_failure_rate(window, now, params):
     counts = _finished_in(window, now, params)
     return _percent(counts["total"] - counts["ok"], counts["total"])

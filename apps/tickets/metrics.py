@@ -1,6 +1,6 @@
 """Ticket metrics for the Error Center's alert rules (seeded: any SLA breach; average first
 response above 20 minutes)."""
-from django.db.models import Avg, Q
+from django.db.models import Avg
 
 from apps.events.metrics import register
 from apps.tickets.models import Ticket
@@ -15,10 +15,19 @@ def sla_breaches(window, now, params):
         for target in TARGETS))
 
 
-@register("avg_first_response_minutes", "Average first response of tickets answered in window", "minutes")
+def _answered_in(window, now):
+    return Ticket.objects.filter(first_response_at__gte=now - window, first_response_at__lt=now,
+                                 first_response_minutes__isnull=False)
+
+
+def answered_volume(window, now, params):
+    return _answered_in(window, now).count()
+
+
+@register("avg_first_response_minutes", "Average first response of tickets answered in window", "minutes",
+          volume=answered_volume)
 def avg_first_response_minutes(window, now, params):
     """In SLA minutes (business hours where the policy says so, pauses excluded); None when no
     ticket got its first response in the window."""
-    scope = Q(first_response_at__gte=now - window, first_response_at__lt=now, first_response_minutes__isnull=False)
-    value = Ticket.objects.filter(scope).aggregate(avg=Avg("first_response_minutes"))["avg"]
+    value = _answered_in(window, now).aggregate(avg=Avg("first_response_minutes"))["avg"]
     return None if value is None else round(value, 2)

@@ -272,6 +272,22 @@ def link_incident(ticket, incident, *, actor, request=None) -> Ticket:
     return ticket
 
 
+def link_detected_incident(ticket_ids, incident) -> list[int]:
+    """Detection links the tickets its events name to their incident: only tickets of the
+    incident's affected tenants that no incident holds yet. The system acts, so no agent is needed."""
+    unlinked = Ticket.objects.filter(pk__in=list(ticket_ids), incident__isnull=True,
+                                     tenant__in=incident.affected_tenants.all())
+    linked = []
+    with transaction.atomic():
+        for ticket in unlinked.select_for_update(of=("self",)).select_related("tenant"):
+            ticket.incident = incident
+            ticket.save(update_fields=["incident", "updated_at"])
+            audit.record("ticket.incident_linked", tenant=ticket.tenant, target=ticket, actor_label="detection",
+                         before={"incident": None}, after={"incident": incident.pk})
+            linked.append(ticket.pk)
+    return linked
+
+
 # --- many at once --------------------------------------------------------------------------
 
 def reply_to_incident_tickets(incident, body, *, actor, status=None, now=None, request=None) -> dict:

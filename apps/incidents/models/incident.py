@@ -61,6 +61,12 @@ class Incident(models.Model):
     detection_method = models.CharField(max_length=20, choices=DetectionMethod.choices, default=DetectionMethod.MANUAL)
     dedup_key = models.CharField(max_length=200, blank=True, db_index=True)
     codes = models.JSONField(default=list, blank=True, help_text="Event codes this incident is about.")
+    runbook = models.ForeignKey(
+        "incidents.Runbook", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents",
+        help_text="Chosen by detection from what failed (the monitor, the alert rule's metric, the spiking code).")
+    components = models.JSONField(
+        default=list, blank=True,
+        help_text="Parts of the system it is about (apps.events.components): its tenants' failures there join it.")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_incidents",
     )

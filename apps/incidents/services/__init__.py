@@ -3,8 +3,9 @@ health monitors call `open_or_join`; anything that acts on an incident writes it
 `add_timeline_entry`."""
 from apps.incidents.services.timeline import add_timeline_entry  # noqa: F401  (first: the others use it)
 from apps.incidents.services.detection import (  # noqa: F401
-    MAX_EVENTS_PER_INCIDENT_ACTION, attach, link_runs_of_events, create_incident, open_from_events, open_or_join, severity_for_codes,
+    MAX_EVENTS_PER_INCIDENT_ACTION, attach, create_incident, open_from_events, open_or_join, severity_for_codes,
 )
+from apps.incidents.services.linking import link_events, link_new_events, link_recent_failures, link_runs_of_events  # noqa: F401
 from apps.incidents.services.lifecycle import (  # noqa: F401
     TRANSITIONS, acknowledge, add_note, assign_owner, change_severity, change_status, check_transition,
     link_automation_run, link_ticket, update_details,

@@ -7,8 +7,9 @@ from django.utils import timezone
 from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.events import codes as catalog
-from apps.events.models import SystemEvent
+from apps.incidents import runbooks
 from apps.incidents.models import DetectionMethod, Incident, Severity, TimelineEntry
+from apps.incidents.services.linking import link_events, link_recent_failures
 from apps.incidents.services.timeline import add_timeline_entry
 
 MAX_EVENTS_PER_INCIDENT_ACTION = 1000
@@ -26,58 +27,55 @@ def severity_for_codes(codes):
 
 
 def open_or_join(dedup_key, *, title, codes, tenant_ids=(), event_ids=(), severity=None,
-                 detection_method=DetectionMethod.SPIKE, now=None):
+                 detection_method=DetectionMethod.SPIKE, runbook="", components=(), now=None):
     """The open incident for `dedup_key`, created when there is none, with the given tenants and
     events attached. Returns (incident, created). A partial unique constraint on open incidents'
-    dedup keys makes concurrent detectors converge on one incident. A new one notifies level 1."""
+    dedup keys makes concurrent detectors converge on one incident. A new one notifies level 1.
+
+    `runbook` (a slug) and `components` say what failed; the tenants' recent failures in those
+    components are linked now, and new ones as they come while the incident is open."""
     now = now or timezone.now()
-    incident, created = _find_or_create(dedup_key, title, codes, severity, detection_method, now)
+    what = {"title": title, "codes": list(codes), "severity": severity, "detection_method": detection_method,
+            "runbook": runbooks.by_slug(runbook), "components": list(components)}
+    incident, created = _find_or_create(dedup_key, what, now)
     added = attach(incident, tenant_ids=tenant_ids, event_ids=event_ids)
     if created:
         add_timeline_entry(incident, Kind.SYSTEM, f"Opened by {incident.get_detection_method_display().lower()}: "
                            f"{title}", at=now, data={"dedup_key": dedup_key, "codes": list(codes),
-                                                     "tenants": sorted(tenant_ids)})
-        _notify(incident, now)
+                                                     "tenants": sorted(tenant_ids), "runbook": runbook,
+                                                     "components": list(components)})
     elif added:
         add_timeline_entry(incident, Kind.SYSTEM, f"{len(added)} more tenant(s) affected", at=now,
                            data={"tenants": sorted(added)})
+    link_recent_failures(incident, tenant_ids, now)
+    if created:
+        _notify(incident, now)
     return incident, created
 
 
-def _find_or_create(dedup_key, title, codes, severity, detection_method, now):
+def _find_or_create(dedup_key, what, now):
     existing = Incident.objects.open().filter(dedup_key=dedup_key).first()
     if existing:
         return existing, False
+    what = {**what, "severity": what["severity"] or severity_for_codes(what["codes"])}
     try:
         with transaction.atomic():
-            return Incident.objects.create(
-                dedup_key=dedup_key, title=title, codes=list(codes), started_at=now, detected_at=now,
-                severity=severity or severity_for_codes(codes), detection_method=detection_method,
-            ), True
+            return Incident.objects.create(dedup_key=dedup_key, started_at=now, detected_at=now, **what), True
     except IntegrityError:
         return Incident.objects.open().get(dedup_key=dedup_key), False
 
 
 def attach(incident, *, tenant_ids=(), event_ids=()):
-    """Adds tenants and links unlinked events (and the automation runs they are about); returns
-    the ids of tenants that were not yet affected."""
+    """Adds tenants and links unlinked events (and the automation runs and tickets they carry);
+    returns the ids of tenants that were not yet affected."""
     added = []
     if tenant_ids:
         known = set(incident.affected_tenants.values_list("pk", flat=True))
         added = [pk for pk in set(tenant_ids) if pk not in known]
         incident.affected_tenants.add(*tenant_ids)
     if event_ids:
-        SystemEvent.objects.filter(pk__in=list(event_ids), incident__isnull=True).update(incident=incident)
-        link_runs_of_events(incident, event_ids)
+        link_events(incident, event_ids)
     return added
-
-
-def link_runs_of_events(incident, event_ids):
-    """The automation runs the events name (N8N_TIMEOUT, N8N_TRIGGER_FAIL …) join the incident."""
-    run_ids = set(SystemEvent.objects.filter(pk__in=list(event_ids), automation_run__isnull=False)
-                  .values_list("automation_run_id", flat=True))
-    if run_ids:
-        incident.automation_runs.add(*run_ids)
 
 
 def open_from_events(events, *, actor, title=""):
@@ -96,8 +94,7 @@ def open_from_events(events, *, actor, title=""):
             started_at=min(event.occurred_at for event in events), owner=actor,
         )
         incident.affected_tenants.add(*{event.tenant_id for event in events if event.tenant_id})
-        SystemEvent.objects.filter(pk__in=[event.pk for event in events]).update(incident=incident)
-        link_runs_of_events(incident, [event.pk for event in events])
+        link_events(incident, [event.pk for event in events])
         add_timeline_entry(incident, Kind.SYSTEM, f"Opened from {len(events)} Error Center event(s)", author=actor,
                            data={"codes": codes, "events": len(events)})
         audit.record("incident.opened", actor=actor, target=incident,

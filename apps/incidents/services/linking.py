@@ -1,0 +1,91 @@
+"""A tenant's failures meet its incident. When detection opens or joins an incident for tenants
+and components (apps.events.components), the tenants' recent events of those components are
+linked, with the automation runs and tickets they carry; while it is open, each new event of an
+affected tenant in one of its components joins it as it is stored (apps.incidents.receivers)."""
+from datetime import timedelta
+
+from django.db import transaction
+
+from apps.events import components as parts
+from apps.events.models import SystemEvent
+from apps.incidents.models import Incident, TimelineEntry
+from apps.incidents.services.timeline import add_timeline_entry
+
+RECENT = timedelta(hours=1)
+MAX_LINKED = 1000
+
+
+def link_recent_failures(incident, tenant_ids, now) -> dict:
+    """Links the tenants' unlinked events of the incident's components from the last RECENT and
+    writes what was linked to the timeline. Returns the counts."""
+    codes = parts.codes_of(incident.components or [])
+    if not (codes and tenant_ids):
+        return {}
+    event_ids = list(SystemEvent.objects.filter(
+        tenant_id__in=list(tenant_ids), code__in=codes, incident__isnull=True,
+        occurred_at__gte=now - RECENT, occurred_at__lte=now,
+    ).order_by("-occurred_at").values_list("pk", flat=True)[:MAX_LINKED])
+    linked = link_events(incident, event_ids)
+    if linked["events"]:
+        add_timeline_entry(incident, TimelineEntry.Kind.SYSTEM, _summary(linked), at=now, data=linked)
+    return linked
+
+
+def link_events(incident, event_ids) -> dict:
+    """Links the events no incident holds yet, then the automation runs and tickets they carry."""
+    SystemEvent.objects.filter(pk__in=list(event_ids), incident__isnull=True).update(incident=incident)
+    mine = list(SystemEvent.objects.filter(pk__in=list(event_ids), incident=incident))
+    return {"events": len(mine), "codes": sorted({event.code for event in mine}),
+            "automation_runs": link_runs_of_events(incident, [event.pk for event in mine]),
+            "tickets": _link_tickets_of(incident, mine)}
+
+
+def link_runs_of_events(incident, event_ids) -> int:
+    """The automation runs the events name (N8N_TIMEOUT, N8N_TRIGGER_FAIL …) join the incident."""
+    run_ids = set(SystemEvent.objects.filter(pk__in=list(event_ids), automation_run__isnull=False)
+                  .values_list("automation_run_id", flat=True))
+    if run_ids:
+        incident.automation_runs.add(*run_ids)
+    return len(run_ids)
+
+
+def _link_tickets_of(incident, events) -> int:
+    """The tickets an event names (its ticket link, or tickets that linked it) join the incident
+    through the tickets service, which owns the ticket's incident link."""
+    from apps.tickets.services import link_detected_incident
+
+    ticket_ids = {event.meta.get("ticket_id") for event in events if event.meta.get("ticket_id")}
+    ticket_ids |= set(SystemEvent.tickets.through.objects.filter(systemevent_id__in=[event.pk for event in events])
+                      .values_list("ticket_id", flat=True))
+    return len(link_detected_incident(ticket_ids, incident)) if ticket_ids else 0
+
+
+def _summary(linked):
+    text = f"Linked {linked['events']} recent event(s) of the affected tenant(s): {', '.join(linked['codes'])}"
+    extras = [f"{linked[name]} {label}" for name, label in (("automation_runs", "automation run(s)"),
+                                                            ("tickets", "ticket(s)")) if linked[name]]
+    return text + (f"; with {' and '.join(extras)}" if extras else "")
+
+
+def incident_for_new_event(event) -> Incident | None:
+    """The open incident a newly stored event of a tenant joins: one of the tenant's open incidents
+    about a component of the event's code, the most severe first, then the newest."""
+    wanted = set(parts.of_code(event.code))
+    if not (event.tenant_id and wanted) or event.incident_id:
+        return None
+    candidates = Incident.objects.open().filter(affected_tenants=event.tenant_id).order_by("severity", "-detected_at")
+    return next((incident for incident in candidates if wanted & set(incident.components or [])), None)
+
+
+def link_new_events(events) -> int:
+    """Each new event joins its tenant's open incident of the same component, in a savepoint, so a
+    failure to link never loses the stored event."""
+    linked = 0
+    for event in events:
+        incident = incident_for_new_event(event)
+        if incident is not None:
+            with transaction.atomic():
+                joined = link_events(incident, [event.pk])["events"]
+            event.incident_id = incident.pk if joined else event.incident_id
+            linked += joined
+    return linked
