@@ -1,7 +1,8 @@
 """Telling the on-call roster about an incident, by email and Slack. The Notification rows are
-written in the same transaction as the decision to notify, then a task claims each row and sends
-it; a task run twice finds the row already handled. Every send or failure is a row on the
-incident and a timeline entry."""
+written in the same transaction as the decision to notify, then a task delivers each row: claim
+it (queued → sending) in one short transaction, send with no transaction open (Slack's retries
+may wait over a minute), record the outcome in a second one. A task run twice finds the row
+already claimed. Every send or failure is a row on the incident and a timeline entry."""
 import logging
 from datetime import timedelta
 
@@ -19,6 +20,10 @@ from apps.incidents.slack import SlackError, SlackWebhookClient
 logger = logging.getLogger("opsdesk.incidents")
 Channel, State = Notification.Channel, Notification.State
 REQUEUE_AFTER = timedelta(minutes=2)
+# Longer than any send can take (Slack: retries × (timeout + Retry-After)); a row still "sending"
+# after this lost its worker.
+SENDING_STUCK_AFTER = timedelta(minutes=15)
+OUTCOME_UNKNOWN = "Outcome unknown: the worker stopped while sending, so it may or may not have gone out."
 
 
 def queue_for_level(incident, level, reason, *, why="", now=None) -> list[Notification]:
@@ -87,15 +92,32 @@ def enqueue(notification_id):
 def deliver(notification_id) -> str:
     """Sends one queued notification and records how it went; "skipped" when it is gone, already
     handled or being sent by another worker."""
+    notification = claim(notification_id)
+    if notification is None:
+        return "skipped"
+    _send(notification)
+    record(notification)
+    return notification.status
+
+
+def claim(notification_id, now=None):
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update(skip_locked=True)
+        notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
                         .filter(pk=notification_id, status=State.QUEUED).select_related("incident").first())
         if notification is None:
-            return "skipped"
-        _send(notification)
-        notification.save(update_fields=["status", "attempts", "error", "sent_at"])
-        _record(notification)
-    return notification.status
+            return None
+        notification.status, notification.claimed_at = State.SENDING, now or timezone.now()
+        notification.save(update_fields=["status", "claimed_at"])
+    return notification
+
+
+def record(notification):
+    with transaction.atomic():
+        recorded = Notification.objects.filter(pk=notification.pk, status=State.SENDING).update(
+            status=notification.status, attempts=notification.attempts, error=notification.error,
+            sent_at=notification.sent_at)
+        if recorded:
+            _record(notification)
 
 
 def _send(notification):
@@ -132,10 +154,22 @@ def _record(notification):
 
 
 def requeue_stale(now=None) -> int:
-    """Re-enqueues notifications that sat queued too long (the broker was down when they were made)."""
+    """Re-enqueues notifications that sat queued too long (the broker was down when they were
+    made), and fails those whose worker was lost mid-send."""
     now = now or timezone.now()
+    fail_lost_sends(now)
     ids = list(Notification.objects.filter(status=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
                .values_list("pk", flat=True)[:1000])
     for pk in ids:
         enqueue(pk)
     return len(ids)
+
+
+def fail_lost_sends(now) -> int:
+    """Not sent again: a second page or email is worse than a gap the timeline shows."""
+    lost = list(Notification.objects.filter(status=State.SENDING, claimed_at__lt=now - SENDING_STUCK_AFTER)
+                .select_related("incident")[:1000])
+    for notification in lost:
+        notification.status, notification.error = State.FAILED, OUTCOME_UNKNOWN
+        record(notification)
+    return len(lost)

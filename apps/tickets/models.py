@@ -270,6 +270,7 @@ class TicketNotification(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -283,6 +284,7 @@ class TicketNotification(models.Model):
     status = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took it to send.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantScopedManager()

@@ -1,7 +1,8 @@
 """Ticket emails: the requester on each public reply and status change, the assignee on each
 customer reply. A TicketNotification row is written in the same transaction as the change (so
-no email is lost to a crash or a broker outage), then a task claims the row and sends it; a
-task run twice finds the row already sent and sends nothing."""
+no email is lost to a crash or a broker outage), then a task delivers it: claim the row
+(queued → sending) in one short transaction, send with no transaction open, record the outcome
+in a second one. A task run twice finds the row already claimed and sends nothing."""
 import logging
 from datetime import timedelta
 
@@ -16,6 +17,10 @@ from apps.tickets.models import TicketNotification
 logger = logging.getLogger("opsdesk.tickets")
 Kind, State = TicketNotification.Kind, TicketNotification.State
 REQUEUE_AFTER = timedelta(minutes=2)
+# Far longer than EMAIL_TIMEOUT; a row still "sending" after this lost its worker.
+SENDING_STUCK_AFTER = timedelta(minutes=15)
+OUTCOME_UNKNOWN = ("Outcome unknown: the worker stopped while sending, so it may or may not have gone out. "
+                   "Retry it if the recipient did not get it.")
 
 
 def public_reply(ticket, message):
@@ -74,20 +79,38 @@ def enqueue(notification_id):
 def deliver(notification_id) -> str:
     """Sends one queued email and records how it went. Returns the resulting state, or
     "skipped" when the row is gone, already handled, or being sent by another worker."""
+    notification = claim(notification_id)
+    if notification is None:
+        return "skipped"
+    _send(notification)
+    record(notification)
+    return notification.status
+
+
+def claim(notification_id, now=None):
     with transaction.atomic():
         notification = (TicketNotification.objects.select_for_update(skip_locked=True)
                         .filter(pk=notification_id, status=State.QUEUED).first())
         if notification is None:
-            return "skipped"
-        try:
-            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-                      [notification.recipient], fail_silently=False)
-            notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
-        except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
-            notification.status, notification.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
-            logger.warning("Ticket email failed", extra={"notification_id": notification.pk, "error": notification.error})
-        notification.save(update_fields=["status", "sent_at", "error"])
-    return notification.status
+            return None
+        notification.status, notification.claimed_at = State.SENDING, now or timezone.now()
+        notification.save(update_fields=["status", "claimed_at"])
+    return notification
+
+
+def _send(notification):
+    try:
+        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+                  [notification.recipient], fail_silently=False)
+        notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
+    except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
+        notification.status, notification.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        logger.warning("Ticket email failed", extra={"notification_id": notification.pk, "error": notification.error})
+
+
+def record(notification):
+    TicketNotification.objects.filter(pk=notification.pk, status=State.SENDING).update(
+        status=notification.status, sent_at=notification.sent_at, error=notification.error)
 
 
 def retry(notification) -> TicketNotification:
@@ -100,8 +123,11 @@ def retry(notification) -> TicketNotification:
 
 
 def requeue_stale(now=None) -> int:
-    """Re-enqueues emails that sat queued too long (the broker was down when they were made)."""
+    """Re-enqueues emails that sat queued too long (the broker was down when they were made), and
+    fails those whose worker was lost mid-send (not resent: an operator may retry them)."""
     now = now or timezone.now()
+    TicketNotification.objects.filter(status=State.SENDING, claimed_at__lt=now - SENDING_STUCK_AFTER).update(
+        status=State.FAILED, error=OUTCOME_UNKNOWN)
     ids = list(TicketNotification.objects.filter(status=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
                .values_list("pk", flat=True)[:1000])
     for pk in ids:

@@ -1,15 +1,18 @@
 """Delivery of one notification against a local Slack and the mail backend: retries for what may
-pass, no retries for what will not, every failure recorded with its reason."""
+pass, no retries for what will not, every failure recorded with its reason, and nothing sent
+while a transaction is open."""
 import socket
 import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import DatabaseError, connection, transaction
 
 from apps.incidents import notifications
-from apps.incidents.models import OnCallEntry
+from apps.incidents.models import EscalationPolicy, Notification, OnCallEntry
 from apps.incidents.slack import SlackError, SlackWebhookClient
+from tests.fakes import mail as fake_mail
 from tests.fakes import slack as fake
 from tests.incidents.factories import T0, make_incident
 
@@ -130,3 +133,62 @@ def test_the_client_refuses_an_empty_payload_like_slack(slack):
     with pytest.raises(SlackError) as refused:
         SlackWebhookClient().post(slack.webhook_url, "")
     assert refused.value.message == "HTTP 400: invalid_payload" and not refused.value.retryable
+
+
+# --- no network call inside a transaction --------------------------------------------------------
+
+def state_seen_from_another_connection(channel):
+    """Runs in the fake server's thread, so on a database connection of its own."""
+    try:
+        with transaction.atomic():
+            row = Notification.objects.select_for_update(nowait=True).get(channel=channel)
+            return f"{row.status}, unlocked"
+    except DatabaseError as exc:
+        return f"locked: {type(exc).__name__}"
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def committed(transactional_db):
+    """Rows really committed; the seeded policy is back (an earlier transactional test flushed it)."""
+    EscalationPolicy.objects.get_or_create(severity="sev2", defaults={"notify_on_open": True})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_email_goes_out_with_no_transaction_open(committed, staff, roster, slack, settings):
+    settings.EMAIL_BACKEND = fake_mail.BACKEND
+    fake_mail.sent_in_transaction.clear()
+    incident = make_incident(staff)  # committed: on_commit hands the rows to the (eager) task
+
+    assert fake_mail.sent_in_transaction == [False]
+    assert incident.notifications.filter(status="sent").count() == 2
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_slack_is_posted_while_the_row_is_committed_as_sending_and_not_locked(committed, staff, roster, slack):
+    seen = []
+
+    def probe(request):
+        seen.append(state_seen_from_another_connection("slack"))
+        return slack._answer(request)
+
+    slack.route("POST", slack.PATH, probe)
+    incident = make_incident(staff)
+
+    assert seen == ["sending, unlocked"]
+    assert slack_row(incident).status == "sent"
+
+
+def test_a_send_whose_worker_was_lost_fails_as_outcome_unknown_and_is_not_resent(incident, slack):
+    lost = slack_row(incident)
+    assert notifications.claim(lost.pk, now=T0).status == "sending"
+    assert notifications.deliver(lost.pk) == "skipped"
+
+    notifications.requeue_stale(now=T0 + timedelta(minutes=20))
+
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.error.startswith("Outcome unknown")
+    assert slack.messages == [] and incident.notifications.get(channel="email").status == "sent"
+    assert incident.timeline.filter(data__notification=lost.pk, data__status="failed").exists()

@@ -136,6 +136,7 @@ class Notification(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -152,6 +153,7 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took it to send.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
