@@ -7,12 +7,20 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from apps.core import contacts
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.outbound import services
 from apps.outbound.models import (
     PROVIDER_OF, ContactChannelPolicy, OutboundAttempt, OutboundMessage, OutboundSettings, SendingConnection, Status, Via,
 )
+
+
+class ContactSearchMixin:
+    """A contact searched in any script or punctuation (`+٣٩ ٣٣٣…`) finds its canonical id."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, contacts.search_term(search_term))
 
 
 class ListOnlyChangeMixin:
@@ -52,7 +60,7 @@ def _action(name):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
+class OutboundMessageAdmin(ContactSearchMixin, ListOnlyChangeMixin, admin.ModelAdmin):
     list_display = ["id", "tenant", "channel", "contact", "status", "kind", "short_reason", "attempts", "created_at"]
     list_display_links = ["id", "contact"]
     list_filter = ["status", "channel", "kind", "source", "preflight_code", "tenant"]
@@ -138,7 +146,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(ContactChannelPolicy)
-class ContactChannelPolicyAdmin(admin.ModelAdmin):
+class ContactChannelPolicyAdmin(ContactSearchMixin, admin.ModelAdmin):
     form = PolicyForm
     list_display = ["__str__", "tenant", "channel", "opted_out", "opted_out_at", "opted_out_via", "stop_on_reply",
                     "cap", "window_count", "last_inbound_at", "messages"]

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.core import contacts
 from apps.core.api import validated
 from apps.integrations.models import Connection
 from apps.outbound import services
@@ -15,7 +16,7 @@ from apps.outbound.serializers import (
 )
 from apps.tenants.api import TenantScopedAPIView, tenant_may
 
-FILTERS = {"status": "status", "channel": "channel", "contact": "contact_id", "kind": "kind"}
+FILTERS = {"status": "status", "channel": "channel", "contact": "contact_id__in", "kind": "kind"}
 
 
 
@@ -46,8 +47,9 @@ class MessagesView(OutboundAPIView):
         """Messages, newest first, with status and the reason they are where they are."""
         rows = self.get_queryset().order_by("-created_at", "-id")
         for param, field in FILTERS.items():
-            if request.query_params.get(param):
-                rows = rows.filter(**{field: request.query_params[param]})
+            value = request.query_params.get(param)
+            if value:
+                rows = rows.filter(**{field: contacts.forms_of(value) if param == "contact" else value})
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 

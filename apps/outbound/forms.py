@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core import contacts
 from apps.core.admin_actions import ReasonForm
 from apps.outbound.models import Channel, Kind, Status
 
@@ -9,6 +10,11 @@ class MessageFilterForm(forms.Form):
     channel = forms.ChoiceField(required=False, choices=[("", "All channels")] + list(Channel.choices))
     contact = forms.CharField(required=False, max_length=128, label="Contact")
 
+    def clean_contact(self) -> list[str]:
+        """The stored forms of the contact typed, on any channel ([] when none was typed)."""
+        typed = self.cleaned_data["contact"].strip()
+        return contacts.forms_of(typed) if typed else []
+
 
 class NewMessageForm(forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices)
@@ -17,11 +23,23 @@ class NewMessageForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.TRANSACTIONAL)
     body = forms.CharField(max_length=4096, label="Message", widget=forms.Textarea(attrs={"rows": 5}))
 
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") and data.get("to"):
+            try:
+                data["to"] = contacts.canonical(data["channel"], data["to"])
+            except contacts.InvalidContact as exc:
+                self.add_error("to", str(exc))
+        return data
+
 
 class PolicyFilterForm(forms.Form):
     opted_out = forms.ChoiceField(required=False, label="Show", choices=[("", "All contacts"), ("yes", "Opted out"),
                                                                         ("no", "Not opted out")])
     contact = forms.CharField(required=False, max_length=128, label="Contact")
+
+    def clean_contact(self) -> str:
+        return contacts.search_term(self.cleaned_data["contact"])
 
 
 class PolicySettingsForm(forms.Form):

@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.core import contacts
+
 from apps.outbound.models import Channel, Kind, OutboundAttempt, OutboundMessage
 
 
@@ -27,6 +29,10 @@ class MessageInSerializer(serializers.Serializer):
     def validate(self, data):
         if bool(data.get("body", "").strip()) == bool(data.get("template")):
             raise serializers.ValidationError({"body": "Give the message text (body) or a template, exactly one of them."})
+        try:
+            data["to"] = contacts.canonical(data["channel"], data["to"])
+        except contacts.InvalidContact as exc:
+            raise serializers.ValidationError({"to": str(exc)}) from None
         return data
 
 

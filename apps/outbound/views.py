@@ -42,7 +42,7 @@ def message_list(request):
     if form.is_valid():
         data = form.cleaned_data
         rows = rows.filter(**{k: v for k, v in (("status", data["status"]), ("channel", data["channel"]),
-                                                ("contact_id", data["contact"].strip())) if v})
+                                                ("contact_id__in", data["contact"])) if v})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "outbound/messages.html", {"form": form, "page": page, "limit_notice": limit_notice(request.tenant),
                                                       "query": request.GET.urlencode()})

@@ -1,6 +1,7 @@
 """What Meta's webhook items do: an inbound message is stored as a conversation message and handed
 to outbound policy (STOP words, the 24-hour window, stop-on-reply) and to automations; a status
 moves the outbound message it belongs to."""
+from apps.core import contacts
 from apps.events.ingest import emit
 from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
@@ -23,7 +24,7 @@ def message_text(message) -> str:
 
 def _contact_name(payload, wa_id):
     for contact in payload.get("contacts") or []:
-        if contact.get("wa_id") == wa_id:
+        if contacts.canonical_or_raw(CHANNEL, contact.get("wa_id")) == wa_id:
             return (contact.get("profile") or {}).get("name", "")
     return ""
 
@@ -31,7 +32,8 @@ def _contact_name(payload, wa_id):
 @handles("meta", "message")
 def inbound_message(event):
     message = event.payload["message"]
-    sender, sent_at = str(message.get("from", "")), conversations.from_unix(message.get("timestamp"))
+    sender = contacts.canonical_or_raw(CHANNEL, message.get("from"))
+    sent_at = conversations.from_unix(message.get("timestamp"))
     name = _contact_name(event.payload, sender)
     conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=sender, contact_id=sender,
                                                      contact_name=name, at=sent_at)

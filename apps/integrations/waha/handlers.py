@@ -1,5 +1,6 @@
 """WAHA events: session status moves the connection's state; messages are stored and handed to
 outbound policy and automations; acks move outbound messages."""
+from apps.core import contacts
 from apps.events.ingest import emit
 from apps.integrations import automation, conversations, services, signals
 from apps.integrations.handlers import handles
@@ -31,9 +32,11 @@ def inbound_message(event):
     message = event.payload.get("payload") or {}
     if message.get("fromMe"):
         return
-    sender, sent_at = str(message.get("from", "")), conversations.from_unix(message.get("timestamp"))
+    chat = str(message.get("from", ""))
+    sender = contacts.canonical_or_raw(CHANNEL, chat)
+    sent_at = conversations.from_unix(message.get("timestamp"))
     name = (message.get("_data") or {}).get("notifyName", "")
-    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=sender, contact_id=sender,
+    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=chat, contact_id=sender,
                                                      contact_name=name, at=sent_at)
     stored = conversations.record_message(event, conversation, provider_message_id=message.get("id") or event.external_id,
                                           text=message.get("body", ""), sent_at=sent_at)

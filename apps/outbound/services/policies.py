@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core import contacts
 from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.outbound.models import ContactChannelPolicy, OutboundMessage, OutboundSettings, Status, Via
@@ -14,7 +15,9 @@ TRACKED = ("opted_out", "opted_out_via", "opted_out_note", "stop_on_reply", "fre
 
 
 def contact_policy(tenant, channel, contact_id, contact_name="") -> ContactChannelPolicy:
-    """The contact's policy on the channel, created with the defaults on first use."""
+    """The contact's policy on the channel, created with the defaults on first use. Keyed by the
+    canonical contact id, however `contact_id` is written."""
+    contact_id = contacts.canonical_or_raw(channel, contact_id)
     found = ContactChannelPolicy.objects.filter(tenant=tenant, channel=channel, contact_id=contact_id).first()
     if found is not None:
         return found

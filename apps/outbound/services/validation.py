@@ -3,15 +3,13 @@ the channel can address, a body or a template (templates on WhatsApp Cloud only)
 connection of the tenant for that channel. Each refusal names the field."""
 import re
 
+from apps.core import contacts
 from apps.core.errors import ServiceError
 from apps.integrations.models import Connection
 from apps.outbound.models import PROVIDER_OF, Channel, Kind
 
 MAX_BODY = 4096
-_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
-_TELEGRAM = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-_WAHA_DOMAINS = ("c.us", "s.whatsapp.net")
 
 
 def channel(value) -> str:
@@ -27,31 +25,16 @@ def kind(value) -> str:
 
 
 def contact(channel_name, raw) -> str:
-    raw = str(raw if raw is not None else "").strip()
-    if not raw:
-        raise ServiceError("to: give the contact's phone number or chat id.", "invalid_to")
-    if channel_name == Channel.TELEGRAM:
-        if not _TELEGRAM.match(raw):
-            raise ServiceError(f"to: {raw!r} is not a Telegram chat id (a number, or @channelname).", "invalid_to")
-        return raw
-    if channel_name == Channel.WAHA and raw.endswith("@g.us"):
-        return raw
-    return _phone(raw.split("@", 1)[0] if raw.split("@", 1)[-1] in _WAHA_DOMAINS else raw)
-
-
-def _phone(raw) -> str:
-    digits = re.sub(r"\D", "", raw)
-    if not _PHONE_CHARS.match(raw) or not 7 <= len(digits) <= 15:
-        raise ServiceError(f"to: {raw!r} is not a phone number in international format (e.g. +4915112345678).", "invalid_to")
-    return digits
+    """The canonical contact id (apps.core.contacts) or a refusal naming `to`."""
+    try:
+        return contacts.canonical(channel_name, raw)
+    except contacts.InvalidContact as exc:
+        raise ServiceError(f"to: {exc}", "invalid_to") from None
 
 
 def contact_or_raw(channel_name, raw) -> str:
-    """For ids a provider sent us: normalised when valid, else kept as the provider wrote it."""
-    try:
-        return contact(channel_name, raw)
-    except ServiceError:
-        return str(raw).strip()
+    """For ids a provider sent us: canonical when valid, else kept as the provider wrote it."""
+    return contacts.canonical_or_raw(channel_name, raw)
 
 
 def content(channel_name, body, template) -> tuple[str, dict | None]:
