@@ -7,12 +7,13 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
 from apps.core.moments import parse_moment
-from apps.events import admin_views, codes
+from apps.events import admin_views, codes, event_links
 from apps.events.models import AuditEvent, SystemEvent
 
 
@@ -165,8 +166,8 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     actions = ["open_incident_from_selected"]
     fields = ["occurred_at", "code", "operator_title", "level", "category", "tenant_link", "message",
-              "tenant_text", "runbook", "meta_json", "source", "correlation_id", "fingerprint",
-              "incident_link", "created_at"]
+              "tenant_text", "runbook", "incident_link", "links", "meta_json", "source", "correlation_id",
+              "fingerprint", "created_at"]
     readonly_fields = fields
 
     @admin.display(description="Tenant", ordering="tenant__name")
@@ -176,6 +177,14 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Incident")
     def incident_link(self, obj):
         return admin_link(obj.incident) if obj.incident_id else "-"
+
+    @admin.display(description="Links")
+    def links(self, obj):
+        found = event_links.links(obj)
+        if not found:
+            return "-"
+        return format_html_join(mark_safe("<br>"), '{}: <a href="{}">{}</a>',
+                                ((kind, url, label) for kind, label, url in found))
 
     @admin.display(description="Message")
     def short_message(self, obj):

@@ -137,7 +137,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         return int(incident.duration().total_seconds() // 60)
 
     def get_evidence(self, incident) -> dict:
-        return evidence.rate_evidence(incident)
+        return evidence.judge(incident)
 
     def get_runbooks(self, incident) -> list[dict]:
         return [{"slug": book.slug, "title": book.title, "checks": book.checks}

@@ -99,7 +99,8 @@ def test_resolving_records_the_recovery_evidence_and_the_sla_breaches(staff, ten
 
     assert incident.sla_breaches == 2
     recovery = incident.timeline.get(kind=TimelineEntry.Kind.RECOVERY)
-    assert recovery.text.startswith("Error rate back to baseline")
+    assert recovery.text.startswith("No data: no META_SEND_FAIL events")  # none before, during or since
+    assert recovery.data["back_to_baseline"] is None
 
 
 def test_acknowledging_takes_ownership_once(staff, oncall):

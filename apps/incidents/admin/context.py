@@ -3,6 +3,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.events import event_links
 from apps.incidents import escalation, runbooks
 from apps.incidents.admin import forms as f
 from apps.incidents.services import checks, evidence
@@ -19,11 +20,11 @@ def console_context(incident, now=None) -> dict:
         "postmortem_overdue": incident.postmortem_overdue(now),
         "postmortem": incident.postmortem if incident.has_postmortem else None,
         "policy": escalation.policy_for(incident.severity),
-        "evidence": evidence.rate_evidence(incident, now),
+        "evidence": evidence.judge(incident, now),
         "timeline": incident.timeline.select_related("author").order_by("at", "id"),
         "tenants": list(incident.affected_tenants.select_related("plan").order_by("name")),
         "global_switches": SystemSettings.load(),
-        "linked_events": incident.events.select_related("tenant").order_by("-occurred_at")[:LINKED_EVENTS_SHOWN],
+        "linked_events": _linked_events(incident),
         "events_url": reverse("admin:events_systemevent_changelist") + f"?incident__id__exact={incident.pk}",
         "tickets": incident.tickets.select_related("tenant", "assignee").order_by("pk"),
         "automation_runs": incident.automation_runs.select_related("tenant", "bot").order_by("pk"),
@@ -34,6 +35,13 @@ def console_context(incident, now=None) -> dict:
         "slack_configured": bool(settings.SLACK_WEBHOOK_URL),
         **_forms(incident),
     }
+
+
+def _linked_events(incident):
+    """The newest linked events, each with what it carries besides this incident (run, tickets, inbound)."""
+    events = event_links.linked_events(incident.events.select_related("tenant")).order_by("-occurred_at")
+    return [(event, [link for link in event_links.links(event) if link[0] != "Incident"])
+            for event in events[:LINKED_EVENTS_SHOWN]]
 
 
 def _forms(incident):

@@ -1,11 +1,15 @@
 """The incident list (queues and filters) whose rows open the console (admin/console.py)."""
 from django.contrib import admin
+from django.db.models import Case, CharField, IntegerField, Value, When
 from django.urls import path
 from django.utils import timezone
 
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
 from apps.incidents.admin import console
-from apps.incidents.models import Incident, Notification
+from apps.incidents.models import OPEN_STATUSES, Incident, Notification
+
+OPEN_FIRST = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+SEVERITY_WHILE_OPEN = Case(When(status__in=OPEN_STATUSES, then="severity"), default=Value(""), output_field=CharField())
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -42,6 +46,11 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("affected_tenants")
+
+    def get_ordering(self, request):
+        """Open incidents first, the most severe (sev1) on top, then the newest; resolved and
+        closed ones after them, newest first. A column header click sorts by that column instead."""
+        return [OPEN_FIRST.asc(), SEVERITY_WHILE_OPEN.asc(), "-detected_at"]
 
     def has_delete_permission(self, request, obj=None):
         """Incidents are records: they are closed, never deleted."""

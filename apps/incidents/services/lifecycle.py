@@ -86,7 +86,7 @@ def _save_status(incident):
 
 
 def _record_recovery_evidence(incident, actor, now):
-    result = evidence.rate_evidence(incident, now)
+    result = evidence.judge(incident, now)
     add_timeline_entry(incident, Kind.RECOVERY, result["summary"], author=actor, at=now, data=result)
 
 
