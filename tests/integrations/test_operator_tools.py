@@ -54,7 +54,7 @@ def test_connection_page_never_shows_secrets_back(admin_client, tenant):
     connection = ConnectionFactory(tenant=tenant, provider="chatwoot", secrets={"api_token": "cw-secret-token"})
     page = admin_client.get(f"/admin/integrations/connection/{connection.pk}/change/").content.decode()
     assert "cw-secret-token" not in page
-    assert "Accepts unsigned deliveries" in page and "api_token" in page
+    assert "Accepts forged deliveries" in page and "api_token" in page
 
 
 def test_admin_creates_a_connection_through_the_service(admin_client, tenant):

@@ -27,6 +27,13 @@ PROVIDER_KEYS = {
 }
 
 
+# Providers whose webhooks may come unsigned (older versions cannot sign), and what signs them.
+UNSIGNED_ACCEPTED = {
+    Provider.WAHA: "a WAHA HMAC key (the session's webhook hmac.key or WHATSAPP_HOOK_HMAC_KEY)",
+    Provider.CHATWOOT: "a Chatwoot webhook secret (Chatwoot 4.11.2 and later sign)",
+}
+
+
 def secret_keys(provider) -> set:
     return {key for key, is_secret in PROVIDER_KEYS[provider].items() if is_secret}
 
@@ -83,6 +90,14 @@ class Connection(models.Model):
 
     def has_secret(self, key) -> bool:
         return bool(self.secret(key))
+
+    def unsigned_warning(self) -> str:
+        """"" unless this connection accepts deliveries nobody signed, which anyone can forge."""
+        signer = UNSIGNED_ACCEPTED.get(self.provider)
+        if not signer or self.has_secret("signing_secret"):
+            return ""
+        return (f"Accepts forged deliveries: no signing secret is set, so anyone who knows the webhook URL can "
+                f"post events as this connection. Set {signer} in the provider and here.")
 
     def set_secrets(self, **values):
         """Merges `values` into the stored secrets; an empty value removes that secret. Unsaved."""
