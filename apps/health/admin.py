@@ -61,7 +61,11 @@ class HealthMonitorAdmin(admin.ModelAdmin):
 
     @admin.display(description="Connection")
     def connection_link(self, obj):
-        return admin_link(obj.connection) if obj.connection_id else "-"
+        if not obj.connection_id:
+            return "-"
+        warning = obj.connection.unsigned_warning()
+        return format_html('{}<br><strong style="color:#b91c1c">{}</strong>', admin_link(obj.connection), warning) \
+            if warning else admin_link(obj.connection)
 
     @admin.display(description="Tenant")
     def tenant_link(self, obj):

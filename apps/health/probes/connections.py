@@ -52,7 +52,8 @@ def connection_waha(*, tenant, connection):
     status = http.json_body(response).get("status", "")
     if status != "WORKING":
         raise CheckFailed(f"WAHA session {session!r} is {status or 'without a status'}, not WORKING", value=status)
-    return status, f"WAHA session {session!r} is WORKING"
+    forged = " — accepts forged deliveries: no WAHA HMAC key is set" if connection.unsigned_warning() else ""
+    return status, f"WAHA session {session!r} is WORKING{forged}"
 
 
 @check("connection_meta_token", "Meta accepts the access token for the phone number", needs="connection:meta")

@@ -31,6 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(f"webhook URL:   {services.webhook_url(connection)}")
         if provider in services.GENERATED_SECRETS and not secret:
             self.stdout.write(f"signing secret (shown once): {connection.secret('signing_secret')}")
+        if connection.unsigned_warning():
+            self.stdout.write(self.style.WARNING(f"WARNING: {connection.unsigned_warning()}"))
 
 
 def _pairs(values):
