@@ -13,7 +13,7 @@ GROUP_RULES = {
     "Read-only": [("*", "*", "view")],
     "Support agent": [("*", "*", "view")]
     + [("tickets", "*", action) for action in ("add", "change")]
-    + [("events", "systemevent", "change"), ("incidents", "incident", "add"), ("outbound", "*", "change"), ("integrations", "inboundevent", "change")],
+    + [("events", "systemevent", "change"), ("outbound", "*", "change"), ("integrations", "inboundevent", "change")],
     "On-call engineer": [("*", "*", "view")]
     + [(app, "*", action) for app in OPERATIONS_APPS for action in ("add", "change")]
     + [("django_celery_beat", "*", "change")],
