@@ -51,7 +51,9 @@ seed: migrate .run/demo.env
 
 # honcho gives every process a PORT of its own, so the web's port travels as WEB_PORT (links, e-mails).
 # The worker uses threads here so that Ctrl-C stops it cleanly; the shell ignores Ctrl-C and leaves
-# it to honcho, whose exit status 130 means "stopped by Ctrl-C" and is not an error.
+# it to honcho, whose exit status 130 means "stopped by Ctrl-C" and is not an error. honcho kills
+# what has not stopped 5 s after the first process did; an idle worker on the embedded broker needs
+# up to 6 s for its warm shutdown, so honcho waits 15 s here.
 run: seed
 	@echo ""
 	@echo "Opsdesk is starting (web, worker, beat, demo providers); Ctrl-C stops it:"
@@ -64,7 +66,8 @@ run: seed
 	@echo ""
 	@trap '' INT; PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WEB_PORT=$(PORT) WORKER_POOL=$${WORKER_POOL:-threads} \
 		PYTHONWARNINGS="ignore:You're running the worker with superuser privileges" \
-		$(VENV)/bin/honcho start -f Procfile -p $(PORT) || test $$? -eq 130
+		$(PY) -c "import honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 15; honcho.command.main()" \
+		start -f Procfile -p $(PORT) || test $$? -eq 130
 
 # Runs on PostgreSQL and Redis when both answer; otherwise says so and runs on SQLite,
 # where tests marked `services` skip.
