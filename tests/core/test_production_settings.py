@@ -81,3 +81,11 @@ def test_local_values_fill_only_what_the_environment_leaves_blank(tmp_path, monk
     monkeypatch.delenv("OPSDESK_T_UNSET", raising=False)
     startup_checks.fill_blanks_from(local)
     assert [os.environ[f"OPSDESK_T_{k}"] for k in ("SET", "BLANK", "UNSET")] == ["environment", "local", "local"]
+
+
+def test_tests_hash_passwords_fast_and_production_does_not():
+    import config.settings
+    from django.contrib.auth.hashers import get_hasher
+
+    assert get_hasher().algorithm == "md5"
+    assert not hasattr(config.settings, "PASSWORD_HASHERS")  # Django's default: PBKDF2 first
