@@ -140,3 +140,17 @@ def test_events_the_api_stores_in_a_batch_join_too(tenant):
     stored = store_batch([{"code": "WAHA_SESSION_DOWN", "tenant": tenant}, {"code": "N8N_TIMEOUT", "tenant": tenant}])
 
     assert [SystemEvent.objects.get(pk=event.pk).incident_id for event in stored] == [incident.pk, None]
+
+
+def test_a_large_batch_is_linked_in_a_few_queries(tenant, other_tenant, django_assert_max_num_queries):
+    from apps.events.ingest import store_batch
+
+    incident, _ = services.open_or_join("health:test-waha", title="WAHA down", codes=["HEALTH_CHECK_FAILED"],
+                                        tenant_ids=[tenant.pk], components=["waha"])
+    rows = [{"code": "WAHA_SEND_FAIL", "tenant": owner} for owner in (tenant, other_tenant) for _ in range(100)]
+
+    with django_assert_max_num_queries(20):
+        store_batch(rows)
+
+    assert incident.events.count() == 100
+    assert not SystemEvent.objects.filter(tenant=other_tenant, incident__isnull=False).exists()

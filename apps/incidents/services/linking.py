@@ -8,7 +8,7 @@ from django.db import transaction
 
 from apps.events import components as parts
 from apps.events.models import SystemEvent
-from apps.incidents.models import Incident, TimelineEntry
+from apps.incidents.models import OPEN_STATUSES, Incident, TimelineEntry
 from apps.incidents.services.timeline import add_timeline_entry
 
 RECENT = timedelta(hours=1)
@@ -67,25 +67,41 @@ def _summary(linked):
     return text + (f"; with {' and '.join(extras)}" if extras else "")
 
 
-def incident_for_new_event(event) -> Incident | None:
-    """The open incident a newly stored event of a tenant joins: one of the tenant's open incidents
-    about a component of the event's code, the most severe first, then the newest."""
-    wanted = set(parts.of_code(event.code))
-    if not (event.tenant_id and wanted) or event.incident_id:
-        return None
-    candidates = Incident.objects.open().filter(affected_tenants=event.tenant_id).order_by("severity", "-detected_at")
-    return next((incident for incident in candidates if wanted & set(incident.components or [])), None)
-
-
 def link_new_events(events) -> int:
-    """Each new event joins its tenant's open incident of the same component, in a savepoint, so a
-    failure to link never loses the stored event."""
-    linked = 0
-    for event in events:
-        incident = incident_for_new_event(event)
+    """Each new event of a tenant joins the tenant's open incident about a component of its code
+    (the most severe first, then the newest). One query finds the open incidents of every tenant
+    in the batch; each incident's events are linked in a savepoint, so a failure to link never
+    loses a stored event."""
+    wanted = [event for event in events if event.tenant_id and not event.incident_id and parts.of_code(event.code)]
+    if not wanted:
+        return 0
+    open_by_tenant = _open_incidents_by_tenant({event.tenant_id for event in wanted})
+    batches = {}
+    for event in wanted:
+        incident = _first_about(open_by_tenant.get(event.tenant_id, []), parts.of_code(event.code))
         if incident is not None:
-            with transaction.atomic():
-                joined = link_events(incident, [event.pk])["events"]
-            event.incident_id = incident.pk if joined else event.incident_id
-            linked += joined
-    return linked
+            batches.setdefault(incident.pk, (incident, []))[1].append(event)
+    return sum(_link_batch(incident, batch) for incident, batch in batches.values())
+
+
+def _open_incidents_by_tenant(tenant_ids) -> dict:
+    rows = (Incident.affected_tenants.through.objects.filter(tenant_id__in=tenant_ids, incident__status__in=OPEN_STATUSES)
+            .select_related("incident").order_by("incident__severity", "-incident__detected_at"))
+    found = {}
+    for row in rows:
+        found.setdefault(row.tenant_id, []).append(row.incident)
+    return found
+
+
+def _first_about(incidents, components):
+    return next((incident for incident in incidents if set(components) & set(incident.components or [])), None)
+
+
+def _link_batch(incident, events) -> int:
+    ids = [event.pk for event in events]
+    with transaction.atomic():
+        link_events(incident, ids)
+    linked = set(SystemEvent.objects.filter(pk__in=ids, incident=incident).values_list("pk", flat=True))
+    for event in events:
+        event.incident_id = incident.pk if event.pk in linked else event.incident_id
+    return len(linked)
