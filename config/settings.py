@@ -173,6 +173,8 @@ AXES_HANDLER = "apps.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "en-us"
+# Dates and times as Opsdesk writes them (config/formats/en): ISO order, times with their zone.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,5 @@
-"""Small display helpers shared by admin pages: readable JSON, links to related objects."""
+"""Small display helpers shared by admin pages: readable JSON, values and counts, links to related
+objects."""
 import json
 
 from django.urls import NoReverseMatch, reverse
@@ -10,6 +11,26 @@ def pretty_json(value) -> str:
         return "-"
     return format_html('<pre style="white-space:pre-wrap;max-width:70em;margin:0">{}</pre>',
                        json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def number(value):
+    """A count or rate as people write it: 2.0 reads 2, 2.345 reads 2.35; None stays None."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 2)
+    return value
+
+
+def readable(value) -> str:
+    """A check's or metric's value in words: no Python reprs ("{'broker_queue': 0}") on a page."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{str(key).replace('_', ' ')}: {readable(item)}" for key, item in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(readable(item) for item in value) or "-"
+    return str(number(value))
 
 
 def admin_link(obj, label=None) -> str:

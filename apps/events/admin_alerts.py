@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.core.admin_display import number
 from apps.events.alert_models import AlertEvaluation, AlertRule
 from apps.events.metrics import choices as metric_choices
 
@@ -29,12 +30,24 @@ class AlertEvaluationInline(admin.TabularInline):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "metric", "comparison", "warning_threshold", "critical_threshold",
-                    "window_minutes", "min_volume", "priority", "enabled", "state", "last_value", "last_evaluated_at")
+    list_display = ("name", "metric", "comparison", "warning_at", "critical_at",
+                    "window_minutes", "min_volume", "priority", "enabled", "state", "last_value_shown", "last_evaluated_at")
     list_filter = ("state", "enabled", "priority")
     search_fields = ("name", "metric")
     readonly_fields = ("state", "pending_state", "pending_count", "last_value", "last_evaluated_at", "changed_at")
     inlines = [AlertEvaluationInline]
+
+    @admin.display(description="Warning threshold", ordering="warning_threshold")
+    def warning_at(self, obj):
+        return number(obj.warning_threshold)
+
+    @admin.display(description="Critical threshold", ordering="critical_threshold")
+    def critical_at(self, obj):
+        return number(obj.critical_threshold)
+
+    @admin.display(description="Last value", ordering="last_value")
+    def last_value_shown(self, obj):
+        return number(obj.last_value)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "metric":

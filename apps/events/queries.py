@@ -34,8 +34,9 @@ def grouped(now, *, order="growth", limit=200):
 
 
 def _with_growth(row):
+    """A code first seen within the hour is new: its growth against a day of nothing says nothing."""
     hourly_average = row["last_day"] / 24
-    return {**row, "growth": round(row["last_hour"] / hourly_average, 2)}
+    return {**row, "growth": round(row["last_hour"] / hourly_average, 2), "is_new": row["last_day"] == row["last_hour"]}
 
 
 def _with_tenant_names(groups):

@@ -14,7 +14,7 @@ class WorkerRun(models.Model):
     trigger = models.CharField(max_length=32, default="schedule", help_text="schedule, manual, tick, api")
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     correlation_id = models.CharField(max_length=128, blank=True)

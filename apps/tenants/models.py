@@ -20,8 +20,8 @@ class Plan(models.Model):
     name = models.CharField(max_length=64, unique=True)
     monthly_message_limit = models.PositiveIntegerField(help_text="Outbound messages per calendar month.")
     bot_limit = models.PositiveIntegerField(help_text="Active bots at once.")
-    ai_daily_limit = models.PositiveIntegerField(help_text="AI requests per day.")
-    ai_monthly_limit = models.PositiveIntegerField(help_text="AI requests per calendar month.")
+    ai_daily_limit = models.PositiveIntegerField("AI requests per day", help_text="AI requests per day.")
+    ai_monthly_limit = models.PositiveIntegerField("AI requests per month", help_text="AI requests per calendar month.")
 
     class Meta:
         ordering = ["monthly_message_limit", "name"]
@@ -44,10 +44,10 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="tenants")
-    is_whatsapp_enabled = models.BooleanField(default=True)
-    is_ai_enabled = models.BooleanField(default=True)
-    ai_daily_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Overrides the plan when set.")
-    ai_monthly_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Overrides the plan when set.")
+    is_whatsapp_enabled = models.BooleanField("WhatsApp enabled", default=True)
+    is_ai_enabled = models.BooleanField("AI enabled", default=True)
+    ai_daily_limit = models.PositiveIntegerField("AI requests per day", null=True, blank=True, help_text="Overrides the plan when set.")
+    ai_monthly_limit = models.PositiveIntegerField("AI requests per month", null=True, blank=True, help_text="Overrides the plan when set.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     whatsapp_disabled_at = models.DateTimeField(null=True, blank=True)
     whatsapp_disabled_for_ban = models.BooleanField(

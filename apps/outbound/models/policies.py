@@ -21,24 +21,24 @@ class ContactChannelPolicy(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="contact_policies")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    contact_id = models.CharField(max_length=128)
+    contact_id = models.CharField("contact", max_length=128)
     contact_name = models.CharField(max_length=255, blank=True)
     opted_out = models.BooleanField(default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
     opted_out_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
     opted_out_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
-    opted_out_by_label = models.CharField(max_length=150, blank=True)
+    opted_out_by_label = models.CharField("opted out by", max_length=150, blank=True)
     opted_out_note = models.CharField(max_length=500, blank=True, help_text="The keyword, or the reason given.")
     opted_in_at = models.DateTimeField(null=True, blank=True)
     opted_in_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
     opted_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    opted_in_by_label = models.CharField(max_length=150, blank=True)
+    opted_in_by_label = models.CharField("opted in by", max_length=150, blank=True)
     opted_in_note = models.CharField(max_length=500, blank=True)
     stop_on_reply = models.BooleanField(default=False, help_text="New messages to this contact stop when they reply.")
     frequency_cap = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per window; empty: the tenant's default.")
-    frequency_window_s = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds; empty: the tenant's default.")
+    frequency_window_s = models.PositiveIntegerField("frequency window (s)", null=True, blank=True, help_text="Seconds; empty: the tenant's default.")
     window_started_at = models.DateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
@@ -67,7 +67,7 @@ class OutboundSettings(models.Model):
 
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="outbound_settings")
     frequency_cap = models.PositiveIntegerField(help_text="Messages per contact per window.")
-    frequency_window_s = models.PositiveIntegerField(help_text="Window length in seconds.")
+    frequency_window_s = models.PositiveIntegerField("frequency window (s)", help_text="Window length in seconds.")
     stop_words = models.CharField(max_length=500, blank=True,
                                   help_text="Extra single-word opt-out keywords, comma-separated (e.g. ABMELDEN, BAJA).")
     opt_out_confirmation = models.CharField(max_length=1000, blank=True,

@@ -1,0 +1,27 @@
+"""The integrations admin says things once and by name: adding a bot confirms it once, with its
+name; a connection's label does not repeat its provider."""
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from apps.integrations import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_adding_a_bot_confirms_it_once_by_name(client, staff, tenant):
+    client.force_login(staff)
+
+    response = client.post(reverse("admin:integrations_bot_add"),
+                           {"tenant": tenant.pk, "name": "Table booking", "workflow_path": "webhook/table"}, follow=True)
+
+    texts = [str(message) for message in response.context["messages"]]
+    assert len(texts) == 1 and "Table booking" in texts[0], texts
+    assert response.content.decode().count("was added successfully") == 1
+
+
+def test_a_connection_named_after_its_provider_does_not_repeat_it(tenant):
+    named = services.create_connection(tenant, "waha", name="Bella WhatsApp (WAHA)", values={"base_url": "http://x"})
+    plain = services.create_connection(tenant, "n8n", name="Bella automations", values={"base_url": "http://x"})
+
+    assert str(named) == "Bella WhatsApp (WAHA)" and str(plain) == "Bella automations (n8n)"
