@@ -20,7 +20,6 @@ EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 """
 GRANTS = """
-GRANT CONNECT ON DATABASE {database} TO {role};
 GRANT USAGE ON SCHEMA {schema} TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
@@ -118,9 +117,9 @@ def regrant(sender, using, **kwargs):
 
 
 def _grants_sql(cursor, quote, name) -> str:
-    cursor.execute("SELECT current_database(), current_schema(), to_regclass(%s) IS NOT NULL", [AUDIT_TABLE])
-    database, schema, has_audit = cursor.fetchone()
-    names = {"role": quote(name), "database": quote(database), "schema": quote(schema), "audit": quote(AUDIT_TABLE)}
+    cursor.execute("SELECT current_schema(), to_regclass(%s) IS NOT NULL", [AUDIT_TABLE])
+    schema, has_audit = cursor.fetchone()
+    names = {"role": quote(name), "schema": quote(schema), "audit": quote(AUDIT_TABLE)}
     return (GRANTS + (AUDIT_GRANTS if has_audit else "")).format(**names)
 
 
