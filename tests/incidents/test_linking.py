@@ -154,3 +154,14 @@ def test_a_large_batch_is_linked_in_a_few_queries(tenant, other_tenant, django_a
 
     assert incident.events.count() == 100
     assert not SystemEvent.objects.filter(tenant=other_tenant, incident__isnull=False).exists()
+
+
+def test_a_ticket_id_in_meta_that_is_no_id_is_ignored(tenant):
+    from apps.events.ingest import store_batch
+
+    incident, _ = services.open_or_join("alert:test-sla", title="SLA breaches", codes=["ALERT_RULE_TRANSITION"],
+                                        tenant_ids=[tenant.pk], components=["tickets"])
+
+    stored = store_batch([{"code": "SLA_BREACHED", "tenant": tenant, "meta": {"ticket_id": "not-a-ticket"}}])
+
+    assert SystemEvent.objects.get(pk=stored[0].pk).incident == incident

@@ -54,7 +54,8 @@ def _link_tickets_of(incident, events) -> int:
     through the tickets service, which owns the ticket's incident link."""
     from apps.tickets.services import link_detected_incident
 
-    ticket_ids = {event.meta.get("ticket_id") for event in events if event.meta.get("ticket_id")}
+    named = (str((event.meta or {}).get("ticket_id") or "") for event in events)
+    ticket_ids = {int(value) for value in named if value.isdigit()}  # meta may come from the API
     ticket_ids |= set(SystemEvent.tickets.through.objects.filter(systemevent_id__in=[event.pk for event in events])
                       .values_list("ticket_id", flat=True))
     return len(link_detected_incident(ticket_ids, incident)) if ticket_ids else 0
