@@ -23,8 +23,9 @@ def env_file(path: Path) -> dict:
 
 
 def manage(*args, **env):
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by browser tests
     return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **env})
+                          timeout=120, env={**inherited, **env})
 
 
 @pytest.mark.parametrize("secret_key, encryption_key, problem", [
