@@ -112,3 +112,14 @@ def test_the_admin_shows_the_minimum_and_each_evaluations_volume(admin_client, r
 
     assert "Min volume" in page and 'value="20"' in page
     assert "below the minimum volume (1 of 20)" in page
+
+
+def test_the_console_judges_the_tenants_alert_incident_by_the_tenants_rate(admin_client, rule, tenant, waha_server):
+    send(tenant, waha_server, sent=14, failed=6)
+    alerts.evaluate(rule)
+    incident = Incident.objects.get(detection_method="alert_rule")
+
+    page = admin_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+
+    assert f"NOT over: {rule.name} for {tenant.slug} is 30% over the last 60 min (critical;" in page
+    assert f"<td>{rule.name} ({tenant.slug})</td><td>30%</td><td>20 (judged from 20)</td><td>critical</td>" in page
