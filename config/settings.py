@@ -65,7 +65,7 @@ CONTENT_SECURITY_POLICY = env.str("CONTENT_SECURITY_POLICY", default=(
 CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.OpsdeskAdminConfig",  # django.contrib.admin, opening on what needs attention
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

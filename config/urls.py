@@ -7,10 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.accounts import views as account_views
 from apps.core import health
 
-admin.site.site_header = "Opsdesk operations"
-admin.site.site_title = "Opsdesk"
-admin.site.index_title = "Operations desk"
-
 urlpatterns = [
     path("admin/audit/", RedirectView.as_view(url="/admin/events/auditevent/", permanent=False)),
     path("admin/events/", RedirectView.as_view(url="/admin/events/systemevent/", permanent=False)),
