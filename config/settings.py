@@ -133,8 +133,9 @@ DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="opsdesk_app")
 database_url_var = "DATABASE_URL"
 if env.bool("DATABASE_AS_OWNER", default=False) and env.str("DATABASE_OWNER_URL", default=""):
     database_url_var = "DATABASE_OWNER_URL"
+# A blank value (as in a .env copied from .env.example) means "not set": the embedded SQLite.
 DATABASES = {
-    "default": env.db(database_url_var, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(env.str(database_url_var, default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -240,7 +241,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = RUN_DIR / "broker"
 # "localhost" only names the embedded broker (kombu warns on every connection when no host is given).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://localhost//"
 CELERY_BROKER_IS_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_BROKER_IS_EMBEDDED:
     for folder in ("queue", "processed", "control"):

@@ -90,3 +90,10 @@ def test_tests_hash_passwords_fast_and_production_does_not():
 
     assert get_hasher().algorithm == "md5"
     assert not hasattr(config.settings, "PASSWORD_HASHERS")  # Django's default: PBKDF2 first
+
+
+def test_blank_urls_from_a_copied_env_example_mean_the_embedded_default():
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    result = manage("shell", "--no-imports", "-c", code, DATABASE_URL="", DATABASE_OWNER_URL="", CELERY_BROKER_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost//"]
