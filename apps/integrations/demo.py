@@ -14,7 +14,7 @@ from apps.tenants.models import Tenant
 
 CONNECTIONS = [
     # tenant, provider, name, secret, settings ("{demo}" is DEMO_PROVIDERS_URL)
-    ("acme-hotels", "meta", "Acme WhatsApp (Cloud API)", "",
+    ("acme-hotels", "meta", "Acme WhatsApp", "",
      {"phone_number_id": "106540352242922", "waba_id": "102290129340398", "graph_base_url": "{demo}/graph",
       "access_token": "demo-acme-graph-token"}),
     ("acme-hotels", "pms", "Acme front-desk PMS", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",

@@ -21,7 +21,8 @@ def test_adding_a_bot_confirms_it_once_by_name(client, staff, tenant):
 
 
 def test_a_connection_named_after_its_provider_does_not_repeat_it(tenant):
-    named = services.create_connection(tenant, "waha", name="Bella WhatsApp (WAHA)", values={"base_url": "http://x"})
-    plain = services.create_connection(tenant, "n8n", name="Bella automations", values={"base_url": "http://x"})
+    named = services.create_connection(tenant, "waha", name="Bella WAHA line", values={"base_url": "http://x"})
+    plain = services.create_connection(tenant, "waha", name="Bella WhatsApp", values={"base_url": "http://y"})
+    meta = services.create_connection(tenant, "meta", name="Acme WhatsApp", values={"phone_number_id": "1234"})
 
-    assert str(named) == "Bella WhatsApp (WAHA)" and str(plain) == "Bella automations (n8n)"
+    assert (str(named), str(plain), str(meta)) == ("Bella WAHA line", "Bella WhatsApp (WAHA)", "Acme WhatsApp (Meta)")

@@ -19,8 +19,8 @@ def database_latency(*, tenant=None, connection=None):
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     limit = settings.HEALTH_DB_LATENCY_MS
     if elapsed >= limit:
-        raise CheckFailed(f"SELECT 1 took {elapsed} ms (limit {limit} ms)", value=elapsed)
-    return elapsed, f"SELECT 1 in {elapsed} ms (limit {limit} ms)"
+        raise CheckFailed(f"SELECT 1 took {elapsed:g} ms (limit {limit:g} ms)", value=elapsed)
+    return elapsed, f"SELECT 1 in {elapsed:g} ms (limit {limit:g} ms)"
 
 
 @check("redis_ping", "The Redis broker answers PING")

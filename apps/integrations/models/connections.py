@@ -76,8 +76,11 @@ class Connection(models.Model):
         ]
 
     def __str__(self):
-        provider = self.get_provider_display()
-        return self.name if provider.lower() in self.name.lower() else f"{self.name} ({provider})"
+        """The name and the provider's short name unless the name already says it: "Bella WhatsApp
+        (WAHA)", never "Bella WhatsApp (WAHA) (WhatsApp (WAHA))"."""
+        label = self.get_provider_display()
+        short = label[label.index("(") + 1:-1] if label.endswith(")") else label
+        return self.name if short.lower() in self.name.lower() else f"{self.name} ({short})"
 
     def setting(self, key, default=""):
         return self.settings.get(key, default)
