@@ -49,7 +49,7 @@ def test_the_console_shows_the_chosen_runbook_no_data_and_what_linked_events_car
 
     assert 'id="chosen-runbook"><a href="#runbook-n8n-down">n8n down or timing out</a> (chosen from what failed)' in page
     assert 'id="runbook-database-down"' not in page
-    assert 'class="bad">Error rate NOT back to baseline (per 10 min): N8N_TIMEOUT 1 now vs 0.0 usual' in page
+    assert 'class="bad">Error rate NOT back to baseline (per 10 min): N8N_TIMEOUT 1 now vs 0 usual' in page
     assert f'/admin/events/systemevent/{event.pk}/change/' in page
     assert f'<a href="/admin/tickets/ticket/{event.meta["ticket_id"]}/change/">#{event.meta["ticket_id"]}</a>' in page
 

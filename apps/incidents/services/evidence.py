@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from apps.core.admin_display import number
 from apps.events.components import DETECTION_CODES
 from apps.events.models import SystemEvent
 from apps.events.spikes import is_spiking
@@ -175,7 +176,7 @@ def _summary(rows, verdict):
                 "for its tenants, so there is no error rate to compare.")
     shown = [row for row in rows if row["back_to_baseline"] is verdict]
     head = "Error rate back to baseline" if verdict else "Error rate NOT back to baseline"
-    return f"{head} ({per}): " + ", ".join(f"{row['code']} {row['current']} now vs {row['baseline']} usual"
+    return f"{head} ({per}): " + ", ".join(f"{row['code']} {row['current']} now vs {number(row['baseline'])} usual"
                                            for row in shown)
 
 
