@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.core import zones
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
 from apps.core.moments import parse_moment
@@ -157,7 +158,7 @@ def looks_like_correlation_id(term):
 class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The Error Center's events: read-only, filtered by tenant, code, category, level and time."""
 
-    list_display = ["occurred_at", "code", "level", "category", "tenant_link", "short_message",
+    list_display = ["occurred", "code", "level", "category", "tenant_link", "short_message",
                     "correlation_id", "incident_link"]
     list_filter = [TimeRangeFilter, CustomRangeFilter, "tenant", CodeFilter, CategoryFilter, LevelFilter]
     search_fields = ["message", "=correlation_id"]
@@ -165,7 +166,7 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 100
     actions = ["open_incident_from_selected"]
-    fields = ["occurred_at", "code", "operator_title", "level", "category", "tenant_link", "message",
+    fields = ["occurred", "code", "operator_title", "level", "category", "tenant_link", "message",
               "tenant_text", "runbook", "incident_link", "links", "meta_json", "source", "correlation_id",
               "fingerprint", "created_at"]
     readonly_fields = fields
@@ -173,6 +174,11 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Tenant", ordering="tenant__name")
     def tenant_link(self, obj):
         return admin_link(obj.tenant) if obj.tenant_id else "platform"
+
+    @admin.display(description="Occurred", ordering="occurred_at")
+    def occurred(self, obj):
+        """UTC, and the tenant's local time beside it: what the tenant's people saw on their clocks."""
+        return zones.with_tenant_time(obj.occurred_at, obj.tenant, "s")
 
     @admin.display(description="Incident")
     def incident_link(self, obj):

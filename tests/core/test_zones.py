@@ -53,3 +53,20 @@ def test_a_tenant_in_another_day_gets_the_date_and_unnamed_offsets_read_as_utc_o
     assert zones.with_tenant_time(OPENED, sao_paulo) == "2026-12-03 08:44 UTC (tenant: 05:44 UTC-03)"
     assert zones.with_tenant_time(OPENED, SimpleNamespace(timezone="UTC")) == "2026-12-03 08:44 UTC"
     assert zones.when(None) == ""
+
+
+@pytest.mark.django_db
+def test_staff_see_a_tenants_events_in_utc_and_the_tenants_time(client, staff, tenant):
+    from apps.events import emit
+
+    tenant.timezone = "Europe/Berlin"
+    tenant.save(update_fields=["timezone"])
+    event = emit("PMS_SYNC_FAILED", tenant=tenant, message="PMS answered 503", occurred_at=OPENED)
+    client.force_login(staff)
+
+    listing = client.get(reverse("admin:events_systemevent_changelist") + f"?tenant__id__exact={tenant.pk}"
+                         "&occurred_at__gte=2026-12-03&occurred_at__lte=2026-12-04").content.decode()
+    page = client.get(reverse("admin:events_systemevent_change", args=[event.pk])).content.decode()
+
+    assert "2026-12-03 08:44:00 UTC (tenant: 09:44 CET)" in page
+    assert "2026-12-03 08:44:00 UTC (tenant: 09:44 CET)" in listing
