@@ -44,7 +44,18 @@ def page():
 
 
 @pytest.fixture
-def quick(settings):
+def runbooks_seeded(db):
+    """The runbooks as their data migration loads them: a transactional test before this one may
+    have flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("apps.incidents.migrations.0003_seed_runbooks_and_escalation").seed(apps, None)
+
+
+@pytest.fixture
+def quick(settings, runbooks_seeded):
     settings.HEALTH_HTTP_TIMEOUT, settings.HEALTH_FAILURE_THRESHOLD = 1.0, 2
     settings.HEALTH_PLATFORM_TENANTS, settings.SLACK_WEBHOOK_URL = [], ""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
