@@ -100,7 +100,7 @@ class CustomRangeFilter(admin.ListFilter):
 
     def describe(self):
         start, end = (self.bounds.get(name) for name in self.BOUNDS)
-        return " – ".join(f"{moment:%Y-%m-%d %H:%M}" if moment else "…" for moment in (start, end))
+        return " – ".join(zones.when(moment) if moment else "…" for moment in (start, end))
 
     def queryset(self, request, queryset):
         return queryset.filter(**self.bounds)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from apps.core import zones
 from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.health import maintenance, services
@@ -77,7 +78,7 @@ class HealthMonitorAdmin(admin.ModelAdmin):
         if not results:
             return "No runs yet."
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M:%S"), r.status,
+            (zones.when(r.at, "s"), r.status,
              "-" if r.latency_ms is None else f"{r.latency_ms} ms", r.detail[:200]) for r in results))
         url = reverse("admin:health_monitorresult_changelist") + f"?monitor__id__exact={obj.pk}"
         return format_html('<table><thead><tr><th>At</th><th>Status</th><th>Latency</th><th>Detail</th></tr></thead>'

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.core import zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
@@ -73,7 +74,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="sending")
     def sending(self, obj):
-        return f"paused since {obj.sending_paused_at:%Y-%m-%d %H:%M}: {obj.sending_paused_reason}" \
+        return f"paused since {zones.when(obj.sending_paused_at)}: {obj.sending_paused_reason}" \
             if obj.is_sending_paused else "on"
 
     @admin.display(description="inbound events")
@@ -180,7 +181,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="related")
     def related(self, obj):
-        links = [(admin_link(e, f"{e.code} at {e.occurred_at:%H:%M:%S}"),) for e in obj.system_events.all()[:20]]
+        links = [(admin_link(e, f"{e.code} at {zones.when(e.occurred_at, 's')}"),) for e in obj.system_events.all()[:20]]
         links += [(admin_link(m, f"message from {m.contact_id}"),) for m in obj.conversation_messages.all()[:5]]
         links += [(admin_link(r),) for r in obj.automation_runs.all()[:5]]
         return format_html_join(mark_safe("<br>"), "{}", links) or "-"
@@ -331,5 +332,5 @@ class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="events")
     def events(self, obj):
-        rows = [(admin_link(e, f"{e.code} at {e.occurred_at:%Y-%m-%d %H:%M:%S}"),) for e in obj.system_events.all()[:20]]
+        rows = [(admin_link(e, f"{e.code} at {zones.when(e.occurred_at, 's')}"),) for e in obj.system_events.all()[:20]]
         return format_html_join(mark_safe("<br>"), "{}", rows) or "-"

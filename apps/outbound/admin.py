@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.core import contacts
+from apps.core import contacts, zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.outbound import services
@@ -119,7 +119,7 @@ class OutboundMessageAdmin(ContactSearchMixin, ListOnlyChangeMixin, admin.ModelA
         rows = AuditEvent.objects.filter(target_type=target, target_id=str(obj.pk)).order_by("occurred_at", "id")
         url = reverse("admin:events_auditevent_changelist") + f"?target_type={target}&target_id={obj.pk}"
         lines = format_html_join("", "<li>{} <code>{}</code> by {}{}</li>", (
-            (f"{row.occurred_at:%Y-%m-%d %H:%M:%S}", row.action, row.actor_label or "system",
+            (zones.when(row.occurred_at, "s"), row.action, row.actor_label or "system",
              f" — {row.reason}" if row.reason else "") for row in rows[:50]))
         return format_html('<ul>{}</ul><a href="{}">In the audit log</a>', lines, url)
 
@@ -259,7 +259,7 @@ class SendingConnectionAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
         if not obj.is_sending_paused:
             return "on"
         return format_html('<strong style="color:#b91c1c">paused</strong> since {}: {}',
-                           obj.sending_paused_at.strftime("%Y-%m-%d %H:%M"), obj.sending_paused_reason)
+                           zones.when(obj.sending_paused_at), obj.sending_paused_reason)
 
     @admin.display(description="waiting messages")
     def waiting(self, obj):

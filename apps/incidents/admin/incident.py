@@ -4,6 +4,7 @@ from django.db.models import Case, CharField, IntegerField, Value, When
 from django.urls import path
 from django.utils import timezone
 
+from apps.core import zones
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
 from apps.incidents.admin import console
 from apps.incidents.models import OPEN_STATUSES, Incident, Notification
@@ -66,7 +67,7 @@ class IncidentAdmin(admin.ModelAdmin):
             return "written"
         if obj.postmortem_overdue(timezone.now()):
             return "OVERDUE"
-        return f"due {obj.postmortem_due_at:%Y-%m-%d %H:%M}" if obj.postmortem_due_at else "-"
+        return f"due {zones.when(obj.postmortem_due_at)}" if obj.postmortem_due_at else "-"
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
