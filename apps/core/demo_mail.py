@@ -2,6 +2,7 @@
 INFO, instead of the console backend printing whole messages into the worker's log (where Celery
 logs everything a task prints as a WARNING)."""
 import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
@@ -15,7 +16,14 @@ class DemoEmailBackend(FileBackend):
 
     def send_messages(self, email_messages):
         sent = super().send_messages(email_messages)
+        where = _relative(self._fname) if sent else ""
         for message in email_messages or []:
-            logger.info("demo e-mail to %s: %s (saved in %s)", ", ".join(message.recipients()), message.subject,
-                        self._fname)
+            logger.info("demo e-mail to %s: %s (saved in %s)", ", ".join(message.recipients()), message.subject, where)
         return sent
+
+
+def _relative(path):
+    try:
+        return str(Path(path).relative_to(settings.BASE_DIR))
+    except ValueError:
+        return str(path)
