@@ -4,6 +4,7 @@ waiting and two dead letters to replay. The connections point at the local demo 
 monitors pass; a later run re-points them when that address changed. Only creates what is missing."""
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -68,9 +69,14 @@ def _connection(slug, provider, name, secret, values):
         return services.create_connection(Tenant.objects.get(slug=slug), provider, name=name, secret=secret,
                                           values=values)
     moved = {key: values[key] for key in URL_KEYS if key in values and existing.setting(key) != values[key]}
-    if moved and existing.name == name:
+    if moved and all(_local(existing.setting(key)) for key in moved):
         return services.update_connection(existing, values=moved)
     return existing
+
+
+def _local(url):
+    """Only addresses on this machine are re-pointed: a demo tenant connected somewhere real stays."""
+    return not url or urlsplit(url).hostname in ("127.0.0.1", "localhost")
 
 
 class _DemoRequest:

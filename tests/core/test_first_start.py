@@ -76,6 +76,12 @@ def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_
     call_command("seed_demo")
     assert Connection.objects.get(provider="pms").setting("base_url") == "http://127.0.0.1:9999/pms"
 
+    real = Connection.objects.get(provider="chatwoot")
+    real.settings["base_url"] = "https://chat.acme.example"
+    real.save(update_fields=["settings"])
+    call_command("seed_demo")
+    assert Connection.objects.get(provider="chatwoot").setting("base_url") == "https://chat.acme.example"
+
 
 def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(demo_url, caplog, settings):
     settings.META_APP_SECRET, settings.PUBLIC_BASE_URL = "demo-secret-123", "http://127.0.0.1:8311"
