@@ -105,10 +105,17 @@ def trigger_payload(run, connection) -> dict:
     return {
         "run_id": run.pk, "tenant": run.tenant.slug, "bot": run.bot.name,
         "callback_url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook-n8n", args=[connection.pk]),
-        "message": message and {"channel": message.channel, "from": message.contact_id, "name": message.contact_name,
-                                "text": message.text, "id": message.provider_message_id,
-                                "connection_id": str(message.connection_id)},
+        "message": message and message_payload(message),
     }
+
+
+def message_payload(message) -> dict:
+    """`from` is the canonical contact id; `chat_id` is the provider's own (WAHA's `…@c.us`), for
+    workflows that answer through the provider directly."""
+    conversation = message.conversation
+    return {"channel": message.channel, "from": message.contact_id, "name": message.contact_name,
+            "chat_id": conversation.external_id if conversation else message.contact_id,
+            "text": message.text, "id": message.provider_message_id, "connection_id": str(message.connection_id)}
 
 
 def _trigger_failed(run, error):

@@ -59,6 +59,7 @@ def n8n(tenant):
         connection = integration_services.create_connection(tenant, "n8n", secret="callback-token",
                                                             values={"base_url": server.url, "token": server.token})
         automation.create_bot(tenant, name="Concierge", workflow_path="webhook/concierge")
+        connection.server = server
         yield connection
 
 
@@ -115,3 +116,13 @@ def test_an_invalid_number_is_a_400_naming_to(tenant_api, meta):
     response = tenant_api.post("/api/v1/outbound/", {"channel": "whatsapp_cloud", "to": "+٣٩", "body": "x"}, format="json")
     assert response.status_code == 400 and "to" in response.json()["fields"]
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_workflow_gets_the_canonical_contact_and_wahas_own_chat_id(client, waha, n8n, django_capture_on_commit_callbacks):
+    body = signing.body_of({"id": "evt_01jchat", "event": "message", "session": "default", "payload": {
+        "id": "false_393331234567@c.us_BBB", "from": "393331234567@c.us", "fromMe": False, "body": "Hi",
+        "timestamp": 1764000000}})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/webhooks/waha/{waha.pk}/", data=body, content_type="application/json").status_code == 200
+    sent = n8n.server.requests_to("/webhook/concierge")[0].json()["message"]
+    assert (sent["from"], sent["chat_id"]) == (CANONICAL, "393331234567@c.us")
