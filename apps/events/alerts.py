@@ -1,21 +1,18 @@
 """Alert rule evaluation: compute the metric, decide the observed state, require `consecutive`
 agreeing evaluations before the state changes, and record every evaluation.
 
-A rate taken over fewer outcomes than the rule's `min_volume` is no data: it keeps the state. A
-rule that goes critical opens an incident with the runbook and components of its metric; when
-the failures behind it (the events of those components in the window) all come from one tenant,
-it is that tenant's incident (sev3, titled with the tenant), not a platform-wide one."""
+A rate taken over fewer outcomes than the rule's `min_volume` is no data: it keeps the state.
+What a critical rule opens (and when a maintenance window holds it) is decided in
+`incidents.services.detection`, which runs `evaluate` for every enabled rule."""
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from apps.events import components, emit, metrics
+from apps.events import components, metrics
 from apps.events.alert_models import AlertEvaluation, AlertRule, AlertState, Comparison
 from apps.events.models import SystemEvent
-from apps.incidents.models import DetectionMethod, Severity
 
 
 def breaches(rule, value, threshold):
@@ -85,27 +82,7 @@ def evaluate(rule, now=None):
             rule=rule, evaluated_at=now, value=reading.value, volume=reading.volume, observed_state=observed,
             state_after=new, transitioned=transitioned,
         )
-    if transitioned:
-        _announce_transition(rule, old, new, reading.value)
-    elif new == AlertState.CRITICAL and _incident_owed(rule):
-        _open_incident(rule, reading.value)
     return evaluation
-
-
-def _announce_transition(rule, old, new, value):
-    incident = _open_incident(rule, value) if new == AlertState.CRITICAL else None
-    emit("ALERT_RULE_TRANSITION", message=f"{rule.name}: {old} → {new} ({value})",
-         meta={"rule_id": rule.pk, "rule": rule.name, "metric": rule.metric, "from": old, "to": new,
-               "value": value, "priority": rule.priority},
-         source="events.alerts", incident=incident)
-
-
-@dataclass(frozen=True)
-class Scope:
-    dedup_key: str
-    title: str
-    tenant_ids: list
-    severity: str
 
 
 def dedup_key(rule, tenant_id=None):
@@ -120,64 +97,3 @@ def failing_tenants(rule, now) -> tuple[list, bool]:
                                       occurred_at__lte=now).order_by().values_list("tenant_id", flat=True).distinct()
     found = set(rows)
     return sorted(found - {None}), None in found
-
-
-def scope_of(rule, now) -> Scope:
-    from apps.tenants.models import Tenant
-
-    tenant_ids, platform = failing_tenants(rule, now)
-    if len(tenant_ids) == 1 and not platform:
-        tenant = Tenant.objects.get(pk=tenant_ids[0])
-        return Scope(dedup_key(rule, tenant.pk), f"Alert: {rule.name} — {tenant.name}", tenant_ids, Severity.SEV3)
-    severity = Severity.SEV1 if rule.priority.upper() == "P1" else Severity.SEV2
-    return Scope(dedup_key(rule), f"Alert: {rule.name}", tenant_ids, severity)
-
-
-def _open_incident(rule, value):
-    """The rule's incident, or None while a maintenance window holds it back."""
-    if _held_by_maintenance(rule, value):
-        return None
-    from apps.incidents import runbooks
-    from apps.incidents.services import open_or_join
-
-    scope = scope_of(rule, rule.last_evaluated_at)
-    incident, _ = open_or_join(scope.dedup_key, title=scope.title, codes=["ALERT_RULE_TRANSITION"],
-                               tenant_ids=scope.tenant_ids, severity=scope.severity,
-                               detection_method=DetectionMethod.ALERT_RULE, now=rule.last_evaluated_at,
-                               runbook=runbooks.slug_for_metric(rule.metric, rule.params),
-                               components=components.of_metric(rule.metric, rule.params))
-    return incident
-
-
-def _incident_owed(rule):
-    """A rule that turned critical inside a maintenance window and is still critical once the window
-    is over gets its incident then: the window delays the alert, it does not cancel it."""
-    from apps.health.models import SuppressedAlert
-    from apps.incidents.models import Incident
-
-    key = dedup_key(rule)
-    mine = Q(dedup_key=key) | Q(dedup_key__startswith=f"{key}:")
-    if rule.changed_at is None or Incident.objects.filter(mine, detected_at__gte=rule.changed_at).exists():
-        return False
-    return SuppressedAlert.objects.filter(source="alert_rule", dedup_key=key, last_at__gte=rule.changed_at).exists()
-
-
-def _held_by_maintenance(rule, value):
-    """Inside a platform-wide maintenance window the rule opens no incident; the hold is recorded."""
-    from apps.health import maintenance
-
-    return maintenance.hold("alert_rule", dedup_key(rule), f"Alert: {rule.name}",
-                            detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
-                            at=rule.last_evaluated_at)
-
-
-def evaluate_all(now=None):
-    """Evaluates every enabled rule; returns counts for the job's WorkerRun."""
-    now = now or timezone.now()
-    result = {"evaluated": 0, "transitions": 0, "no_data": 0}
-    for rule in AlertRule.objects.filter(enabled=True):
-        evaluation = evaluate(rule, now)
-        result["evaluated"] += 1
-        result["transitions"] += evaluation.transitioned
-        result["no_data"] += not evaluation.observed_state
-    return result

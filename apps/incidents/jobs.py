@@ -1,7 +1,21 @@
 from datetime import timedelta
 
 from apps.incidents import escalation, notifications
+from apps.incidents.services import detection
 from apps.jobs.registry import register
+
+
+@register("events.detect_spikes", every=timedelta(minutes=1))
+def detect_spikes():
+    """Opens or joins an incident for each error code spiking across tenants (the name predates the move)."""
+    result = detection.detect_spikes()
+    return {"spiking_codes": len(result["spiking_codes"]), "opened": result["opened"], "joined": result["joined"]}
+
+
+@register("events.evaluate_alert_rules", every=timedelta(minutes=1))
+def evaluate_alert_rules():
+    """Evaluates every enabled alert rule."""
+    return detection.evaluate_alert_rules()
 
 
 @register("incidents.escalate", every=timedelta(minutes=1))

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core import demo_providers
-from apps.events import alerts, spikes
+from apps.incidents.services import detection
 from apps.health import services as health
 from apps.health import status
 from apps.health.models import HealthMonitor
@@ -36,8 +36,8 @@ def demo_url(settings):
 def _beat(start, minutes):
     for minute in range(minutes + 1):
         now = start + timedelta(minutes=minute)
-        spikes.detect(now=now)
-        alerts.evaluate_all(now=now)
+        detection.detect_spikes(now=now)
+        detection.evaluate_alert_rules(now=now)
         sla.mark_breaches(now=now)
         escalation.escalate_due(now=now)
         if minute % 5 == 0:

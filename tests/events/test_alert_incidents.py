@@ -6,7 +6,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from apps.events import alerts, emit
+from apps.events import emit
+from apps.incidents.services import detection
 from apps.events.alert_models import AlertRule
 from apps.incidents.models import Incident
 from apps.integrations import services as integration_services
@@ -59,7 +60,7 @@ def test_seeded_rate_rules_have_a_minimum_volume():
 def test_one_failed_message_out_of_one_is_no_data_not_critical(rule, tenant, waha_server):
     send(tenant, waha_server, failed=1)
 
-    evaluation = alerts.evaluate(rule)
+    evaluation = detection.evaluate_alert_rule(rule)
 
     assert (evaluation.value, evaluation.volume, evaluation.observed_state) == (100.0, 1, "")
     assert evaluation.state_after == "ok" and not Incident.objects.exists()
@@ -69,7 +70,7 @@ def test_enough_volume_with_one_tenants_failures_opens_that_tenants_incident(rul
     send(tenant, waha_server, sent=14, failed=6)
     send(other_tenant, waha_server, sent=5)
 
-    evaluation = alerts.evaluate(rule)
+    evaluation = detection.evaluate_alert_rule(rule)
 
     assert (evaluation.volume, evaluation.state_after) == (25, "critical")
     incident = Incident.objects.get(detection_method="alert_rule")
@@ -88,7 +89,7 @@ def test_failures_from_several_tenants_open_a_platform_incident_with_them_all(ru
     for tenant in tenants:
         send(tenant, waha_server, sent=8, failed=4)
 
-    alerts.evaluate(rule)
+    detection.evaluate_alert_rule(rule)
 
     incident = Incident.objects.get(detection_method="alert_rule")
     assert (incident.dedup_key, incident.severity, incident.title) == (f"alert:{rule.pk}", "sev2", f"Alert: {rule.name}")
@@ -101,12 +102,12 @@ def test_the_minimum_is_set_per_rule(rule, tenant, waha_server):
     rule.save()
     send(tenant, waha_server, failed=1)
 
-    assert alerts.evaluate(rule, now=timezone.now()).state_after == "critical"
+    assert detection.evaluate_alert_rule(rule, now=timezone.now()).state_after == "critical"
 
 
 def test_the_admin_shows_the_minimum_and_each_evaluations_volume(admin_client, rule, tenant, waha_server):
     send(tenant, waha_server, failed=1)
-    alerts.evaluate(rule)
+    detection.evaluate_alert_rule(rule)
 
     page = admin_client.get(f"/admin/events/alertrule/{rule.pk}/change/").content.decode()
 
@@ -116,7 +117,7 @@ def test_the_admin_shows_the_minimum_and_each_evaluations_volume(admin_client, r
 
 def test_the_console_judges_the_tenants_alert_incident_by_the_tenants_rate(admin_client, rule, tenant, waha_server):
     send(tenant, waha_server, sent=14, failed=6)
-    alerts.evaluate(rule)
+    detection.evaluate_alert_rule(rule)
     incident = Incident.objects.get(detection_method="alert_rule")
 
     page = admin_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.events import alerts, metrics
+from apps.events import metrics
+from apps.incidents.services import detection
 from apps.events.alert_models import AlertEvaluation, AlertRule
 from apps.events.models import SystemEvent
 from apps.incidents.models import Incident
@@ -74,12 +75,12 @@ def test_each_seeded_rule_fires_and_returns_to_ok(probe_metrics, metric):
             continue
         moment += timedelta(minutes=10)
         events_in_window(value_for(rule, state), moment)
-        assert alerts.evaluate(rule, now=moment).state_after == state
+        assert detection.evaluate_alert_rule(rule, now=moment).state_after == state
         expected.append(state)
     moment += timedelta(minutes=10)
     events_in_window(ok_value(rule), moment)
 
-    assert alerts.evaluate(rule, now=moment).state_after == "ok"
+    assert detection.evaluate_alert_rule(rule, now=moment).state_after == "ok"
     rule.refresh_from_db()
     assert rule.state == "ok"
     assert transitions(rule) == expected + ["ok"]
@@ -89,8 +90,8 @@ def test_going_critical_opens_one_alert_incident(probe_metrics):
     rule = AlertRule.objects.get(metric="dead_letters_per_hour")
     events_in_window(11, NOW)
 
-    alerts.evaluate(rule, now=NOW)
-    alerts.evaluate(rule, now=NOW + timedelta(seconds=30))
+    detection.evaluate_alert_rule(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW + timedelta(seconds=30))
 
     incident = Incident.objects.get(dedup_key=f"alert:{rule.pk}")
     assert incident.detection_method == "alert_rule"
@@ -103,8 +104,8 @@ def test_consecutive_two_needs_two_breaching_evaluations(probe_metrics):
     rule.save()
     events_in_window(3, NOW)
 
-    first = alerts.evaluate(rule, now=NOW)
-    second = alerts.evaluate(rule, now=NOW + timedelta(seconds=30))
+    first = detection.evaluate_alert_rule(rule, now=NOW)
+    second = detection.evaluate_alert_rule(rule, now=NOW + timedelta(seconds=30))
 
     assert (first.observed_state, first.state_after, first.transitioned) == ("critical", "ok", False)
     assert (second.state_after, second.transitioned) == ("critical", True)
@@ -116,18 +117,18 @@ def test_a_recovery_between_breaches_resets_the_streak(probe_metrics):
     rule.consecutive = 2
     rule.save()
     events_in_window(3, NOW)
-    alerts.evaluate(rule, now=NOW)
-    alerts.evaluate(rule, now=NOW + timedelta(hours=3))  # nothing in this window: ok
+    detection.evaluate_alert_rule(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW + timedelta(hours=3))  # nothing in this window: ok
     events_in_window(3, NOW + timedelta(hours=6))
 
-    assert alerts.evaluate(rule, now=NOW + timedelta(hours=6)).state_after == "ok"
+    assert detection.evaluate_alert_rule(rule, now=NOW + timedelta(hours=6)).state_after == "ok"
 
 
 def test_an_unregistered_metric_records_no_value_and_keeps_the_state():
     rule = AlertRule.objects.create(name="Ghost", metric="not_registered_anywhere", critical_threshold=1,
                                     state="warning")
 
-    evaluation = alerts.evaluate(rule, now=NOW)
+    evaluation = detection.evaluate_alert_rule(rule, now=NOW)
 
     rule.refresh_from_db()
     assert (evaluation.value, evaluation.state_after, evaluation.transitioned) == (None, "warning", False)
@@ -139,7 +140,7 @@ def test_a_metric_returning_none_keeps_the_state(probe_metrics):
     metrics.register("webhook_failure_rate", "no traffic")(lambda window, now, params: None)
     rule = AlertRule.objects.get(metric="webhook_failure_rate")
 
-    assert alerts.evaluate(rule, now=NOW).value is None
+    assert detection.evaluate_alert_rule(rule, now=NOW).value is None
     assert AlertEvaluation.objects.get(rule=rule).state_after == "ok"
 
 
@@ -169,7 +170,7 @@ def test_the_admin_lists_rules_with_state_and_shows_evaluations(admin_client, pr
 
     rule = AlertRule.objects.get(metric="sla_breaches")
     events_in_window(2, NOW)
-    alerts.evaluate(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW)
 
     listing = admin_client.get("/admin/events/alertrule/")
     page = admin_client.get(f"/admin/events/alertrule/{rule.pk}/change/")

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.events import spikes
+from apps.incidents.services import detection
 from apps.events.models import SystemEvent
 from apps.incidents.models import Incident
 from tests.factories import SystemEventFactory, TenantFactory
@@ -25,7 +25,7 @@ def test_same_code_spiking_in_three_tenants_opens_one_incident_linking_tenants_a
     tenants = TenantFactory.create_batch(3)
     events = [event for tenant in tenants for event in burst(tenant)]
 
-    result = spikes.detect(now=NOW)
+    result = detection.detect_spikes(now=NOW)
 
     incident = spike_incidents().get()
     assert result["opened"] == 1
@@ -38,9 +38,9 @@ def test_same_code_spiking_in_three_tenants_opens_one_incident_linking_tenants_a
 def test_detecting_again_opens_no_second_incident():
     for tenant in TenantFactory.create_batch(3):
         burst(tenant)
-    spikes.detect(now=NOW)
+    detection.detect_spikes(now=NOW)
 
-    result = spikes.detect(now=NOW + timedelta(minutes=1))
+    result = detection.detect_spikes(now=NOW + timedelta(minutes=1))
 
     assert spike_incidents().count() == 1
     assert result == {"spiking_codes": result["spiking_codes"], "opened": 0, "joined": 1}
@@ -50,11 +50,11 @@ def test_detecting_again_opens_no_second_incident():
 def test_a_fourth_tenant_spiking_later_joins_the_same_incident():
     for tenant in TenantFactory.create_batch(3):
         burst(tenant)
-    spikes.detect(now=NOW)
+    detection.detect_spikes(now=NOW)
     fourth = TenantFactory()
     late = [SystemEventFactory(tenant=fourth, occurred_at=NOW + timedelta(minutes=2)) for _ in range(12)]
 
-    spikes.detect(now=NOW + timedelta(minutes=4))
+    detection.detect_spikes(now=NOW + timedelta(minutes=4))
 
     incident = spike_incidents().get()
     assert fourth in incident.affected_tenants.all()
@@ -69,7 +69,7 @@ def test_a_code_at_its_normal_baseline_does_not_spike(settings):
         burst(tenant, minutes_ago=13 * 60)
         burst(tenant, minutes_ago=20 * 60)
 
-    result = spikes.detect(now=NOW)
+    result = detection.detect_spikes(now=NOW)
 
     assert result["spiking_codes"] == {}
     assert not spike_incidents().exists()
@@ -81,14 +81,14 @@ def test_the_same_burst_without_history_does_spike(settings):
     for tenant in TenantFactory.create_batch(3):
         burst(tenant)
 
-    assert spikes.detect(now=NOW)["opened"] == 1
+    assert detection.detect_spikes(now=NOW)["opened"] == 1
 
 
 def test_two_spiking_tenants_open_no_incident():
     for tenant in TenantFactory.create_batch(2):
         burst(tenant)
 
-    result = spikes.detect(now=NOW)
+    result = detection.detect_spikes(now=NOW)
 
     assert result["opened"] == 0
     assert not spike_incidents().exists()
@@ -98,4 +98,4 @@ def test_counts_below_the_minimum_do_not_spike():
     for tenant in TenantFactory.create_batch(3):
         burst(tenant, count=9)
 
-    assert spikes.detect(now=NOW)["spiking_codes"] == {}
+    assert detection.detect_spikes(now=NOW)["spiking_codes"] == {}

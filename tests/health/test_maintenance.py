@@ -138,7 +138,7 @@ def test_each_occurrence_of_a_weekly_window_records_its_own_suppression(chatwoot
 # --- Error Center spikes and alert rules -------------------------------------------------------------------
 
 def test_a_spike_inside_a_platform_wide_window_opens_no_incident_and_is_recorded():
-    from apps.events import spikes
+    from apps.incidents.services import detection
     from tests.factories import SystemEventFactory, TenantFactory
 
     now = timezone.now().replace(microsecond=0)
@@ -146,7 +146,7 @@ def test_a_spike_inside_a_platform_wide_window_opens_no_incident_and_is_recorded
         SystemEventFactory.create_batch(12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3))
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30))
 
-    result = spikes.detect(now=now)
+    result = detection.detect_spikes(now=now)
 
     assert result["held"] == 1 and result["opened"] == 0
     assert not Incident.objects.exists()
@@ -156,7 +156,7 @@ def test_a_spike_inside_a_platform_wide_window_opens_no_incident_and_is_recorded
 
 
 def test_a_component_window_does_not_hold_error_center_spikes(chatwoot_connection):
-    from apps.events import spikes
+    from apps.incidents.services import detection
     from tests.factories import SystemEventFactory, TenantFactory
 
     now = timezone.now().replace(microsecond=0)
@@ -164,11 +164,11 @@ def test_a_component_window_does_not_hold_error_center_spikes(chatwoot_connectio
         SystemEventFactory.create_batch(12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3))
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30), monitor=monitor_for(chatwoot_connection))
 
-    assert spikes.detect(now=now)["opened"] == 1
+    assert detection.detect_spikes(now=now)["opened"] == 1
 
 
 def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_incident():
-    from apps.events import alerts
+    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
     from apps.events.models import SystemEvent
     from apps.integrations.models import InboundEvent
@@ -181,7 +181,7 @@ def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_inc
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30))
 
     for seconds in range(0, 30 * rule.consecutive, 30):
-        alerts.evaluate(rule, now=now + timedelta(seconds=seconds))
+        detection.evaluate_alert_rule(rule, now=now + timedelta(seconds=seconds))
 
     rule.refresh_from_db()
     assert rule.state == "critical"
@@ -191,7 +191,7 @@ def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_inc
 
 
 def test_an_alert_rule_still_critical_when_the_window_ends_opens_its_incident_then():
-    from apps.events import alerts
+    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
     from apps.integrations.models import InboundEvent
     from tests.integrations.factories import InboundEventFactory
@@ -202,11 +202,11 @@ def test_an_alert_rule_still_critical_when_the_window_ends_opens_its_incident_th
                                      dead_lettered_at=now - timedelta(minutes=5))
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=2))
     for seconds in range(0, 30 * rule.consecutive, 30):
-        alerts.evaluate(rule, now=now + timedelta(seconds=seconds))
+        detection.evaluate_alert_rule(rule, now=now + timedelta(seconds=seconds))
     assert not Incident.objects.filter(dedup_key=f"alert:{rule.pk}").exists()
 
-    alerts.evaluate(rule, now=now + timedelta(minutes=3))
-    alerts.evaluate(rule, now=now + timedelta(minutes=4))
+    detection.evaluate_alert_rule(rule, now=now + timedelta(minutes=3))
+    detection.evaluate_alert_rule(rule, now=now + timedelta(minutes=4))
 
     incident = Incident.objects.get(dedup_key=f"alert:{rule.pk}")
     assert incident.detection_method == "alert_rule" and incident.detected_at == now + timedelta(minutes=3)

@@ -89,13 +89,13 @@ def probe():
 
 @pytest.fixture
 def alert_incident(probe):
-    from apps.events import alerts
+    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
     from apps.incidents.models import Incident
 
     rule = AlertRule.objects.create(name="Probe failures", metric="probe_failure_rate", critical_threshold=10,
                                     window_minutes=15, min_volume=20)
-    alerts.evaluate(rule, now=T0)
+    detection.evaluate_alert_rule(rule, now=T0)
     return Incident.objects.get(dedup_key=f"alert:{rule.pk}")
 
 

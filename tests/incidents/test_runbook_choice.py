@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.events import alerts, metrics, spikes
+from apps.events import metrics
+from apps.incidents.services import detection
 from apps.events.alert_models import AlertRule
 from apps.health import services as health
 from apps.incidents import runbooks
@@ -114,7 +115,7 @@ def test_each_seeded_alert_rules_incident_gets_its_metrics_runbook(metric, breac
     if rule.critical_threshold is None:
         pytest.skip(f"{rule.name} only warns: it opens no incident")
 
-    alerts.evaluate(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW)
 
     incident = Incident.objects.get(dedup_key=f"alert:{rule.pk}")
     assert incident.runbook.slug == METRICS[metric]
@@ -123,7 +124,7 @@ def test_each_seeded_alert_rules_incident_gets_its_metrics_runbook(metric, breac
 
 def test_an_alert_on_delivery_failures_gets_the_outbound_runbook_not_webhook_failures(breaching_metrics):
     rule = AlertRule.objects.get(metric="message_delivery_failure_rate")
-    alerts.evaluate(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW)
     incident = Incident.objects.get(dedup_key=f"alert:{rule.pk}")
 
     assert slugs(incident) == ["outbound-blocked"]
@@ -135,7 +136,7 @@ def test_an_event_count_rule_gets_the_runbook_of_the_code_it_counts():
                                     critical_threshold=0, window_minutes=60)
     SystemEventFactory(code="META_TOKEN_EXPIRED", occurred_at=NOW - timedelta(minutes=1))
 
-    alerts.evaluate(rule, now=NOW)
+    detection.evaluate_alert_rule(rule, now=NOW)
 
     assert Incident.objects.get(dedup_key__startswith=f"alert:{rule.pk}").runbook.slug == "whatsapp-outbound"
 
@@ -145,7 +146,7 @@ def test_a_spiking_codes_incident_gets_that_codes_runbook(code):
     for tenant in TenantFactory.create_batch(3):
         SystemEventFactory.create_batch(12, tenant=tenant, code=code, occurred_at=NOW - timedelta(minutes=2))
 
-    spikes.detect(now=NOW)
+    detection.detect_spikes(now=NOW)
 
     incident = Incident.objects.get(dedup_key=f"spike:{code}")
     assert incident.runbook.slug == SPIKING[code]

@@ -1,16 +1,29 @@
 """Opening incidents: automatically (`open_or_join`, called by spike detection, alert rules and
 health monitors), from selected Error Center events, or by hand. Every new incident gets its
-first timeline entry and notifies on-call level 1 through `escalation.notify_new`."""
+first timeline entry and notifies on-call level 1 through `escalation.notify_new`.
+
+Spikes and alert rules are decided here: the Error Center computes the rates and records each
+rule's evaluation (`events.spikes`, `events.alerts`); what that opens or joins, and what a
+maintenance window holds back, is this module's. When one tenant alone fails behind a critical
+rule, it is that tenant's incident (sev3, titled with the tenant), not a platform-wide one."""
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.events import audit
+from apps.events import alerts, audit, components, emit, spikes
 from apps.events import codes as catalog
+from apps.events.alert_models import AlertRule, AlertState
+from apps.health import maintenance
+from apps.health.models import SuppressedAlert
 from apps.incidents import runbooks
 from apps.incidents.models import DetectionMethod, Incident, Severity, TimelineEntry
 from apps.incidents.services.linking import link_events, link_recent_failures
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.tenants.models import Tenant
 
 MAX_EVENTS_PER_INCIDENT_ACTION = 1000
 SEVERITY_BY_LEVEL = {
@@ -139,3 +152,123 @@ def _notify(incident, now):
     from apps.incidents.escalation import notify_new
 
     notify_new(incident, now=now)
+
+
+def detect_spikes(now=None):
+    """One pass. Returns {"spiking_codes": {code: [tenant ids]}, "opened": n, "joined": n}, and "held": n
+    when a maintenance window held any back."""
+    now = now or timezone.now()
+    spiking, window_start = spikes.spiking_tenants_by_code(now)
+    result = {"spiking_codes": {}, "opened": 0, "joined": 0}
+    for code, counts in sorted(spiking.items()):
+        if len(counts) < settings.SPIKE_MIN_TENANTS:
+            continue
+        tenant_ids = sorted(counts)
+        result["spiking_codes"][code] = tenant_ids
+        if _spike_held(code, tenant_ids, now):
+            result["held"] = result.get("held", 0) + 1
+            continue
+        created = _open_spike(code, counts, window_start, now)
+        result["opened" if created else "joined"] += 1
+    return result
+
+
+def _open_spike(code, counts, window_start, now):
+    """The spike's incident, with the runbook and components of the spiking code."""
+    tenant_ids = sorted(counts)
+    event_ids = spikes.events_of(code, tenant_ids, window_start, now).values_list("id", flat=True)
+    incident, created = open_or_join(
+        f"spike:{code}", title=f"{code} spiking in {len(tenant_ids)} tenants", codes=[code],
+        tenant_ids=tenant_ids, event_ids=list(event_ids), detection_method=DetectionMethod.SPIKE,
+        runbook=runbooks.slug_for_code(code), components=components.of_code(code),
+    )
+    if created:
+        emit("ERROR_SPIKE", message=f"{code} is spiking in {len(tenant_ids)} tenants",
+             meta={"code": code, "tenants": tenant_ids, "counts": {str(t): n for t, n in counts.items()}},
+             source="events.spikes", incident=incident)
+    return created
+
+
+def _spike_held(code, tenant_ids, now):
+    """Inside a platform-wide maintenance window the spike opens no incident; the hold is recorded."""
+    return maintenance.hold("spike", f"spike:{code}", f"{code} spiking in {len(tenant_ids)} tenants",
+                            detail={"code": code, "tenants": tenant_ids}, at=now)
+
+
+def evaluate_alert_rules(now=None):
+    """Evaluates every enabled rule; returns counts for the job's WorkerRun."""
+    now = now or timezone.now()
+    result = {"evaluated": 0, "transitions": 0, "no_data": 0}
+    for rule in AlertRule.objects.filter(enabled=True):
+        evaluation = evaluate_alert_rule(rule, now)
+        result["evaluated"] += 1
+        result["transitions"] += evaluation.transitioned
+        result["no_data"] += not evaluation.observed_state
+    return result
+
+
+def evaluate_alert_rule(rule, now=None):
+    """One evaluation; a rule that goes (or stays, after a maintenance window) critical opens its incident."""
+    old = rule.state
+    evaluation = alerts.evaluate(rule, now)
+    if evaluation.transitioned:
+        _announce_transition(rule, old, evaluation.state_after, evaluation.value)
+    elif evaluation.state_after == AlertState.CRITICAL and _incident_owed(rule):
+        _open_for_rule(rule, evaluation.value)
+    return evaluation
+
+
+def _announce_transition(rule, old, new, value):
+    incident = _open_for_rule(rule, value) if new == AlertState.CRITICAL else None
+    emit("ALERT_RULE_TRANSITION", message=f"{rule.name}: {old} → {new} ({value})",
+         meta={"rule_id": rule.pk, "rule": rule.name, "metric": rule.metric, "from": old, "to": new,
+               "value": value, "priority": rule.priority},
+         source="events.alerts", incident=incident)
+
+
+@dataclass(frozen=True)
+class Scope:
+    dedup_key: str
+    title: str
+    tenant_ids: list
+    severity: str
+
+
+def scope_of(rule, now) -> Scope:
+    tenant_ids, platform = alerts.failing_tenants(rule, now)
+    if len(tenant_ids) == 1 and not platform:
+        tenant = Tenant.objects.get(pk=tenant_ids[0])
+        return Scope(alerts.dedup_key(rule, tenant.pk), f"Alert: {rule.name} — {tenant.name}", tenant_ids,
+                     Severity.SEV3)
+    severity = Severity.SEV1 if rule.priority.upper() == "P1" else Severity.SEV2
+    return Scope(alerts.dedup_key(rule), f"Alert: {rule.name}", tenant_ids, severity)
+
+
+def _open_for_rule(rule, value):
+    """The rule's incident, or None while a maintenance window holds it back."""
+    if _rule_held(rule, value):
+        return None
+    scope = scope_of(rule, rule.last_evaluated_at)
+    incident, _ = open_or_join(scope.dedup_key, title=scope.title, codes=["ALERT_RULE_TRANSITION"],
+                               tenant_ids=scope.tenant_ids, severity=scope.severity,
+                               detection_method=DetectionMethod.ALERT_RULE, now=rule.last_evaluated_at,
+                               runbook=runbooks.slug_for_metric(rule.metric, rule.params),
+                               components=components.of_metric(rule.metric, rule.params))
+    return incident
+
+
+def _incident_owed(rule):
+    """A rule that turned critical inside a maintenance window and is still critical once the window
+    is over gets its incident then: the window delays the alert, it does not cancel it."""
+    key = alerts.dedup_key(rule)
+    mine = Q(dedup_key=key) | Q(dedup_key__startswith=f"{key}:")
+    if rule.changed_at is None or Incident.objects.filter(mine, detected_at__gte=rule.changed_at).exists():
+        return False
+    return SuppressedAlert.objects.filter(source="alert_rule", dedup_key=key, last_at__gte=rule.changed_at).exists()
+
+
+def _rule_held(rule, value):
+    """Inside a platform-wide maintenance window the rule opens no incident; the hold is recorded."""
+    return maintenance.hold("alert_rule", alerts.dedup_key(rule), f"Alert: {rule.name}",
+                            detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
+                            at=rule.last_evaluated_at)
