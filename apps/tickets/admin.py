@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
+from apps.incidents.services import link_ticket
 from apps.tickets import admin_views, notifications, services, sla
 from apps.tickets.models import (
     ACTIVE_STATUSES, Macro, SlaPolicy, Status, Tag, Ticket, TicketNotification,
@@ -85,7 +86,7 @@ class TicketAdmin(admin.ModelAdmin):
         confirmed_action(description="Set status of selected tickets", form_class=StatusForm,
                          apply=lambda t, d, r: services.change_status(t, d["status"], actor=r.user, request=r)),
         confirmed_action(description="Link selected tickets to an incident", form_class=IncidentForm,
-                         apply=lambda t, d, r: services.link_incident(t, d["incident"], actor=r.user, request=r)),
+                         apply=lambda t, d, r: link_ticket(d["incident"], t, actor=r.user, request=r)),
     ]
 
     def has_delete_permission(self, request, obj=None):

@@ -171,11 +171,12 @@ def _link_runs(request, ticket):
 
 def _link_incident(request, ticket):
     from apps.incidents.models import Incident
+    from apps.incidents.services import link_ticket
 
     incident = Incident.objects.open().filter(pk=request.POST.get("incident") or 0).first()
     if incident is None:
         raise ServiceError("Choose an open incident.", "no_incident")
-    services.link_incident(ticket, incident, actor=request.user, request=request)
+    link_ticket(incident, ticket, actor=request.user, request=request)
     return f"Linked to incident #{incident.pk}."
 
 

@@ -255,18 +255,15 @@ def link_automation_runs(ticket, runs, *, actor, request=None) -> int:
     return len(runs)
 
 
-def link_incident(ticket, incident, *, actor, request=None) -> Ticket:
-    """Links the ticket to an incident, which then counts the ticket's tenant as affected."""
-    from apps.incidents.services import attach
-
+def record_incident(ticket, incident, *, actor, request=None) -> Ticket:
+    """The ticket's side of a link to an incident. `incidents.services.link_ticket` is the one way in:
+    it calls this, then counts the ticket's tenant as affected."""
     _require_agent(actor)
     with transaction.atomic():
         ticket = _locked(ticket)
         before = ticket.incident_id
         ticket.incident = incident
         ticket.save(update_fields=["incident", "updated_at"])
-        if incident is not None:
-            attach(incident, tenant_ids=[ticket.tenant_id])
         audit.record("ticket.incident_linked", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
                      before={"incident": before}, after={"incident": incident.pk if incident else None})
     return ticket

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.events.models import AuditEvent
 from apps.incidents.models import Incident
+from apps.incidents.services import link_ticket
 from apps.tickets import services
 from apps.tickets.models import Status, Ticket, TicketMessage
 from tests.factories import StaffFactory, SystemEventFactory
@@ -203,7 +204,7 @@ def test_one_reply_to_every_ticket_of_an_incident(agent_client, tenant, other_te
     linked = [make_ticket(tenant), make_ticket(other_tenant)]
     closed = make_ticket(tenant)
     for ticket in [*linked, closed]:
-        services.link_incident(ticket, incident, actor=staff)
+        link_ticket(incident, ticket, actor=staff)
     services.change_status(closed, Status.CLOSED, actor=staff)
     url = reverse("admin:tickets_reply_to_incident", args=[incident.pk])
     assert "Send to every ticket" in agent_client.get(url).content.decode()

@@ -8,7 +8,9 @@ from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.incidents.models import Incident, Severity, Status, TimelineEntry
 from apps.incidents.services import evidence
+from apps.incidents.services.detection import attach
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.tickets import services as tickets
 
 Kind = TimelineEntry.Kind
 TRANSITIONS = {
@@ -174,11 +176,10 @@ def update_details(incident, *, actor, request=None, **changes) -> Incident:
 
 
 def link_ticket(incident, ticket, *, actor, request=None):
-    """Through the tickets service, which owns the ticket's incident link."""
-    from apps.tickets.services import link_incident
-
+    """The one way to link a ticket and an incident: the ticket records it, its tenant becomes affected."""
     with transaction.atomic():
-        link_incident(ticket, incident, actor=actor, request=request)
+        ticket = tickets.record_incident(ticket, incident, actor=actor, request=request)
+        attach(incident, tenant_ids=[ticket.tenant_id])
         add_timeline_entry(incident, Kind.SYSTEM, f"Ticket #{ticket.pk} ({ticket.tenant.name}) linked",
                            author=actor, data={"ticket": ticket.pk})
     return ticket

@@ -10,6 +10,7 @@ from apps.events import components as parts
 from apps.events.models import SystemEvent
 from apps.incidents.models import OPEN_STATUSES, Incident, TimelineEntry
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.tickets.services import link_detected_incident
 
 RECENT = timedelta(hours=1)
 MAX_LINKED = 1000
@@ -50,10 +51,7 @@ def link_runs_of_events(incident, event_ids) -> int:
 
 
 def _link_tickets_of(incident, events) -> int:
-    """The tickets an event names (its ticket link, or tickets that linked it) join the incident
-    through the tickets service, which owns the ticket's incident link."""
-    from apps.tickets.services import link_detected_incident
-
+    """The tickets an event names (its ticket link, or tickets that linked it) join the incident."""
     named = (str((event.meta or {}).get("ticket_id") or "") for event in events)
     ticket_ids = {int(value) for value in named if value.isdigit()}  # meta may come from the API
     ticket_ids |= set(SystemEvent.tickets.through.objects.filter(systemevent_id__in=[event.pk for event in events])
