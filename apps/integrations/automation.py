@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
+from apps.core.tasks import publish
 from apps.events import audit
 from apps.events.ingest import emit
 from apps.integrations.models import AutomationRun, Bot, Connection, Provider
@@ -71,7 +72,6 @@ def start_runs(inbound_event, message) -> list[AutomationRun]:
 
 
 def _enqueue_triggers(run_ids):
-    from apps.integrations.inbox import publish
     from apps.integrations.tasks import trigger_automation_run
 
     for run_id in run_ids:

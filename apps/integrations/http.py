@@ -1,13 +1,11 @@
 """What the provider senders share: one shape for the outcome of a send, one way to time out and
-classify transport failures, how `Retry-After` is read, and how long to wait before the next try.
+classify transport failures. How `Retry-After` is read and how long to wait before the next try
+live in `apps.core.backoff`.
 
 Each provider's client classifies its own error codes first and falls back to `by_status` for
 what its codes do not name: 429 and 5xx are worth retrying, any other 4xx is not."""
-import random
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -70,28 +68,3 @@ def json_body(response) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def retry_after_seconds(value) -> float | None:
-    """`Retry-After` as seconds: a number, or an HTTP date from now; None when absent or unreadable."""
-    if value in (None, ""):
-        return None
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        pass
-    try:
-        moment = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
-
-
-def backoff_seconds(attempt: int, *, base: float, cap: float, retry_after: float | None = None, rng=random) -> float:
-    """Exponential backoff with jitter (half fixed, half random, so retries of many messages spread
-    out), never sooner than the provider's `Retry-After`."""
-    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
-    delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
-    return max(delay, retry_after or 0.0)

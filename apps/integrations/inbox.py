@@ -3,16 +3,13 @@
 Storing comes first and is the only thing the HTTP answer waits for. Enqueueing happens after
 commit and never fails the request: when the broker is down the rows wait in `received` and the
 sweeper (`integrations.sweep_inbox`) enqueues them once it is back."""
-import logging
-
 from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.core import context
+from apps.core.tasks import publish
 from apps.integrations.delivery import request_headers
 from apps.integrations.models import InboundEvent
-
-logger = logging.getLogger("opsdesk.inbox")
 
 
 def store(provider, items, request, body: bytes) -> tuple[int, int]:
@@ -64,13 +61,3 @@ def enqueue(event_ids, countdown=None) -> int:
         published += 1
     return published
 
-
-def publish(task, *args, countdown=None) -> bool:
-    """Publishes a task without ever raising: a broker that does not answer costs at most the
-    publish timeout and is logged; the sweepers pick up what was not published."""
-    try:
-        task.apply_async(args=list(args), countdown=countdown, retry=False)
-    except Exception as exc:  # noqa: BLE001
-        logger.warning("could not publish %s%s (%s); a sweeper will", task.name, args, exc)
-        return False
-    return True

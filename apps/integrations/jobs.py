@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.batches import delete_in_batches
+from apps.core.tasks import publish
 from apps.integrations import automation, inbox, processing
 from apps.integrations.models import AutomationRun, InboundEvent
 from apps.jobs.registry import register
@@ -36,7 +37,7 @@ def automation_timeouts():
 
     stale = AutomationRun.objects.filter(status=AutomationRun.Status.QUEUED,
                                          created_at__lt=timezone.now() - timedelta(minutes=1)).values_list("id", flat=True)[:500]
-    requeued = sum(inbox.publish(trigger_automation_run, run_id) for run_id in stale)
+    requeued = sum(publish(trigger_automation_run, run_id) for run_id in stale)
     return {"timed_out": automation.time_out_stuck_runs(), "requeued": requeued}
 
 

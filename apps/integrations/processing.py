@@ -5,7 +5,6 @@ Two short transactions: the claim commits `processing` (so operators see it, and
 dies leaves a row the sweeper can recognise as stuck), then the handler's writes commit together
 with the final status, so a handler's effect is never applied without the event being marked."""
 import logging
-import random
 import traceback
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core import backoff
 from apps.events.ingest import emit
 from apps.integrations import handlers
 from apps.integrations.models import InboundEvent
@@ -88,8 +88,7 @@ def next_delay(attempts_done: int) -> float | None:
     schedule = retry_schedule()
     if attempts_done >= len(schedule):
         return None
-    base = schedule[attempts_done]
-    return base * random.uniform(0.8, 1.2) if base else 0.0
+    return backoff.jittered(schedule[attempts_done], spread=0.2)
 
 
 def _fail(event, exc):

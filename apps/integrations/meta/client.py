@@ -4,6 +4,7 @@ alone misleads: throughput errors come back as 400), then by HTTP status."""
 import requests
 from django.conf import settings
 
+from apps.core import backoff
 from apps.integrations import http
 from apps.integrations.meta.graph import graph_url
 
@@ -64,7 +65,7 @@ def classify(response) -> http.Outcome:
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     code = error.get("code")
     return http.Outcome(kind_for(code, response.status_code), response.status_code, error_code=str(code or ""),
-                        error_title=_title(error, response), retry_after=http.retry_after_seconds(response.headers.get("Retry-After")))
+                        error_title=_title(error, response), retry_after=backoff.retry_after_seconds(response.headers.get("Retry-After")))
 
 
 def _accepted(status_code, body) -> http.Outcome:

@@ -5,6 +5,7 @@ The bot token is part of the URL, so the attempt log keeps a redacted URL."""
 import requests
 from django.conf import settings
 
+from apps.core import backoff
 from apps.integrations import http
 
 _session = requests.Session()
@@ -34,4 +35,4 @@ def classify(response, chat_id) -> http.Outcome:
     retry_after = parameters.get("retry_after", response.headers.get("Retry-After"))
     return http.Outcome(http.by_status(int(code)) if str(code).isdigit() else http.PERMANENT, response.status_code,
                         error_code=str(code), error_title=str(body.get("description") or response.reason or "")[:500],
-                        retry_after=http.retry_after_seconds(retry_after))
+                        retry_after=backoff.retry_after_seconds(retry_after))

@@ -4,6 +4,7 @@ codes of its own beyond the HTTP status, so 429 and 5xx are retried and other 4x
 import requests
 from django.conf import settings
 
+from apps.core import backoff
 from apps.integrations import http
 
 _session = requests.Session()
@@ -40,7 +41,7 @@ def classify(response) -> http.Outcome:
     if body.get("status"):
         title = f"{title} (session {body.get('session', '')} is {body['status']})"
     return http.Outcome(http.by_status(response.status_code), response.status_code, error_code=str(response.status_code),
-                        error_title=str(title)[:500], retry_after=http.retry_after_seconds(response.headers.get("Retry-After")))
+                        error_title=str(title)[:500], retry_after=backoff.retry_after_seconds(response.headers.get("Retry-After")))
 
 
 def message_id_of(body) -> str:

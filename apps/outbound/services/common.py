@@ -1,12 +1,9 @@
 """Helpers the outbound services share: who acted, locking a message, handing ids to Celery after
 commit, and the event code of a provider's send failure."""
-import logging
-
 from django.db import transaction
 
+from apps.core.tasks import publish
 from apps.outbound.models import Channel, OutboundMessage
-
-logger = logging.getLogger("opsdesk.outbound")
 
 SEND_FAIL_CODE = {Channel.WHATSAPP_CLOUD: "META_SEND_FAIL", Channel.WAHA: "WAHA_SEND_FAIL",
                   Channel.TELEGRAM: "TELEGRAM_SEND_FAIL"}
@@ -41,8 +38,5 @@ def _publish(ids, countdown):
     if countdown > 0 and app.conf.task_always_eager:
         return  # run inline, the delay would be lost; process_due sends it when it is due
     for message_id in ids:
-        try:
-            tasks.dispatch_message.apply_async((message_id,), countdown=countdown or None)
-        except Exception as exc:  # noqa: BLE001 — the sweeper re-enqueues; the caller's change is committed
-            logger.warning("Outbound dispatch could not be enqueued", extra={"message_id": message_id, "error": repr(exc)})
+        if not publish(tasks.dispatch_message, message_id, countdown=countdown or None):
             return

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core import backoff
 from apps.events import audit
 from apps.events.ingest import emit
 from apps.integrations import http
@@ -114,8 +115,8 @@ def _sent(message, outcome, now) -> str:
 def _retry_or_fail(message, outcome, now) -> str:
     if message.round_attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
         return _failed(message, outcome, now, exhausted=True)
-    delay = http.backoff_seconds(message.round_attempts, base=settings.OUTBOUND_BACKOFF_BASE_S,
-                                 cap=settings.OUTBOUND_BACKOFF_MAX_S, retry_after=outcome.retry_after)
+    delay = backoff.backoff_seconds(message.round_attempts, base=settings.OUTBOUND_BACKOFF_BASE_S,
+                                    cap=settings.OUTBOUND_BACKOFF_MAX_S, retry_after=outcome.retry_after)
     at = now + timedelta(seconds=delay)
     _attempt(message, outcome, now, next_attempt_at=at)
     policies.release(message)
