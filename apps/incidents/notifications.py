@@ -4,7 +4,6 @@ it (queued → sending) in one short transaction, send with no transaction open 
 may wait over a minute), record the outcome in a second one. A task run twice finds the row
 already claimed. Every send or failure is a row on the incident and a timeline entry."""
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -12,17 +11,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import crypto
+from apps.core import crypto, outbox
+from apps.core.tasks import publish
 from apps.incidents.models import Level, Notification, OnCallEntry, TimelineEntry, redacted_webhook
 from apps.incidents.services.timeline import add_timeline_entry
-from apps.incidents.slack import SlackError, SlackWebhookClient
+from apps.integrations.slack.client import SlackError, SlackWebhookClient
 
 logger = logging.getLogger("opsdesk.incidents")
 Channel, State = Notification.Channel, Notification.State
-REQUEUE_AFTER = timedelta(minutes=2)
-# Longer than any send can take (Slack: retries × (timeout + Retry-After)); a row still "sending"
-# after this lost its worker.
-SENDING_STUCK_AFTER = timedelta(minutes=15)
 OUTCOME_UNKNOWN = "Outcome unknown: the worker stopped while sending, so it may or may not have gone out."
 
 
@@ -82,33 +78,15 @@ def enqueue(notification_id):
     """Hands the row to Celery; when the broker is away it stays queued for `requeue_stale`."""
     from apps.incidents.tasks import send_incident_notification
 
-    try:
-        send_incident_notification.delay(notification_id)
-    except Exception as exc:  # noqa: BLE001 — the row is kept; the sweeper retries
-        logger.warning("Incident notification not enqueued", extra={"notification_id": notification_id,
-                                                                    "error": repr(exc)})
+    return publish(send_incident_notification, notification_id)
 
 
 def deliver(notification_id) -> str:
-    """Sends one queued notification and records how it went; "skipped" when it is gone, already
-    handled or being sent by another worker."""
-    notification = claim(notification_id)
-    if notification is None:
-        return "skipped"
-    _send(notification)
-    record(notification)
-    return notification.status
+    return outbox.deliver(notification_id, claim=claim, send=_send, record=record)
 
 
 def claim(notification_id, now=None):
-    with transaction.atomic():
-        notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(pk=notification_id, status=State.QUEUED).select_related("incident").first())
-        if notification is None:
-            return None
-        notification.status, notification.claimed_at = State.SENDING, now or timezone.now()
-        notification.save(update_fields=["status", "claimed_at"])
-    return notification
+    return outbox.claim(Notification.objects.select_related("incident"), notification_id, now)
 
 
 def record(notification):
@@ -132,7 +110,7 @@ def _send(notification):
     except SlackError as exc:
         notification.status, notification.attempts, notification.error = State.FAILED, exc.attempts, exc.message
     except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
-        notification.status, notification.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
     if notification.status == State.FAILED:
         logger.warning("Incident notification failed", extra={"notification_id": notification.pk,
                                                                "error": notification.error})
@@ -158,17 +136,12 @@ def requeue_stale(now=None) -> int:
     made), and fails those whose worker was lost mid-send."""
     now = now or timezone.now()
     fail_lost_sends(now)
-    ids = list(Notification.objects.filter(status=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
-               .values_list("pk", flat=True)[:1000])
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
+    return outbox.requeue_stale(Notification.objects, enqueue, now)
 
 
 def fail_lost_sends(now) -> int:
     """Not sent again: a second page or email is worse than a gap the timeline shows."""
-    lost = list(Notification.objects.filter(status=State.SENDING, claimed_at__lt=now - SENDING_STUCK_AFTER)
-                .select_related("incident")[:1000])
+    lost = list(outbox.lost_sends(Notification.objects, now).select_related("incident")[:outbox.SWEEP_BATCH])
     for notification in lost:
         notification.status, notification.error = State.FAILED, OUTCOME_UNKNOWN
         record(notification)

@@ -4,7 +4,6 @@ no email is lost to a crash or a broker outage), then a task delivers it: claim 
 (queued → sending) in one short transaction, send with no transaction open, record the outcome
 in a second one. A task run twice finds the row already claimed and sends nothing."""
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -12,13 +11,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core import outbox
+from apps.core.tasks import publish
 from apps.tickets.models import TicketNotification
 
 logger = logging.getLogger("opsdesk.tickets")
 Kind, State = TicketNotification.Kind, TicketNotification.State
-REQUEUE_AFTER = timedelta(minutes=2)
-# Far longer than EMAIL_TIMEOUT; a row still "sending" after this lost its worker.
-SENDING_STUCK_AFTER = timedelta(minutes=15)
 OUTCOME_UNKNOWN = ("Outcome unknown: the worker stopped while sending, so it may or may not have gone out. "
                    "Retry it if the recipient did not get it.")
 
@@ -70,32 +68,15 @@ def enqueue(notification_id):
     `requeue_stale` picks it up later."""
     from apps.tickets.tasks import send_ticket_notification
 
-    try:
-        send_ticket_notification.delay(notification_id)
-    except Exception as exc:  # noqa: BLE001 — the row is kept; the sweeper retries
-        logger.warning("Ticket email not enqueued", extra={"notification_id": notification_id, "error": repr(exc)})
+    return publish(send_ticket_notification, notification_id)
 
 
 def deliver(notification_id) -> str:
-    """Sends one queued email and records how it went. Returns the resulting state, or
-    "skipped" when the row is gone, already handled, or being sent by another worker."""
-    notification = claim(notification_id)
-    if notification is None:
-        return "skipped"
-    _send(notification)
-    record(notification)
-    return notification.status
+    return outbox.deliver(notification_id, claim=claim, send=_send, record=record)
 
 
 def claim(notification_id, now=None):
-    with transaction.atomic():
-        notification = (TicketNotification.objects.select_for_update(skip_locked=True)
-                        .filter(pk=notification_id, status=State.QUEUED).first())
-        if notification is None:
-            return None
-        notification.status, notification.claimed_at = State.SENDING, now or timezone.now()
-        notification.save(update_fields=["status", "claimed_at"])
-    return notification
+    return outbox.claim(TicketNotification.objects, notification_id, now)
 
 
 def _send(notification):
@@ -104,7 +85,7 @@ def _send(notification):
                   [notification.recipient], fail_silently=False)
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
     except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
-        notification.status, notification.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
         logger.warning("Ticket email failed", extra={"notification_id": notification.pk, "error": notification.error})
 
 
@@ -126,10 +107,5 @@ def requeue_stale(now=None) -> int:
     """Re-enqueues emails that sat queued too long (the broker was down when they were made), and
     fails those whose worker was lost mid-send (not resent: an operator may retry them)."""
     now = now or timezone.now()
-    TicketNotification.objects.filter(status=State.SENDING, claimed_at__lt=now - SENDING_STUCK_AFTER).update(
-        status=State.FAILED, error=OUTCOME_UNKNOWN)
-    ids = list(TicketNotification.objects.filter(status=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
-               .values_list("pk", flat=True)[:1000])
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
+    outbox.lost_sends(TicketNotification.objects, now).update(status=State.FAILED, error=OUTCOME_UNKNOWN)
+    return outbox.requeue_stale(TicketNotification.objects, enqueue, now)

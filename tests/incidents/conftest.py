@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from apps.incidents.models import Level, OnCallEntry
+from tests.fakes import serving
 from tests.fakes.slack import FakeSlack
 from tests.incidents.factories import T0
 
@@ -19,10 +20,7 @@ def _fast_slack_and_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as server:
-        yield server
+slack = serving(FakeSlack)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.incidents import notifications
 from apps.incidents.models import EscalationPolicy, Notification, OnCallEntry
-from apps.incidents.slack import SlackError, SlackWebhookClient
+from apps.integrations.slack.client import SlackError, SlackWebhookClient
 from tests.fakes import mail as fake_mail
 from tests.fakes import slack as fake
 from tests.incidents.factories import T0, make_incident

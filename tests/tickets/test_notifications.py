@@ -39,3 +39,20 @@ def test_a_send_whose_worker_was_lost_fails_and_can_be_retried(tenant, staff, dj
         notifications.retry(row)
     row.refresh_from_db()
     assert row.status == "sent" and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_email_made_while_the_broker_is_down_waits_queued_for_the_sweeper(
+        tenant, staff, django_capture_on_commit_callbacks):
+    from tests.core.test_tasks import unused_port
+    from tests.integrations.services import publishing_to
+
+    ticket = make_ticket(tenant, requester_email="guest@hotel.test")
+    with publishing_to(f"redis://127.0.0.1:{unused_port()}/0"), django_capture_on_commit_callbacks(execute=True):
+        services.reply(ticket, "Sent while Redis is away", actor=staff)
+    row = TicketNotification.objects.get()
+    assert row.status == "queued" and mail.outbox == []
+
+    assert notifications.requeue_stale(now=timezone.now() + timedelta(minutes=5)) == 1
+    row.refresh_from_db()
+    assert row.status == "sent" and len(mail.outbox) == 1

@@ -1,16 +1,22 @@
-"""Slack incoming webhooks: one POST of {"text": ...} per message, with a timeout, retries with
-back-off for what may pass (timeouts, connection errors, 429 honouring Retry-After, 5xx), and
-classified errors for what will not (Slack's 4xx answers such as `invalid_token`, `no_service`)."""
+"""Slack incoming webhooks: one POST of {"text": ...} per message on one shared session, with an
+explicit timeout, retries with jittered back-off for what may pass (timeouts, connection errors,
+429 honouring Retry-After, 5xx), and classified errors for what will not (Slack's 4xx answers
+such as `invalid_token`, `no_service`)."""
 import time
 
 import requests
 from django.conf import settings
 
+from apps.core import backoff
+
+_session = requests.Session()
+
 
 class SlackError(Exception):
-    def __init__(self, message, *, retryable, attempts=1, status=None):
+    def __init__(self, message, *, retryable, attempts=1, status=None, retry_after=None):
         super().__init__(message)
         self.message, self.retryable, self.attempts, self.status = message, retryable, attempts, status
+        self.retry_after = retry_after
 
 
 class SlackWebhookClient:
@@ -19,7 +25,7 @@ class SlackWebhookClient:
         self.retries = max(1, settings.SLACK_RETRIES if retries is None else retries)
         self.backoff = settings.SLACK_BACKOFF_S if backoff is None else backoff
         self.retry_after_max = settings.SLACK_RETRY_AFTER_MAX_S if retry_after_max is None else retry_after_max
-        self.session = session or requests.Session()
+        self.session = session or _session
 
     def post(self, url, text) -> int:
         """Posts `text`; returns the number of attempts it took, or raises SlackError (with
@@ -32,7 +38,7 @@ class SlackWebhookClient:
                 exc.attempts = attempt
                 if not exc.retryable or attempt == self.retries:
                     raise
-                time.sleep(self._wait(exc, attempt))
+                time.sleep(self.wait(exc, attempt))
         raise AssertionError("unreachable")
 
     def _post_once(self, url, text):
@@ -44,25 +50,18 @@ class SlackWebhookClient:
             raise SlackError(f"Slack unreachable: {type(exc).__name__}", retryable=True) from None
         if response.status_code == 200:
             return
-        raise _error_for(response)
+        raise error_for(response)
 
-    def _wait(self, exc, attempt):
-        if exc.status == 429 and getattr(exc, "retry_after", None) is not None:
+    def wait(self, exc, attempt) -> float:
+        """Seconds before the next attempt: Slack's Retry-After (capped) on a 429, else backoff."""
+        if exc.status == 429 and exc.retry_after is not None:
             return min(exc.retry_after, self.retry_after_max)
-        return self.backoff * (2 ** (attempt - 1))
+        return backoff.backoff_seconds(attempt, base=self.backoff, cap=self.retry_after_max)
 
 
-def _error_for(response):
+def error_for(response) -> SlackError:
     body = response.text.strip()[:200] or response.reason
-    error = SlackError(f"HTTP {response.status_code}: {body}", retryable=response.status_code == 429
-                       or response.status_code >= 500, status=response.status_code)
-    if response.status_code == 429:
-        error.retry_after = _seconds(response.headers.get("Retry-After"))
-    return error
-
-
-def _seconds(value):
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        return None
+    status = response.status_code
+    retry_after = backoff.retry_after_seconds(response.headers.get("Retry-After")) if status == 429 else None
+    return SlackError(f"HTTP {status}: {body}", retryable=status == 429 or status >= 500, status=status,
+                      retry_after=retry_after)

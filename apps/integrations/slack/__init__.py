@@ -1,0 +1,1 @@
+"""slack: the incoming-webhook client incidents post to."""
