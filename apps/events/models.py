@@ -26,21 +26,21 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
         db_constraint=False, related_name="+",
     )
-    actor_label = models.CharField(max_length=200, blank=True, help_text="Who acted, as shown at the time.")
+    actor_label = models.CharField("actor", max_length=200, blank=True, help_text="Who acted, as shown at the time.")
     tenant = models.ForeignKey(
         "tenants.Tenant", null=True, blank=True, on_delete=models.DO_NOTHING,
         db_constraint=False, related_name="+",
     )
-    tenant_label = models.CharField(max_length=200, blank=True)
+    tenant_label = models.CharField("tenant", max_length=200, blank=True)
     action = models.CharField(max_length=100, db_index=True)
     target_type = models.CharField(max_length=100, blank=True)
-    target_id = models.CharField(max_length=100, blank=True)
-    target_label = models.CharField(max_length=300, blank=True)
+    target_id = models.CharField("target ID", max_length=100, blank=True)
+    target_label = models.CharField("target", max_length=300, blank=True)
     reason = models.TextField(blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    correlation_id = models.CharField(max_length=128, blank=True, db_index=True)
+    correlation_id = models.CharField("correlation ID", max_length=128, blank=True, db_index=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -89,7 +89,7 @@ class SystemEvent(models.Model):
     message = models.TextField(blank=True)
     meta = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=100, blank=True, help_text="Which service or module reported it.")
-    correlation_id = models.CharField(max_length=128, blank=True)
+    correlation_id = models.CharField("correlation ID", max_length=128, blank=True)
     fingerprint = models.CharField(max_length=64, help_text="Hash of code, tenant and normalised message.")
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events",

@@ -123,7 +123,7 @@ class Ticket(models.Model):
     events = models.ManyToManyField("events.SystemEvent", blank=True, related_name="tickets")
     automation_runs = models.ManyToManyField("integrations.AutomationRun", blank=True, related_name="tickets",
                                              help_text="The tenant's n8n runs the ticket is about.")
-    correlation_id = models.CharField(max_length=128, blank=True, help_text="Of the request that opened it.")
+    correlation_id = models.CharField("correlation ID", max_length=128, blank=True, help_text="Of the request that opened it.")
 
     sla_policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     first_response_due_at = models.DateTimeField(null=True, blank=True)
@@ -209,7 +209,7 @@ class TicketMessage(models.Model):
                                related_name="+")
     author_name = models.CharField(max_length=200, blank=True, help_text="As shown at the time.")
     body = models.TextField()
-    correlation_id = models.CharField(max_length=128, blank=True)
+    correlation_id = models.CharField("correlation ID", max_length=128, blank=True)
     created_at = models.DateTimeField()
 
     objects = TenantScopedManager()
@@ -242,7 +242,7 @@ class Macro(models.Model):
                                   default=TicketMessage.Visibility.PUBLIC)
     set_status = models.CharField(max_length=10, choices=Status.choices, blank=True,
                                   help_text="Empty: the usual rules decide (a public reply sets pending).")
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

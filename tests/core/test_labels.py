@@ -46,8 +46,10 @@ def test_a_code_first_seen_this_hour_is_new_in_the_grouped_view(operator, tenant
 
 def test_fields_are_labelled_in_words(operator, tenant):
     body = operator.get(reverse("admin:tenants_tenant_change", args=[tenant.pk])).content.decode()
+    audit = operator.get(reverse("admin:events_auditevent_changelist")).content.decode()
 
     assert "WhatsApp enabled" in body and "Is whatsapp enabled" not in body
+    assert "Actor label" not in audit and "Target label" not in audit
 
 
 def test_a_confirmation_page_has_one_heading(operator, tenant):

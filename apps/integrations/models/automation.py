@@ -10,7 +10,7 @@ class Bot(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="bots")
     name = models.CharField(max_length=200)
     workflow_path = models.CharField(max_length=300, help_text="The n8n webhook path, e.g. webhook/hotel-concierge.")
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantScopedManager()
@@ -42,7 +42,7 @@ class AutomationRun(models.Model):
         related_name="automation_runs",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    n8n_execution_id = models.CharField(max_length=100, blank=True)
+    n8n_execution_id = models.CharField("n8n execution ID", max_length=100, blank=True)
     error = models.TextField(blank=True)
     reply = models.TextField(blank=True, help_text="What the workflow answered, sent through the outbound pipeline.")
     created_at = models.DateTimeField(default=timezone.now)

@@ -51,14 +51,14 @@ class Connection(models.Model):
         CONNECTED = "connected", "Connected"
         DISCONNECTED = "disconnected", "Disconnected"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField("ID", primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="connections")
     provider = models.CharField(max_length=16, choices=Provider.choices)
     name = models.CharField(max_length=200)
     settings = models.JSONField(default=dict, blank=True)
     secrets_encrypted = models.TextField(blank=True, editable=False)
     external_key = models.CharField(max_length=128, blank=True, db_index=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.UNKNOWN)
     state_changed_at = models.DateTimeField(null=True, blank=True)
     sending_paused_at = models.DateTimeField(null=True, blank=True)

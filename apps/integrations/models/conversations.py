@@ -9,9 +9,9 @@ class Conversation(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="conversations")
     connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="conversations")
-    external_id = models.CharField(max_length=255, help_text="Chat id, phone number or Chatwoot conversation id.")
+    external_id = models.CharField("external ID", max_length=255, help_text="Chat id, phone number or Chatwoot conversation id.")
     channel = models.CharField(max_length=16)
-    contact_id = models.CharField(max_length=255, blank=True)
+    contact_id = models.CharField("contact", max_length=255, blank=True)
     contact_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=32, blank=True, help_text="Chatwoot: open, resolved, pending, snoozed.")
     last_message_at = models.DateTimeField(null=True, blank=True)
@@ -47,11 +47,11 @@ class ConversationMessage(models.Model):
     )
     channel = models.CharField(max_length=16, help_text="whatsapp_cloud, waha, telegram or chatwoot")
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
-    provider_message_id = models.CharField(max_length=255)
+    provider_message_id = models.CharField("provider message ID", max_length=255)
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages",
     )
-    contact_id = models.CharField(max_length=255, help_text="Phone number, chat id or Chatwoot contact id.")
+    contact_id = models.CharField("contact", max_length=255, help_text="Phone number, chat id or Chatwoot contact id.")
     contact_name = models.CharField(max_length=255, blank=True)
     message_type = models.CharField(max_length=32, default="text")
     text = models.TextField(blank=True)

@@ -19,7 +19,7 @@ class Reservation(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="reservations")
     connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="reservations")
-    external_id = models.CharField(max_length=255)
+    external_id = models.CharField("external ID", max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
     guest_name = models.CharField(max_length=255, blank=True)
     guest_phone = models.CharField(max_length=64, blank=True)
