@@ -1,7 +1,6 @@
 """The integrations admin says things once and by name: adding a bot confirms it once, with its
 name; a connection's label does not repeat its provider."""
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from apps.integrations import services
