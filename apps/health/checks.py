@@ -159,5 +159,3 @@ def _call(spec, tenant, connection):
     except Exception as exc:  # noqa: BLE001 — a check that breaks has found something wrong
         return FAIL, None, f"{type(exc).__name__}: {exc}"
 
-
-from apps.health.probes import connections, platform, tenants  # noqa: E402,F401  (register the checks)

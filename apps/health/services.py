@@ -1,5 +1,6 @@
 """Health monitors: kept in step with the platform and the connections, run, and turned into
-incidents. The only code that changes HealthMonitor and MonitorResult rows.
+incidents. The only code that changes HealthMonitor and MonitorResult rows; the incidents are
+opened and annotated by `incidents.services.detection`, which listens to `health.signals`.
 
 A monitor's failures count up; at HEALTH_FAILURE_THRESHOLD in a row it is `down` and every
 failing run opens or joins the incident for its component (dedup key `health:<key>`), so a
@@ -16,8 +17,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.events import audit, components, emit
-from apps.health import checks, maintenance
+from apps.events import audit, emit
+from apps.health import checks, maintenance, signals
 from apps.health.models import HealthMonitor, MonitorResult, SuppressedAlert
 from apps.integrations.models import Connection
 
@@ -158,13 +159,8 @@ def _on_down(outcome, check, now):
     outcome.suppressed = _hold(monitor, title, check, now)
     if outcome.suppressed:
         return
-    incident, created = _open_or_join(monitor, title, now)
-    if not created and monitor.consecutive_failures == settings.HEALTH_FAILURE_THRESHOLD:
-        _timeline(incident, "system", f"{monitor.name} failing again ({check.detail})", now,
-                  {"monitor": monitor.key, "flapping": True})
-    monitor.incident, outcome.incident = incident, incident
-    monitor.save(update_fields=["incident"])
-    emit("HEALTH_CHECK_FAILED", tenant=_event_tenant(monitor), source="health.monitors", incident=incident,
+    signals.monitor_down.send(HealthMonitor, outcome=outcome, title=title, check=check, now=now)
+    emit("HEALTH_CHECK_FAILED", tenant=_event_tenant(monitor), source="health.monitors", incident=outcome.incident,
          message=f"{monitor.name}: {check.detail}", meta=_meta(monitor, check))
 
 
@@ -177,19 +173,6 @@ def _hold(monitor, title, check, now):
         detail={"check": check.name, "detail": check.detail, "consecutive_failures": monitor.consecutive_failures})
 
 
-def _open_or_join(monitor, title, now):
-    """The incident carries the runbook and components of what failed: the connection's provider,
-    or the platform component."""
-    from apps.incidents import runbooks
-    from apps.incidents.services import open_or_join
-
-    return open_or_join(monitor.dedup_key, title=title, codes=["HEALTH_CHECK_FAILED"],
-                        tenant_ids=[monitor.tenant_id] if monitor.tenant_id else [],
-                        severity=severity_for(monitor), detection_method="health_monitor", now=now,
-                        runbook=runbooks.slug_for_monitor(monitor.kind, monitor.provider),
-                        components=components.of_monitor(monitor.kind, monitor.provider))
-
-
 def _on_recovery(outcome, now):
     monitor, outcome.recovered = outcome.monitor, True
     incident = monitor.incident if monitor.incident_id and monitor.incident.is_open else None
@@ -197,31 +180,7 @@ def _on_recovery(outcome, now):
          message=f"{monitor.name} is healthy again", meta={"monitor": monitor.key, "kind": monitor.kind})
     if incident is not None:
         outcome.incident = incident
-        _timeline(incident, "recovery", _recovery_text(monitor, incident), now, _recovery_data(monitor, incident))
-
-
-def _still_failing(incident):
-    return list(incident.health_monitors.exclude(state=State.HEALTHY).values_list("name", flat=True))
-
-
-def _recovery_text(monitor, incident):
-    failing = _still_failing(incident)
-    text = f"{monitor.name} recovered: {monitor.last_detail}."
-    if failing:
-        return f"{text} Still failing: {', '.join(failing)}."
-    return f"{text} Every component of this incident is healthy again: consider resolving it."
-
-
-def _recovery_data(monitor, incident):
-    failing = _still_failing(incident)
-    return {"monitor": monitor.key, "latency_ms": monitor.last_latency_ms, "still_failing": failing,
-            "suggest_resolve": not failing}
-
-
-def _timeline(incident, kind, text, now, data):
-    from apps.incidents.services import add_timeline_entry
-
-    return add_timeline_entry(incident, kind, text, data=data, at=now)
+        signals.monitor_recovered.send(HealthMonitor, outcome=outcome, now=now)
 
 
 def _event_tenant(monitor):

@@ -1,5 +1,5 @@
-"""The public status page's content: components and their state, open incidents' public updates,
-maintenance coming up. Built only from public labels: no tenant names, no connection names, no
+"""The public status page's content: components and their state and maintenance coming up (the
+open incidents' public updates come from `incidents.public`, added by the view). Built only from public labels: no tenant names, no connection names, no
 check details, no incident titles (they are written for operators).
 
 The page speaks for the platform. A tenant's own connection failing (its WAHA server, its PMS, its
@@ -21,7 +21,6 @@ WORDS = {OPERATIONAL: "Operational", DEGRADED: "Degraded", OUTAGE: "Outage", MAI
 RANK = [OPERATIONAL, UNKNOWN, MAINTENANCE, DEGRADED, OUTAGE]
 PLATFORM_LABELS = {Kind.DATABASE: "Database", Kind.REDIS: "Message broker", Kind.WORKERS: "Background processing",
                    Kind.AI_PROVIDER: "AI answers"}
-PUBLIC_SEVERITY = {"sev1": "Major outage", "sev2": "Partial outage", "sev3": "Degraded service", "sev4": "Minor issue"}
 STATE_TO_PUBLIC = {State.HEALTHY: OPERATIONAL, State.FAILING: DEGRADED, State.DOWN: OUTAGE, State.UNKNOWN: UNKNOWN}
 
 
@@ -110,20 +109,6 @@ def overall(items) -> str:
     return max((item.status for item in items), key=RANK.index, default=UNKNOWN)
 
 
-def public_incidents():
-    """Open incidents the public should hear of: sev1 and sev2 that are not one tenant's own, and
-    any an operator wrote a public update for."""
-    from django.db.models import Count, Q
-
-    from apps.incidents.models import Incident
-
-    rows = Incident.objects.open().annotate(tenants=Count("affected_tenants", distinct=True)).filter(
-        (Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update=""))
-    return [{"impact": PUBLIC_SEVERITY.get(incident.severity, "Issue"), "status": incident.get_status_display(),
-             "started_at": incident.began_at, "update": incident.public_update or "We are investigating."}
-            for incident in rows.order_by("-detected_at")[:20]]
-
-
 def upcoming_maintenance(now=None, days=14):
     return [{"title": window.title, "note": window.public_note, "starts_at": start, "ends_at": end,
              "scope": "All services" if window.is_platform_wide else public_name(window.monitor),
@@ -135,5 +120,5 @@ def page(now=None) -> dict:
     now = now or timezone.now()
     items = components(now)
     status = overall(items)
-    return {"components": items, "overall": status, "overall_label": WORDS[status], "incidents": public_incidents(),
+    return {"components": items, "overall": status, "overall_label": WORDS[status],
             "maintenance": upcoming_maintenance(now), "generated_at": now}

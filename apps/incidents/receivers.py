@@ -1,8 +1,10 @@
 """Incidents listen to the layers below them, which never import incidents: a tenant's new
-failure joins its open incident of the same component as the event is stored."""
+failure joins its open incident of the same component as the event is stored; a down health
+monitor opens or joins its incident, and a recovery is written on its timeline."""
 from django.dispatch import receiver
 
 from apps.events.ingest import recorded
+from apps.health.signals import monitor_down, monitor_recovered
 
 
 @receiver(recorded, dispatch_uid="incidents.link_new_events")
@@ -10,3 +12,17 @@ def link_new_events(sender, events, **kwargs):
     from apps.incidents.services import link_new_events as link
 
     return link(events)
+
+
+@receiver(monitor_down, dispatch_uid="incidents.open_for_monitor")
+def open_for_monitor(sender, outcome, title, check, now, **kwargs):
+    from apps.incidents.services.detection import open_for_monitor as open_for
+
+    open_for(outcome, title, check, now)
+
+
+@receiver(monitor_recovered, dispatch_uid="incidents.note_recovery")
+def note_recovery(sender, outcome, now, **kwargs):
+    from apps.incidents.services.detection import note_recovery as note
+
+    note(outcome, now)

@@ -18,7 +18,8 @@ from apps.events import alerts, audit, components, emit, spikes
 from apps.events import codes as catalog
 from apps.events.alert_models import AlertRule, AlertState
 from apps.health import maintenance
-from apps.health.models import SuppressedAlert
+from apps.health import services as health
+from apps.health.models import HealthMonitor, SuppressedAlert
 from apps.incidents import runbooks
 from apps.incidents.models import DetectionMethod, Incident, Severity, TimelineEntry
 from apps.incidents.services.linking import link_events, link_recent_failures
@@ -272,3 +273,31 @@ def _rule_held(rule, value):
     return maintenance.hold("alert_rule", alerts.dedup_key(rule), f"Alert: {rule.name}",
                             detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
                             at=rule.last_evaluated_at)
+
+
+def open_for_monitor(outcome, title, check, now):
+    """A down monitor opens or joins the incident of its component, with the runbook and components
+    of what failed: the connection's provider, or the platform component."""
+    monitor = outcome.monitor
+    incident, created = open_or_join(monitor.dedup_key, title=title, codes=["HEALTH_CHECK_FAILED"],
+                                     tenant_ids=[monitor.tenant_id] if monitor.tenant_id else [],
+                                     severity=health.severity_for(monitor), detection_method="health_monitor",
+                                     now=now, runbook=runbooks.slug_for_monitor(monitor.kind, monitor.provider),
+                                     components=components.of_monitor(monitor.kind, monitor.provider))
+    if not created and monitor.consecutive_failures == settings.HEALTH_FAILURE_THRESHOLD:
+        add_timeline_entry(incident, Kind.SYSTEM, f"{monitor.name} failing again ({check.detail})", at=now,
+                           data={"monitor": monitor.key, "flapping": True})
+    monitor.incident, outcome.incident = incident, incident
+    monitor.save(update_fields=["incident"])
+
+
+def note_recovery(outcome, now):
+    """A recovered monitor's incident hears of it, and is told to resolve once nothing is failing."""
+    monitor, incident = outcome.monitor, outcome.incident
+    failing = list(incident.health_monitors.exclude(state=HealthMonitor.State.HEALTHY).values_list("name", flat=True))
+    text = f"{monitor.name} recovered: {monitor.last_detail}."
+    text += f" Still failing: {', '.join(failing)}." if failing else \
+        " Every component of this incident is healthy again: consider resolving it."
+    add_timeline_entry(incident, Kind.RECOVERY, text, at=now,
+                       data={"monitor": monitor.key, "latency_ms": monitor.last_latency_ms,
+                             "still_failing": failing, "suggest_resolve": not failing})
