@@ -12,12 +12,3 @@ def refusals_as_command_errors():
         yield
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-
-
-def get_tenant(slug):
-    from apps.tenants.models import Tenant
-
-    try:
-        return Tenant.objects.select_related("plan").get(slug=slug)
-    except Tenant.DoesNotExist:
-        raise CommandError(f"No tenant with slug {slug!r}.") from None

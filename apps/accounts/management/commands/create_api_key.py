@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts import services
-from apps.core.commands import get_tenant, refusals_as_command_errors
+from apps.core.commands import refusals_as_command_errors
+from apps.tenants.commands import get_tenant
 
 
 class Command(BaseCommand):

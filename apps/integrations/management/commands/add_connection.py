@@ -2,9 +2,10 @@ from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.commands import get_tenant, refusals_as_command_errors
+from apps.core.commands import refusals_as_command_errors
 from apps.integrations import services
 from apps.integrations.models import PROVIDER_KEYS, Provider
+from apps.tenants.commands import get_tenant
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from apps.core.commands import get_tenant, refusals_as_command_errors
+from apps.core.commands import refusals_as_command_errors
 from apps.tenants import services
+from apps.tenants.commands import get_tenant
 from apps.tenants.models import Membership
 
 
