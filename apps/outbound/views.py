@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
+from apps.core.portal_forms import form_status, submit
 from apps.outbound import services
 from apps.outbound.forms import (
     MessageFilterForm, NewMessageForm, OptInForm, OptOutForm, PolicyFilterForm, PolicySettingsForm,
@@ -52,17 +53,13 @@ def message_list(request):
 @role_required("outbound.draft")
 def message_new(request):
     form = NewMessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = services.create_message(request.tenant, created_by=request.user, source=Source.PORTAL,
-                                              **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            flash.success(request, f"Draft #{message.pk} saved. An owner or admin approves it to send it.")
-            return redirect("outbound:message", message.pk)
+    done, message = submit(request, form, lambda data: services.create_message(
+        request.tenant, created_by=request.user, source=Source.PORTAL, **data))
+    if done:
+        flash.success(request, f"Draft #{message.pk} saved. An owner or admin approves it to send it.")
+        return redirect("outbound:message", message.pk)
     return render(request, "outbound/new.html", {"form": form, "limit_notice": limit_notice(request.tenant)},
-                  status=400 if form.errors else 200)
+                  status=form_status(form))
 
 
 @require_http_methods(["GET"])
@@ -158,15 +155,11 @@ def policy_opt_in(request, policy_id):
     """A page of its own: the person confirms the contact asked, and says how."""
     policy = tenant_policy_row(request, policy_id)
     form = OptInForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            requeued = services.opt_in(policy, via=Via.PORTAL, confirmed=form.cleaned_data["contact_asked"],
-                                       actor=request.user, note=form.cleaned_data["reason"],
-                                       requeue_blocked=form.cleaned_data["requeue_blocked"], request=request)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            flash.success(request, f"{policy.contact_id} is opted back in; {requeued} blocked message(s) requeued.")
-            return redirect("outbound:policy", policy.pk)
+    done, requeued = submit(request, form, lambda data: services.opt_in(
+        policy, via=Via.PORTAL, confirmed=data["contact_asked"], actor=request.user, note=data["reason"],
+        requeue_blocked=data["requeue_blocked"], request=request))
+    if done:
+        flash.success(request, f"{policy.contact_id} is opted back in; {requeued} blocked message(s) requeued.")
+        return redirect("outbound:policy", policy.pk)
     return render(request, "outbound/opt_in.html", {"policy": policy, "form": form, "blocked": blocked_count(policy)},
-                  status=400 if form.errors else 200)
+                  status=form_status(form))

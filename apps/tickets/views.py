@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
+from apps.core.portal_forms import form_status, submit
 from apps.tenants.portal import role_required
 from apps.tickets import services
 from apps.tickets.forms import NewTicketForm, PortalFilterForm, ReplyForm
@@ -41,16 +42,12 @@ def ticket_list(request):
 @role_required("tickets.write")
 def ticket_new(request):
     form = NewTicketForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ticket = services.create_ticket(request.tenant, channel=Channel.PORTAL, requester=request.user,
-                                            **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Ticket #{ticket.pk} is open; we will answer here and by email.")
-            return redirect("tickets:detail", ticket.pk)
-    return render(request, "tickets/new.html", {"form": form}, status=400 if form.errors else 200)
+    done, ticket = submit(request, form, lambda data: services.create_ticket(
+        request.tenant, channel=Channel.PORTAL, requester=request.user, **data))
+    if done:
+        messages.success(request, f"Ticket #{ticket.pk} is open; we will answer here and by email.")
+        return redirect("tickets:detail", ticket.pk)
+    return render(request, "tickets/new.html", {"form": form}, status=form_status(form))
 
 
 @require_http_methods(["GET"])
@@ -71,14 +68,10 @@ def detail_page(request, ticket, form, status=200):
 def ticket_reply(request, ticket_id):
     ticket = tenant_ticket(request, ticket_id)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.customer_reply(ticket, form.cleaned_data["body"], author=request.user)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Your reply was added.")
-            return redirect("tickets:detail", ticket.pk)
+    done, _ = submit(request, form, lambda data: services.customer_reply(ticket, data["body"], author=request.user))
+    if done:
+        messages.success(request, "Your reply was added.")
+        return redirect("tickets:detail", ticket.pk)
     return detail_page(request, ticket, form, status=400)
 
 

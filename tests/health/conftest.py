@@ -2,6 +2,7 @@
 roster (email + Slack) so incidents opened by monitors really notify."""
 import pytest
 
+from tests.fakes import serving
 from tests.fakes.chatwoot import FakeChatwoot
 from tests.fakes.graph import FakeGraph
 from tests.fakes.n8n_health import FakeN8nInstance
@@ -20,34 +21,11 @@ def _health_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def chatwoot():
-    with FakeChatwoot() as server:
-        yield server
-
-
-@pytest.fixture
-def waha():
-    with FakeWaha() as server:
-        yield server
-
-
-@pytest.fixture
-def graph():
-    with FakeGraph(token="EAAG-valid-token") as server:
-        yield server
-
-
-@pytest.fixture
-def n8n():
-    with FakeN8nInstance() as server:
-        yield server
-
-
-@pytest.fixture
-def pms():
-    with FakePms() as server:
-        yield server
+chatwoot = serving(FakeChatwoot)
+waha = serving(FakeWaha)
+graph = serving(FakeGraph, token="EAAG-valid-token")
+n8n = serving(FakeN8nInstance)
+pms = serving(FakePms)
 
 
 @pytest.fixture

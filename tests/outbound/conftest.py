@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.integrations import services as integration_services
 from apps.outbound import services
+from tests.fakes import serving
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.waha import FakeWaha
@@ -20,22 +21,9 @@ def _quick_clients(settings):
     settings.OUTBOUND_MAX_ATTEMPTS = 3
 
 
-@pytest.fixture
-def graph():
-    with FakeGraph() as server:
-        yield server
-
-
-@pytest.fixture
-def waha_server():
-    with FakeWaha() as server:
-        yield server
-
-
-@pytest.fixture
-def telegram_server():
-    with FakeTelegram() as server:
-        yield server
+graph = serving(FakeGraph)
+waha_server = serving(FakeWaha)
+telegram_server = serving(FakeTelegram)
 
 
 @pytest.fixture
