@@ -58,6 +58,19 @@ def test_half_an_hour_after_a_fresh_start_nothing_new_is_open_and_status_is_gree
     assert b"All systems operational" in client.get("/status/").content
 
 
+def test_without_the_demo_providers_the_same_half_hour_opens_incidents(settings):
+    """The quiet start is the demo providers' doing: with nothing listening, as before them, the
+    connections' monitors open incidents and /status/ is no longer green for them."""
+    settings.DEMO_PROVIDERS_URL = "http://127.0.0.1:9"
+    call_command("seed_demo")
+    seeded = Incident.objects.count()
+
+    _beat(timezone.now(), 10)
+
+    assert Incident.objects.count() > seeded
+    assert HealthMonitor.objects.filter(state=HealthMonitor.State.DOWN).exists()
+
+
 def test_the_demo_shows_incidents_in_several_states_and_only_one_open(demo_url):
     call_command("seed_demo")
 
