@@ -13,6 +13,7 @@ from apps.incidents.models import Incident
 from apps.integrations import services as integration_services
 from apps.outbound import services as outbound
 from tests.factories import TenantFactory
+from tests.fakes import serving
 from tests.fakes.waha import FakeWaha
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,7 @@ def _quick_sends(settings):
     settings.SLACK_WEBHOOK_URL = ""
 
 
-@pytest.fixture
-def waha_server():
-    with FakeWaha() as server:
-        yield server
+waha_server = serving(FakeWaha)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from apps.events.models import AuditEvent, SystemEvent
 from apps.integrations import automation, processing
 from apps.integrations import services as integration_services
 from apps.integrations.models import AutomationRun, Bot, ConversationMessage
+from tests.fakes import serving
 from tests.fakes.n8n import FakeN8n
 from tests.fakes.server import Reply
 from tests.integrations import signing
@@ -19,10 +20,7 @@ from tests.integrations.factories import ConnectionFactory, InboundEventFactory
 RUN = AutomationRun.Status
 
 
-@pytest.fixture
-def n8n():
-    with FakeN8n() as server:
-        yield server
+n8n = serving(FakeN8n)
 
 
 @pytest.fixture

@@ -8,15 +8,13 @@ from apps.health import checks
 from apps.integrations import services
 from apps.integrations.meta import client
 from apps.integrations.meta.graph import graph_url
+from tests.fakes import serving
 from tests.fakes.graph import FakeGraph
 
 PHONE = "4915112345678"
 
 
-@pytest.fixture
-def graph():
-    with FakeGraph() as server:
-        yield server
+graph = serving(FakeGraph)
 
 
 @pytest.mark.parametrize("base", ["https://graph.facebook.com", "https://graph.facebook.com/",
