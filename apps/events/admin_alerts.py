@@ -7,7 +7,7 @@ from apps.events.metrics import choices as metric_choices
 
 class AlertEvaluationInline(admin.TabularInline):
     model = AlertEvaluation
-    fields = ("evaluated_at", "value", "volume", "observed", "state_after", "transitioned")
+    fields = ("evaluated_at", "value_shown", "volume", "observed", "state_after", "transitioned")
     readonly_fields = fields
     ordering = ("-evaluated_at",)
     extra = 0
@@ -17,6 +17,10 @@ class AlertEvaluationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-evaluated_at")
+
+    @admin.display(description="Value")
+    def value_shown(self, obj):
+        return number(obj.value)
 
     @admin.display(description="Observed")
     def observed(self, obj):

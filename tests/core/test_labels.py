@@ -1,6 +1,8 @@
 """Pages say things once, in words: counts without ".0", values without Python reprs, a new code
 marked "new" instead of "×24", field labels instead of field names, one heading per page, and an
 icon instead of a 404 on every page."""
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -68,3 +70,16 @@ def test_every_page_has_an_icon(operator):
     response = anonymous.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("/static/favicon.svg")
     assert anonymous.get("/static/favicon.svg").status_code == 200
+
+
+def test_an_alert_rules_evaluations_show_values_as_numbers(operator):
+    from apps.events.alert_models import AlertRule
+    from apps.incidents.services import detection
+
+    rule = AlertRule.objects.get(name="SLA breaches")
+    detection.evaluate_alert_rules()
+
+    body = operator.get(reverse("admin:events_alertrule_change", args=[rule.pk])).content.decode()
+
+    cell = re.search(r'field-value_shown">(.*?)</td>', body, re.S)
+    assert cell and re.sub(r"<[^>]+>|\s", "", cell.group(1)) == "0"
