@@ -50,13 +50,26 @@ def notes():
     for connection in Connection.objects.filter(tenant__slug__in={row[0] for row in CONNECTIONS}).select_related("tenant"):
         routed = f"   (Meta routes by phone_number_id; connection id {connection.pk})" if connection.provider == "meta" else ""
         lines.append(f"  {connection.provider:9} {services.webhook_url(connection)}{routed}")
-    if settings.META_APP_SECRET:
-        lines.append(f"  Meta app secret (demo, .run/demo.env): META_APP_SECRET={settings.META_APP_SECRET} "
-                     f"META_VERIFY_TOKEN={settings.META_VERIFY_TOKEN}")
-    else:
-        lines.append("  META_APP_SECRET is not set: Meta webhooks are refused until it is.")
+    lines.append(_meta_secrets())
     lines.append(f"Demo providers (Chatwoot, WAHA, n8n, PMS, Graph API, Telegram): {settings.DEMO_PROVIDERS_URL}/")
     return lines
+
+
+def _meta_secrets():
+    """The demo values are shown (they are random per checkout and only sign test deliveries); a
+    secret from the operator's own configuration never is."""
+    if not settings.META_APP_SECRET:
+        return "  META_APP_SECRET is not set: Meta webhooks are refused until it is."
+    if settings.META_APP_SECRET != _demo_env().get("META_APP_SECRET"):
+        return "  META_APP_SECRET is set by your configuration (not shown)."
+    return (f"  Meta, demo values from .run/demo.env: META_APP_SECRET={settings.META_APP_SECRET} "
+            f"META_VERIFY_TOKEN={settings.META_VERIFY_TOKEN}")
+
+
+def _demo_env():
+    path = settings.RUN_DIR / "demo.env"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
 def _values(values):

@@ -96,8 +96,11 @@ def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_
     assert Connection.objects.get(provider="chatwoot").setting("base_url") == "https://chat.acme.example"
 
 
-def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(demo_url, caplog, settings):
+def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(demo_url, caplog, settings,
+                                                                                        tmp_path):
     settings.META_APP_SECRET, settings.PUBLIC_BASE_URL = "demo-secret-123", "http://127.0.0.1:8311"
+    settings.RUN_DIR = tmp_path
+    (tmp_path / "demo.env").write_text("# demo\nMETA_APP_SECRET=demo-secret-123\n")
     out = io.StringIO()
 
     with caplog.at_level(logging.DEBUG):
@@ -107,3 +110,12 @@ def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_s
     text = out.getvalue()
     assert "http://127.0.0.1:8311/webhooks/meta/" in text and "META_APP_SECRET=demo-secret-123" in text
     assert f"http://127.0.0.1:8311/webhooks/waha/{Connection.objects.get(provider='waha').pk}/" in text
+
+
+def test_a_meta_secret_of_the_operators_own_is_never_printed(demo_url, settings, tmp_path):
+    settings.META_APP_SECRET, settings.RUN_DIR = "the-real-app-secret", tmp_path
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert "the-real-app-secret" not in out.getvalue() and "set by your configuration" in out.getvalue()
