@@ -1,5 +1,8 @@
-"""Running a service from a submitted portal form, the way every "new", "reply" and "opt in" page
-does: a valid POST calls the service; a ServiceError becomes the form's error, shown with a 400."""
+"""Running a service from the portal, the way every page does: from a submitted form (a valid POST
+calls the service; a ServiceError becomes the form's error, shown with a 400), or from a button
+(the outcome is flashed)."""
+from django.contrib import messages
+
 from apps.core.errors import ServiceError
 
 
@@ -17,3 +20,14 @@ def submit(request, form, action) -> tuple[bool, object]:
 
 def form_status(form) -> int:
     return 400 if form.errors else 200
+
+
+def perform(request, action, success) -> bool:
+    """Runs `action()` and flashes `success()`, or the service's refusal; returns whether it ran."""
+    try:
+        action()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success())
+    return True

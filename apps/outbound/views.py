@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
-from apps.core.portal_forms import form_status, submit
+from apps.core.portal_forms import form_status, perform, submit
 from apps.outbound import services
 from apps.outbound.forms import (
     MessageFilterForm, NewMessageForm, OptInForm, OptOutForm, PolicyFilterForm, PolicySettingsForm,
@@ -78,14 +78,14 @@ def message_detail(request, message_id):
 def message_action(request, message_id, action):
     message = tenant_message(request, message_id)
     name, done = ACTIONS[action]
-    try:
-        getattr(services, name)(message, actor=request.user, request=request)
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-    else:
-        message.refresh_from_db()
-        flash.success(request, f"Message #{message.pk} {done}: now {message.get_status_display().lower()}.")
+    perform(request, lambda: getattr(services, name)(message, actor=request.user, request=request),
+            lambda: f"Message #{message.pk} {done}: now {refreshed(message).get_status_display().lower()}.")
     return redirect("outbound:message", message.pk)
+
+
+def refreshed(row):
+    row.refresh_from_db()
+    return row
 
 
 @require_http_methods(["GET"])

@@ -5,8 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.errors import ServiceError
-from apps.core.portal_forms import form_status, submit
+from apps.core.portal_forms import form_status, perform, submit
 from apps.tenants.portal import role_required
 from apps.tickets import services
 from apps.tickets.forms import NewTicketForm, PortalFilterForm, ReplyForm
@@ -79,10 +78,6 @@ def ticket_reply(request, ticket_id):
 @role_required("tickets.write")
 def ticket_solve(request, ticket_id):
     ticket = tenant_ticket(request, ticket_id)
-    try:
-        services.change_status(ticket, Status.SOLVED, actor=request.user, by_customer=True)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Ticket #{ticket.pk} is marked solved. Reply to reopen it.")
+    perform(request, lambda: services.change_status(ticket, Status.SOLVED, actor=request.user, by_customer=True),
+            lambda: f"Ticket #{ticket.pk} is marked solved. Reply to reopen it.")
     return redirect("tickets:detail", ticket.pk)
