@@ -93,3 +93,14 @@ def test_the_check_sees_an_upward_import_and_a_cycle():
     assert not upward(APPS_DIR / "events" / "admin.py", "events", "apps.incidents.services", "incidents")
     assert not upward(APPS_DIR / "tenants" / "services.py", "tenants", "apps.events", "events")
     assert find_cycle({"health": {"outbound"}, "outbound": {"health"}}) == ["health", "outbound", "health"]
+
+
+def test_emit_is_imported_one_way():
+    """`from apps.events import emit`, never from the module behind it."""
+    found = [f"{path.relative_to(APPS_DIR.parent)}:{node.lineno}"
+             for root in ("apps", "tests") for path in sorted((APPS_DIR.parent / root).rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text()))
+             if path != APPS_DIR / "events" / "__init__.py"
+             and isinstance(node, ast.ImportFrom) and node.module == "apps.events.ingest"
+             and "emit" in {alias.name for alias in node.names}]
+    assert found == []

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from apps.core.errors import ServiceError
 from apps.core.tasks import publish
-from apps.events import audit
-from apps.events.ingest import emit
+from apps.events import audit, emit
 from apps.integrations.models import AutomationRun, Bot, Connection, Provider
 from apps.integrations import signals
 from apps.integrations.n8n import client

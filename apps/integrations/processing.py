@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import backoff
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.integrations import handlers
 from apps.integrations.models import InboundEvent
 

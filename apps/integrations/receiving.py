@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.events.models import SystemEvent
 from apps.integrations import inbox
 from apps.integrations.chatwoot import webhook as chatwoot

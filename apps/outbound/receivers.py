@@ -1,6 +1,6 @@
 """The inbound pipeline's signals (apps.integrations.signals), answered by outbound services."""
 from apps.core.errors import ServiceError
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.outbound import services
 from apps.outbound.models import Source
 

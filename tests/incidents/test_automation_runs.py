@@ -3,7 +3,7 @@ hand from the console; the API shows them."""
 import pytest
 from django.contrib.messages import get_messages
 
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.incidents import services
 from apps.incidents.models import TimelineEntry
 from apps.integrations.models import AutomationRun, Bot

@@ -2,7 +2,7 @@
 to outbound policy (STOP words, the 24-hour window, stop-on-reply) and to automations; a status
 moves the outbound message it belongs to."""
 from apps.core import contacts
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
 

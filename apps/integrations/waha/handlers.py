@@ -1,7 +1,7 @@
 """WAHA events: session status moves the connection's state; messages are stored and handed to
 outbound policy and automations; acks move outbound messages."""
 from apps.core import contacts
-from apps.events.ingest import emit
+from apps.events import emit
 from apps.integrations import automation, conversations, services, signals
 from apps.integrations.handlers import handles
 from apps.integrations.models import Connection

@@ -4,8 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.events import audit
-from apps.events.ingest import emit
+from apps.events import audit, emit
 from apps.integrations.models import Connection
 from apps.outbound import states
 from apps.outbound.models import OutboundMessage, Status

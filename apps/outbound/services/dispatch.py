@@ -12,8 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import backoff
-from apps.events import audit
-from apps.events.ingest import emit
+from apps.events import audit, emit
 from apps.integrations import http
 from apps.outbound import pacing, preflight, senders, states
 from apps.outbound.models import OutboundAttempt, OutboundMessage, Status

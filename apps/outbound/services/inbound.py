@@ -6,8 +6,7 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from apps.events import audit
-from apps.events.ingest import emit
+from apps.events import audit, emit
 from apps.outbound import defaults, states
 from apps.outbound.models import CHANNEL_OF, OutboundMessage, Source, Status, Via
 from apps.outbound.services import messages, policies, validation

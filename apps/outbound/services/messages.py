@@ -5,8 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.events import audit, codes
-from apps.events.ingest import emit
+from apps.events import audit, codes, emit
 from apps.outbound import preflight, states
 from apps.outbound.models import OutboundMessage, Source, Status
 from apps.outbound.services import policies, validation
