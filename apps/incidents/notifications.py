@@ -1,8 +1,7 @@
 """Telling the on-call roster about an incident, by email and Slack. The Notification rows are
-written in the same transaction as the decision to notify, then a task delivers each row: claim
-it (queued → sending) in one short transaction, send with no transaction open (Slack's retries
-may wait over a minute), record the outcome in a second one. A task run twice finds the row
-already claimed. Every send or failure is a row on the incident and a timeline entry."""
+written in the same transaction as the decision to notify, then a task delivers each row through
+`apps.core.outbox`: claimed, sent with no transaction open (Slack's retries may wait over a
+minute), recorded. Every send or failure is a row on the incident and a timeline entry."""
 import logging
 
 from django.conf import settings

@@ -1,8 +1,8 @@
 """Ticket emails: the requester on each public reply and status change, the assignee on each
 customer reply. A TicketNotification row is written in the same transaction as the change (so
-no email is lost to a crash or a broker outage), then a task delivers it: claim the row
-(queued → sending) in one short transaction, send with no transaction open, record the outcome
-in a second one. A task run twice finds the row already claimed and sends nothing."""
+no email is lost to a crash or a broker outage), then a task delivers it through
+`apps.core.outbox`: claimed, sent with no transaction open, recorded; a task run twice sends
+nothing."""
 import logging
 
 from django.conf import settings

@@ -53,7 +53,8 @@ class SlackWebhookClient:
         raise error_for(response)
 
     def wait(self, exc, attempt) -> float:
-        """Seconds before the next attempt: Slack's Retry-After (capped) on a 429, else backoff."""
+        """Seconds before the next attempt: Slack's Retry-After on a 429, else jittered backoff; never
+        over SLACK_RETRY_AFTER_MAX_S, which the notifications' stuck-send bound counts on."""
         if exc.status == 429 and exc.retry_after is not None:
             return min(exc.retry_after, self.retry_after_max)
         return backoff.backoff_seconds(attempt, base=self.backoff, cap=self.retry_after_max)
