@@ -11,7 +11,7 @@ passes; it raises `CheckFailed` (or anything else) when the thing it measures is
 `needs` is None (platform-wide), "tenant" (about one tenant) or "connection:<provider>" (about
 one tenant's connection of that provider; every active one of them is checked)."""
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 PROVIDER_WORDS = {"chatwoot": "Chatwoot", "waha": "WAHA", "meta": "Meta WhatsApp", "n8n": "n8n",
@@ -43,9 +43,6 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return self.status != FAIL
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,6 @@ class SlaPolicy(models.Model):
         return Schedule(zone=tenant.timezone, weekdays=tuple(self.business_weekdays or (0, 1, 2, 3, 4)),
                                        start=self.business_start, end=self.business_end)
 
-    def minutes_for(self, target) -> int:
-        return getattr(self, f"{target}_minutes")
-
 
 class TicketQuerySet(TenantScopedQuerySet):
     def open(self):
@@ -180,10 +177,6 @@ class Ticket(models.Model):
         if self.requester_user_id and self.requester_user.email:
             return self.requester_user.email
         return self.requester_email
-
-    @property
-    def is_breached(self):
-        return any((self.first_response_breached_at, self.next_response_breached_at, self.resolution_breached_at))
 
     @property
     def is_open(self):

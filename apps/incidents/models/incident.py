@@ -120,10 +120,6 @@ class Incident(models.Model):
         return self.acknowledged_at - self.detected_at if self.acknowledged_at else None
 
     @property
-    def time_to_mitigate(self):
-        return self.mitigated_at - self.detected_at if self.mitigated_at else None
-
-    @property
     def needs_postmortem(self):
         return self.severity in POSTMORTEM_REQUIRED
 

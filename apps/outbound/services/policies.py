@@ -8,7 +8,7 @@ from django.utils import timezone
 from apps.core import contacts
 from apps.core.errors import ServiceError
 from apps.events import audit
-from apps.outbound.models import ContactChannelPolicy, OutboundMessage, OutboundSettings, Status, Via
+from apps.outbound.models import ContactChannelPolicy, OutboundMessage, OutboundSettings, Status
 from apps.outbound.services.common import who
 
 TRACKED = ("opted_out", "opted_out_via", "opted_out_note", "stop_on_reply", "frequency_cap", "frequency_window_s")
@@ -158,7 +158,3 @@ def release(message) -> None:
                                                contact_id=message.contact_id)
     rows.filter(window_started_at__lte=message.sending_at, window_count__gt=0).update(window_count=F("window_count") - 1)
     rows.filter(last_sent_at=message.sending_at).update(last_sent_at=None)
-
-
-def via_for(source) -> str:
-    return {"portal": Via.PORTAL, "admin": Via.ADMIN, "api": Via.API}.get(source, Via.ADMIN)
