@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.events import components, metrics
-from apps.events.alert_models import AlertEvaluation, AlertRule, AlertState, Comparison
+from apps.events.alert_models import AlertEvaluation, AlertState, Comparison
 from apps.events.models import SystemEvent
 
 
