@@ -69,9 +69,14 @@ run: seed
 		$(PY) -c "import honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 15; honcho.command.main()" \
 		start -f Procfile -p $(PORT) || test $$? -eq 130
 
+# Lint and format check (ruff, configured in pyproject.toml); `make test` runs it first.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 # Runs on PostgreSQL and Redis when both answer; otherwise says so and runs on SQLite,
 # where tests marked `services` skip.
-test: install
+test: install lint
 	@if $(PY) -c "import socket,sys; [socket.create_connection(a, timeout=2).close() for a in (('$(PG_HOST)', $(PG_PORT)), ('$(REDIS_HOST)', $(REDIS_PORT)))]" 2>/dev/null; then \
 		echo "make test: PostgreSQL at $(PG_HOST):$(PG_PORT) and Redis at $(REDIS_HOST):$(REDIS_PORT) answer; testing on them."; \
 		DATABASE_URL='$(call test_url_as,$(TEST_APP_ROLE))' DATABASE_OWNER_URL='$(call test_url_as,$(TEST_DB_OWNER))' \
