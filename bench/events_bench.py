@@ -10,6 +10,7 @@ from a noisy shared machine can be compared as ratios:
   - one spike-detection pass
   - POST /api/v1/events/ with 1,000 events per request (events per second)
 """
+
 import argparse
 import io
 import json
@@ -59,15 +60,28 @@ def ensure_tenants():
     from apps.tenants.models import Plan, Tenant
 
     plan = Plan.objects.first()
-    return [Tenant.objects.get_or_create(slug=f"bench-{i:02d}", defaults={"name": f"Bench {i}", "plan": plan})[0]
-            for i in range(TENANTS)]
+    return [
+        Tenant.objects.get_or_create(slug=f"bench-{i:02d}", defaults={"name": f"Bench {i}", "plan": plan})[0]
+        for i in range(TENANTS)
+    ]
 
 
 def generate(tenants, total, now):
     """COPY rows in; codes follow a skewed distribution, as real failures do."""
     weights = [1 / (rank + 1) for rank in range(len(CODES))]
-    columns = ("tenant_id", "code", "level", "category", "message", "meta", "source", "correlation_id",
-               "fingerprint", "occurred_at", "created_at")
+    columns = (
+        "tenant_id",
+        "code",
+        "level",
+        "category",
+        "message",
+        "meta",
+        "source",
+        "correlation_id",
+        "fingerprint",
+        "occurred_at",
+        "created_at",
+    )
     rng = random.Random(7)
     chunk = 100_000
     with connection.cursor() as cursor:
@@ -81,8 +95,19 @@ def generate(tenants, total, now):
                 message = f"{entry.title} (attempt {rng.randint(1, 5)})"
                 correlation = f"{rng.getrandbits(64):016x}"
                 meta = json.dumps({"correlation_id": correlation})
-                row = (str(tenant.pk), code, entry.level, entry.category, message, meta, "bench",
-                       correlation, fingerprint(code, tenant.pk, message), when.isoformat(), when.isoformat())
+                row = (
+                    str(tenant.pk),
+                    code,
+                    entry.level,
+                    entry.category,
+                    message,
+                    meta,
+                    "bench",
+                    correlation,
+                    fingerprint(code, tenant.pk, message),
+                    when.isoformat(),
+                    when.isoformat(),
+                )
                 buffer.write("\t".join(row) + "\n")
             buffer.seek(0)
             with cursor.cursor.copy(f"COPY events_systemevent ({', '.join(columns)}) FROM STDIN") as copy:
@@ -114,8 +139,7 @@ def bench_queries(tenants, runs, now):
     report("baseline SELECT 1", baseline)
     report("changelist tenant+code+24h", timed(changelist, runs), baseline, target="p95 < 100 ms")
     report("grouped view 24h", timed(grouped_view, max(5, runs // 5)), baseline, target="< 500 ms")
-    report("spike detection pass", timed(lambda: spikes.detect(now=now), max(5, runs // 5)), baseline,
-           target="< 1 s")
+    report("spike detection pass", timed(lambda: spikes.detect(now=now), max(5, runs // 5)), baseline, target="< 1 s")
 
 
 def report(name, figures, baseline=None, target=""):
@@ -140,8 +164,10 @@ def bench_api(tenants, requests_count):
     SystemEvent.objects.filter(source="api", tenant=tenants[1]).delete()
     per_request_ms = elapsed * 1000 / requests_count
     print(f"{'baseline GET /healthz':34s} median {healthz[0]:8.2f} ms")
-    print(f"{'POST 1,000 events':34s} {per_request_ms:8.1f} ms/request  {1000 * requests_count / elapsed:,.0f} events/s"
-          f"  ({per_request_ms / healthz[0]:.0f}x healthz)")
+    print(
+        f"{'POST 1,000 events':34s} {per_request_ms:8.1f} ms/request  {1000 * requests_count / elapsed:,.0f} events/s"
+        f"  ({per_request_ms / healthz[0]:.0f}x healthz)"
+    )
 
 
 def main():

@@ -11,6 +11,7 @@ Measures in one run, so the figures compare as ratios on a noisy shared machine:
   4. processing: one Celery worker (one process) draining --events stored Chatwoot messages,
      events per second from the first to the last processed.
 """
+
 import argparse
 import hashlib
 import hmac
@@ -29,8 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 SECRET, PHONE_ID, PORT = "bench-app-secret", "555000111", 8765
-ENV = {**os.environ, "DATABASE_URL": DB_URL, "CELERY_BROKER_URL": BROKER_URL, "META_APP_SECRET": SECRET,
-       "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DB_URL,
+    "CELERY_BROKER_URL": BROKER_URL,
+    "META_APP_SECRET": SECRET,
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "PYTHONPATH": str(ROOT),
+}
 PY = sys.executable
 
 
@@ -39,8 +47,9 @@ def manage(*args):
 
 
 def setup_data():
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"],
-                   capture_output=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"], capture_output=True
+    )
     manage("migrate", "--noinput")
     script = f"""
 from apps.integrations.models import Connection, InboundEvent
@@ -54,16 +63,30 @@ if not Connection.objects.filter(provider='meta', external_key='{PHONE_ID}').exi
 chatwoot = Connection.objects.filter(tenant=tenant, provider='chatwoot').first() or services.create_connection(tenant, 'chatwoot')
 print(chatwoot.pk)
 """
-    out = subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
+    )
     subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
     return out.stdout.strip().splitlines()[-1]
 
 
 def start_gunicorn():
-    proc = subprocess.Popen([str(Path(PY).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-                             "--workers", "2", "--timeout", "30"], cwd=ROOT, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
@@ -76,12 +99,34 @@ def start_gunicorn():
 
 
 def meta_request():
-    message = {"from": "4915100000000", "id": f"wamid.{uuid.uuid4().hex}", "timestamp": str(int(time.time())),
-               "type": "text", "text": {"body": "Hello, is the pool open?"}}
-    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
-        "field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
-                                       "contacts": [{"wa_id": "4915100000000", "profile": {"name": "Bench"}}],
-                                       "messages": [message]}}]}]}).encode()
+    message = {
+        "from": "4915100000000",
+        "id": f"wamid.{uuid.uuid4().hex}",
+        "timestamp": str(int(time.time())),
+        "type": "text",
+        "text": {"body": "Hello, is the pool open?"},
+    }
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "WABA",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": PHONE_ID},
+                                "contacts": [{"wa_id": "4915100000000", "profile": {"name": "Bench"}}],
+                                "messages": [message],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return "POST", "/webhooks/meta/", body, {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
 
@@ -115,8 +160,13 @@ def load(make_request, seconds, concurrency):
     [t.join() for t in threads]
     elapsed = time.monotonic() - started
     latencies.sort()
-    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies),
-            "p99": latencies[int(len(latencies) * 0.99) - 1], "requests": len(latencies), "errors": len(errors)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "requests": len(latencies),
+        "errors": len(errors),
+    }
 
 
 def processing_throughput(chatwoot_id, events):
@@ -133,11 +183,28 @@ from apps.integrations.inbox import enqueue
 enqueue(list(InboundEvent.objects.filter(provider='chatwoot', status='received').values_list('id', flat=True)))
 """
     subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True)
-    worker = subprocess.Popen([str(Path(PY).parent / "celery"), "-A", "config", "worker", "--concurrency", "1",
-                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], cwd=ROOT, env=ENV,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    query = ("SELECT count(*), extract(epoch from max(processed_at) - min(processed_at)) FROM integrations_inboundevent "
-             "WHERE provider='chatwoot' AND status='processed'")
+    worker = subprocess.Popen(
+        [
+            str(Path(PY).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    query = (
+        "SELECT count(*), extract(epoch from max(processed_at) - min(processed_at)) FROM integrations_inboundevent "
+        "WHERE provider='chatwoot' AND status='processed'"
+    )
     try:
         while True:
             out = subprocess.run(["psql", DB_URL, "-tAc", query], capture_output=True, text=True).stdout.strip()
@@ -168,12 +235,18 @@ def main():
         server.terminate()
         server.wait()
     print(f"machine: {os.cpu_count()} cores; gunicorn 2 workers; load generator in this process")
-    print(f"ceiling GET /healthz   c={args.concurrency}: {ceiling['rps']:8.1f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms")
-    print(f"ingest POST /webhooks/meta/ c={args.concurrency}: {ingest['rps']:8.1f} req/s  p50 {ingest['p50']:6.2f} ms  "
-          f"p99 {ingest['p99']:6.2f} ms  errors {ingest['errors']}")
+    print(
+        f"ceiling GET /healthz   c={args.concurrency}: {ceiling['rps']:8.1f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms"
+    )
+    print(
+        f"ingest POST /webhooks/meta/ c={args.concurrency}: {ingest['rps']:8.1f} req/s  p50 {ingest['p50']:6.2f} ms  "
+        f"p99 {ingest['p99']:6.2f} ms  errors {ingest['errors']}"
+    )
     print(f"ingest / ceiling: {100 * ingest['rps'] / ceiling['rps']:.1f} %  (target >= 50 %)")
-    print(f"ingest below saturation c={args.low_concurrency}: {gentle['rps']:8.1f} req/s  p50 {gentle['p50']:6.2f} ms  "
-          f"p99 {gentle['p99']:6.2f} ms  (target p99 < 50 ms)")
+    print(
+        f"ingest below saturation c={args.low_concurrency}: {gentle['rps']:8.1f} req/s  p50 {gentle['p50']:6.2f} ms  "
+        f"p99 {gentle['p99']:6.2f} ms  (target p99 < 50 ms)"
+    )
     rate = processing_throughput(chatwoot_id, args.events)
     print(f"processing, one worker process: {rate:.1f} events/s over {args.events} Chatwoot messages")
 

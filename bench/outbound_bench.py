@@ -14,6 +14,7 @@ Measures in one run, so the figures compare as ratios on a noisy shared machine:
      policy, then decides) against a baseline of fetching the message by primary key, and the pure
      `preflight.decide` over facts already loaded.
 """
+
 import argparse
 import os
 import statistics
@@ -26,15 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
-os.environ.update({"DATABASE_URL": DB_URL, "CELERY_BROKER_URL": BROKER_URL, "LOG_LEVEL": "WARNING",
-                   "DJANGO_SETTINGS_MODULE": "config.settings"})
+os.environ.update(
+    {
+        "DATABASE_URL": DB_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+)
 PY = sys.executable
 TEMPLATE = {"name": "booking_confirmation", "language": "en_US", "parameters": ["Ada", "Room 12"]}
 
 
 def setup_database():
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"],
-                   capture_output=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"], capture_output=True
+    )
     subprocess.run([PY, "manage.py", "migrate", "--noinput"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
 
@@ -45,16 +53,33 @@ def bench_tenant(graph):
     from apps.outbound.models import ContactChannelPolicy, OutboundMessage, SendBucket
     from apps.tenants.models import Plan, Tenant, UsageCounter
 
-    plan, _ = Plan.objects.update_or_create(name="Bench unlimited", defaults={
-        "monthly_message_limit": 10_000_000, "bot_limit": 10, "ai_daily_limit": 1000, "ai_monthly_limit": 10000})
-    tenant, _ = Tenant.objects.update_or_create(slug="bench-outbound", defaults={"name": "Bench outbound", "plan": plan})
+    plan, _ = Plan.objects.update_or_create(
+        name="Bench unlimited",
+        defaults={
+            "monthly_message_limit": 10_000_000,
+            "bot_limit": 10,
+            "ai_daily_limit": 1000,
+            "ai_monthly_limit": 10000,
+        },
+    )
+    tenant, _ = Tenant.objects.update_or_create(
+        slug="bench-outbound", defaults={"name": "Bench outbound", "plan": plan}
+    )
     OutboundMessage.objects.filter(tenant=tenant).delete()
     ContactChannelPolicy.objects.filter(tenant=tenant).delete()
     UsageCounter.objects.filter(tenant=tenant).delete()
     Connection.objects.filter(tenant=tenant).delete()
     SendBucket.objects.all().delete()
-    connection = integration_services.create_connection(tenant, "meta", name="Bench WhatsApp", values={
-        "phone_number_id": graph.phone_number_id, "graph_base_url": graph.base_url, "access_token": graph.token})
+    connection = integration_services.create_connection(
+        tenant,
+        "meta",
+        name="Bench WhatsApp",
+        values={
+            "phone_number_id": graph.phone_number_id,
+            "graph_base_url": graph.base_url,
+            "access_token": graph.token,
+        },
+    )
     return tenant, connection
 
 
@@ -68,7 +93,9 @@ def baseline_posts(graph, count):
     started = time.perf_counter()
     for n in range(count):
         payload = meta.template_payload(f"4917{n:09d}", TEMPLATE)
-        session.post(url, json=payload, headers={"Authorization": f"Bearer {graph.token}"}, timeout=10).raise_for_status()
+        session.post(
+            url, json=payload, headers={"Authorization": f"Bearer {graph.token}"}, timeout=10
+        ).raise_for_status()
     return count / (time.perf_counter() - started)
 
 
@@ -76,9 +103,18 @@ def queue_messages(tenant, connection, count):
     from apps.outbound import services
 
     started = time.perf_counter()
-    ids = [services.create_message(tenant, channel="whatsapp_cloud", to=f"4916{n:09d}", template=TEMPLATE,
-                                   connection=connection, approve=True, created_by_label="bench").pk
-           for n in range(count)]
+    ids = [
+        services.create_message(
+            tenant,
+            channel="whatsapp_cloud",
+            to=f"4916{n:09d}",
+            template=TEMPLATE,
+            connection=connection,
+            approve=True,
+            created_by_label="bench",
+        ).pk
+        for n in range(count)
+    ]
     return ids, count / (time.perf_counter() - started)
 
 
@@ -87,9 +123,24 @@ def drain_with_one_worker(tenant, count):
 
     from apps.outbound.models import OutboundMessage, Status
 
-    worker = subprocess.Popen([str(Path(PY).parent / "celery"), "-A", "config", "worker", "--concurrency", "1",
-                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], cwd=ROOT,
-                              env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            str(Path(PY).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     rows = OutboundMessage.objects.filter(tenant=tenant)
     try:
         deadline = time.monotonic() + 600
@@ -118,8 +169,17 @@ def preflight_costs(tenant, connection, count):
     from apps.outbound.models import OutboundMessage
     from apps.outbound.services import policies
 
-    ids = [services.create_message(tenant, channel="whatsapp_cloud", to=f"4915{n:09d}", template=TEMPLATE,
-                                   connection=connection, created_by_label="bench").pk for n in range(count)]
+    ids = [
+        services.create_message(
+            tenant,
+            channel="whatsapp_cloud",
+            to=f"4915{n:09d}",
+            template=TEMPLATE,
+            connection=connection,
+            created_by_label="bench",
+        ).pk
+        for n in range(count)
+    ]
     loaded = [OutboundMessage.objects.select_related("tenant__plan", "connection").get(pk=pk) for pk in ids]
     fetch = per_call_us(lambda pk: OutboundMessage.objects.select_related("tenant__plan", "connection").get(pk=pk), ids)
     check = per_call_us(lambda message: preflight.check(message, policies.policy_of(message)), loaded)
@@ -151,10 +211,14 @@ def main():
     print(f"pacing: {settings.OUTBOUND_META_RATE_PER_S:g} messages/s per number (token bucket)")
     print(f"baseline: direct POSTs to the Graph server, one process: {baseline:8.1f} messages/s")
     print(f"create + approve + preflight + queue (API path, in-process): {queue_rate:8.1f} messages/s")
-    print(f"dispatch queued -> sent, one worker process: {rate:8.1f} messages/s ({done}/{args.messages} sent), "
-          f"{100 * rate / baseline:.1f} % of the baseline")
-    print(f"preflight.check per message (median): {check:8.0f} us; fetch by primary key (baseline): {fetch:6.0f} us; "
-          f"ratio {check / fetch:.1f}x")
+    print(
+        f"dispatch queued -> sent, one worker process: {rate:8.1f} messages/s ({done}/{args.messages} sent), "
+        f"{100 * rate / baseline:.1f} % of the baseline"
+    )
+    print(
+        f"preflight.check per message (median): {check:8.0f} us; fetch by primary key (baseline): {fetch:6.0f} us; "
+        f"ratio {check / fetch:.1f}x"
+    )
     print(f"preflight.decide over loaded facts (median): {decide:8.1f} us")
 
 

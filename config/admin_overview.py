@@ -1,6 +1,7 @@
 """What an operator needs first when the admin opens: open incidents by severity, today's failures,
 dead letters, failing monitors and tickets about to breach their SLA, each a link to the list
 behind it. Only what the operator may view is shown."""
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,8 +38,15 @@ def _incidents(now):
 
     counts = dict(Incident.objects.open().values_list("severity").annotate(n=Count("id")).order_by())
     base = reverse("admin:incidents_incident_changelist")
-    return [Item(f"Open incidents, {value}", counts.get(value, 0), f"{base}?{OPEN}&severity__exact={value}",
-                 label.split(" — ", 1)[-1]) for value, label in Severity.choices]
+    return [
+        Item(
+            f"Open incidents, {value}",
+            counts.get(value, 0),
+            f"{base}?{OPEN}&severity__exact={value}",
+            label.split(" — ", 1)[-1],
+        )
+        for value, label in Severity.choices
+    ]
 
 
 def _failures_today(now):
@@ -60,7 +68,9 @@ def _dead_letters(now):
 def _monitors(now):
     from apps.health.models import HealthMonitor
 
-    failing = HealthMonitor.objects.filter(enabled=True, state__in=[HealthMonitor.State.FAILING, HealthMonitor.State.DOWN])
+    failing = HealthMonitor.objects.filter(
+        enabled=True, state__in=[HealthMonitor.State.FAILING, HealthMonitor.State.DOWN]
+    )
     url = reverse("admin:health_healthmonitor_changelist") + "?state__in=failing,down"
     return [Item("Monitors failing", failing.count(), url, "health checks not passing")]
 
@@ -71,7 +81,9 @@ def _sla(now):
 
     soon = Ticket.objects.filter(status__in=ACTIVE_STATUSES, sla_next_due_at__lte=soon_cutoff(now)).count()
     url = reverse("admin:tickets_ticket_changelist") + "?queue=breaching"
-    return [Item("SLA breaches soon", soon, url, f"tickets due within {settings.TICKET_SLA_SOON_MINUTES} min or overdue")]
+    return [
+        Item("SLA breaches soon", soon, url, f"tickets due within {settings.TICKET_SLA_SOON_MINUTES} min or overdue")
+    ]
 
 
 BUILDERS = [

@@ -1,5 +1,6 @@
 """The admin site: Django's, opening on what needs attention (config/admin_overview.py) above the
 list of apps."""
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 

@@ -1,4 +1,5 @@
 """Every `/api/v1/` route, one include per app."""
+
 from django.urls import include, path
 
 from apps.tenants.api import TenantStatusView

@@ -1,5 +1,6 @@
 """The Celery app. Beat's schedule comes from the job registry (apps.jobs.registry); every task
 carries the correlation id of whoever enqueued it."""
+
 import os
 
 from celery import Celery
@@ -36,9 +37,11 @@ def bind_correlation_id(task_id=None, task=None, **kwargs):
     from apps.core import context
 
     correlation_id = getattr(task.request, "opsdesk_correlation_id", None)
-    manager = context.bound(request_id=correlation_id or context.current_correlation_id() or task_id,
-                            tenant_id=getattr(task.request, "opsdesk_tenant_id", None) or context.tenant_id_var.get(),
-                            job_id=f"{task.name}:{task_id}")
+    manager = context.bound(
+        request_id=correlation_id or context.current_correlation_id() or task_id,
+        tenant_id=getattr(task.request, "opsdesk_tenant_id", None) or context.tenant_id_var.get(),
+        job_id=f"{task.name}:{task_id}",
+    )
     manager.__enter__()
     _TOKENS[task_id] = manager
 

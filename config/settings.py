@@ -3,6 +3,7 @@
 With nothing configured Opsdesk runs on SQLite with a filesystem Celery broker (the embedded
 default); `DATABASE_URL` and `CELERY_BROKER_URL` point it at PostgreSQL and Redis.
 """
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,15 +54,20 @@ X_FRAME_OPTIONS = "DENY"
 # else those headers are dropped (apps.core.middleware.TrustedProxyMiddleware).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="X-Forwarded-For")
-_PROXY_SSL_HEADER = env.list("SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"]
-                             if TRUSTED_PROXIES else [])
+_PROXY_SSL_HEADER = env.list(
+    "SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"] if TRUSTED_PROXIES else []
+)
 SECURE_PROXY_SSL_HEADER = tuple(_PROXY_SSL_HEADER) if len(_PROXY_SSL_HEADER) == 2 else None
 # Sent on every response (apps.core.middleware.ContentSecurityPolicyMiddleware); empty: none.
 # Inline styles are allowed (the admin's templates use them); inline scripts are not.
-CONTENT_SECURITY_POLICY = env.str("CONTENT_SECURITY_POLICY", default=(
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"))
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+)
 CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
 
 INSTALLED_APPS = [
@@ -309,8 +315,10 @@ LOGGING = {
     "filters": {"context": {"()": "apps.core.logging.ContextFilter"}},
     "formatters": {
         "json": {"()": "apps.core.logging.JsonFormatter"},
-        "plain": {"()": "apps.core.logging.PlainFormatter",
-                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "apps.core.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {

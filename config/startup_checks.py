@@ -3,22 +3,27 @@
 `.run/local.env` is written by `make` on first run (random keys, plain-HTTP switches for
 127.0.0.1); it fills only variables the environment and `.env` leave unset or blank. With DEBUG
 off the process refuses a secret key anyone can read and a missing connection-encryption key."""
+
 import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 # Keys that were published (the old default in config/settings.py and .env.example) or are placeholders.
-PUBLIC_SECRET_KEYS = frozenset({
-    "dev-insecure-change-me-opsdesk-secret-key-0123456789",
-    "replace-with-at-least-50-random-characters-from-secrets.token_urlsafe",
-})
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        "dev-insecure-change-me-opsdesk-secret-key-0123456789",
+        "replace-with-at-least-50-random-characters-from-secrets.token_urlsafe",
+    }
+)
 DEV_SECRET_KEY = "dev-insecure-change-me-opsdesk-secret-key-0123456789"
 MIN_SECRET_KEY_LENGTH = 50
 MIN_ENCRYPTION_KEY_LENGTH = 32
-HOW_TO_FIX = ("Set the keys in the environment (see deploy/production.env.example), e.g. "
-              "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'; for local use run "
-              "`make install`, which writes random keys into .run/local.env.")
+HOW_TO_FIX = (
+    "Set the keys in the environment (see deploy/production.env.example), e.g. "
+    "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'; for local use run "
+    "`make install`, which writes random keys into .run/local.env."
+)
 
 
 def fill_blanks_from(path: Path) -> None:
@@ -56,5 +61,4 @@ def encryption_key_problems(secret_key: str, encryption_key: str) -> list[str]:
 def refuse_insecure_secrets(secret_key: str, encryption_key: str) -> None:
     problems = secret_problems(secret_key, encryption_key)
     if problems:
-        raise ImproperlyConfigured(
-            "Opsdesk refuses to start with DEBUG off: " + " ".join(problems) + " " + HOW_TO_FIX)
+        raise ImproperlyConfigured("Opsdesk refuses to start with DEBUG off: " + " ".join(problems) + " " + HOW_TO_FIX)

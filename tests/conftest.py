@@ -1,5 +1,6 @@
 """Test plumbing. Every test base has three people, as in healthchecks: the tenant's owner, a
 member of the same tenant, and someone with no access (a member of another tenant)."""
+
 import os
 import shutil
 from types import SimpleNamespace
@@ -20,8 +21,10 @@ def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if db_roles.separate():
         db += f" as {db_roles.APP['USER']} (owner {db_roles.OWNER['USER']})"
-    return [f"opsdesk: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]} "
-            f"services={'yes' if ON_SERVICES else 'no'} chromium={CHROMIUM or 'none'}"]
+    return [
+        f"opsdesk: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]} "
+        f"services={'yes' if ON_SERVICES else 'no'} chromium={CHROMIUM or 'none'}"
+    ]
 
 
 def pytest_collection_modifyitems(config, items):

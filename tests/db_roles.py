@@ -1,6 +1,7 @@
 """Which PostgreSQL user the test process talks as. The owner (DATABASE_OWNER_URL) creates,
 migrates, flushes and drops the test database; every test body runs as the app's role
 (DATABASE_URL), as production does. Without an owner URL, or on SQLite, both are the same."""
+
 import os
 from contextlib import contextmanager
 

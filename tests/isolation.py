@@ -1,5 +1,6 @@
 """How to make an object that belongs to another tenant, for each URL parameter the portal and
 API use. A new route with a new parameter must add a maker here, or the isolation test fails."""
+
 from apps.accounts import services as key_services
 
 OBJECT_MAKERS = {
@@ -85,7 +86,10 @@ TENANT_RULES = {
 INCIDENT_CHANGE = {"POST": "incidents.change_incident"}
 SWITCHES = [  # a mitigation needs the incident's permission and the switch's, by the body's action
     ({"action": "global_whatsapp_off", "reason": "r"}, (INCIDENT_CHANGE["POST"], "tenants.change_systemsettings")),
-    ({"action": "tenant_suspend", "tenant": "alpha", "reason": "r"}, (INCIDENT_CHANGE["POST"], "tenants.change_tenant")),
+    (
+        {"action": "tenant_suspend", "tenant": "alpha", "reason": "r"},
+        (INCIDENT_CHANGE["POST"], "tenants.change_tenant"),
+    ),
 ]
 
 STAFF_RULES = {

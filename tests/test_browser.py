@@ -1,5 +1,6 @@
 """The portal's login and dashboard in a real headless Chromium (Debian's), driven by
 Playwright with `executable_path`."""
+
 import os
 
 import pytest
@@ -9,8 +10,15 @@ from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -74,8 +82,9 @@ def log_in(page, live_server, people):
     page.wait_for_url(f"{live_server.url}/dashboard/")
 
 
-def test_opting_a_contact_back_in_works_by_keyboard_without_javascript(live_server, people, tenant,
-                                                                     page_without_javascript):
+def test_opting_a_contact_back_in_works_by_keyboard_without_javascript(
+    live_server, people, tenant, page_without_javascript
+):
     from apps.integrations import services as integration_services
     from apps.outbound import services
     from apps.outbound.models import ContactChannelPolicy, Via

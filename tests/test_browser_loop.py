@@ -4,6 +4,7 @@ fails twice against a local server answering 500 — and one incident opens with
 the tenant's failed runs and events linked. The engineer runs the runbook's checks, switches the
 tenant's WhatsApp off, sees n8n recover (the server answers 200 and the monitor runs), reads that
 it is over by the monitor, switches WhatsApp back on and resolves the incident."""
+
 import os
 
 import pytest
@@ -23,8 +24,15 @@ from tests.integrations import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APP_SECRET = "meta-app-secret"
 BROKEN = Reply(500, {"message": "Internal Server Error"})
 
@@ -67,19 +75,32 @@ def acme(quick):
     """A tenant as the demo has them: WhatsApp through Meta and a concierge bot on its own n8n."""
     acme = TenantFactory(name="Acme Hotels", slug="acme-hotels")
     with FakeGraph() as graph, FakeN8nInstance() as n8n:
-        integration_services.create_connection(acme, "meta", name="Acme WhatsApp", values={
-            "phone_number_id": graph.phone_number_id, "graph_base_url": graph.base_url, "access_token": graph.token})
-        integration_services.create_connection(acme, "n8n", name="Acme n8n", secret="callback-token",
-                                               values={"base_url": n8n.url, "token": n8n.token})
+        integration_services.create_connection(
+            acme,
+            "meta",
+            name="Acme WhatsApp",
+            values={
+                "phone_number_id": graph.phone_number_id,
+                "graph_base_url": graph.base_url,
+                "access_token": graph.token,
+            },
+        )
+        integration_services.create_connection(
+            acme, "n8n", name="Acme n8n", secret="callback-token", values={"base_url": n8n.url, "token": n8n.token}
+        )
         automation.create_bot(acme, name="Concierge", workflow_path="webhook/concierge")
         yield acme, graph, n8n
 
 
 def guest_writes(client, graph, message_id, text):
-    body = signing.body_of(signing.meta_delivery(graph.phone_number_id, messages=[
-        signing.meta_text(message_id, sender="4915112345678", text=text)]))
-    response = client.post("/webhooks/meta/", data=body, content_type="application/json",
-                           **signing.meta_headers(APP_SECRET, body))
+    body = signing.body_of(
+        signing.meta_delivery(
+            graph.phone_number_id, messages=[signing.meta_text(message_id, sender="4915112345678", text=text)]
+        )
+    )
+    response = client.post(
+        "/webhooks/meta/", data=body, content_type="application/json", **signing.meta_headers(APP_SECRET, body)
+    )
     assert response.status_code == 200
 
 

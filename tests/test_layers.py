@@ -2,6 +2,7 @@
 app, any app of a lower layer, and a sibling of its own layer as long as no two siblings import
 each other (directly or round a cycle). The ways in (consoles, APIs, views, jobs, commands) are
 the top layer whatever app they sit in. Anyone may emit an event or write the audit log."""
+
 import ast
 from collections import defaultdict
 from pathlib import Path
@@ -10,9 +11,14 @@ APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
 
 LAYER = {
     "core": 0,
-    "tenants": 1, "accounts": 1,
+    "tenants": 1,
+    "accounts": 1,
     "events": 2,
-    "integrations": 3, "outbound": 3, "tickets": 3, "health": 3, "jobs": 3,
+    "integrations": 3,
+    "outbound": 3,
+    "tickets": 3,
+    "health": 3,
+    "jobs": 3,
     "incidents": 4,
 }
 TOP = 9
@@ -62,8 +68,11 @@ def test_every_app_has_a_layer():
 
 
 def test_no_module_imports_a_higher_layer():
-    found = [f"{path.relative_to(APPS_DIR.parent)}:{line} imports {module}"
-             for path, line, app, module, target in cross_app_imports() if upward(path, app, module, target)]
+    found = [
+        f"{path.relative_to(APPS_DIR.parent)}:{line} imports {module}"
+        for path, line, app, module, target in cross_app_imports()
+        if upward(path, app, module, target)
+    ]
     assert found == []
 
 
@@ -78,7 +87,7 @@ def sibling_graph():
 def find_cycle(graph):
     def visit(node, trail):
         if node in trail:
-            return trail[trail.index(node):] + [node]
+            return trail[trail.index(node) :] + [node]
         return next(filter(None, (visit(nxt, trail + [node]) for nxt in sorted(graph[node]))), None)
 
     return next(filter(None, (visit(node, []) for node in sorted(graph))), None)
@@ -97,10 +106,14 @@ def test_the_check_sees_an_upward_import_and_a_cycle():
 
 def test_emit_is_imported_one_way():
     """`from apps.events import emit`, never from the module behind it."""
-    found = [f"{path.relative_to(APPS_DIR.parent)}:{node.lineno}"
-             for root in ("apps", "tests") for path in sorted((APPS_DIR.parent / root).rglob("*.py"))
-             for node in ast.walk(ast.parse(path.read_text()))
-             if path != APPS_DIR / "events" / "__init__.py"
-             and isinstance(node, ast.ImportFrom) and node.module == "apps.events.ingest"
-             and "emit" in {alias.name for alias in node.names}]
+    found = [
+        f"{path.relative_to(APPS_DIR.parent)}:{node.lineno}"
+        for root in ("apps", "tests")
+        for path in sorted((APPS_DIR.parent / root).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if path != APPS_DIR / "events" / "__init__.py"
+        and isinstance(node, ast.ImportFrom)
+        and node.module == "apps.events.ingest"
+        and "emit" in {alias.name for alias in node.names}
+    ]
     assert found == []

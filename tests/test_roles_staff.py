@@ -3,6 +3,7 @@ tests/isolation.py STAFF_RULES) is called by operator key as each staff group, a
 group and as a superuser: allowed exactly when the admin allows the same person the same action.
 The admin is asked, not assumed: each permission has a probe that requests the admin page,
 console form or action that checks it."""
+
 import re
 
 import pytest
@@ -38,6 +39,7 @@ def action(model, name):
         request = RequestFactory().get("/admin/")
         request.user = user
         return name in admin.site._registry[model].get_actions(request)
+
     return offered
 
 
@@ -161,10 +163,13 @@ def test_a_support_agent_cannot_switch_global_whatsapp_off(staffers, tenant):
     assert not SystemSettings.load().global_whatsapp_enabled
 
 
-@pytest.mark.parametrize("body, switch", [
-    ({"action": "global_whatsapp_off", "reason": "r"}, "global-switch"),
-    ({"action": "tenant_suspend", "reason": "r"}, "tenant-switch"),
-])
+@pytest.mark.parametrize(
+    "body, switch",
+    [
+        ({"action": "global_whatsapp_off", "reason": "r"}, "global-switch"),
+        ({"action": "tenant_suspend", "reason": "r"}, "tenant-switch"),
+    ],
+)
 def test_a_switch_needs_its_own_permission_on_the_console_and_the_api(staffers, tenant, body, switch):
     """Someone who may change incidents but not the tenants' switches flips none, anywhere."""
     user = staff_member("incident-editor")
@@ -184,8 +189,11 @@ def test_a_switch_needs_its_own_permission_on_the_console_and_the_api(staffers, 
 def test_read_only_staff_cannot_replay_from_the_event_page(staffers, tenant):
     from tests.integrations.factories import ConnectionFactory, InboundEventFactory
 
-    event = InboundEventFactory(connection=ConnectionFactory(tenant=tenant, provider="waha"),
-                                status=InboundEvent.Status.DEAD_LETTERED, raw_body="{}")
+    event = InboundEventFactory(
+        connection=ConnectionFactory(tenant=tenant, provider="waha"),
+        status=InboundEvent.Status.DEAD_LETTERED,
+        raw_body="{}",
+    )
     viewer = Client()
     viewer.force_login(staffers["Read-only"])
     page_html = viewer.get(f"/admin/integrations/inboundevent/{event.pk}/change/").content.decode()

@@ -2,6 +2,7 @@
 Every tenant route (tests/isolation.py TENANT_RULES) is walked with each role's session and a
 tenant API key: 403 exactly when the table refuses the route's action, and a portal page and its
 API twin (same path after /dashboard/ and /api/v1/) follow the same rule."""
+
 import re
 
 import pytest
@@ -66,8 +67,11 @@ def test_every_tenant_route_answers_each_role_as_the_table_says(callers):
 
 
 def test_a_portal_page_and_its_api_twin_share_one_rule():
-    portal = {route.removeprefix("dashboard/"): rules for route, rules in TENANT_RULES.items()
-              if route.startswith("dashboard/")}
+    portal = {
+        route.removeprefix("dashboard/"): rules
+        for route, rules in TENANT_RULES.items()
+        if route.startswith("dashboard/")
+    }
     twins = 0
     for route, rules in TENANT_RULES.items():
         page = portal.get(route.removeprefix("api/v1/")) if route.startswith("api/v1/") else None
@@ -108,8 +112,9 @@ def test_an_owner_approves_through_the_api_and_an_agent_does_not(tenant):
 
 def test_the_portal_shows_only_the_buttons_the_role_may_press(tenant):
     message_id = OBJECT_MAKERS["message_id"](tenant)
-    page = {role: member_client(tenant, role).get(f"/dashboard/outbound/{message_id}/").content.decode()
-            for role in ROLES}
+    page = {
+        role: member_client(tenant, role).get(f"/dashboard/outbound/{message_id}/").content.decode() for role in ROLES
+    }
     assert "Approve and send" in page["owner"] and "Approve and send" in page["admin"]
     assert "Approve and send" not in page["agent"] and "Approve and send" not in page["viewer"]
     assert "API keys" in page["admin"] and "API keys" not in page["agent"]

@@ -2,6 +2,7 @@
 each answer is a 404 (never a 403 that confirms the object exists), and no page shows B. Every
 route needs a maker for its object (tests/isolation.py OBJECT_MAKERS) and a role rule
 (TENANT_RULES, STAFF_RULES there), which tests/test_roles_*.py check role by role."""
+
 import re
 
 import pytest

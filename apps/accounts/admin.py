@@ -13,8 +13,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "tenant", "staff_user", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at", "tenant"]
     search_fields = ["name", "prefix", "tenant__slug", "staff_user__username"]
-    readonly_fields = ["name", "prefix", "tenant", "staff_user", "created_by", "created_at", "last_used_at",
-                       "revoked_at"]
+    readonly_fields = [
+        "name",
+        "prefix",
+        "tenant",
+        "staff_user",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     exclude = ["key_hash"]
     actions = ["revoke_keys"]
 

@@ -1,4 +1,5 @@
 """Pure helpers for API key material: making keys, splitting them, hashing them."""
+
 import hashlib
 import hmac
 import secrets

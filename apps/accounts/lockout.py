@@ -2,6 +2,7 @@
 
 settings.AXES_LOCKOUT_PARAMETERS counts failures per username (from any address) and per
 address (whatever the username)."""
+
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -37,11 +38,16 @@ def lockout_response(request, original_response=None, credentials=None):
     cooloff = get_cool_off(request)
     words = duration_words(cooloff)
     if _wants_json(request):
-        response = JsonResponse({"error": "locked_out", "cooloff": words,
-                                 "detail": f"Too many failed logins. Try again in {words}."}, status=LOCKED_STATUS)
+        response = JsonResponse(
+            {"error": "locked_out", "cooloff": words, "detail": f"Too many failed logins. Try again in {words}."},
+            status=LOCKED_STATUS,
+        )
     else:
-        context = {"cooloff": words, "failure_limit": get_failure_limit(request, credentials),
-                   "username": get_client_username(request, credentials) or ""}
+        context = {
+            "cooloff": words,
+            "failure_limit": get_failure_limit(request, credentials),
+            "username": get_client_username(request, credentials) or "",
+        }
         response = render(request, "accounts/locked_out.html", context, status=LOCKED_STATUS)
     if cooloff:
         response["Retry-After"] = str(int(cooloff.total_seconds()))
@@ -49,6 +55,8 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def _wants_json(request) -> bool:
-    return (request.headers.get("X-Requested-With") == "XMLHttpRequest"
-            or "application/json" in request.headers.get("Accept", "")
-            or request.path.startswith(("/api/", "/auth/")))
+    return (
+        request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        or "application/json" in request.headers.get("Accept", "")
+        or request.path.startswith(("/api/", "/auth/"))
+    )

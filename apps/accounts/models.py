@@ -18,12 +18,15 @@ class ApiKey(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, help_text="Public part, to recognise the key.")
     key_hash = models.CharField(max_length=64)
-    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="api_keys")
-    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="operator_api_keys")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="operator_api_keys"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -35,8 +38,10 @@ class ApiKey(models.Model):
         verbose_name = "API key"
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(tenant__isnull=False, staff_user__isnull=True)
-                           | models.Q(tenant__isnull=True, staff_user__isnull=False)),
+                condition=(
+                    models.Q(tenant__isnull=False, staff_user__isnull=True)
+                    | models.Q(tenant__isnull=True, staff_user__isnull=False)
+                ),
                 name="api_key_tenant_xor_staff",
             ),
         ]

@@ -1,4 +1,5 @@
 """How the OpenAPI schema describes API keys: `Authorization: Bearer <key>` (tenant or operator)."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -7,7 +8,11 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "Opsdesk API key",
-                "description": "A tenant key (its tenant's data only) or an operator key (every tenant, "
-                               "operator-only endpoints). Created in the portal, the admin or with manage.py; "
-                               "shown once."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "Opsdesk API key",
+            "description": "A tenant key (its tenant's data only) or an operator key (every tenant, "
+            "operator-only endpoints). Created in the portal, the admin or with manage.py; "
+            "shown once.",
+        }

@@ -1,4 +1,5 @@
 """API keys: issued, used and revoked through these functions only."""
+
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -32,11 +33,22 @@ def _issue(*, name, tenant=None, staff_user=None, actor=None, request=None):
     name = (name or "").strip() or "API key"
     prefix, key = keys.generate()
     with transaction.atomic():
-        api_key = ApiKey.objects.create(name=name[:100], prefix=prefix, key_hash=keys.hash_key(key),
-                                        tenant=tenant, staff_user=staff_user, created_by=actor)
-        audit.record("api_key.created", actor=actor, tenant=tenant, target=api_key,
-                     after={"prefix": prefix, "name": api_key.name, "operator": staff_user is not None},
-                     request=request)
+        api_key = ApiKey.objects.create(
+            name=name[:100],
+            prefix=prefix,
+            key_hash=keys.hash_key(key),
+            tenant=tenant,
+            staff_user=staff_user,
+            created_by=actor,
+        )
+        audit.record(
+            "api_key.created",
+            actor=actor,
+            tenant=tenant,
+            target=api_key,
+            after={"prefix": prefix, "name": api_key.name, "operator": staff_user is not None},
+            request=request,
+        )
     return api_key, key
 
 
@@ -46,8 +58,14 @@ def revoke(api_key, *, actor=None, request=None) -> ApiKey:
     with transaction.atomic():
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit.record("api_key.revoked", actor=actor, tenant=api_key.tenant, target=api_key,
-                     after={"prefix": api_key.prefix}, request=request)
+        audit.record(
+            "api_key.revoked",
+            actor=actor,
+            tenant=api_key.tenant,
+            target=api_key,
+            after={"prefix": api_key.prefix},
+            request=request,
+        )
     return api_key
 
 

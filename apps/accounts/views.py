@@ -22,8 +22,9 @@ class LogoutView(auth_views.LogoutView):
 def api_keys(request):
     new_key = None
     if request.method == "POST":
-        _, new_key = services.issue_tenant_key(request.tenant, name=request.POST.get("name", ""),
-                                               actor=request.user, request=request)
+        _, new_key = services.issue_tenant_key(
+            request.tenant, name=request.POST.get("name", ""), actor=request.user, request=request
+        )
     keys = ApiKey.objects.for_tenant(request.tenant)
     return render(request, "portal/api_keys.html", {"keys": keys, "new_key": new_key})
 

@@ -1,4 +1,5 @@
 """gunicorn's access log with secrets in URLs redacted (Procfile: --logger-class)."""
+
 from gunicorn.glogging import Logger
 
 from apps.core.logging import redact

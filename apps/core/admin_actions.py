@@ -1,5 +1,6 @@
 """Admin actions that ask for a reason (and sometimes more) on a confirmation page before they
 call a service. Every kill switch and sensitive bulk change goes through here."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -11,7 +12,8 @@ from apps.core.errors import ServiceError
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        required=False,
         help_text="Required. Say why: it goes into the audit log.",
     )
 
@@ -31,16 +33,20 @@ def confirmed_action(*, description, apply, form_class=ReasonForm, permissions=(
         form = form_class(request.POST if "confirm" in request.POST else None)
         if "confirm" in request.POST and form.is_valid():
             return _apply_all(modeladmin, request, queryset, apply, form.cleaned_data, success or description)
-        return TemplateResponse(request, "admin/opsdesk/confirm_action.html", {
-            **modeladmin.admin_site.each_context(request),
-            "title": description,
-            "objects": queryset,
-            "form": form,
-            "action_name": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
-            "opts": modeladmin.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/opsdesk/confirm_action.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "objects": queryset,
+                "form": form,
+                "action_name": request.POST.get("action"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": modeladmin.model._meta,
+            },
+        )
 
     action.__name__ = slugify(description).replace("-", "_")
     return action

@@ -1,6 +1,7 @@
 """The admin consoles' form posts (a ticket's page, an incident's page): each form names one
 operation, the operation calls a service, and its refusal or success comes back as a message on
 the console."""
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404

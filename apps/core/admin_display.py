@@ -1,5 +1,6 @@
 """Small display helpers shared by admin pages: readable JSON, values and counts, links to related
 objects."""
+
 import json
 
 from django.urls import NoReverseMatch, reverse
@@ -9,8 +10,10 @@ from django.utils.html import format_html
 def pretty_json(value) -> str:
     if value in (None, "", {}, []):
         return "-"
-    return format_html('<pre style="white-space:pre-wrap;max-width:70em;margin:0">{}</pre>',
-                       json.dumps(value, indent=2, sort_keys=True, default=str))
+    return format_html(
+        '<pre style="white-space:pre-wrap;max-width:70em;margin:0">{}</pre>',
+        json.dumps(value, indent=2, sort_keys=True, default=str),
+    )
 
 
 def number(value):

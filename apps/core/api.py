@@ -1,5 +1,6 @@
 """API conventions shared by every app: error bodies, and who may call what (operators by their
 Django permission; tenant roles are judged by apps/tenants/api.py, composed here)."""
+
 from django.http import Http404
 from rest_framework import exceptions, permissions
 from rest_framework.response import Response

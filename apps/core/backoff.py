@@ -1,5 +1,6 @@
 """How long to wait before trying again: exponential backoff with jitter, a retry schedule with
 jitter, and the `Retry-After` header read as RFC 9110 writes it (delta-seconds or an HTTP date)."""
+
 import random
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime

@@ -1,4 +1,5 @@
 """Shared bits for management commands: service refusals become clean CommandErrors."""
+
 from contextlib import contextmanager
 
 from django.core.management.base import CommandError

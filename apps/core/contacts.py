@@ -11,6 +11,7 @@ frequency caps and stop-on-reply match the contact however its number was writte
 
 `canonical` raises `InvalidContact` with a message for the person who typed it; providers' ids
 go through `canonical_or_raw`, which keeps an id it cannot read rather than drop the message."""
+
 import re
 import unicodedata
 
@@ -62,8 +63,9 @@ def phone(raw) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
-        raise InvalidContact(f"{text!r} is not a phone number in international format with its country code "
-                             "(e.g. +4915112345678).")
+        raise InvalidContact(
+            f"{text!r} is not a phone number in international format with its country code (e.g. +4915112345678)."
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 

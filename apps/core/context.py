@@ -1,4 +1,5 @@
 """Correlation context: one id per request or job, carried into logs, tasks and events."""
+
 import contextvars
 import uuid
 from contextlib import contextmanager

@@ -4,6 +4,7 @@ Each key is derived from a setting's text: `CONNECTION_ENCRYPTION_KEY` encrypts,
 `CONNECTION_ENCRYPTION_PREVIOUS_KEYS` entry decrypt (MultiFernet). To rotate: make the new key
 current, list the old one as previous, run `manage.py rotate_connection_key`, then drop the old
 one. Stored secrets live in model fields whose names end in `_encrypted`."""
+
 import base64
 import hashlib
 import json

@@ -1,6 +1,7 @@
 """E-mail for `make run`: each message is written to .run/mail/ and announced in one log line at
 INFO, instead of the console backend printing whole messages into the worker's log (where Celery
 logs everything a task prints as a WARNING)."""
+
 import logging
 from pathlib import Path
 

@@ -5,6 +5,7 @@ One HTTP server, one path prefix per provider (`/chatwoot`, `/waha`, `/n8n`, `/p
 `/telegram`, `/slack`), answering the calls Opsdesk makes the way a healthy provider would: health
 endpoints, sessions, message sends, n8n workflow triggers (with the callback a workflow would
 post). It is demo equipment for `make run`, not a test double: tests use tests/fakes/."""
+
 import itertools
 import json
 import logging
@@ -35,19 +36,34 @@ def _waha_send(match, body, headers):
 
 
 def _graph_number(match, body, headers):
-    return _ok({"id": match["number"], "display_phone_number": "+49 30 0000 0000", "verified_name": "Demo number",
-                "quality_rating": "GREEN"})
+    return _ok(
+        {
+            "id": match["number"],
+            "display_phone_number": "+49 30 0000 0000",
+            "verified_name": "Demo number",
+            "quality_rating": "GREEN",
+        }
+    )
 
 
 def _graph_send(match, body, headers):
     to = body.get("to", "")
-    return _ok({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
-                "messages": [{"id": f"wamid.DEMO{next(_ids):010d}"}]})
+    return _ok(
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": f"wamid.DEMO{next(_ids):010d}"}],
+        }
+    )
 
 
 def _telegram_send(match, body, headers):
-    return _ok({"ok": True, "result": {"message_id": next(_ids), "chat": {"id": body.get("chat_id")},
-                                       "text": body.get("text", "")}})
+    return _ok(
+        {
+            "ok": True,
+            "result": {"message_id": next(_ids), "chat": {"id": body.get("chat_id")}, "text": body.get("text", "")},
+        }
+    )
 
 
 def _n8n_trigger(match, body, headers):
@@ -56,8 +72,9 @@ def _n8n_trigger(match, body, headers):
     execution_id = f"demo-{next(_ids)}"
     if body.get("callback_url") and body.get("run_id"):
         callback = {"run_id": body["run_id"], "status": "succeeded", "reply": N8N_REPLY}
-        threading.Thread(target=_post_callback, args=(body["callback_url"], headers.get("Authorization", ""), callback),
-                         daemon=True).start()
+        threading.Thread(
+            target=_post_callback, args=(body["callback_url"], headers.get("Authorization", ""), callback), daemon=True
+        ).start()
     return _ok({"executionId": execution_id})
 
 

@@ -1,5 +1,6 @@
 """Liveness and readiness: what a load balancer and an on-call engineer ask first. Anyone may
 ask; only staff (and the logs) are told hosts, ports, latencies and the drivers' errors."""
+
 import logging
 import time
 
@@ -29,8 +30,9 @@ def check_broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "detail": "tasks run eagerly in-process"}
     started = time.perf_counter()
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2,
-                    transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
+    with Connection(
+        settings.CELERY_BROKER_URL, connect_timeout=2, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 

@@ -1,4 +1,5 @@
 """Log lines (JSON or plain) that carry the correlation context, with secrets in URLs redacted."""
+
 import json
 import logging
 import re
@@ -9,8 +10,8 @@ from apps.core import context
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # Query parameters that carry a secret: Meta's webhook handshake token and the usual suspects.
 _SECRET_PARAMS = re.compile(
-    r"((?<![\w.%-])(?:hub(?:\.|%2e)verify_token|access_token|api_key|token|secret)=)[^&\s\"'\\]*",
-    re.IGNORECASE)
+    r"((?<![\w.%-])(?:hub(?:\.|%2e)verify_token|access_token|api_key|token|secret)=)[^&\s\"'\\]*", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

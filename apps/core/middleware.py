@@ -90,8 +90,12 @@ class CorrelationIdMiddleware:
 def log_slow_request(request, response, duration_ms):
     logger.warning(
         "SLOW API response",
-        extra={"path": request.path, "method": request.method,
-               "status": response.status_code, "duration_ms": round(duration_ms, 1)},
+        extra={
+            "path": request.path,
+            "method": request.method,
+            "status": response.status_code,
+            "duration_ms": round(duration_ms, 1),
+        },
     )
     from apps.core.signals import slow_request
 
@@ -128,8 +132,11 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        header = ("Content-Security-Policy-Report-Only" if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
-                  else "Content-Security-Policy")
+        header = (
+            "Content-Security-Policy-Report-Only"
+            if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+            else "Content-Security-Policy"
+        )
         if settings.CONTENT_SECURITY_POLICY and header not in response:
             response[header] = settings.CONTENT_SECURITY_POLICY
         return response
@@ -158,7 +165,8 @@ def mark_database_down(sender, request=None, **kwargs):
 
 
 def database_unavailable():
-    response = JsonResponse({"error": "database_unavailable",
-                             "detail": "The database cannot be reached; retry shortly."}, status=503)
+    response = JsonResponse(
+        {"error": "database_unavailable", "detail": "The database cannot be reached; retry shortly."}, status=503
+    )
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
     return response

@@ -1,4 +1,5 @@
 """Reading a moment a person typed: an ISO datetime or a bare date, in the current time zone."""
+
 from datetime import datetime, time
 
 from django.utils import timezone

@@ -3,6 +3,7 @@ reports (so nothing is lost to a crash or a broker outage), then a task delivers
 (queued → sending) in one short transaction, send with no transaction open, record the outcome in
 a second one; a task run twice finds the row already claimed. Incident and ticket notifications
 share this; each says how it sends and what it records."""
+
 from datetime import timedelta
 
 from django.db import transaction
@@ -30,8 +31,9 @@ def deliver(notification_id, *, claim, send, record) -> str:
 def claim(queryset, notification_id, now=None):
     """The row, moved queued → sending and committed, or None when another worker has it."""
     with transaction.atomic():
-        notification = (queryset.select_for_update(skip_locked=True, of=("self",))
-                        .filter(pk=notification_id, status=QUEUED).first())
+        notification = (
+            queryset.select_for_update(skip_locked=True, of=("self",)).filter(pk=notification_id, status=QUEUED).first()
+        )
         if notification is None:
             return None
         notification.status, notification.claimed_at = SENDING, now or timezone.now()
@@ -41,8 +43,9 @@ def claim(queryset, notification_id, now=None):
 
 def requeue_stale(queryset, enqueue, now) -> int:
     """Publishes again the rows that sat queued too long (the broker was down when they were made)."""
-    ids = list(queryset.filter(status=QUEUED, created_at__lt=now - REQUEUE_AFTER)
-               .values_list("pk", flat=True)[:SWEEP_BATCH])
+    ids = list(
+        queryset.filter(status=QUEUED, created_at__lt=now - REQUEUE_AFTER).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
     for pk in ids:
         enqueue(pk)
     return len(ids)

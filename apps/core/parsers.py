@@ -3,6 +3,7 @@ store, nested too deep or larger than DATA_UPLOAD_MAX_MEMORY_SIZE is a 4xx namin
 
 A view whose body may be a list can set `json_list_name` (the events API: "events") so the
 problem is named like its validation errors, `events[1].meta`."""
+
 from django.conf import settings
 from rest_framework import exceptions, parsers, renderers
 

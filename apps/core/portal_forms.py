@@ -1,6 +1,7 @@
 """Running a service from the portal, the way every page does: from a submitted form (a valid POST
 calls the service; a ServiceError becomes the form's error, shown with a 400), or from a button
 (the outcome is flashed)."""
+
 from django.contrib import messages
 
 from apps.core.errors import ServiceError

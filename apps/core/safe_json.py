@@ -6,6 +6,7 @@ parse to Infinity/NaN, which are not JSON), and nesting deep enough to raise Rec
 parser itself or in anything that walks the result. A sender that gets a 5xx for such a body
 retries it for days, so `loads` refuses each with a `BadJSON` that names where the problem is,
 and the caller answers 4xx. Depth and content are checked without recursion."""
+
 import json
 import math
 import re
@@ -56,8 +57,11 @@ def loads(data, depth=None):
     text = _text(data)
     non_finite = []
     try:
-        value = json.loads(text, parse_float=lambda number: _float(number, non_finite),
-                           parse_constant=lambda name: _float(name, non_finite))
+        value = json.loads(
+            text,
+            parse_float=lambda number: _float(number, non_finite),
+            parse_constant=lambda name: _float(name, non_finite),
+        )
     except RecursionError:
         raise BadJSON("too_deep", _too_deep(depth), _deep_path(text, depth)) from None
     except ValueError as exc:
@@ -117,8 +121,9 @@ def _check_one(item, level, trail, depth):
     if isinstance(item, (dict, list)) and level >= depth:
         raise BadJSON("too_deep", _too_deep(depth), _unwind(trail))
     if isinstance(item, _NonFinite):
-        raise BadJSON("non_finite_number", f"{item.text} is not a finite number (JSON has no Infinity or NaN)",
-                      _unwind(trail))
+        raise BadJSON(
+            "non_finite_number", f"{item.text} is not a finite number (JSON has no Infinity or NaN)", _unwind(trail)
+        )
     if isinstance(item, str):
         _check_text(item, trail)
 
@@ -139,8 +144,11 @@ def _check_text(text, trail):
         return
     if found.group() == "\x00":
         raise BadJSON("nul_character", "contains a NUL character (\\u0000), which cannot be stored", _unwind(trail))
-    raise BadJSON("unpaired_surrogate", "contains an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text",
-                  _unwind(trail))
+    raise BadJSON(
+        "unpaired_surrogate",
+        "contains an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text",
+        _unwind(trail),
+    )
 
 
 def _unwind(trail) -> list:

@@ -1,4 +1,5 @@
 """Publishing a Celery task from code that must not fail because the broker is away."""
+
 import logging
 
 logger = logging.getLogger("opsdesk.tasks")
@@ -11,7 +12,12 @@ def publish(task, *args, countdown=None, **kwargs) -> bool:
     try:
         task.apply_async(args=list(args), kwargs=kwargs or None, countdown=countdown, retry=False)
     except Exception as exc:  # noqa: BLE001 — any broker or serialiser failure leaves the work to a sweeper
-        logger.warning("could not publish %s%s (%s); a sweeper will", task.name, args, exc,
-                       extra={"task": task.name, "error": repr(exc)})
+        logger.warning(
+            "could not publish %s%s (%s); a sweeper will",
+            task.name,
+            args,
+            exc,
+            extra={"task": task.name, "error": repr(exc)},
+        )
         return False
     return True

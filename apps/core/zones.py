@@ -1,6 +1,7 @@
 """Times as people read them: every time carries its zone ("2026-12-03 09:44 CET"), and staff see a
 tenant's local time beside UTC. The portal renders in the tenant's zone, the admin in UTC; without
 a label the same moment reads 09:44 in one and 08:44 in the other."""
+
 import zoneinfo
 
 from django.utils import timezone
@@ -37,6 +38,9 @@ def with_tenant_time(value, tenant, precision="") -> str:
     here, there = timezone.localtime(value), timezone.localtime(value, tenant_zone(tenant))
     if there.utcoffset() == here.utcoffset() and zone_label(there) == zone_label(here):
         return when(value, precision)
-    local = when(value, "time", tenant_zone(tenant)) if there.date() == here.date() else \
-        when(value, "", tenant_zone(tenant))
+    local = (
+        when(value, "time", tenant_zone(tenant))
+        if there.date() == here.date()
+        else when(value, "", tenant_zone(tenant))
+    )
     return f"{when(value, precision)} (tenant: {local})"

@@ -22,15 +22,45 @@ from apps.events.models import AuditEvent, SystemEvent
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log: read-only, searchable, filterable. No add, change or delete."""
 
-    list_display = ["occurred_at", "action", "actor_label", "tenant_label", "target_label", "short_reason", "ip_address"]
+    list_display = [
+        "occurred_at",
+        "action",
+        "actor_label",
+        "tenant_label",
+        "target_label",
+        "short_reason",
+        "ip_address",
+    ]
     list_filter = ["action", "tenant_label", ("occurred_at", admin.DateFieldListFilter)]
-    search_fields = ["action", "actor_label", "tenant_label", "target_label", "target_id", "reason", "correlation_id",
-                     "ip_address"]
+    search_fields = [
+        "action",
+        "actor_label",
+        "tenant_label",
+        "target_label",
+        "target_id",
+        "reason",
+        "correlation_id",
+        "ip_address",
+    ]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
     list_per_page = 100
-    fields = ["occurred_at", "action", "actor_label", "actor_link", "tenant_label", "tenant_link", "target_type",
-              "target_id", "target_label", "reason", "before_json", "after_json", "ip_address", "correlation_id"]
+    fields = [
+        "occurred_at",
+        "action",
+        "actor_label",
+        "actor_link",
+        "tenant_label",
+        "tenant_link",
+        "target_type",
+        "target_id",
+        "target_label",
+        "reason",
+        "before_json",
+        "after_json",
+        "ip_address",
+        "correlation_id",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Reason")
@@ -93,8 +123,11 @@ class CustomRangeFilter(admin.ListFilter):
         return True
 
     def choices(self, changelist):
-        yield {"selected": not self.bounds, "display": "Any",
-               "query_string": changelist.get_query_string(remove=self.BOUNDS)}
+        yield {
+            "selected": not self.bounds,
+            "display": "Any",
+            "query_string": changelist.get_query_string(remove=self.BOUNDS),
+        }
         if self.bounds:
             yield {"selected": True, "query_string": changelist.get_query_string(), "display": self.describe()}
 
@@ -143,8 +176,11 @@ class LevelFilter(ChoicesFilter):
 
 
 class OpenIncidentForm(forms.Form):
-    title = forms.CharField(max_length=300, required=False,
-                            help_text="Optional. Left empty, the title lists the codes and the number of events.")
+    title = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Optional. Left empty, the title lists the codes and the number of events.",
+    )
 
 
 CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$")
@@ -158,17 +194,40 @@ def looks_like_correlation_id(term):
 class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The Error Center's events: read-only, filtered by tenant, code, category, level and time."""
 
-    list_display = ["occurred", "code", "level", "category", "tenant_link", "short_message",
-                    "correlation_id", "incident_link"]
+    list_display = [
+        "occurred",
+        "code",
+        "level",
+        "category",
+        "tenant_link",
+        "short_message",
+        "correlation_id",
+        "incident_link",
+    ]
     list_filter = [TimeRangeFilter, CustomRangeFilter, "tenant", CodeFilter, CategoryFilter, LevelFilter]
     search_fields = ["message", "=correlation_id"]
     list_select_related = ["tenant", "incident"]
     show_full_result_count = False
     list_per_page = 100
     actions = ["open_incident_from_selected"]
-    fields = ["occurred", "code", "operator_title", "level", "category", "tenant_link", "message",
-              "tenant_text", "runbook", "incident_link", "links", "meta_json", "source", "correlation_id",
-              "fingerprint", "created_at"]
+    fields = [
+        "occurred",
+        "code",
+        "operator_title",
+        "level",
+        "category",
+        "tenant_link",
+        "message",
+        "tenant_text",
+        "runbook",
+        "incident_link",
+        "links",
+        "meta_json",
+        "source",
+        "correlation_id",
+        "fingerprint",
+        "created_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Tenant", ordering="tenant__name")
@@ -189,8 +248,9 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         found = event_links.links(obj)
         if not found:
             return "-"
-        return format_html_join(mark_safe("<br>"), '{}: <a href="{}">{}</a>',
-                                ((kind, url, label) for kind, label, url in found))
+        return format_html_join(
+            mark_safe("<br>"), '{}: <a href="{}">{}</a>', ((kind, url, label) for kind, label, url in found)
+        )
 
     @admin.display(description="Message")
     def short_message(self, obj):
@@ -216,7 +276,9 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not entry:
             return "-"
         url = reverse("admin:incidents_runbook_by_slug", args=[entry.runbook])
-        return format_html('<a href="{}"><strong>{}</strong></a> <code>{}</code>', url, entry.runbook_title, entry.runbook)
+        return format_html(
+            '<a href="{}"><strong>{}</strong></a> <code>{}</code>', url, entry.runbook_title, entry.runbook
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """A term shaped like a correlation id is an indexed exact match; message search is the fallback."""
@@ -230,10 +292,14 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("grouped/", wrap(lambda request: admin_views.grouped_view(request, self)),
-                 name="events_systemevent_grouped"),
-            path("dashboard/", wrap(lambda request: admin_views.dashboard_view(request, self)),
-                 name="events_dashboard"),
+            path(
+                "grouped/",
+                wrap(lambda request: admin_views.grouped_view(request, self)),
+                name="events_systemevent_grouped",
+            ),
+            path(
+                "dashboard/", wrap(lambda request: admin_views.dashboard_view(request, self)), name="events_dashboard"
+            ),
             *super().get_urls(),
         ]
 
@@ -242,8 +308,11 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "range_from": request.GET.get("occurred_at__gte", ""),
             "range_to": request.GET.get("occurred_at__lte", ""),
-            "kept_params": [(key, value) for key, value in request.GET.items()
-                            if key not in ("occurred_at__gte", "occurred_at__lte", "p")],
+            "kept_params": [
+                (key, value)
+                for key, value in request.GET.items()
+                if key not in ("occurred_at__gte", "occurred_at__lte", "p")
+            ],
         }
         return super().changelist_view(request, extra_context)
 
@@ -254,25 +323,32 @@ class SystemEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = OpenIncidentForm(request.POST if "confirm" in request.POST else None)
         if "confirm" in request.POST and form.is_valid():
             try:
-                incident = open_from_events(queryset.select_related("tenant"), actor=request.user,
-                                            title=form.cleaned_data["title"])
+                incident = open_from_events(
+                    queryset.select_related("tenant"), actor=request.user, title=form.cleaned_data["title"]
+                )
             except ServiceError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
                 return None
             url = reverse("admin:incidents_incident_change", args=[incident.pk])
             self.message_user(request, format_html('Opened <a href="{}">{}</a>.', url, incident), messages.SUCCESS)
             return None
-        return TemplateResponse(request, "admin/opsdesk/confirm_action.html", {
-            **self.admin_site.each_context(request),
-            "title": "Open incident from selected events",
-            "objects": queryset,
-            "form": form,
-            "action_name": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
-            "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/opsdesk/confirm_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Open incident from selected events",
+                "objects": queryset,
+                "form": form,
+                "action_name": request.POST.get("action"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": self.model._meta,
+            },
+        )
 
     def has_open_incident_permission(self, request):
         return request.user.has_perm("incidents.add_incident")
+
+
 from apps.events import admin_alerts  # noqa: E402,F401  (registers AlertRule)

@@ -34,8 +34,20 @@ class AlertEvaluationInline(admin.TabularInline):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "metric", "comparison", "warning_at", "critical_at",
-                    "window_minutes", "min_volume", "priority", "enabled", "state", "last_value_shown", "last_evaluated_at")
+    list_display = (
+        "name",
+        "metric",
+        "comparison",
+        "warning_at",
+        "critical_at",
+        "window_minutes",
+        "min_volume",
+        "priority",
+        "enabled",
+        "state",
+        "last_value_shown",
+        "last_evaluated_at",
+    )
     list_filter = ("state", "enabled", "priority")
     search_fields = ("name", "metric")
     readonly_fields = ("state", "pending_state", "pending_count", "last_value", "last_evaluated_at", "changed_at")

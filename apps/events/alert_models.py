@@ -26,8 +26,10 @@ class AlertRule(models.Model):
     critical_threshold = models.FloatField(null=True, blank=True)
     window_minutes = models.PositiveIntegerField(default=60)
     min_volume = models.PositiveIntegerField(
-        default=0, help_text="For a rate: fewer outcomes than this in the window (messages, webhooks, answered "
-                             "tickets) is no data, so one failed message out of one does not go critical. 0: no minimum.")
+        default=0,
+        help_text="For a rate: fewer outcomes than this in the window (messages, webhooks, answered "
+        "tickets) is no data, so one failed message out of one does not go critical. 0: no minimum.",
+    )
     consecutive = models.PositiveIntegerField(default=1)
     enabled = models.BooleanField(default=True)
     priority = models.CharField(max_length=10, blank=True, help_text='e.g. "P1".')

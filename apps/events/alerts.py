@@ -4,6 +4,7 @@ agreeing evaluations before the state changes, and record every evaluation.
 A rate taken over fewer outcomes than the rule's `min_volume` is no data: it keeps the state.
 What a critical rule opens (and when a maintenance window holds it) is decided in
 `incidents.services.detection`, which runs `evaluate` for every enabled rule."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -62,8 +63,11 @@ class Reading:
 def read(rule, now, params=None) -> Reading:
     """The rule's metric over its window now (read-only); `params` adds to the rule's own."""
     window, params = timedelta(minutes=rule.window_minutes), {**(rule.params or {}), **(params or {})}
-    return Reading(metrics.compute(rule.metric, window, now, params), metrics.volume(rule.metric, window, now, params),
-                   rule.min_volume)
+    return Reading(
+        metrics.compute(rule.metric, window, now, params),
+        metrics.volume(rule.metric, window, now, params),
+        rule.min_volume,
+    )
 
 
 def evaluate(rule, now=None):
@@ -79,8 +83,13 @@ def evaluate(rule, now=None):
             rule.changed_at = now
         rule.save()
         evaluation = AlertEvaluation.objects.create(
-            rule=rule, evaluated_at=now, value=reading.value, volume=reading.volume, observed_state=observed,
-            state_after=new, transitioned=transitioned,
+            rule=rule,
+            evaluated_at=now,
+            value=reading.value,
+            volume=reading.volume,
+            observed_state=observed,
+            state_after=new,
+            transitioned=transitioned,
         )
     return evaluation
 
@@ -93,7 +102,13 @@ def failing_tenants(rule, now) -> tuple[list, bool]:
     """The tenants whose events of the rule's components fall in its window, and whether
     platform events (no tenant) are among them."""
     codes = components.codes_of(components.of_metric(rule.metric, rule.params))
-    rows = SystemEvent.objects.filter(code__in=codes, occurred_at__gte=now - timedelta(minutes=rule.window_minutes),
-                                      occurred_at__lte=now).order_by().values_list("tenant_id", flat=True).distinct()
+    rows = (
+        SystemEvent.objects.filter(
+            code__in=codes, occurred_at__gte=now - timedelta(minutes=rule.window_minutes), occurred_at__lte=now
+        )
+        .order_by()
+        .values_list("tenant_id", flat=True)
+        .distinct()
+    )
     found = set(rows)
     return sorted(found - {None}), None in found

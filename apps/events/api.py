@@ -1,4 +1,5 @@
 """POST /api/v1/events/ stores events from outside services; GET lists them."""
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +11,10 @@ from apps.core.moments import parse_moment
 from apps.events import ingest
 from apps.events.models import SystemEvent
 from apps.events.serializers import (
-    MAX_BATCH, EventInSerializer, EventSerializer, OperatorEventSerializer,
+    MAX_BATCH,
+    EventInSerializer,
+    EventSerializer,
+    OperatorEventSerializer,
     StoredSerializer,
 )
 from apps.tenants.api import tenant_may
@@ -19,8 +23,12 @@ LIST_FILTERS = ("code", "category", "level")
 
 
 class EventsView(GenericAPIView):
-    permission_classes = [tenant_or_operator(tenant_may(GET="errors.view", POST="events.report"),
-                                             requires(GET="events.view_systemevent", POST="events.add_systemevent"))]
+    permission_classes = [
+        tenant_or_operator(
+            tenant_may(GET="errors.view", POST="events.report"),
+            requires(GET="events.view_systemevent", POST="events.add_systemevent"),
+        )
+    ]
     serializer_class = EventSerializer
     json_list_name = "events"
 
@@ -36,8 +44,10 @@ class EventsView(GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str, description=f"Only events with this {name}.") for name in LIST_FILTERS]
-        + [OpenApiParameter("since", str, description="ISO datetime: only events that occurred at or after it."),
-           OpenApiParameter("tenant", str, description="Operator keys only: a tenant's slug.")],
+        + [
+            OpenApiParameter("since", str, description="ISO datetime: only events that occurred at or after it."),
+            OpenApiParameter("tenant", str, description="Operator keys only: a tenant's slug."),
+        ],
     )
     def get(self, request):
         """Events newest first: a tenant's own (without meta), or all of them for operators."""
@@ -50,13 +60,15 @@ class EventsView(GenericAPIView):
         """One event object or a list of up to 1,000; all are stored or none (400 names the field)."""
         events = validated_events(request)
         stored = ingest.store_batch(events)
-        return Response({"stored": len(stored), "ids": [event.pk for event in stored]},
-                        status=status.HTTP_201_CREATED)
+        return Response({"stored": len(stored), "ids": [event.pk for event in stored]}, status=status.HTTP_201_CREATED)
 
 
 def validated_events(request) -> list[dict]:
-    context = {"writer_tenant": None if is_operator(request) else request.tenant,
-               "is_operator": is_operator(request), "tenant_cache": {}}
+    context = {
+        "writer_tenant": None if is_operator(request) else request.tenant,
+        "is_operator": is_operator(request),
+        "tenant_cache": {},
+    }
     body = request.data
     if isinstance(body, dict):
         serializer = EventInSerializer(data=body, context=context)

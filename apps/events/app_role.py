@@ -5,6 +5,7 @@ cannot truncate, alter a table, disable its triggers or change `session_replicat
 Migrations run as the owner, which creates the role when it may and grants its privileges; the
 grants are repeated after every migrate, and default privileges cover tables created later.
 """
+
 import re
 
 from django.conf import settings
@@ -89,7 +90,8 @@ def ensure_role(cursor, quote, name):
     if not may_create:
         raise RoleMissing(
             f"PostgreSQL role {name!r} does not exist and {user!r} may not create roles: ask the DBA to "
-            f"run CREATE ROLE {name} LOGIN PASSWORD '…' NOSUPERUSER NOCREATEDB NOCREATEROLE, then migrate again")
+            f"run CREATE ROLE {name} LOGIN PASSWORD '…' NOSUPERUSER NOCREATEDB NOCREATEROLE, then migrate again"
+        )
     cursor.execute(CREATE_ROLE.format(role=quote(name)))
 
 

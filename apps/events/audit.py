@@ -1,4 +1,5 @@
 """The audit log's one way in: `audit.record(...)` for every sensitive action."""
+
 import logging
 
 from django.utils import timezone
@@ -9,8 +10,19 @@ from apps.events.models import AuditEvent
 logger = logging.getLogger("opsdesk.audit")
 
 
-def record(action, *, actor=None, tenant=None, target=None, reason="", before=None, after=None,
-           ip_address=None, actor_label="", request=None):
+def record(
+    action,
+    *,
+    actor=None,
+    tenant=None,
+    target=None,
+    reason="",
+    before=None,
+    after=None,
+    ip_address=None,
+    actor_label="",
+    request=None,
+):
     """Writes one audit record. Call it inside the same transaction as the change it records."""
     if request is not None:
         actor = actor or _request_user(request)

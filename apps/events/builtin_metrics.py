@@ -1,4 +1,5 @@
 """Metrics the Error Center computes from its own events."""
+
 from django.db.models import Q
 
 from apps.events.metrics import register

@@ -1,5 +1,6 @@
 """Small inline SVG charts drawn on the server: no JavaScript, readable by screen readers
 through each chart's <title>. Every function returns safe HTML."""
+
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -21,9 +22,9 @@ def bar_chart(items, *, title, width=480, bar_height=18, label_width=220):
         length = max(1, round(value / top * bar_space))
         rows.append(
             f'<text x="{label_width - 6}" y="{y + bar_height - 5}" text-anchor="end" font-size="12">'
-            f'{escape(label)}</text>'
+            f"{escape(label)}</text>"
             f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" fill="{BAR_COLOUR}">'
-            f'<title>{escape(label)}: {value}</title></rect>'
+            f"<title>{escape(label)}: {value}</title></rect>"
             f'<text x="{label_width + length + 4}" y="{y + bar_height - 5}" font-size="12">{value}</text>'
         )
     return _svg(title, width, height, "".join(rows))
@@ -41,7 +42,7 @@ def line_chart(points, *, title, width=640, height=180, label_every=6):
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     labels = "".join(
         f'<text x="{coords[i][0]:.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
-        f'{escape(points[i][0])}</text>'
+        f"{escape(points[i][0])}</text>"
         for i in range(0, len(points), label_every)
     )
     body = (

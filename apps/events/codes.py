@@ -5,6 +5,7 @@ how bad it is, which part of the system it concerns, a title for the Error Cente
 sentence for the tenant that says what they can do, and the runbook (a slug of
 `apps.incidents` runbooks, one per failure mode of RUNBOOKS.md) that covers it.
 """
+
 from dataclasses import dataclass
 
 INFO, WARNING, ERROR, CRITICAL = "info", "warning", "error", "critical"
@@ -12,8 +13,17 @@ LEVELS = (INFO, WARNING, ERROR, CRITICAL)
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 CATEGORIES = (
-    "whatsapp_inbound", "whatsapp_outbound", "automation", "limits", "ai", "webhooks",
-    "sync", "infra", "auth", "outbound", "tickets",
+    "whatsapp_inbound",
+    "whatsapp_outbound",
+    "automation",
+    "limits",
+    "ai",
+    "webhooks",
+    "sync",
+    "infra",
+    "auth",
+    "outbound",
+    "tickets",
 )
 
 RUNBOOKS = {
@@ -73,12 +83,20 @@ _DEAD_LETTER_TEXT = (
     "alerted and can replay it once the cause is fixed; you do not need to resend it."
 )
 _PROVIDERS = {
-    "META": "WhatsApp (Meta)", "WAHA": "WhatsApp (WAHA)", "CHATWOOT": "Chatwoot",
-    "PMS": "your hotel PMS", "TELEGRAM": "Telegram", "N8N": "n8n",
+    "META": "WhatsApp (Meta)",
+    "WAHA": "WhatsApp (WAHA)",
+    "CHATWOOT": "Chatwoot",
+    "PMS": "your hotel PMS",
+    "TELEGRAM": "Telegram",
+    "N8N": "n8n",
 }
 _PROVIDER_RUNBOOKS = {
-    "META": "whatsapp-inbound", "WAHA": "waha-down", "CHATWOOT": "webhook-failures",
-    "PMS": "pms-down", "TELEGRAM": "webhook-failures", "N8N": "n8n-down",
+    "META": "whatsapp-inbound",
+    "WAHA": "waha-down",
+    "CHATWOOT": "webhook-failures",
+    "PMS": "pms-down",
+    "TELEGRAM": "webhook-failures",
+    "N8N": "n8n-down",
 }
 
 
@@ -87,121 +105,303 @@ def _provider_codes():
         category = "whatsapp_inbound" if prefix in ("META", "WAHA") else "webhooks"
         if prefix != "META":
             yield _code(
-                f"{prefix}_WEBHOOK_SIGNATURE_FAIL", WARNING, category,
+                f"{prefix}_WEBHOOK_SIGNATURE_FAIL",
+                WARNING,
+                category,
                 f"{name} webhook signature verification failed",
-                _SIGNATURE_TEXT.format(name=name), "webhook-duplicates",
+                _SIGNATURE_TEXT.format(name=name),
+                "webhook-duplicates",
             )
         yield _code(
-            f"{prefix}_WEBHOOK_DEAD_LETTERED", ERROR, "webhooks",
+            f"{prefix}_WEBHOOK_DEAD_LETTERED",
+            ERROR,
+            "webhooks",
             f"{name} webhook dead-lettered after retries",
-            _DEAD_LETTER_TEXT.format(name=name), _PROVIDER_RUNBOOKS[prefix],
+            _DEAD_LETTER_TEXT.format(name=name),
+            _PROVIDER_RUNBOOKS[prefix],
         )
 
 
 _CATALOG = [
     # Named by the runbooks.
-    _code("META_WEBHOOK_VERIFY_FAIL", ERROR, "whatsapp_inbound",
-          "Meta webhook signature or subscription verification failed",
-          "WhatsApp could not confirm a message sent to us. Incoming WhatsApp messages may be "
-          "missing until this is fixed; our team is looking at it.", "whatsapp-inbound"),
-    _code("META_WEBHOOK_TIMEOUT", ERROR, "whatsapp_inbound",
-          "Meta webhook processing timed out",
-          "Some incoming WhatsApp messages are arriving late. They will be processed; nothing "
-          "needs to be resent.", "whatsapp-inbound"),
-    _code("META_SEND_FAIL", ERROR, "whatsapp_outbound",
-          "WhatsApp Cloud API refused or failed a send",
-          "A WhatsApp message could not be delivered. Open Messages to see the reason; a closed "
-          "24-hour window needs an approved template.", "whatsapp-outbound"),
-    _code("META_TOKEN_EXPIRED", CRITICAL, "whatsapp_outbound",
-          "Meta access token expired or invalid (code 190)",
-          "Your WhatsApp access token has expired, so sending is paused. Generate a new "
-          "permanent token in Meta Business settings and update your connection.",
-          "whatsapp-outbound"),
-    _code("N8N_TRIGGER_FAIL", ERROR, "automation", "n8n workflow trigger failed",
-          "An automation could not be started. Check that your n8n workflow is active and its "
-          "webhook URL has not changed.", "n8n-down"),
-    _code("N8N_TIMEOUT", ERROR, "automation", "n8n run timed out",
-          "An automation did not finish in time and was stopped. If it keeps happening, check "
-          "your n8n workflow for slow steps.", "n8n-down"),
-    _code("MESSAGE_LIMIT_EXCEEDED", WARNING, "limits", "Plan monthly message limit reached",
-          "Your plan's monthly message limit is reached, so new messages are not sent. Upgrade "
-          "your plan or wait for the next month.", "plan-limit"),
-    _code("BOT_LIMIT_EXCEEDED", WARNING, "limits", "Plan bot limit reached",
-          "Your plan's bot limit is reached. Remove a bot you no longer use or upgrade your "
-          "plan to add another.", "plan-limit"),
-    _code("WHATSAPP_CONNECTION_UPDATE", WARNING, "whatsapp_inbound",
-          "WhatsApp connection state changed",
-          "Your WhatsApp connection changed state. If it says disconnected, do not reconnect "
-          "repeatedly; contact support first.", "whatsapp-ban"),
-    _code("AI_FAILURE_FALLBACK_SENT", WARNING, "ai", "AI provider failed; fallback answer sent",
-          "The AI assistant could not answer and a fallback message was sent instead. No action "
-          "is needed.", "ai-provider-outage"),
-    _code("AI_GUARDRAIL_VIOLATION", WARNING, "ai", "AI guardrail violation",
-          "A conversation was stopped by the AI safety rules. Review it in your inbox.",
-          "tenant-abuse"),
+    _code(
+        "META_WEBHOOK_VERIFY_FAIL",
+        ERROR,
+        "whatsapp_inbound",
+        "Meta webhook signature or subscription verification failed",
+        "WhatsApp could not confirm a message sent to us. Incoming WhatsApp messages may be "
+        "missing until this is fixed; our team is looking at it.",
+        "whatsapp-inbound",
+    ),
+    _code(
+        "META_WEBHOOK_TIMEOUT",
+        ERROR,
+        "whatsapp_inbound",
+        "Meta webhook processing timed out",
+        "Some incoming WhatsApp messages are arriving late. They will be processed; nothing needs to be resent.",
+        "whatsapp-inbound",
+    ),
+    _code(
+        "META_SEND_FAIL",
+        ERROR,
+        "whatsapp_outbound",
+        "WhatsApp Cloud API refused or failed a send",
+        "A WhatsApp message could not be delivered. Open Messages to see the reason; a closed "
+        "24-hour window needs an approved template.",
+        "whatsapp-outbound",
+    ),
+    _code(
+        "META_TOKEN_EXPIRED",
+        CRITICAL,
+        "whatsapp_outbound",
+        "Meta access token expired or invalid (code 190)",
+        "Your WhatsApp access token has expired, so sending is paused. Generate a new "
+        "permanent token in Meta Business settings and update your connection.",
+        "whatsapp-outbound",
+    ),
+    _code(
+        "N8N_TRIGGER_FAIL",
+        ERROR,
+        "automation",
+        "n8n workflow trigger failed",
+        "An automation could not be started. Check that your n8n workflow is active and its "
+        "webhook URL has not changed.",
+        "n8n-down",
+    ),
+    _code(
+        "N8N_TIMEOUT",
+        ERROR,
+        "automation",
+        "n8n run timed out",
+        "An automation did not finish in time and was stopped. If it keeps happening, check "
+        "your n8n workflow for slow steps.",
+        "n8n-down",
+    ),
+    _code(
+        "MESSAGE_LIMIT_EXCEEDED",
+        WARNING,
+        "limits",
+        "Plan monthly message limit reached",
+        "Your plan's monthly message limit is reached, so new messages are not sent. Upgrade "
+        "your plan or wait for the next month.",
+        "plan-limit",
+    ),
+    _code(
+        "BOT_LIMIT_EXCEEDED",
+        WARNING,
+        "limits",
+        "Plan bot limit reached",
+        "Your plan's bot limit is reached. Remove a bot you no longer use or upgrade your plan to add another.",
+        "plan-limit",
+    ),
+    _code(
+        "WHATSAPP_CONNECTION_UPDATE",
+        WARNING,
+        "whatsapp_inbound",
+        "WhatsApp connection state changed",
+        "Your WhatsApp connection changed state. If it says disconnected, do not reconnect "
+        "repeatedly; contact support first.",
+        "whatsapp-ban",
+    ),
+    _code(
+        "AI_FAILURE_FALLBACK_SENT",
+        WARNING,
+        "ai",
+        "AI provider failed; fallback answer sent",
+        "The AI assistant could not answer and a fallback message was sent instead. No action is needed.",
+        "ai-provider-outage",
+    ),
+    _code(
+        "AI_GUARDRAIL_VIOLATION",
+        WARNING,
+        "ai",
+        "AI guardrail violation",
+        "A conversation was stopped by the AI safety rules. Review it in your inbox.",
+        "tenant-abuse",
+    ),
     # Policy refusals of the Foundation issue.
-    _code("TENANT_SUSPENDED", WARNING, "limits", "Action refused: tenant suspended",
-          "Your account is suspended, so messages and automations are paused. Contact support.",
-          "tenant-abuse"),
-    _code("WHATSAPP_DISABLED_TENANT", WARNING, "limits", "Action refused: tenant WhatsApp off",
-          "WhatsApp is switched off for your account. Contact support to find out when it will "
-          "be back.", "whatsapp-ban"),
-    _code("WHATSAPP_DISABLED_GLOBAL", WARNING, "limits", "Action refused: global WhatsApp off",
-          "WhatsApp sending is paused for all customers while we fix a problem. Messages will "
-          "not be lost.", "redis-down"),
-    _code("AI_DISABLED_TENANT", WARNING, "limits", "Action refused: tenant AI off",
-          "AI answers are switched off for your account. Contact support.", "tenant-abuse"),
-    _code("AI_DAILY_LIMIT_EXCEEDED", WARNING, "limits", "AI daily request limit reached",
-          "Your daily AI request limit is reached; AI answers resume tomorrow.", "ai-cost-spike"),
-    _code("AI_MONTHLY_LIMIT_EXCEEDED", WARNING, "limits", "AI monthly request limit reached",
-          "Your monthly AI request limit is reached. Upgrade your plan to continue this month.",
-          "ai-cost-spike"),
+    _code(
+        "TENANT_SUSPENDED",
+        WARNING,
+        "limits",
+        "Action refused: tenant suspended",
+        "Your account is suspended, so messages and automations are paused. Contact support.",
+        "tenant-abuse",
+    ),
+    _code(
+        "WHATSAPP_DISABLED_TENANT",
+        WARNING,
+        "limits",
+        "Action refused: tenant WhatsApp off",
+        "WhatsApp is switched off for your account. Contact support to find out when it will be back.",
+        "whatsapp-ban",
+    ),
+    _code(
+        "WHATSAPP_DISABLED_GLOBAL",
+        WARNING,
+        "limits",
+        "Action refused: global WhatsApp off",
+        "WhatsApp sending is paused for all customers while we fix a problem. Messages will not be lost.",
+        "redis-down",
+    ),
+    _code(
+        "AI_DISABLED_TENANT",
+        WARNING,
+        "limits",
+        "Action refused: tenant AI off",
+        "AI answers are switched off for your account. Contact support.",
+        "tenant-abuse",
+    ),
+    _code(
+        "AI_DAILY_LIMIT_EXCEEDED",
+        WARNING,
+        "limits",
+        "AI daily request limit reached",
+        "Your daily AI request limit is reached; AI answers resume tomorrow.",
+        "ai-cost-spike",
+    ),
+    _code(
+        "AI_MONTHLY_LIMIT_EXCEEDED",
+        WARNING,
+        "limits",
+        "AI monthly request limit reached",
+        "Your monthly AI request limit is reached. Upgrade your plan to continue this month.",
+        "ai-cost-spike",
+    ),
     # Webhooks, sync and integrations.
-    _code("WEBHOOK_PROCESSING_FAILED", WARNING, "webhooks", "Webhook processing failed; will retry",
-          "A delivery from one of your integrations failed to process and will be retried "
-          "automatically.", "webhook-failures"),
-    _code("CHATWOOT_SYNC_FAILED", ERROR, "sync", "Chatwoot sync failed",
-          "Syncing your Chatwoot inbox failed. Check the Chatwoot URL, account id and API token "
-          "in your connection.", "chatwoot-sync"),
-    _code("EMBEDDINGS_FAILED", ERROR, "sync", "Embeddings job failed",
-          "Preparing your messages for search failed; search results may be incomplete until it "
-          "succeeds.", "embeddings-failing"),
-    _code("PMS_SYNC_FAILED", ERROR, "sync", "PMS reservation sync failed",
-          "Reservations from your hotel system are not up to date. Check that the PMS is "
-          "reachable and its API key is valid.", "pms-down"),
-    _code("WAHA_SESSION_DOWN", ERROR, "whatsapp_outbound", "WAHA session down",
-          "Your WhatsApp (WAHA) session is disconnected, so messages are not sent. Reconnect it "
-          "by scanning the QR code.", "waha-down"),
-    _code("OUTBOUND_BLOCKED", INFO, "outbound", "Outbound message blocked by policy",
-          "A message was not sent because of a contact opt-out, a frequency cap or a switch. "
-          "Open Messages to see the reason.", "outbound-blocked"),
-    _code("WAHA_SEND_FAIL", ERROR, "whatsapp_outbound", "WAHA refused or failed a send",
-          "A WhatsApp message could not be sent through your WAHA session. Open Messages to see the "
-          "reason; check that the session is connected.", "waha-down"),
-    _code("TELEGRAM_SEND_FAIL", ERROR, "outbound", "Telegram refused or failed a send",
-          "A Telegram message could not be sent. Open Messages to see the reason; a contact who "
-          "blocked your bot cannot be messaged.", "outbound-blocked"),
+    _code(
+        "WEBHOOK_PROCESSING_FAILED",
+        WARNING,
+        "webhooks",
+        "Webhook processing failed; will retry",
+        "A delivery from one of your integrations failed to process and will be retried automatically.",
+        "webhook-failures",
+    ),
+    _code(
+        "CHATWOOT_SYNC_FAILED",
+        ERROR,
+        "sync",
+        "Chatwoot sync failed",
+        "Syncing your Chatwoot inbox failed. Check the Chatwoot URL, account id and API token in your connection.",
+        "chatwoot-sync",
+    ),
+    _code(
+        "EMBEDDINGS_FAILED",
+        ERROR,
+        "sync",
+        "Embeddings job failed",
+        "Preparing your messages for search failed; search results may be incomplete until it succeeds.",
+        "embeddings-failing",
+    ),
+    _code(
+        "PMS_SYNC_FAILED",
+        ERROR,
+        "sync",
+        "PMS reservation sync failed",
+        "Reservations from your hotel system are not up to date. Check that the PMS is "
+        "reachable and its API key is valid.",
+        "pms-down",
+    ),
+    _code(
+        "WAHA_SESSION_DOWN",
+        ERROR,
+        "whatsapp_outbound",
+        "WAHA session down",
+        "Your WhatsApp (WAHA) session is disconnected, so messages are not sent. Reconnect it by scanning the QR code.",
+        "waha-down",
+    ),
+    _code(
+        "OUTBOUND_BLOCKED",
+        INFO,
+        "outbound",
+        "Outbound message blocked by policy",
+        "A message was not sent because of a contact opt-out, a frequency cap or a switch. "
+        "Open Messages to see the reason.",
+        "outbound-blocked",
+    ),
+    _code(
+        "WAHA_SEND_FAIL",
+        ERROR,
+        "whatsapp_outbound",
+        "WAHA refused or failed a send",
+        "A WhatsApp message could not be sent through your WAHA session. Open Messages to see the "
+        "reason; check that the session is connected.",
+        "waha-down",
+    ),
+    _code(
+        "TELEGRAM_SEND_FAIL",
+        ERROR,
+        "outbound",
+        "Telegram refused or failed a send",
+        "A Telegram message could not be sent. Open Messages to see the reason; a contact who "
+        "blocked your bot cannot be messaged.",
+        "outbound-blocked",
+    ),
     # Platform.
-    _code("HEALTH_CHECK_FAILED", CRITICAL, "infra", "Health check failed",
-          "One of our systems is not answering. We are on it; messages are kept and will be "
-          "processed.", "database-down"),
-    _code("HEALTH_CHECK_RECOVERED", INFO, "infra", "Health check recovered",
-          "A system that was failing is healthy again.", "database-down"),
-    _code("JOB_FAILED", ERROR, "infra", "Scheduled job failed",
-          "A background task failed; our team has been alerted.", "jobs-failing"),
-    _code("SLOW_REQUEST", WARNING, "infra", "Slow API response",
-          "Some pages are responding slowly. We are looking into it.", "database-down"),
-    _code("ERROR_SPIKE", CRITICAL, "infra", "Error code spiking across tenants",
-          "We are seeing an unusual number of errors of one kind and are investigating.",
-          "webhook-failures"),
-    _code("ALERT_RULE_TRANSITION", WARNING, "infra", "Alert rule changed state",
-          "An alert about our platform changed state.", "webhook-failures"),
-    _code("AUTH_FAILURES", WARNING, "auth", "Repeated authentication failures",
-          "Several sign-in attempts failed; the account may be locked for 15 minutes.",
-          "auth-loop"),
-    _code("SLA_BREACHED", ERROR, "tickets", "Ticket SLA breached",
-          "A support ticket went past its response target. An agent has been alerted.",
-          "ticket-response"),
+    _code(
+        "HEALTH_CHECK_FAILED",
+        CRITICAL,
+        "infra",
+        "Health check failed",
+        "One of our systems is not answering. We are on it; messages are kept and will be processed.",
+        "database-down",
+    ),
+    _code(
+        "HEALTH_CHECK_RECOVERED",
+        INFO,
+        "infra",
+        "Health check recovered",
+        "A system that was failing is healthy again.",
+        "database-down",
+    ),
+    _code(
+        "JOB_FAILED",
+        ERROR,
+        "infra",
+        "Scheduled job failed",
+        "A background task failed; our team has been alerted.",
+        "jobs-failing",
+    ),
+    _code(
+        "SLOW_REQUEST",
+        WARNING,
+        "infra",
+        "Slow API response",
+        "Some pages are responding slowly. We are looking into it.",
+        "database-down",
+    ),
+    _code(
+        "ERROR_SPIKE",
+        CRITICAL,
+        "infra",
+        "Error code spiking across tenants",
+        "We are seeing an unusual number of errors of one kind and are investigating.",
+        "webhook-failures",
+    ),
+    _code(
+        "ALERT_RULE_TRANSITION",
+        WARNING,
+        "infra",
+        "Alert rule changed state",
+        "An alert about our platform changed state.",
+        "webhook-failures",
+    ),
+    _code(
+        "AUTH_FAILURES",
+        WARNING,
+        "auth",
+        "Repeated authentication failures",
+        "Several sign-in attempts failed; the account may be locked for 15 minutes.",
+        "auth-loop",
+    ),
+    _code(
+        "SLA_BREACHED",
+        ERROR,
+        "tickets",
+        "Ticket SLA breached",
+        "A support ticket went past its response target. An agent has been alerted.",
+        "ticket-response",
+    ),
     *_provider_codes(),
 ]
 

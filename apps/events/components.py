@@ -5,6 +5,7 @@ delivery-failure alert takes its WAHA_SEND_FAIL events.
 A code may belong to several components (WAHA_SEND_FAIL is about WAHA and about delivery). Codes
 that only announce detection (HEALTH_CHECK_FAILED, ALERT_RULE_TRANSITION, ERROR_SPIKE) belong to
 none: they say that something failed, not what."""
+
 from apps.events import codes as catalog
 
 PROVIDERS = ("meta", "waha", "chatwoot", "pms", "telegram", "n8n")
@@ -12,8 +13,13 @@ DELIVERY = "delivery"
 WEBHOOKS = "webhooks"
 
 _OWN = {
-    "meta": ["META_WEBHOOK_VERIFY_FAIL", "META_WEBHOOK_TIMEOUT", "META_SEND_FAIL", "META_TOKEN_EXPIRED",
-             "WHATSAPP_CONNECTION_UPDATE"],
+    "meta": [
+        "META_WEBHOOK_VERIFY_FAIL",
+        "META_WEBHOOK_TIMEOUT",
+        "META_SEND_FAIL",
+        "META_TOKEN_EXPIRED",
+        "WHATSAPP_CONNECTION_UPDATE",
+    ],
     "waha": ["WAHA_SESSION_DOWN", "WAHA_SEND_FAIL", "WHATSAPP_CONNECTION_UPDATE"],
     "chatwoot": ["CHATWOOT_SYNC_FAILED"],
     "pms": ["PMS_SYNC_FAILED"],
@@ -44,8 +50,11 @@ COMPONENTS = _with_provider_webhook_codes()
 # What each alert rule's metric measures; `event_count` is about the code or category it counts.
 METRIC_COMPONENTS = {
     "message_delivery_failure_rate": (DELIVERY,),
-    "webhook_failure_rate": (WEBHOOKS,), "webhook_success_rate": (WEBHOOKS,), "dead_letters_per_hour": (WEBHOOKS,),
-    "sla_breaches": ("tickets",), "avg_first_response_minutes": ("tickets",),
+    "webhook_failure_rate": (WEBHOOKS,),
+    "webhook_success_rate": (WEBHOOKS,),
+    "dead_letters_per_hour": (WEBHOOKS,),
+    "sla_breaches": ("tickets",),
+    "avg_first_response_minutes": ("tickets",),
 }
 
 
@@ -71,6 +80,7 @@ def of_metric(metric, params=None) -> tuple[str, ...]:
     if metric == "event_count" and params.get("code"):
         return of_code(params["code"])
     if metric == "event_count" and params.get("category"):
-        return tuple(dict.fromkeys(name for code in catalog.codes_in_category(params["category"])
-                                   for name in of_code(code)))
+        return tuple(
+            dict.fromkeys(name for code in catalog.codes_in_category(params["category"]) for name in of_code(code))
+        )
     return METRIC_COMPONENTS.get(metric, ())

@@ -1,6 +1,7 @@
 """Demo events: two days of realistic failures across the demo tenants and yesterday's spike of
 signature failures, so the Error Center, its dashboard and the tenants' errors pages have something
 to show. Nothing spikes now: a fresh start opens no incident of its own."""
+
 import random
 from datetime import timedelta
 
@@ -28,14 +29,28 @@ def seed(out):
     now = timezone.now()
     tenants = {tenant.slug: tenant for tenant in Tenant.objects.filter(slug__in={row[0] for row in BACKGROUND})}
     rows = [
-        build_event(code, tenant=tenants[slug], message=message, source="demo",
-                    meta={"demo": True}, occurred_at=now - timedelta(minutes=rng.randint(15, 2 * 24 * 60)))
-        for slug, code, message, count in BACKGROUND if slug in tenants for _ in range(count)
+        build_event(
+            code,
+            tenant=tenants[slug],
+            message=message,
+            source="demo",
+            meta={"demo": True},
+            occurred_at=now - timedelta(minutes=rng.randint(15, 2 * 24 * 60)),
+        )
+        for slug, code, message, count in BACKGROUND
+        if slug in tenants
+        for _ in range(count)
     ]
     rows += [
-        build_event(SPIKE_CODE, tenant=tenant, message="X-Hub-Signature-256 did not match", source="demo",
-                    occurred_at=now - timedelta(hours=26, minutes=rng.randint(0, 8)))
-        for tenant in tenants.values() for _ in range(12)
+        build_event(
+            SPIKE_CODE,
+            tenant=tenant,
+            message="X-Hub-Signature-256 did not match",
+            source="demo",
+            occurred_at=now - timedelta(hours=26, minutes=rng.randint(0, 8)),
+        )
+        for tenant in tenants.values()
+        for _ in range(12)
     ]
     SystemEvent.objects.bulk_create(rows)
     out.write(f"events: {len(rows)} demo events")

@@ -1,26 +1,42 @@
 """Every link an Error Center event carries — its incident, automation run, tickets and inbound
 event — as (kind, label, admin URL), for the event page and the incident console."""
+
 from django.urls import NoReverseMatch, reverse
 
 
 def linked_events(queryset):
     """The queryset with what `links` reads, in a fixed number of queries."""
-    return queryset.select_related("incident", "automation_run", "inbound_event").defer(
-        "inbound_event__raw_body", "inbound_event__payload", "inbound_event__headers").prefetch_related("tickets")
+    return (
+        queryset.select_related("incident", "automation_run", "inbound_event")
+        .defer("inbound_event__raw_body", "inbound_event__payload", "inbound_event__headers")
+        .prefetch_related("tickets")
+    )
 
 
 def links(event) -> list[tuple[str, str, str]]:
     found = []
     if event.incident_id:
-        found.append(("Incident", f"#{event.incident_id} {event.incident.title}", _url("incidents_incident", event.incident_id)))
+        found.append(
+            ("Incident", f"#{event.incident_id} {event.incident.title}", _url("incidents_incident", event.incident_id))
+        )
     if event.automation_run_id:
-        found.append(("Automation run", _run_label(event.automation_run), _url("integrations_automationrun",
-                                                                              event.automation_run_id)))
+        found.append(
+            (
+                "Automation run",
+                _run_label(event.automation_run),
+                _url("integrations_automationrun", event.automation_run_id),
+            )
+        )
     for ticket_id in ticket_ids(event):
         found.append(("Ticket", f"#{ticket_id}", _url("tickets_ticket", ticket_id)))
     if event.inbound_event_id:
-        found.append(("Inbound event", _inbound_label(event.inbound_event), _url("integrations_inboundevent",
-                                                                                event.inbound_event_id)))
+        found.append(
+            (
+                "Inbound event",
+                _inbound_label(event.inbound_event),
+                _url("integrations_inboundevent", event.inbound_event_id),
+            )
+        )
     return [(kind, label, url) for kind, label, url in found if url]
 
 

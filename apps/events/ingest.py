@@ -1,6 +1,7 @@
 """The write path of the Error Center: `emit()` for code inside Opsdesk, `store_batch()` for the API.
 
 Reading (admin, dashboards, spike detection, alert rules) lives elsewhere and never writes."""
+
 import hashlib
 import json
 import logging
@@ -42,8 +43,18 @@ def fingerprint(code: str, tenant_id, message: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def build_event(code, *, tenant=None, tenant_id=None, message="", meta=None, source="",
-                occurred_at=None, correlation_id=None, **links) -> SystemEvent:
+def build_event(
+    code,
+    *,
+    tenant=None,
+    tenant_id=None,
+    message="",
+    meta=None,
+    source="",
+    occurred_at=None,
+    correlation_id=None,
+    **links,
+) -> SystemEvent:
     """An unsaved SystemEvent with level, category, fingerprint and correlation id filled in."""
     entry = codes.get(code)
     tenant_id = tenant.pk if tenant is not None else tenant_id
@@ -51,13 +62,22 @@ def build_event(code, *, tenant=None, tenant_id=None, message="", meta=None, sou
     correlation_id = correlation_id or meta.get("correlation_id") or current_correlation_id() or ""
     if correlation_id:
         meta["correlation_id"] = correlation_id
-    meta.update({f"{name}_id": _pk(value) for name, value in links.items()
-                 if name in LINK_FIELDS and value is not None and name != "incident"})
+    meta.update(
+        {
+            f"{name}_id": _pk(value)
+            for name, value in links.items()
+            if name in LINK_FIELDS and value is not None and name != "incident"
+        }
+    )
     return SystemEvent(
-        tenant_id=tenant_id, code=code,
+        tenant_id=tenant_id,
+        code=code,
         level=entry.level if entry else codes.ERROR,
         category=entry.category if entry else "infra",
-        message=message or "", meta=meta, source=source, correlation_id=correlation_id,
+        message=message or "",
+        meta=meta,
+        source=source,
+        correlation_id=correlation_id,
         fingerprint=fingerprint(code, tenant_id, message),
         occurred_at=occurred_at or timezone.now(),
         **_link_ids(links),
@@ -68,8 +88,11 @@ def _link_ids(links):
     """FK ids for the links the model has; a link whose model has not landed yet goes to meta
     instead of failing the event."""
     model_fields = {field.name for field in SystemEvent._meta.get_fields()}
-    return {f"{name}_id": _pk(value) for name, value in links.items()
-            if name in LINK_FIELDS and name in model_fields and value is not None}
+    return {
+        f"{name}_id": _pk(value)
+        for name, value in links.items()
+        if name in LINK_FIELDS and name in model_fields and value is not None
+    }
 
 
 def _pk(value):
@@ -84,15 +107,22 @@ def emit(code, *, tenant=None, message="", meta=None, source="", occurred_at=Non
     try:
         if codes.get(code) is None:
             logger.error("Unknown event code emitted", extra={"code": code})
-        event = build_event(code, tenant=tenant, message=message, meta=meta, source=source,
-                            occurred_at=occurred_at, **links)
+        event = build_event(
+            code, tenant=tenant, message=message, meta=meta, source=source, occurred_at=occurred_at, **links
+        )
         with transaction.atomic():
             event.save()
     except Exception as exc:  # noqa: BLE001 — recording a failure must never cause one
-        logger.error("Event could not be stored", extra={
-            "event_code": code, "tenant_id": getattr(tenant, "pk", None), "event_message": message,
-            "event_meta": _loggable(meta), "store_error": repr(exc),
-        })
+        logger.error(
+            "Event could not be stored",
+            extra={
+                "event_code": code,
+                "tenant_id": getattr(tenant, "pk", None),
+                "event_message": message,
+                "event_meta": _loggable(meta),
+                "store_error": repr(exc),
+            },
+        )
         return None
     _announce([event])
     return event
@@ -102,8 +132,10 @@ def _announce(events):
     """Receivers run in savepoints of their own; one that fails is logged, the events stay stored."""
     for receiver, result in recorded.send_robust(sender=SystemEvent, events=events):
         if isinstance(result, Exception):
-            logger.error("A receiver of stored events failed", extra={
-                "receiver": getattr(receiver, "__qualname__", str(receiver)), "receiver_error": repr(result)})
+            logger.error(
+                "A receiver of stored events failed",
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver)), "receiver_error": repr(result)},
+            )
 
 
 def _loggable(meta):

@@ -5,6 +5,7 @@ None means "no data in the window" (e.g. no deliveries at all), which never fire
 `params` carries a rule's own arguments, such as the code or category to count. A rate also
 registers its `volume` (how many outcomes the rate is taken over), so a rule can refuse to judge
 one failed message out of one (AlertRule.min_volume)."""
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,6 +26,7 @@ def register(name, label, unit="", volume=None):
     def decorator(func):
         REGISTRY[name] = Metric(name, label, unit, func, volume)
         return func
+
     return decorator
 
 

@@ -23,13 +23,21 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField("actor", max_length=200, blank=True, help_text="Who acted, as shown at the time.")
     tenant = models.ForeignKey(
-        "tenants.Tenant", null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     tenant_label = models.CharField("tenant", max_length=200, blank=True)
     action = models.CharField(max_length=100, db_index=True)
@@ -80,7 +88,11 @@ class SystemEvent(models.Model):
     join or look up, and so a later catalog change does not rewrite history."""
 
     tenant = models.ForeignKey(
-        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="system_events",
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="system_events",
         help_text="Empty for platform-wide events.",
     )
     code = models.CharField(max_length=64)
@@ -92,13 +104,25 @@ class SystemEvent(models.Model):
     correlation_id = models.CharField("correlation ID", max_length=128, blank=True)
     fingerprint = models.CharField(max_length=64, help_text="Hash of code, tenant and normalised message.")
     incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
     )
     inbound_event = models.ForeignKey(
-        "integrations.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="system_events",
+        "integrations.InboundEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="system_events",
     )
     automation_run = models.ForeignKey(
-        "integrations.AutomationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="system_events",
+        "integrations.AutomationRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="system_events",
     )
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,4 +152,6 @@ class SystemEvent(models.Model):
         from apps.events import codes
 
         return codes.get(self.code)
+
+
 from apps.events.alert_models import AlertEvaluation, AlertRule  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """The read path of the Error Center: pure queries behind the admin pages and the dashboard.
 
 Each function takes `now` so callers (and tests) decide what "now" is; none of them writes."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -59,7 +60,9 @@ def hourly_buckets(now, pairs, hours=24):
     rows = (
         SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=now, code__in=codes)
         .annotate(hour=TruncHour("occurred_at"))
-        .values("code", "tenant_id", "hour").annotate(count=Count("id")).order_by()
+        .values("code", "tenant_id", "hour")
+        .annotate(count=Count("id"))
+        .order_by()
     )
     for row in rows:
         buckets = result.get((row["code"], row["tenant_id"]))
@@ -74,23 +77,33 @@ def hourly_counts(now, hours=24):
     start = _hour_floor(now) - timedelta(hours=hours - 1)
     rows = (
         SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=now)
-        .annotate(hour=TruncHour("occurred_at")).values("hour").annotate(count=Count("id")).order_by()
+        .annotate(hour=TruncHour("occurred_at"))
+        .values("hour")
+        .annotate(count=Count("id"))
+        .order_by()
     )
     counts = {row["hour"]: row["count"] for row in rows}
     return [(start + timedelta(hours=i), counts.get(start + timedelta(hours=i), 0)) for i in range(hours)]
 
 
 def counts_by_code(start, end, limit=15):
-    rows = (SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=end)
-            .values("code").annotate(count=Count("id")).order_by("-count", "code"))
+    rows = (
+        SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=end)
+        .values("code")
+        .annotate(count=Count("id"))
+        .order_by("-count", "code")
+    )
     return list(rows[:limit])
 
 
 def counts_by_tenant(start, end, limit=15):
     """The tenants with the most events, with how many distinct codes hit them."""
-    rows = (SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=end, tenant__isnull=False)
-            .values("tenant_id")
-            .annotate(count=Count("id"), codes=Count("code", distinct=True)).order_by("-count", "tenant_id"))
+    rows = (
+        SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lte=end, tenant__isnull=False)
+        .values("tenant_id")
+        .annotate(count=Count("id"), codes=Count("code", distinct=True))
+        .order_by("-count", "tenant_id")
+    )
     return _with_tenant_names(list(rows[:limit]))
 
 
@@ -106,17 +119,21 @@ def spiking_codes(now, *, minimum=5):
     rows = (
         SystemEvent.objects.filter(occurred_at__gte=baseline_start, occurred_at__lte=now)
         .values("code")
-        .annotate(current=Count("id", filter=Q(occurred_at__gte=window_start)),
-                  previous=Count("id", filter=Q(occurred_at__lt=window_start)))
-        .filter(current__gte=minimum).order_by()
+        .annotate(
+            current=Count("id", filter=Q(occurred_at__gte=window_start)),
+            previous=Count("id", filter=Q(occurred_at__lt=window_start)),
+        )
+        .filter(current__gte=minimum)
+        .order_by()
     )
     spikes = []
     for row in rows:
         baseline = row["previous"] / windows_in_baseline
         if row["current"] >= factor * baseline:
             ratio = round(row["current"] / baseline, 1) if baseline else None
-            spikes.append({"code": row["code"], "count": row["current"], "baseline": round(baseline, 2),
-                           "ratio": ratio})
+            spikes.append(
+                {"code": row["code"], "count": row["current"], "baseline": round(baseline, 2), "ratio": ratio}
+            )
     return sorted(spikes, key=lambda spike: spike["count"], reverse=True)
 
 

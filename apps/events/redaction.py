@@ -1,8 +1,10 @@
 """Keep secrets out of event meta and logs: any key that names a secret has its value replaced."""
+
 import re
 
 SECRET_KEY_PATTERN = re.compile(
-    r"(secret|token|password|passwd|authorization|api[_-]?key|signature|hmac|cookie|credential)", re.I,
+    r"(secret|token|password|passwd|authorization|api[_-]?key|signature|hmac|cookie|credential)",
+    re.I,
 )
 REDACTED = "[redacted]"
 

@@ -1,4 +1,5 @@
 """Deleting events past EVENT_RETENTION_DAYS, in batches so no long table lock is held."""
+
 from datetime import timedelta
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """What the events API accepts and returns."""
+
 from datetime import timedelta
 
 from django.utils import timezone
@@ -39,8 +40,7 @@ class EventInSerializer(serializers.Serializer):
         if self.context.get("is_operator"):
             return self._operator_tenant(slug)
         if slug is not None and slug != writer_tenant.slug:
-            raise serializers.ValidationError(
-                "A tenant API key writes only its own tenant's events: leave tenant out.")
+            raise serializers.ValidationError("A tenant API key writes only its own tenant's events: leave tenant out.")
         return writer_tenant
 
     def _operator_tenant(self, slug):
@@ -61,8 +61,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SystemEvent
-        fields = ["id", "code", "level", "category", "title", "message", "source",
-                  "correlation_id", "occurred_at"]
+        fields = ["id", "code", "level", "category", "title", "message", "source", "correlation_id", "occurred_at"]
 
     def get_title(self, event) -> str:
         entry = event.catalog_entry

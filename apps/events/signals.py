@@ -1,4 +1,5 @@
 """Slow responses become SLOW_REQUEST events, so they show up in the Error Center."""
+
 from django.dispatch import receiver
 
 from apps.core.signals import slow_request
@@ -13,8 +14,11 @@ def record_slow_request(sender, request, duration_ms, response=None, **kwargs):
         "SLOW_REQUEST",
         tenant=tenant if isinstance(tenant, Tenant) else None,
         message=f"{request.method} {request.path} took {round(duration_ms)} ms",
-        meta={"path": request.path, "method": request.method,
-              "status": getattr(response, "status_code", kwargs.get("status")),
-              "duration_ms": round(duration_ms, 1)},
+        meta={
+            "path": request.path,
+            "method": request.method,
+            "status": getattr(response, "status_code", kwargs.get("status")),
+            "duration_ms": round(duration_ms, 1),
+        },
         source="middleware",
     )

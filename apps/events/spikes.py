@@ -3,6 +3,7 @@
 The rate maths and queries; deciding what a spike opens is `incidents.services.detection`.
 Two aggregate queries per pass (window counts and baseline counts, grouped by code and tenant),
 both restricted by time so the (code, -occurred_at) indexes serve them at millions of rows."""
+
 from collections import defaultdict
 from datetime import timedelta
 
@@ -13,8 +14,12 @@ from apps.events.models import SystemEvent
 
 
 def _counts_by_code_and_tenant(start, end):
-    rows = (SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end, tenant__isnull=False)
-            .order_by().values("code", "tenant_id").annotate(n=Count("id")))
+    rows = (
+        SystemEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end, tenant__isnull=False)
+        .order_by()
+        .values("code", "tenant_id")
+        .annotate(n=Count("id"))
+    )
     return {(row["code"], row["tenant_id"]): row["n"] for row in rows}
 
 

@@ -1,4 +1,5 @@
 """The tenant's errors page: what went wrong for them, in their words, never the internal meta."""
+
 import zoneinfo
 from datetime import datetime, time, timedelta
 
@@ -17,7 +18,8 @@ PAGE_SIZE = 50
 
 class ErrorFilterForm(forms.Form):
     category = forms.ChoiceField(
-        required=False, choices=[("", "All categories")] + [(c, c.replace("_", " ").capitalize()) for c in codes.CATEGORIES],
+        required=False,
+        choices=[("", "All categories")] + [(c, c.replace("_", " ").capitalize()) for c in codes.CATEGORIES],
     )
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
@@ -48,9 +50,14 @@ def rows(events):
     """Only what a tenant may read: time, the catalog's tenant text and the message."""
     for event in events:
         entry = codes.get(event.code)
-        yield {"occurred_at": event.occurred_at, "code": event.code, "level": event.level,
-               "category": event.category, "text": entry.tenant_text if entry else "",
-               "message": event.message}
+        yield {
+            "occurred_at": event.occurred_at,
+            "code": event.code,
+            "level": event.level,
+            "category": event.category,
+            "text": entry.tenant_text if entry else "",
+            "message": event.message,
+        }
 
 
 @require_GET
@@ -63,6 +70,13 @@ def error_list(request):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "events/errors.html", {
-        "form": form, "page": page, "rows": list(rows(page.object_list)), "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "events/errors.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": list(rows(page.object_list)),
+            "query": query.urlencode(),
+        },
+    )

@@ -30,17 +30,45 @@ def _run_now(monitor, data, request):
 
 @admin.register(HealthMonitor)
 class HealthMonitorAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "state_badge", "consecutive_failures", "last_checked_at", "last_latency_ms",
-                    "latest_detail", "incident_link", "is_platform", "enabled"]
+    list_display = [
+        "name",
+        "kind",
+        "state_badge",
+        "consecutive_failures",
+        "last_checked_at",
+        "last_latency_ms",
+        "latest_detail",
+        "incident_link",
+        "is_platform",
+        "enabled",
+    ]
     list_filter = ["state", "kind", "is_platform", "enabled"]
     search_fields = ["name", "key", "check_name", "tenant__slug", "tenant__name"]
     list_select_related = ["incident", "tenant"]
-    fields = ["name", "enabled", "is_platform", "key", "kind", "check_name", "connection_link", "tenant_link",
-              "state_badge", "consecutive_failures", "last_checked_at", "last_ok_at", "last_latency_ms", "last_detail",
-              "incident_link", "history"]
+    fields = [
+        "name",
+        "enabled",
+        "is_platform",
+        "key",
+        "kind",
+        "check_name",
+        "connection_link",
+        "tenant_link",
+        "state_badge",
+        "consecutive_failures",
+        "last_checked_at",
+        "last_ok_at",
+        "last_latency_ms",
+        "last_detail",
+        "incident_link",
+        "history",
+    ]
     readonly_fields = [field for field in fields if field not in ("name", "enabled", "is_platform")]
-    actions = [confirmed_action(description="Run now", apply=_run_now, form_class=RunNowForm,
-                                permissions=("view",), success="Ran")]
+    actions = [
+        confirmed_action(
+            description="Run now", apply=_run_now, form_class=RunNowForm, permissions=("view",), success="Ran"
+        )
+    ]
 
     def has_add_permission(self, request):
         return False  # monitors are created by the sync on every run
@@ -65,8 +93,11 @@ class HealthMonitorAdmin(admin.ModelAdmin):
         if not obj.connection_id:
             return "-"
         warning = obj.connection.unsigned_warning()
-        return format_html('{}<br><strong style="color:#b91c1c">{}</strong>', admin_link(obj.connection), warning) \
-            if warning else admin_link(obj.connection)
+        return (
+            format_html('{}<br><strong style="color:#b91c1c">{}</strong>', admin_link(obj.connection), warning)
+            if warning
+            else admin_link(obj.connection)
+        )
 
     @admin.display(description="Tenant")
     def tenant_link(self, obj):
@@ -77,17 +108,30 @@ class HealthMonitorAdmin(admin.ModelAdmin):
         results = obj.results.all()[:HISTORY_ROWS]
         if not results:
             return "No runs yet."
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (zones.when(r.at, "s"), r.status,
-             "-" if r.latency_ms is None else f"{r.latency_ms} ms", r.detail[:200]) for r in results))
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (zones.when(r.at, "s"), r.status, "-" if r.latency_ms is None else f"{r.latency_ms} ms", r.detail[:200])
+                for r in results
+            ),
+        )
         url = reverse("admin:health_monitorresult_changelist") + f"?monitor__id__exact={obj.pk}"
-        return format_html('<table><thead><tr><th>At</th><th>Status</th><th>Latency</th><th>Detail</th></tr></thead>'
-                           '<tbody>{}</tbody></table><p><a href="{}">All results of this monitor</a></p>', rows, url)
+        return format_html(
+            "<table><thead><tr><th>At</th><th>Status</th><th>Latency</th><th>Detail</th></tr></thead>"
+            '<tbody>{}</tbody></table><p><a href="{}">All results of this monitor</a></p>',
+            rows,
+            url,
+        )
 
     def save_model(self, request, obj, form, change):
-        changed = {key: form.cleaned_data[key] for key in form.changed_data if key in ("name", "enabled", "is_platform")}
+        changed = {
+            key: form.cleaned_data[key] for key in form.changed_data if key in ("name", "enabled", "is_platform")
+        }
         if changed:
-            services.update_monitor(HealthMonitor.objects.get(pk=obj.pk), actor=request.user, request=request, **changed)
+            services.update_monitor(
+                HealthMonitor.objects.get(pk=obj.pk), actor=request.user, request=request, **changed
+            )
 
 
 @admin.register(MonitorResult)
@@ -117,8 +161,18 @@ class MonitorResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class MaintenanceWindowForm(forms.ModelForm):
     class Meta:
         model = MaintenanceWindow
-        fields = ["title", "public_note", "recurrence", "monitor", "starts_at", "ends_at", "weekday", "start_time",
-                  "end_time", "enabled"]
+        fields = [
+            "title",
+            "public_note",
+            "recurrence",
+            "monitor",
+            "starts_at",
+            "ends_at",
+            "weekday",
+            "start_time",
+            "end_time",
+            "enabled",
+        ]
         help_texts = {"monitor": "Empty: platform-wide (also holds Error Center spikes and alert-rule incidents)."}
 
 

@@ -10,12 +10,19 @@ passes; it raises `CheckFailed` (or anything else) when the thing it measures is
 
 `needs` is None (platform-wide), "tenant" (about one tenant) or "connection:<provider>" (about
 one tenant's connection of that provider; every active one of them is checked)."""
+
 import time
 from dataclasses import dataclass, field
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
-PROVIDER_WORDS = {"chatwoot": "Chatwoot", "waha": "WAHA", "meta": "Meta WhatsApp", "n8n": "n8n",
-                  "pms": "PMS", "telegram": "Telegram"}
+PROVIDER_WORDS = {
+    "chatwoot": "Chatwoot",
+    "waha": "WAHA",
+    "meta": "Meta WhatsApp",
+    "n8n": "n8n",
+    "pms": "PMS",
+    "telegram": "Telegram",
+}
 
 
 class CheckFailed(Exception):
@@ -117,8 +124,9 @@ def run_many(names, *, tenants=()) -> list[CheckResult]:
 def _run_connections(spec, tenant) -> CheckResult:
     from apps.integrations.models import Connection
 
-    connections = list(Connection.objects.for_tenant(tenant).filter(provider=spec.provider, is_active=True)
-                       .order_by("name"))
+    connections = list(
+        Connection.objects.for_tenant(tenant).filter(provider=spec.provider, is_active=True).order_by("name")
+    )
     if not connections:
         word = PROVIDER_WORDS.get(spec.provider, spec.provider)
         return CheckResult(spec.name, SKIP, detail=f"tenant has no {word} connection", tenant=tenant.slug)
@@ -127,11 +135,17 @@ def _run_connections(spec, tenant) -> CheckResult:
 
 
 def _combined(name, tenant, results) -> CheckResult:
-    status = FAIL if any(r.status == FAIL for r in results) else PASS if any(r.status == PASS for r in results) else SKIP
+    status = (
+        FAIL if any(r.status == FAIL for r in results) else PASS if any(r.status == PASS for r in results) else SKIP
+    )
     return CheckResult(
-        name, status, value={r.target: r.value for r in results}, tenant=tenant.slug,
+        name,
+        status,
+        value={r.target: r.value for r in results},
+        tenant=tenant.slug,
         detail="; ".join(f"{r.target}: {r.status} ({r.detail})" for r in results),
-        latency_ms=round(sum(r.latency_ms or 0 for r in results), 1), target=f"{len(results)} connections",
+        latency_ms=round(sum(r.latency_ms or 0 for r in results), 1),
+        target=f"{len(results)} connections",
     )
 
 
@@ -139,9 +153,13 @@ def _timed(spec, *, tenant, connection) -> CheckResult:
     started = time.perf_counter()
     status, value, detail = _call(spec, tenant, connection)
     return CheckResult(
-        spec.name, status, value=value, detail=str(detail)[:1000],
+        spec.name,
+        status,
+        value=value,
+        detail=str(detail)[:1000],
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        tenant=getattr(tenant, "slug", "") or "", target=connection.name if connection is not None else "",
+        tenant=getattr(tenant, "slug", "") or "",
+        target=connection.name if connection is not None else "",
     )
 
 
@@ -155,4 +173,3 @@ def _call(spec, tenant, connection):
         return SKIP, None, exc.detail
     except Exception as exc:  # noqa: BLE001 — a check that breaks has found something wrong
         return FAIL, None, f"{type(exc).__name__}: {exc}"
-

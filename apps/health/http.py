@@ -2,6 +2,7 @@
 
 A probe never raises `requests` exceptions at its caller: they become `ProbeError` with a sentence
 an operator can read (no URL query strings, no secrets)."""
+
 import requests
 from django.conf import settings
 
@@ -17,8 +18,9 @@ class ProbeError(Exception):
 def get(url, *, headers=None, params=None) -> requests.Response:
     timeout = settings.HEALTH_HTTP_TIMEOUT
     try:
-        return _session.get(url, headers=headers or {}, params=params, timeout=(timeout, timeout),
-                            allow_redirects=False)
+        return _session.get(
+            url, headers=headers or {}, params=params, timeout=(timeout, timeout), allow_redirects=False
+        )
     except requests.Timeout:
         raise ProbeError(f"no answer within {timeout:g} s") from None
     except requests.ConnectionError:

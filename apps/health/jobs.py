@@ -10,10 +10,13 @@ from apps.jobs.registry import register
 def run_monitors():
     """Runs every enabled health monitor once; repeated failures open or join an incident."""
     outcomes = services.run_monitors()
-    return {"monitors": len(outcomes), "failing": sum(not o.result.ok for o in outcomes),
-            "incidents": len({o.incident.pk for o in outcomes if o.incident and not o.recovered}),
-            "suppressed": sum(o.suppressed is not None for o in outcomes),
-            "recovered": sum(o.recovered for o in outcomes)}
+    return {
+        "monitors": len(outcomes),
+        "failing": sum(not o.result.ok for o in outcomes),
+        "incidents": len({o.incident.pk for o in outcomes if o.incident and not o.recovered}),
+        "suppressed": sum(o.suppressed is not None for o in outcomes),
+        "recovered": sum(o.recovered for o in outcomes),
+    }
 
 
 @register("health.purge_results", cron={"minute": 41, "hour": 3})

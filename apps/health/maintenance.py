@@ -3,6 +3,7 @@
 Detectors ask `hold(...)` before opening an incident: inside a window it records the suppression
 (one row per window occurrence and dedup key, counted) and answers True, and the detector opens
 nothing. Spikes and alert rules are held by platform-wide windows; a monitor also by its own."""
+
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,9 @@ def _candidates(component):
     monitor_id = _monitor_id(component)
     if monitor_id is None:
         return windows.filter(monitor__isnull=True).order_by("id")
-    return windows.filter(Q(monitor__isnull=True) | Q(monitor_id=monitor_id)).order_by(F("monitor_id").asc(nulls_first=True), "id")
+    return windows.filter(Q(monitor__isnull=True) | Q(monitor_id=monitor_id)).order_by(
+        F("monitor_id").asc(nulls_first=True), "id"
+    )
 
 
 def _monitor_id(component):
@@ -60,12 +63,23 @@ def record_suppression(window, source, dedup_key, title, *, monitor=None, detail
     at = at or timezone.now()
     occurrence_start = window.occurrence_around(at)[0]
     with transaction.atomic():
-        row = (SuppressedAlert.objects.select_for_update()
-               .filter(window=window, source=source, dedup_key=dedup_key, at__gte=occurrence_start).first())
+        row = (
+            SuppressedAlert.objects.select_for_update()
+            .filter(window=window, source=source, dedup_key=dedup_key, at__gte=occurrence_start)
+            .first()
+        )
         if row is None:
             return SuppressedAlert.objects.create(
-                window=window, window_title=window.title, source=source, dedup_key=dedup_key, title=title[:300],
-                monitor=monitor, detail=detail or {}, at=at, last_at=at)
+                window=window,
+                window_title=window.title,
+                source=source,
+                dedup_key=dedup_key,
+                title=title[:300],
+                monitor=monitor,
+                detail=detail or {},
+                at=at,
+                last_at=at,
+            )
         row.count, row.last_at, row.detail = row.count + 1, at, detail or row.detail
         row.save(update_fields=["count", "last_at", "detail"])
         return row
@@ -84,6 +98,7 @@ def upcoming(now=None, days=14) -> list[tuple[MaintenanceWindow, object, object]
 
 # --- changing windows (admin and demo) ---------------------------------------------------------
 
+
 def save_window(window, *, actor=None, request=None) -> MaintenanceWindow:
     """Validates and saves a new or changed window, audited. Refusals are ServiceErrors."""
     try:
@@ -94,16 +109,25 @@ def save_window(window, *, actor=None, request=None) -> MaintenanceWindow:
     with transaction.atomic():
         window.created_by = window.created_by or _user(actor)
         window.save()
-        audit.record("maintenance.created" if created else "maintenance.changed", actor=actor, request=request,
-                     target=window, after={"schedule": window.schedule_label, "scope": window.scope_label,
-                                           "enabled": window.enabled})
+        audit.record(
+            "maintenance.created" if created else "maintenance.changed",
+            actor=actor,
+            request=request,
+            target=window,
+            after={"schedule": window.schedule_label, "scope": window.scope_label, "enabled": window.enabled},
+        )
     return window
 
 
 def delete_window(window, *, actor=None, request=None) -> None:
     with transaction.atomic():
-        audit.record("maintenance.deleted", actor=actor, request=request, target=window,
-                     before={"schedule": window.schedule_label, "scope": window.scope_label})
+        audit.record(
+            "maintenance.deleted",
+            actor=actor,
+            request=request,
+            target=window,
+            before={"schedule": window.schedule_label, "scope": window.scope_label},
+        )
         window.delete()
 
 

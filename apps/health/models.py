@@ -2,6 +2,7 @@
 
 Every change goes through apps.health.services / apps.health.maintenance; these classes hold the
 data and the invariants read from it (e.g. whether a window covers a moment)."""
+
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
@@ -39,11 +40,15 @@ class HealthMonitor(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     check_name = models.CharField(max_length=64, help_text="The check (apps.health.checks) this monitor runs.")
-    connection = models.OneToOneField("integrations.Connection", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="health_monitor")
-    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="health_monitors")
-    is_platform = models.BooleanField("platform component", default=False, help_text="A platform component: its incidents are sev1.")
+    connection = models.OneToOneField(
+        "integrations.Connection", null=True, blank=True, on_delete=models.CASCADE, related_name="health_monitor"
+    )
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="health_monitors"
+    )
+    is_platform = models.BooleanField(
+        "platform component", default=False, help_text="A platform component: its incidents are sev1."
+    )
     enabled = models.BooleanField(default=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.UNKNOWN)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -51,8 +56,14 @@ class HealthMonitor(models.Model):
     last_ok_at = models.DateTimeField(null=True, blank=True)
     last_detail = models.TextField(blank=True)
     last_latency_ms = models.FloatField("last latency (ms)", null=True, blank=True)
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="health_monitors", help_text="The incident its failures opened or joined.")
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="health_monitors",
+        help_text="The incident its failures opened or joined.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -91,8 +102,10 @@ class MonitorResult(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["monitor", "-at"], name="health_result_monitor_at"),
-                   models.Index(fields=["at"], name="health_result_at")]
+        indexes = [
+            models.Index(fields=["monitor", "-at"], name="health_result_monitor_at"),
+            models.Index(fields=["at"], name="health_result_at"),
+        ]
 
     def __str__(self):
         return f"{self.monitor} {self.status} at {self.at:%Y-%m-%d %H:%M}"
@@ -124,16 +137,23 @@ class MaintenanceWindow(models.Model):
     title = models.CharField(max_length=200)
     public_note = models.TextField(blank=True, help_text="Shown on the public status page.")
     recurrence = models.CharField(max_length=8, choices=Recurrence.choices, default=Recurrence.ONE_OFF)
-    monitor = models.ForeignKey(HealthMonitor, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="maintenance_windows", help_text="Empty: platform-wide.")
+    monitor = models.ForeignKey(
+        HealthMonitor,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="maintenance_windows",
+        help_text="Empty: platform-wide.",
+    )
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     weekday = models.PositiveSmallIntegerField(null=True, blank=True, choices=Weekday.choices)
     start_time = models.TimeField(null=True, blank=True, help_text="UTC")
     end_time = models.TimeField(null=True, blank=True, help_text="UTC")
     enabled = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MaintenanceWindowQuerySet.as_manager()
@@ -141,10 +161,19 @@ class MaintenanceWindow(models.Model):
     class Meta:
         ordering = ["recurrence", "starts_at", "weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(name="maintenance_one_off_has_range", condition=~models.Q(recurrence="one_off") | (
-                models.Q(starts_at__isnull=False, ends_at__isnull=False) & models.Q(ends_at__gt=models.F("starts_at")))),
-            models.CheckConstraint(name="maintenance_weekly_has_times", condition=~models.Q(recurrence="weekly") | (
-                models.Q(weekday__isnull=False, start_time__isnull=False, end_time__isnull=False))),
+            models.CheckConstraint(
+                name="maintenance_one_off_has_range",
+                condition=~models.Q(recurrence="one_off")
+                | (
+                    models.Q(starts_at__isnull=False, ends_at__isnull=False)
+                    & models.Q(ends_at__gt=models.F("starts_at"))
+                ),
+            ),
+            models.CheckConstraint(
+                name="maintenance_weekly_has_times",
+                condition=~models.Q(recurrence="weekly")
+                | (models.Q(weekday__isnull=False, start_time__isnull=False, end_time__isnull=False)),
+            ),
         ]
 
     def __str__(self):
@@ -214,8 +243,9 @@ class SuppressedAlert(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices)
     dedup_key = models.CharField(max_length=200, blank=True, db_index=True)
     title = models.CharField(max_length=300)
-    monitor = models.ForeignKey(HealthMonitor, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="suppressed_alerts")
+    monitor = models.ForeignKey(
+        HealthMonitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="suppressed_alerts"
+    )
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True, help_text="First held in this occurrence.")
     last_at = models.DateTimeField(default=timezone.now, help_text="Last held in this occurrence.")

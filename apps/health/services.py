@@ -7,6 +7,7 @@ failing run opens or joins the incident for its component (dedup key `health:<ke
 flapping monitor keeps joining the one open incident. Inside a maintenance window the incident
 is held and the suppression recorded instead. A pass after `down` is a recovery: an event and a
 timeline entry that suggests resolving once every component of the incident is healthy."""
+
 import json
 import logging
 from dataclasses import dataclass
@@ -24,12 +25,19 @@ from apps.integrations.models import Connection
 
 logger = logging.getLogger("opsdesk.health")
 State, Kind = HealthMonitor.State, HealthMonitor.Kind
-CONNECTION_CHECKS = {"chatwoot": "connection_chatwoot", "waha": "connection_waha", "meta": "connection_meta_token",
-                     "n8n": "connection_n8n", "pms": "connection_pms"}
-PLATFORM = [("database", "PostgreSQL database", Kind.DATABASE, "database_latency"),
-            ("redis", "Redis broker", Kind.REDIS, "redis_ping"),
-            ("workers", "Celery workers", Kind.WORKERS, "celery_workers"),
-            ("ai_provider", "AI provider", Kind.AI_PROVIDER, "ai_provider")]
+CONNECTION_CHECKS = {
+    "chatwoot": "connection_chatwoot",
+    "waha": "connection_waha",
+    "meta": "connection_meta_token",
+    "n8n": "connection_n8n",
+    "pms": "connection_pms",
+}
+PLATFORM = [
+    ("database", "PostgreSQL database", Kind.DATABASE, "database_latency"),
+    ("redis", "Redis broker", Kind.REDIS, "redis_ping"),
+    ("workers", "Celery workers", Kind.WORKERS, "celery_workers"),
+    ("ai_provider", "AI provider", Kind.AI_PROVIDER, "ai_provider"),
+]
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Outcome:
 
 
 # --- keeping monitors in step ------------------------------------------------------------------
+
 
 def sync_monitors() -> dict:
     """Creates the missing monitors: platform components in use and every active connection of a
@@ -63,24 +72,36 @@ def _platform_in_use(key) -> bool:
 
 def _ensure_platform(key, name, kind, check_name) -> bool:
     _, created = HealthMonitor.objects.get_or_create(
-        key=key, defaults={"name": name, "kind": kind, "check_name": check_name, "is_platform": True})
+        key=key, defaults={"name": name, "kind": kind, "check_name": check_name, "is_platform": True}
+    )
     return created
 
 
 def _ensure_connection(connection) -> bool:
-    _, created = HealthMonitor.objects.get_or_create(key=f"connection:{connection.pk}", defaults={
-        "name": f"{connection.get_provider_display()}: {connection.name} ({connection.tenant.slug})",
-        "kind": Kind.CONNECTION, "check_name": CONNECTION_CHECKS[connection.provider], "connection": connection,
-        "tenant": connection.tenant, "is_platform": connection.tenant.slug in settings.HEALTH_PLATFORM_TENANTS})
+    _, created = HealthMonitor.objects.get_or_create(
+        key=f"connection:{connection.pk}",
+        defaults={
+            "name": f"{connection.get_provider_display()}: {connection.name} ({connection.tenant.slug})",
+            "kind": Kind.CONNECTION,
+            "check_name": CONNECTION_CHECKS[connection.provider],
+            "connection": connection,
+            "tenant": connection.tenant,
+            "is_platform": connection.tenant.slug in settings.HEALTH_PLATFORM_TENANTS,
+        },
+    )
     return created
 
 
 # --- running -----------------------------------------------------------------------------------
 
+
 def due_monitors(only=None):
     """Enabled monitors whose connection (if any) is active; `only` matches a key, check or kind."""
-    monitors = (HealthMonitor.objects.filter(enabled=True).exclude(connection__is_active=False)
-                .select_related("connection", "tenant"))
+    monitors = (
+        HealthMonitor.objects.filter(enabled=True)
+        .exclude(connection__is_active=False)
+        .select_related("connection", "tenant")
+    )
     if only:
         monitors = monitors.filter(key=only) | monitors.filter(check_name=only) | monitors.filter(kind=only)
     return list(monitors.order_by("-is_platform", "kind", "name"))
@@ -103,8 +124,11 @@ def run_monitors(*, only=None, now=None) -> list[Outcome]:
 def run_monitor(monitor, *, now=None) -> Outcome:
     """Runs the monitor's check (outside any transaction: it may wait on the network), then
     records the result and acts on it."""
-    check = checks.run(monitor.check_name, connection=monitor.connection) if monitor.connection_id \
+    check = (
+        checks.run(monitor.check_name, connection=monitor.connection)
+        if monitor.connection_id
         else checks.run(monitor.check_name)
+    )
     now = now or timezone.now()
     with transaction.atomic():
         monitor = _locked(monitor)
@@ -125,14 +149,23 @@ def _locked(monitor) -> HealthMonitor:
 
 
 def _record(monitor, check, now) -> MonitorResult:
-    return MonitorResult.objects.create(monitor=monitor, status=check.status, ok=check.ok, latency_ms=check.latency_ms,
-                                        value=_jsonable(check.value), detail=check.detail, at=now)
+    return MonitorResult.objects.create(
+        monitor=monitor,
+        status=check.status,
+        ok=check.ok,
+        latency_ms=check.latency_ms,
+        value=_jsonable(check.value),
+        detail=check.detail,
+        at=now,
+    )
 
 
 def _count(monitor, check, now):
     if check.status == checks.FAIL:
         monitor.consecutive_failures += 1
-        monitor.state = State.DOWN if monitor.consecutive_failures >= settings.HEALTH_FAILURE_THRESHOLD else State.FAILING
+        monitor.state = (
+            State.DOWN if monitor.consecutive_failures >= settings.HEALTH_FAILURE_THRESHOLD else State.FAILING
+        )
     elif check.status == checks.PASS:
         monitor.consecutive_failures, monitor.state, monitor.last_ok_at = 0, State.HEALTHY, now
     monitor.last_checked_at, monitor.last_detail, monitor.last_latency_ms = now, check.detail, check.latency_ms
@@ -144,6 +177,7 @@ def _jsonable(value):
 
 
 # --- failing and recovering ----------------------------------------------------------------------
+
 
 def severity_for(monitor) -> str:
     """sev1 for a platform component (database, broker, workers, the platform's own Chatwoot);
@@ -160,8 +194,14 @@ def _on_down(outcome, check, now):
     if outcome.suppressed:
         return
     signals.monitor_down.send(HealthMonitor, outcome=outcome, title=title, check=check, now=now)
-    emit("HEALTH_CHECK_FAILED", tenant=_event_tenant(monitor), source="health.monitors", incident=outcome.incident,
-         message=f"{monitor.name}: {check.detail}", meta=_meta(monitor, check))
+    emit(
+        "HEALTH_CHECK_FAILED",
+        tenant=_event_tenant(monitor),
+        source="health.monitors",
+        incident=outcome.incident,
+        message=f"{monitor.name}: {check.detail}",
+        meta=_meta(monitor, check),
+    )
 
 
 def _hold(monitor, title, check, now):
@@ -169,15 +209,27 @@ def _hold(monitor, title, check, now):
     if window is None:
         return None
     return maintenance.record_suppression(
-        window, SuppressedAlert.Source.MONITOR, monitor.dedup_key, title, monitor=monitor, at=now,
-        detail={"check": check.name, "detail": check.detail, "consecutive_failures": monitor.consecutive_failures})
+        window,
+        SuppressedAlert.Source.MONITOR,
+        monitor.dedup_key,
+        title,
+        monitor=monitor,
+        at=now,
+        detail={"check": check.name, "detail": check.detail, "consecutive_failures": monitor.consecutive_failures},
+    )
 
 
 def _on_recovery(outcome, now):
     monitor, outcome.recovered = outcome.monitor, True
     incident = monitor.incident if monitor.incident_id and monitor.incident.is_open else None
-    emit("HEALTH_CHECK_RECOVERED", tenant=_event_tenant(monitor), source="health.monitors", incident=incident,
-         message=f"{monitor.name} is healthy again", meta={"monitor": monitor.key, "kind": monitor.kind})
+    emit(
+        "HEALTH_CHECK_RECOVERED",
+        tenant=_event_tenant(monitor),
+        source="health.monitors",
+        incident=incident,
+        message=f"{monitor.name} is healthy again",
+        meta={"monitor": monitor.key, "kind": monitor.kind},
+    )
     if incident is not None:
         outcome.incident = incident
         signals.monitor_recovered.send(HealthMonitor, outcome=outcome, now=now)
@@ -188,12 +240,19 @@ def _event_tenant(monitor):
 
 
 def _meta(monitor, check):
-    return {"monitor": monitor.key, "kind": monitor.kind, "check": check.name, "detail": check.detail,
-            "consecutive_failures": monitor.consecutive_failures, "latency_ms": check.latency_ms,
-            "connection": str(monitor.connection_id) if monitor.connection_id else None}
+    return {
+        "monitor": monitor.key,
+        "kind": monitor.kind,
+        "check": check.name,
+        "detail": check.detail,
+        "consecutive_failures": monitor.consecutive_failures,
+        "latency_ms": check.latency_ms,
+        "connection": str(monitor.connection_id) if monitor.connection_id else None,
+    }
 
 
 # --- housekeeping ------------------------------------------------------------------------------
+
 
 def purge_results(now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.HEALTH_RESULT_RETENTION_DAYS)
@@ -204,8 +263,13 @@ def purge_results(now=None) -> int:
 def known_names() -> list[str]:
     """What `--only` accepts: monitor keys, check names and kinds of the enabled monitors."""
     monitors = HealthMonitor.objects.filter(enabled=True)
-    return sorted({*monitors.values_list("key", flat=True), *monitors.values_list("check_name", flat=True),
-                   *monitors.values_list("kind", flat=True)})
+    return sorted(
+        {
+            *monitors.values_list("key", flat=True),
+            *monitors.values_list("check_name", flat=True),
+            *monitors.values_list("kind", flat=True),
+        }
+    )
 
 
 def update_monitor(monitor, *, actor=None, request=None, **fields) -> HealthMonitor:
@@ -213,12 +277,16 @@ def update_monitor(monitor, *, actor=None, request=None, **fields) -> HealthMoni
     allowed = {"name", "enabled", "is_platform"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ServiceError(f"Only {', '.join(sorted(allowed))} can be changed on a monitor, not {', '.join(sorted(unknown))}.",
-                           "invalid_field")
+        raise ServiceError(
+            f"Only {', '.join(sorted(allowed))} can be changed on a monitor, not {', '.join(sorted(unknown))}.",
+            "invalid_field",
+        )
     before = {key: getattr(monitor, key) for key in fields}
     with transaction.atomic():
         for key, value in fields.items():
             setattr(monitor, key, value)
         monitor.save(update_fields=list(fields))
-        audit.record("health_monitor.changed", actor=actor, request=request, target=monitor, before=before, after=fields)
+        audit.record(
+            "health_monitor.changed", actor=actor, request=request, target=monitor, before=before, after=fields
+        )
     return monitor

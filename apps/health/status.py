@@ -5,6 +5,7 @@ check details, no incident titles (they are written for operators).
 The page speaks for the platform. A tenant's own connection failing (its WAHA server, its PMS, its
 token) is that tenant's problem, never a platform outage: tenants' connections to a provider show
 "Degraded" only when several tenants fail at once, and an incident of one tenant is not listed."""
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,11 +17,20 @@ from apps.integrations.models.connections import Provider
 
 State, Kind = HealthMonitor.State, HealthMonitor.Kind
 OPERATIONAL, DEGRADED, OUTAGE, MAINTENANCE, UNKNOWN = "operational", "degraded", "outage", "maintenance", "unknown"
-WORDS = {OPERATIONAL: "Operational", DEGRADED: "Degraded", OUTAGE: "Outage", MAINTENANCE: "Under maintenance",
-         UNKNOWN: "No data yet"}
+WORDS = {
+    OPERATIONAL: "Operational",
+    DEGRADED: "Degraded",
+    OUTAGE: "Outage",
+    MAINTENANCE: "Under maintenance",
+    UNKNOWN: "No data yet",
+}
 RANK = [OPERATIONAL, UNKNOWN, MAINTENANCE, DEGRADED, OUTAGE]
-PLATFORM_LABELS = {Kind.DATABASE: "Database", Kind.REDIS: "Message broker", Kind.WORKERS: "Background processing",
-                   Kind.AI_PROVIDER: "AI answers"}
+PLATFORM_LABELS = {
+    Kind.DATABASE: "Database",
+    Kind.REDIS: "Message broker",
+    Kind.WORKERS: "Background processing",
+    Kind.AI_PROVIDER: "AI answers",
+}
 STATE_TO_PUBLIC = {State.HEALTHY: OPERATIONAL, State.FAILING: DEGRADED, State.DOWN: OUTAGE, State.UNKNOWN: UNKNOWN}
 
 
@@ -56,10 +66,15 @@ def components(now=None) -> list[Component]:
     now = now or timezone.now()
     in_maintenance = _in_maintenance(now)
     grouped = defaultdict(list)
-    monitors = HealthMonitor.objects.filter(enabled=True).exclude(connection__is_active=False).select_related("connection")
+    monitors = (
+        HealthMonitor.objects.filter(enabled=True).exclude(connection__is_active=False).select_related("connection")
+    )
     for monitor in monitors:
         grouped[(not monitor.is_platform, monitor.kind == Kind.CONNECTION, public_name(monitor))].append(monitor)
-    return [_component(name, rows, in_maintenance, tenant_owned) for (tenant_owned, _, name), rows in sorted(grouped.items())]
+    return [
+        _component(name, rows, in_maintenance, tenant_owned)
+        for (tenant_owned, _, name), rows in sorted(grouped.items())
+    ]
 
 
 def _in_maintenance(now):
@@ -110,15 +125,28 @@ def overall(items) -> str:
 
 
 def upcoming_maintenance(now=None, days=14):
-    return [{"title": window.title, "note": window.public_note, "starts_at": start, "ends_at": end,
-             "scope": "All services" if window.is_platform_wide else public_name(window.monitor),
-             "in_progress": start <= (now or timezone.now()), "recurring": window.recurrence == window.Recurrence.WEEKLY}
-            for window, start, end in maintenance.upcoming(now, days)]
+    return [
+        {
+            "title": window.title,
+            "note": window.public_note,
+            "starts_at": start,
+            "ends_at": end,
+            "scope": "All services" if window.is_platform_wide else public_name(window.monitor),
+            "in_progress": start <= (now or timezone.now()),
+            "recurring": window.recurrence == window.Recurrence.WEEKLY,
+        }
+        for window, start, end in maintenance.upcoming(now, days)
+    ]
 
 
 def page(now=None) -> dict:
     now = now or timezone.now()
     items = components(now)
     status = overall(items)
-    return {"components": items, "overall": status, "overall_label": WORDS[status],
-            "maintenance": upcoming_maintenance(now), "generated_at": now}
+    return {
+        "components": items,
+        "overall": status,
+        "overall_label": WORDS[status],
+        "maintenance": upcoming_maintenance(now),
+        "generated_at": now,
+    }

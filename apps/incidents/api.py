@@ -1,5 +1,6 @@
 """/api/v1/incidents/ for operator keys: the same services as the admin console, the same
 refusals (a ServiceError becomes a 400 with its code and message)."""
+
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,9 +14,17 @@ from apps.incidents import services
 from apps.incidents.services.mitigations import switch_permission
 from apps.incidents.models import Incident
 from apps.incidents.serializers import (
-    FollowUpInSerializer, IncidentDetailSerializer, IncidentInSerializer, IncidentSerializer,
-    MitigationInSerializer, NoteInSerializer, OwnerInSerializer, PostmortemInSerializer, SeverityInSerializer,
-    StatusInSerializer, TimelineEntrySerializer,
+    FollowUpInSerializer,
+    IncidentDetailSerializer,
+    IncidentInSerializer,
+    IncidentSerializer,
+    MitigationInSerializer,
+    NoteInSerializer,
+    OwnerInSerializer,
+    PostmortemInSerializer,
+    SeverityInSerializer,
+    StatusInSerializer,
+    TimelineEntrySerializer,
 )
 from apps.tenants.models import Tenant
 
@@ -44,11 +53,15 @@ class IncidentsView(IncidentAPIView):
     permission_classes = [requires(GET=VIEW, POST=ADD)]
     serializer_class = IncidentSerializer
 
-    @extend_schema(operation_id="incidents_list", parameters=[
-        *[OpenApiParameter(name, str, description=f"Only incidents with this {name}.") for name in LIST_FILTERS],
-        OpenApiParameter("owner", str, description="A staff username."),
-        OpenApiParameter("tenant", str, description="Only incidents affecting this tenant (slug)."),
-        OpenApiParameter("open", bool, description="true: detected, triaged or mitigating only.")])
+    @extend_schema(
+        operation_id="incidents_list",
+        parameters=[
+            *[OpenApiParameter(name, str, description=f"Only incidents with this {name}.") for name in LIST_FILTERS],
+            OpenApiParameter("owner", str, description="A staff username."),
+            OpenApiParameter("tenant", str, description="Only incidents affecting this tenant (slug)."),
+            OpenApiParameter("open", bool, description="true: detected, triaged or mitigating only."),
+        ],
+    )
     def get(self, request):
         """Incidents, newest first."""
         page = self.paginate_queryset(filter_incidents(self.get_queryset(), request.query_params))
@@ -91,8 +104,9 @@ class IncidentStatusView(IncidentAPIView):
     def post(self, request, incident_id):
         """Moves the incident along its lifecycle; closing a sev1 or sev2 needs its postmortem."""
         data = validated(StatusInSerializer, request.data)
-        incident = services.change_status(self.incident(incident_id), data["status"], actor=request.user,
-                                          note=data["note"], request=request)
+        incident = services.change_status(
+            self.incident(incident_id), data["status"], actor=request.user, note=data["note"], request=request
+        )
         return self.detail(incident)
 
 
@@ -112,8 +126,9 @@ class IncidentOwnerView(IncidentAPIView):
     def post(self, request, incident_id):
         username = validated(OwnerInSerializer, request.data)["owner"]
         owner = staff_user(username, "owner") if username else None
-        return self.detail(services.assign_owner(self.incident(incident_id), owner, actor=request.user,
-                                                 request=request))
+        return self.detail(
+            services.assign_owner(self.incident(incident_id), owner, actor=request.user, request=request)
+        )
 
 
 class IncidentSeverityView(IncidentAPIView):
@@ -122,8 +137,11 @@ class IncidentSeverityView(IncidentAPIView):
     @extend_schema(request=SeverityInSerializer, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
         data = validated(SeverityInSerializer, request.data)
-        return self.detail(services.change_severity(self.incident(incident_id), data["severity"], actor=request.user,
-                                                    reason=data["reason"], request=request))
+        return self.detail(
+            services.change_severity(
+                self.incident(incident_id), data["severity"], actor=request.user, reason=data["reason"], request=request
+            )
+        )
 
 
 class IncidentNotesView(IncidentAPIView):
@@ -131,8 +149,9 @@ class IncidentNotesView(IncidentAPIView):
 
     @extend_schema(request=NoteInSerializer, responses={201: TimelineEntrySerializer})
     def post(self, request, incident_id):
-        entry = services.add_note(self.incident(incident_id), validated(NoteInSerializer, request.data)["text"],
-                                  actor=request.user)
+        entry = services.add_note(
+            self.incident(incident_id), validated(NoteInSerializer, request.data)["text"], actor=request.user
+        )
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -194,10 +213,10 @@ class IncidentMitigationsView(IncidentAPIView):
         tenant = incident.affected_tenants.filter(slug=data["tenant"]).first() if data["tenant"] else None
         if data["tenant"] and tenant is None:
             raise ValidationError({"tenant": f"{data['tenant']!r} is not among this incident's affected tenants."})
-        entry = services.apply_mitigation(incident, data["action"], actor=request.user, reason=data["reason"],
-                                          tenant=tenant, request=request)
+        entry = services.apply_mitigation(
+            incident, data["action"], actor=request.user, reason=data["reason"], tenant=tenant, request=request
+        )
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
-
 
 
 def staff_user(username, field):

@@ -3,6 +3,7 @@ on-call engineer meets: one open (a tenant's, sev4, being mitigated), two resolv
 postmortem is overdue) and one closed with its postmortem and follow-ups. They are seeded, with
 their history in the past; nothing in the demo opens more on its own (the demo providers answer
 healthily), and none escalates while you watch. Only creates what is missing (recognised by title)."""
+
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -19,10 +20,20 @@ ROSTER = [
 ]
 CONTACTS = [
     ("CTO", "Dana Brandt", "cto@opsdesk.local", "+49 30 1234 003", "Any sev1 past 30 minutes."),
-    ("Database provider support", "Managed PostgreSQL desk", "support@db.example", "",
-     "Open a priority ticket; have the instance id and the slow-query log ready."),
-    ("Meta partner manager", "WhatsApp Business partner desk", "partners@meta.example", "",
-     "Bans and token problems that affect many numbers."),
+    (
+        "Database provider support",
+        "Managed PostgreSQL desk",
+        "support@db.example",
+        "",
+        "Open a priority ticket; have the instance id and the slow-query log ready.",
+    ),
+    (
+        "Meta partner manager",
+        "WhatsApp Business partner desk",
+        "partners@meta.example",
+        "",
+        "Bans and token problems that affect many numbers.",
+    ),
 ]
 OPEN_TITLE = "Coral Clinic at its monthly message limit"
 TOKEN_TITLE = "Meta token expired for Acme Hotels"
@@ -42,15 +53,23 @@ def seed(out):
 
 
 def _roster_entry(users, level, name, username, email, phone):
-    _, created = OnCallEntry.objects.get_or_create(level=level, name=name, defaults={
-        "user": users.get(username), "email": email, "phone": phone,
-        "starts_at": timezone.now() - timedelta(days=30)})
+    _, created = OnCallEntry.objects.get_or_create(
+        level=level,
+        name=name,
+        defaults={
+            "user": users.get(username),
+            "email": email,
+            "phone": phone,
+            "starts_at": timezone.now() - timedelta(days=30),
+        },
+    )
     return created
 
 
 def _contact(position, role, name, email, phone, notes):
-    _, created = EmergencyContact.objects.get_or_create(role=role, defaults={
-        "name": name, "email": email, "phone": phone, "notes": notes, "position": position})
+    _, created = EmergencyContact.objects.get_or_create(
+        role=role, defaults={"name": name, "email": email, "phone": phone, "notes": notes, "position": position}
+    )
     return created
 
 
@@ -62,14 +81,29 @@ def _open(agent):
     if Incident.objects.filter(title=OPEN_TITLE).exists():
         return False
     began = timezone.now() - timedelta(minutes=50)
-    incident = services.create_incident(actor=agent, title=OPEN_TITLE, severity="sev4", codes=["MESSAGE_LIMIT_EXCEEDED"],
-                                        tenants=_tenants("coral-clinic"), now=began,
-                                        impact="Coral Clinic's reminders are refused until the limit is raised.")
+    incident = services.create_incident(
+        actor=agent,
+        title=OPEN_TITLE,
+        severity="sev4",
+        codes=["MESSAGE_LIMIT_EXCEEDED"],
+        tenants=_tenants("coral-clinic"),
+        now=began,
+        impact="Coral Clinic's reminders are refused until the limit is raised.",
+    )
     services.change_status(incident, Status.TRIAGED, actor=agent, now=began + timedelta(minutes=3))
-    services.add_note(incident, "Free plan, 1,000 messages a month, used up on the 3rd by appointment reminders.",
-                      actor=agent, now=began + timedelta(minutes=6))
-    services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=12),
-                           note="Offered the Starter plan; waiting for the clinic's answer.")
+    services.add_note(
+        incident,
+        "Free plan, 1,000 messages a month, used up on the 3rd by appointment reminders.",
+        actor=agent,
+        now=began + timedelta(minutes=6),
+    )
+    services.change_status(
+        incident,
+        Status.MITIGATING,
+        actor=agent,
+        now=began + timedelta(minutes=12),
+        note="Offered the Starter plan; waiting for the clinic's answer.",
+    )
     return True
 
 
@@ -77,13 +111,29 @@ def _token(agent):
     if Incident.objects.filter(title=TOKEN_TITLE).exists():
         return False
     began = timezone.now() - timedelta(hours=5)
-    incident = services.create_incident(actor=agent, title=TOKEN_TITLE, severity="sev3", codes=["META_TOKEN_EXPIRED"],
-                                        tenants=_tenants("acme-hotels"), now=began,
-                                        impact="Acme's WhatsApp confirmations were not sent for 40 minutes.")
-    services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=8),
-                           note="Meta answers 190 for Acme's number; asked Acme for a new system-user token.")
-    services.change_status(incident, Status.RESOLVED, actor=agent, now=began + timedelta(minutes=40),
-                           note="Token replaced; sending resumed and the held messages went out.")
+    incident = services.create_incident(
+        actor=agent,
+        title=TOKEN_TITLE,
+        severity="sev3",
+        codes=["META_TOKEN_EXPIRED"],
+        tenants=_tenants("acme-hotels"),
+        now=began,
+        impact="Acme's WhatsApp confirmations were not sent for 40 minutes.",
+    )
+    services.change_status(
+        incident,
+        Status.MITIGATING,
+        actor=agent,
+        now=began + timedelta(minutes=8),
+        note="Meta answers 190 for Acme's number; asked Acme for a new system-user token.",
+    )
+    services.change_status(
+        incident,
+        Status.RESOLVED,
+        actor=agent,
+        now=began + timedelta(minutes=40),
+        note="Token replaced; sending resumed and the held messages went out.",
+    )
     return True
 
 
@@ -91,15 +141,25 @@ def _overdue(agent):
     if Incident.objects.filter(title=OVERDUE_TITLE).exists():
         return False
     began = timezone.now() - timedelta(hours=30)
-    incident = services.create_incident(actor=agent, title=OVERDUE_TITLE, severity="sev2",
-                                        codes=["N8N_TIMEOUT", "N8N_TRIGGER_FAIL"],
-                                        tenants=_tenants("bella-bistro", "acme-hotels"), now=began,
-                                        impact="Booking confirmations delayed for two tenants.")
+    incident = services.create_incident(
+        actor=agent,
+        title=OVERDUE_TITLE,
+        severity="sev2",
+        codes=["N8N_TIMEOUT", "N8N_TRIGGER_FAIL"],
+        tenants=_tenants("bella-bistro", "acme-hotels"),
+        now=began,
+        impact="Booking confirmations delayed for two tenants.",
+    )
     services.change_status(incident, Status.TRIAGED, actor=agent, now=began + timedelta(minutes=4))
-    services.add_note(incident, "n8n answers 502 from its load balancer; their status page is green.", actor=agent,
-                      now=began + timedelta(minutes=9))
-    services.change_status(incident, Status.RESOLVED, actor=agent, note="n8n restarted their workers.",
-                           now=began + timedelta(minutes=75))
+    services.add_note(
+        incident,
+        "n8n answers 502 from its load balancer; their status page is green.",
+        actor=agent,
+        now=began + timedelta(minutes=9),
+    )
+    services.change_status(
+        incident, Status.RESOLVED, actor=agent, note="n8n restarted their workers.", now=began + timedelta(minutes=75)
+    )
     return True
 
 
@@ -107,18 +167,32 @@ def _closed(agent):
     if Incident.objects.filter(title=CLOSED_TITLE).exists():
         return False
     began = timezone.now() - timedelta(days=6)
-    incident = services.create_incident(actor=agent, title=CLOSED_TITLE, severity="sev1",
-                                        codes=["WHATSAPP_DISABLED_GLOBAL"], tenants=[], now=began)
-    incident = services.change_status(incident, Status.MITIGATING, actor=agent,
-                                      note="Global WhatsApp off to stop the backlog.", now=began + timedelta(minutes=6))
+    incident = services.create_incident(
+        actor=agent, title=CLOSED_TITLE, severity="sev1", codes=["WHATSAPP_DISABLED_GLOBAL"], tenants=[], now=began
+    )
+    incident = services.change_status(
+        incident,
+        Status.MITIGATING,
+        actor=agent,
+        note="Global WhatsApp off to stop the backlog.",
+        now=began + timedelta(minutes=6),
+    )
     incident = services.change_status(incident, Status.RESOLVED, actor=agent, now=began + timedelta(minutes=41))
     services.write_postmortem(
-        incident, actor=agent, now=began + timedelta(hours=20),
+        incident,
+        actor=agent,
+        now=began + timedelta(hours=20),
         root_cause="Redis ran out of memory after a config change removed the eviction policy.",
         resolution_steps="Switched WhatsApp off globally, restarted Redis with the policy restored, let the "
-                         "queues drain, switched WhatsApp back on.",
-        preventive_actions="Alert on Redis memory above 80 %; review broker config changes in pairs.")
-    services.add_follow_up(incident, actor=agent, title="Add a Redis memory alert rule", assignee=agent,
-                           due_on=(began + timedelta(days=7)).date())
+        "queues drain, switched WhatsApp back on.",
+        preventive_actions="Alert on Redis memory above 80 %; review broker config changes in pairs.",
+    )
+    services.add_follow_up(
+        incident,
+        actor=agent,
+        title="Add a Redis memory alert rule",
+        assignee=agent,
+        due_on=(began + timedelta(days=7)).date(),
+    )
     services.change_status(incident, Status.CLOSED, actor=agent, now=began + timedelta(hours=21))
     return True

@@ -1,6 +1,7 @@
 """Escalation: level 1 hears of every new incident; the beat job (every minute) tells the next
 levels when their policy says so. This module decides who is due; the level is raised (and the
 notifications queued) by `services.escalation.raise_level`."""
+
 from django.utils import timezone
 
 from apps.incidents.models import EscalationPolicy, Incident, Level, Notification
@@ -40,6 +41,8 @@ def escalate_due(now=None) -> dict:
 def why(policy, incident, level, now) -> str:
     minutes = int((now - incident.detected_at).total_seconds() // 60)
     if incident.acknowledged_at is None and now >= policy.acknowledge_by(incident):
-        return (f"not acknowledged within {policy.acknowledge_within_minutes} min "
-                f"(open {minutes} min), escalated to level {level}.")
+        return (
+            f"not acknowledged within {policy.acknowledge_within_minutes} min "
+            f"(open {minutes} min), escalated to level {level}."
+        )
     return f"still unresolved after {minutes} min, escalated to level {level}."

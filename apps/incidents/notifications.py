@@ -2,6 +2,7 @@
 written in the same transaction as the decision to notify, then a task delivers each row through
 `apps.core.outbox`: claimed, sent with no transaction open (Slack's retries may wait over a
 minute), recorded. Every send or failure is a row on the incident and a timeline entry."""
+
 import logging
 
 from django.conf import settings
@@ -33,7 +34,13 @@ def queue_for_level(incident, level, reason, *, why="", now=None) -> list[Notifi
         return [_nobody(incident, level, reason, subject, body, now)]
     for row in rows:
         row.incident, row.level, row.reason, row.subject, row.body, row.created_at = (
-            incident, level, reason, subject, body, now)
+            incident,
+            level,
+            reason,
+            subject,
+            body,
+            now,
+        )
     Notification.objects.bulk_create(rows)
     for row in rows:
         transaction.on_commit(lambda pk=row.pk: enqueue(pk))
@@ -47,18 +54,38 @@ def _rows_for(entry):
 
 
 def _slack_row(url, entry):
-    return Notification(channel=Channel.SLACK, recipient=redacted_webhook(url), on_call_entry=entry,
-                        target_encrypted=crypto.encrypt_json({"url": url}))
+    return Notification(
+        channel=Channel.SLACK,
+        recipient=redacted_webhook(url),
+        on_call_entry=entry,
+        target_encrypted=crypto.encrypt_json({"url": url}),
+    )
 
 
 def _nobody(incident, level, reason, subject, body, now):
-    error = (f"Nobody holds {Level(level).label} on the on-call roster with an email or Slack webhook, and "
-             "SLACK_WEBHOOK_URL is not set.")
-    row = Notification.objects.create(incident=incident, level=level, reason=reason, channel=Channel.EMAIL,
-                                      recipient="(nobody on the roster)", subject=subject, body=body,
-                                      status=State.FAILED, error=error, created_at=now)
-    add_timeline_entry(incident, TimelineEntry.Kind.NOTIFICATION, f"Level {level} not notified: {error}", at=now,
-                       data={"notification": row.pk, "status": row.status, "level": level})
+    error = (
+        f"Nobody holds {Level(level).label} on the on-call roster with an email or Slack webhook, and "
+        "SLACK_WEBHOOK_URL is not set."
+    )
+    row = Notification.objects.create(
+        incident=incident,
+        level=level,
+        reason=reason,
+        channel=Channel.EMAIL,
+        recipient="(nobody on the roster)",
+        subject=subject,
+        body=body,
+        status=State.FAILED,
+        error=error,
+        created_at=now,
+    )
+    add_timeline_entry(
+        incident,
+        TimelineEntry.Kind.NOTIFICATION,
+        f"Level {level} not notified: {error}",
+        at=now,
+        data={"notification": row.pk, "status": row.status, "level": level},
+    )
     return row
 
 
@@ -66,10 +93,12 @@ def compose(incident, level, why=""):
     subject = f"[{incident.severity}] Incident #{incident.pk}: {incident.title}"[:300]
     url = settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
     tenants = ", ".join(incident.affected_tenants.order_by("name").values_list("name", flat=True)[:20]) or "platform"
-    body = (f"{Level(level).label}: {why or 'you are on call for this incident.'}\n\n"
-            f"{incident.title}\nSeverity: {incident.get_severity_display()}\nStatus: {incident.status}\n"
-            f"Detected: {incident.detected_at:%Y-%m-%d %H:%M} UTC ({incident.get_detection_method_display()})\n"
-            f"Codes: {', '.join(incident.codes or []) or '-'}\nAffected: {tenants}\n\nOpen the incident: {url}\n")
+    body = (
+        f"{Level(level).label}: {why or 'you are on call for this incident.'}\n\n"
+        f"{incident.title}\nSeverity: {incident.get_severity_display()}\nStatus: {incident.status}\n"
+        f"Detected: {incident.detected_at:%Y-%m-%d %H:%M} UTC ({incident.get_detection_method_display()})\n"
+        f"Codes: {', '.join(incident.codes or []) or '-'}\nAffected: {tenants}\n\nOpen the incident: {url}\n"
+    )
     return subject, body
 
 
@@ -91,8 +120,11 @@ def claim(notification_id, now=None):
 def record(notification):
     with transaction.atomic():
         recorded = Notification.objects.filter(pk=notification.pk, status=State.SENDING).update(
-            status=notification.status, attempts=notification.attempts, error=notification.error,
-            sent_at=notification.sent_at)
+            status=notification.status,
+            attempts=notification.attempts,
+            error=notification.error,
+            sent_at=notification.sent_at,
+        )
         if recorded:
             _record(notification)
 
@@ -101,8 +133,13 @@ def _send(notification):
     try:
         if notification.channel == Channel.EMAIL:
             notification.attempts = 1
-            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [notification.target],
-                      fail_silently=False)
+            send_mail(
+                notification.subject,
+                notification.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notification.target],
+                fail_silently=False,
+            )
         else:
             notification.attempts = SlackWebhookClient().post(notification.target, _slack_text(notification))
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
@@ -111,8 +148,9 @@ def _send(notification):
     except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
         notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
     if notification.status == State.FAILED:
-        logger.warning("Incident notification failed", extra={"notification_id": notification.pk,
-                                                               "error": notification.error})
+        logger.warning(
+            "Incident notification failed", extra={"notification_id": notification.pk, "error": notification.error}
+        )
 
 
 def _slack_text(notification):
@@ -121,13 +159,24 @@ def _slack_text(notification):
 
 def _record(notification):
     outcome = "sent" if notification.status == State.SENT else f"failed after {notification.attempts} attempt(s)"
-    text = (f"{notification.get_channel_display()} to {notification.recipient} {outcome} "
-            f"(level {notification.level}, {notification.get_reason_display().lower()})")
+    text = (
+        f"{notification.get_channel_display()} to {notification.recipient} {outcome} "
+        f"(level {notification.level}, {notification.get_reason_display().lower()})"
+    )
     if notification.error:
         text += f": {notification.error}"
-    add_timeline_entry(notification.incident, TimelineEntry.Kind.NOTIFICATION, text, data={
-        "notification": notification.pk, "channel": notification.channel, "status": notification.status,
-        "level": notification.level, "attempts": notification.attempts})
+    add_timeline_entry(
+        notification.incident,
+        TimelineEntry.Kind.NOTIFICATION,
+        text,
+        data={
+            "notification": notification.pk,
+            "channel": notification.channel,
+            "status": notification.status,
+            "level": notification.level,
+            "attempts": notification.attempts,
+        },
+    )
 
 
 def requeue_stale(now=None) -> int:
@@ -140,7 +189,7 @@ def requeue_stale(now=None) -> int:
 
 def fail_lost_sends(now) -> int:
     """Not sent again: a second page or email is worse than a gap the timeline shows."""
-    lost = list(outbox.lost_sends(Notification.objects, now).select_related("incident")[:outbox.SWEEP_BATCH])
+    lost = list(outbox.lost_sends(Notification.objects, now).select_related("incident")[: outbox.SWEEP_BATCH])
     for notification in lost:
         notification.status, notification.error = State.FAILED, OUTCOME_UNKNOWN
         record(notification)

@@ -1,5 +1,6 @@
 """What the public status page says of incidents: never a title (they are written for operators),
 never one tenant's own incident."""
+
 from django.db.models import Count, Q
 
 from apps.incidents.models import Incident
@@ -10,8 +11,17 @@ PUBLIC_SEVERITY = {"sev1": "Major outage", "sev2": "Partial outage", "sev3": "De
 def public_incidents():
     """Open incidents the public should hear of: sev1 and sev2 that are not one tenant's own, and
     any an operator wrote a public update for."""
-    rows = Incident.objects.open().annotate(tenants=Count("affected_tenants", distinct=True)).filter(
-        (Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update=""))
-    return [{"impact": PUBLIC_SEVERITY.get(incident.severity, "Issue"), "status": incident.get_status_display(),
-             "started_at": incident.began_at, "update": incident.public_update or "We are investigating."}
-            for incident in rows.order_by("-detected_at")[:20]]
+    rows = (
+        Incident.objects.open()
+        .annotate(tenants=Count("affected_tenants", distinct=True))
+        .filter((Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update=""))
+    )
+    return [
+        {
+            "impact": PUBLIC_SEVERITY.get(incident.severity, "Issue"),
+            "status": incident.get_status_display(),
+            "started_at": incident.began_at,
+            "update": incident.public_update or "We are investigating.",
+        }
+        for incident in rows.order_by("-detected_at")[:20]
+    ]

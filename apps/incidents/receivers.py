@@ -1,6 +1,7 @@
 """Incidents listen to the layers below them, which never import incidents: a tenant's new
 failure joins its open incident of the same component as the event is stored; a down health
 monitor opens or joins its incident, and a recovery is written on its timeline."""
+
 from django.dispatch import receiver
 
 from apps.events.ingest import recorded

@@ -1,5 +1,6 @@
 """The runbooks as a document: docs/RUNBOOKS.md is written from the runbooks data (`manage.py
 runbooks_doc --write`), so the text a clone carries is the text the incident pages show."""
+
 from apps.incidents.models import Runbook
 
 HEADER = """# Runbooks
@@ -19,9 +20,11 @@ postmortem within 24 hours for sev1 and sev2.
 def _section(runbook) -> str:
     checks = ", ".join(f"`{name}`" for name in runbook.checks) or "none"
     codes = ", ".join(f"`{code}`" for code in runbook.codes) or "none"
-    return (f"## {runbook.title}\n\n`{runbook.slug}`\n\n- **Symptom:** {runbook.symptom}\n"
-            f"- **Impact:** {runbook.impact}\n- **Checks (run by themselves):** {checks}\n"
-            f"- **Fix:** {runbook.fix}\n- **Evidence to keep:** {runbook.evidence}\n- **Event codes:** {codes}\n")
+    return (
+        f"## {runbook.title}\n\n`{runbook.slug}`\n\n- **Symptom:** {runbook.symptom}\n"
+        f"- **Impact:** {runbook.impact}\n- **Checks (run by themselves):** {checks}\n"
+        f"- **Fix:** {runbook.fix}\n- **Evidence to keep:** {runbook.evidence}\n- **Event codes:** {codes}\n"
+    )
 
 
 def render(runbooks=None) -> str:

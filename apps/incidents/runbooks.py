@@ -4,19 +4,32 @@ on it (editable in the admin); a code no runbook lists falls back to the catalog
 An incident opened by detection carries the runbook of what failed — the monitor's component or
 provider, the alert rule's metric, the spiking code — chosen here (`slug_for_*`), because the code
 that announces detection (HEALTH_CHECK_FAILED, ALERT_RULE_TRANSITION) says nothing about what to do."""
+
 from apps.events import codes as catalog
 from apps.events.components import DETECTION_CODES
 from apps.incidents.models import Runbook
 
-MONITOR_RUNBOOKS = {"database": "database-down", "redis": "redis-down", "workers": "jobs-failing",
-                    "ai_provider": "ai-provider-outage"}
-PROVIDER_RUNBOOKS = {"chatwoot": "chatwoot-down", "waha": "waha-down", "meta": "whatsapp-outbound",
-                     "n8n": "n8n-down", "pms": "pms-down", "telegram": "outbound-blocked"}
+MONITOR_RUNBOOKS = {
+    "database": "database-down",
+    "redis": "redis-down",
+    "workers": "jobs-failing",
+    "ai_provider": "ai-provider-outage",
+}
+PROVIDER_RUNBOOKS = {
+    "chatwoot": "chatwoot-down",
+    "waha": "waha-down",
+    "meta": "whatsapp-outbound",
+    "n8n": "n8n-down",
+    "pms": "pms-down",
+    "telegram": "outbound-blocked",
+}
 METRIC_RUNBOOKS = {
     "message_delivery_failure_rate": "outbound-blocked",
-    "webhook_failure_rate": "webhook-failures", "webhook_success_rate": "webhook-failures",
+    "webhook_failure_rate": "webhook-failures",
+    "webhook_success_rate": "webhook-failures",
     "dead_letters_per_hour": "webhook-failures",
-    "sla_breaches": "ticket-response", "avg_first_response_minutes": "ticket-response",
+    "sla_breaches": "ticket-response",
+    "avg_first_response_minutes": "ticket-response",
 }
 
 

@@ -10,13 +10,20 @@ from apps.incidents.services import evidence, mitigations
 
 # --- input ---------------------------------------------------------------------------------
 
+
 class IncidentInSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     severity = serializers.ChoiceField(choices=Severity.choices)
-    codes = serializers.ListField(child=serializers.ChoiceField(choices=list(catalog.CATALOG)), required=False,
-                                  default=list, max_length=20)
-    tenants = serializers.ListField(child=serializers.SlugField(), required=False, default=list, max_length=500,
-                                    help_text="Slugs of the affected tenants.")
+    codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(catalog.CATALOG)), required=False, default=list, max_length=20
+    )
+    tenants = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        default=list,
+        max_length=500,
+        help_text="Slugs of the affected tenants.",
+    )
     impact = serializers.CharField(required=False, allow_blank=True, default="")
     root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -54,12 +61,14 @@ class FollowUpInSerializer(serializers.Serializer):
 
 class MitigationInSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(mitigations.MITIGATIONS))
-    tenant = serializers.SlugField(required=False, allow_null=True, default=None,
-                                   help_text="For tenant switches: the slug of an affected tenant.")
+    tenant = serializers.SlugField(
+        required=False, allow_null=True, default=None, help_text="For tenant switches: the slug of an affected tenant."
+    )
     reason = serializers.CharField(max_length=500)
 
 
 # --- output --------------------------------------------------------------------------------
+
 
 class IncidentSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", default=None)
@@ -69,9 +78,23 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = ["id", "title", "severity", "status", "owner", "detection_method", "codes", "tenants",
-                  "detected_at", "acknowledged_at", "resolved_at", "closed_at", "escalation_level",
-                  "postmortem_due_at", "postmortem_overdue"]
+        fields = [
+            "id",
+            "title",
+            "severity",
+            "status",
+            "owner",
+            "detection_method",
+            "codes",
+            "tenants",
+            "detected_at",
+            "acknowledged_at",
+            "resolved_at",
+            "closed_at",
+            "escalation_level",
+            "postmortem_due_at",
+            "postmortem_overdue",
+        ]
 
     def get_tenants(self, incident) -> list[str]:
         return [tenant.slug for tenant in incident.affected_tenants.all()]
@@ -101,15 +124,34 @@ class PostmortemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Postmortem
-        fields = ["root_cause", "resolution_steps", "detection", "preventive_actions", "duration_minutes",
-                  "timeline_snapshot", "author", "written_at", "updated_at"]
+        fields = [
+            "root_cause",
+            "resolution_steps",
+            "detection",
+            "preventive_actions",
+            "duration_minutes",
+            "timeline_snapshot",
+            "author",
+            "written_at",
+            "updated_at",
+        ]
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "level", "channel", "reason", "recipient", "status", "attempts", "error", "created_at",
-                  "sent_at"]
+        fields = [
+            "id",
+            "level",
+            "channel",
+            "reason",
+            "recipient",
+            "status",
+            "attempts",
+            "error",
+            "created_at",
+            "sent_at",
+        ]
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -125,9 +167,23 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = IncidentSerializer.Meta.fields + [
-            "impact", "root_cause_hypothesis", "public_update", "affected_conversations", "sla_breaches",
-            "started_at", "mitigated_at", "duration_minutes", "evidence", "runbooks", "tickets", "automation_runs", "timeline",
-            "follow_ups", "postmortem", "notifications"]
+            "impact",
+            "root_cause_hypothesis",
+            "public_update",
+            "affected_conversations",
+            "sla_breaches",
+            "started_at",
+            "mitigated_at",
+            "duration_minutes",
+            "evidence",
+            "runbooks",
+            "tickets",
+            "automation_runs",
+            "timeline",
+            "follow_ups",
+            "postmortem",
+            "notifications",
+        ]
 
     @extend_schema_field(PostmortemSerializer(allow_null=True))
     def get_postmortem(self, incident):
@@ -140,12 +196,15 @@ class IncidentDetailSerializer(IncidentSerializer):
         return evidence.judge(incident)
 
     def get_runbooks(self, incident) -> list[dict]:
-        return [{"slug": book.slug, "title": book.title, "checks": book.checks}
-                for book in runbooks.for_incident(incident)]
+        return [
+            {"slug": book.slug, "title": book.title, "checks": book.checks} for book in runbooks.for_incident(incident)
+        ]
 
     def get_tickets(self, incident) -> list[int]:
         return list(incident.tickets.order_by("pk").values_list("pk", flat=True))
 
     def get_automation_runs(self, incident) -> list[dict]:
-        return [{"id": run.pk, "tenant": run.tenant.slug, "bot": run.bot.name, "status": run.status, "error": run.error}
-                for run in incident.automation_runs.select_related("tenant", "bot").order_by("pk")]
+        return [
+            {"id": run.pk, "tenant": run.tenant.slug, "bot": run.bot.name, "status": run.status, "error": run.error}
+            for run in incident.automation_runs.select_related("tenant", "bot").order_by("pk")
+        ]

@@ -1,5 +1,6 @@
 """Connections, the inbox (with its dead letters and replays), conversations, reservations, bots
 and automation runs. Rows change only through apps.integrations services."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,7 +19,14 @@ from apps.core.errors import ServiceError
 from apps.integrations import automation, services
 from apps.integrations.admin_forms import BotForm, ConnectionForm
 from apps.integrations.models import (
-    AutomationRun, Bot, Connection, Conversation, ConversationMessage, DeadLetter, InboundEvent, Reservation,
+    AutomationRun,
+    Bot,
+    Connection,
+    Conversation,
+    ConversationMessage,
+    DeadLetter,
+    InboundEvent,
+    Reservation,
 )
 
 
@@ -28,17 +36,32 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "tenant", "provider", "state", "is_active", "signing", "sending", "created_at"]
     list_filter = ["provider", "state", "is_active", "tenant"]
     search_fields = ["name", "tenant__name", "tenant__slug", "external_key"]
-    readonly_fields = ["id", "webhook_url", "signing", "stored_secrets", "state", "state_changed_at", "sending",
-                       "inbound_summary"]
+    readonly_fields = [
+        "id",
+        "webhook_url",
+        "signing",
+        "stored_secrets",
+        "state",
+        "state_changed_at",
+        "sending",
+        "inbound_summary",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         secrets = [name for name in ConnectionForm.SECRET_FIELDS]
-        main = ["tenant", "provider", "name", "is_active", "settings_json"] if obj is None else \
-            ["id", "tenant", "provider", "name", "is_active", "settings_json", "webhook_url"]
-        sections = [(None, {"fields": main}),
-                    ("Secrets (write-only: leave blank to keep)", {"fields": secrets + (["stored_secrets"] if obj else [])})]
+        main = (
+            ["tenant", "provider", "name", "is_active", "settings_json"]
+            if obj is None
+            else ["id", "tenant", "provider", "name", "is_active", "settings_json", "webhook_url"]
+        )
+        sections = [
+            (None, {"fields": main}),
+            ("Secrets (write-only: leave blank to keep)", {"fields": secrets + (["stored_secrets"] if obj else [])}),
+        ]
         if obj:
-            sections.append(("State", {"fields": ["signing", "state", "state_changed_at", "sending", "inbound_summary"]}))
+            sections.append(
+                ("State", {"fields": ["signing", "state", "state_changed_at", "sending", "inbound_summary"]})
+            )
         return sections
 
     def get_readonly_fields(self, request, obj=None):
@@ -74,8 +97,11 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="sending")
     def sending(self, obj):
-        return f"paused since {zones.when(obj.sending_paused_at)}: {obj.sending_paused_reason}" \
-            if obj.is_sending_paused else "on"
+        return (
+            f"paused since {zones.when(obj.sending_paused_at)}: {obj.sending_paused_reason}"
+            if obj.is_sending_paused
+            else "on"
+        )
 
     @admin.display(description="inbound events")
     def inbound_summary(self, obj):
@@ -93,18 +119,33 @@ def replay_action(modeladmin, request, queryset):
     form = ReasonForm(request.POST if "confirm" in request.POST else None)
     if "confirm" in request.POST and form.is_valid():
         try:
-            count = services.replay(queryset, actor=request.user, reason=form.cleaned_data["reason"],
-                                    description=request.GET.urlencode() or "selection")
+            count = services.replay(
+                queryset,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                description=request.GET.urlencode() or "selection",
+            )
         except ServiceError as exc:
             modeladmin.message_user(request, exc.message, messages.ERROR)
             return None
-        modeladmin.message_user(request, f"Replayed {count} event(s); they are being processed again.", messages.SUCCESS)
+        modeladmin.message_user(
+            request, f"Replayed {count} event(s); they are being processed again.", messages.SUCCESS
+        )
         return None
-    return TemplateResponse(request, "admin/opsdesk/confirm_action.html", {
-        **modeladmin.admin_site.each_context(request), "title": "Replay inbound events", "objects": queryset,
-        "form": form, "action_name": request.POST.get("action"), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "select_across": request.POST.get("select_across", "0"), "opts": modeladmin.model._meta,
-    })
+    return TemplateResponse(
+        request,
+        "admin/opsdesk/confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Replay inbound events",
+            "objects": queryset,
+            "form": form,
+            "action_name": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "opts": modeladmin.model._meta,
+        },
+    )
 
 
 replay_action.short_description = "Replay (with a reason)"
@@ -126,17 +167,43 @@ class AgeFilter(admin.SimpleListFilter):
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "received_at", "provider", "tenant", "event_type", "external_id", "status", "attempts",
-                    "next_attempt_at"]
+    list_display = [
+        "id",
+        "received_at",
+        "provider",
+        "tenant",
+        "event_type",
+        "external_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+    ]
     list_filter = ["status", "provider", AgeFilter, "tenant", "event_type"]
     search_fields = ["external_id", "event_type", "correlation_id"]
     date_hierarchy = "received_at"
     show_full_result_count = False
     list_select_related = ["tenant"]
     actions = [replay_action]
-    fields = ["provider", "connection_link", "tenant_link", "event_type", "external_id", "status", "attempts",
-              "next_attempt_at", "error", "received_at", "processing_started_at", "processed_at", "dead_lettered_at",
-              "correlation_id", "related", "body", "item", "request_headers"]
+    fields = [
+        "provider",
+        "connection_link",
+        "tenant_link",
+        "event_type",
+        "external_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "received_at",
+        "processing_started_at",
+        "processed_at",
+        "dead_lettered_at",
+        "correlation_id",
+        "related",
+        "body",
+        "item",
+        "request_headers",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -181,7 +248,9 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="related")
     def related(self, obj):
-        links = [(admin_link(e, f"{e.code} at {zones.when(e.occurred_at, 's')}"),) for e in obj.system_events.all()[:20]]
+        links = [
+            (admin_link(e, f"{e.code} at {zones.when(e.occurred_at, 's')}"),) for e in obj.system_events.all()[:20]
+        ]
         links += [(admin_link(m, f"message from {m.contact_id}"),) for m in obj.conversation_messages.all()[:5]]
         links += [(admin_link(r),) for r in obj.automation_runs.all()[:5]]
         return format_html_join(mark_safe("<br>"), "{}", links) or "-"
@@ -198,8 +267,12 @@ class InboundEventAdmin(admin.ModelAdmin):
         if not reason:
             self.message_user(request, "Say why you replay it: the reason goes into the audit log.", messages.ERROR)
         else:
-            count = services.replay(InboundEvent.objects.filter(pk=object_id), actor=request.user, reason=reason,
-                                    description=f"event {object_id}")
+            count = services.replay(
+                InboundEvent.objects.filter(pk=object_id),
+                actor=request.user,
+                reason=reason,
+                description=f"event {object_id}",
+            )
             self.message_user(request, f"Replayed {count} event.", messages.SUCCESS if count else messages.WARNING)
         from django.shortcuts import redirect
 
@@ -211,7 +284,16 @@ class DeadLetterAdmin(InboundEventAdmin):
     """The dead-letter view: only events that ran out of retries, newest first."""
 
     change_form_template = "admin/integrations/inboundevent/change_form.html"
-    list_display = ["id", "dead_lettered_at", "provider", "tenant", "event_type", "external_id", "attempts", "short_error"]
+    list_display = [
+        "id",
+        "dead_lettered_at",
+        "provider",
+        "tenant",
+        "event_type",
+        "external_id",
+        "attempts",
+        "short_error",
+    ]
     list_filter = ["provider", "tenant", "event_type"]
     date_hierarchy = "dead_lettered_at"
 
@@ -262,10 +344,14 @@ class BotAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "tenant"]
     search_fields = ["name", "workflow_path", "tenant__name"]
     actions = [
-        confirmed_action(description="Deactivate bots", apply=lambda bot, data, request: automation.set_bot_active(
-            bot, False, actor=request.user)),
-        confirmed_action(description="Activate bots", apply=lambda bot, data, request: automation.set_bot_active(
-            bot, True, actor=request.user)),
+        confirmed_action(
+            description="Deactivate bots",
+            apply=lambda bot, data, request: automation.set_bot_active(bot, False, actor=request.user),
+        ),
+        confirmed_action(
+            description="Activate bots",
+            apply=lambda bot, data, request: automation.set_bot_active(bot, True, actor=request.user),
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -286,7 +372,11 @@ class RunAgeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         minutes = {"5m": 5, "1h": 60}.get(self.value())
-        return queryset.filter(created_at__lt=timezone.now() - timezone.timedelta(minutes=minutes)) if minutes else queryset
+        return (
+            queryset.filter(created_at__lt=timezone.now() - timezone.timedelta(minutes=minutes))
+            if minutes
+            else queryset
+        )
 
 
 class MarkFailedForm(ReasonForm):
@@ -304,12 +394,28 @@ class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["n8n_execution_id", "bot__name", "error"]
     show_full_result_count = False
     list_select_related = ["tenant", "bot"]
-    fields = ["tenant", "bot", "status", "n8n_execution_id", "created_at", "started_at", "finished_at", "error",
-              "reply", "inbound_link", "message_link", "events"]
+    fields = [
+        "tenant",
+        "bot",
+        "status",
+        "n8n_execution_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "reply",
+        "inbound_link",
+        "message_link",
+        "events",
+    ]
     readonly_fields = fields
-    actions = [confirmed_action(description="Mark failed (with a reason)", form_class=MarkFailedForm,
-                                apply=lambda run, data, request: automation.mark_failed(
-                                    run, reason=data["reason"], actor=request.user))]
+    actions = [
+        confirmed_action(
+            description="Mark failed (with a reason)",
+            form_class=MarkFailedForm,
+            apply=lambda run, data, request: automation.mark_failed(run, reason=data["reason"], actor=request.user),
+        )
+    ]
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_staff and obj is None

@@ -1,4 +1,5 @@
 """Admin forms that save through services: secrets are write-only (never rendered back)."""
+
 import json
 
 from django import forms
@@ -14,18 +15,25 @@ class ConnectionForm(forms.ModelForm):
     SECRET_FIELDS = ["signing_secret", "access_token", "api_key", "api_token", "bot_token", "token"]
 
     settings_json = forms.CharField(
-        label="Settings", required=False, widget=forms.Textarea(attrs={"rows": 5, "cols": 70}),
+        label="Settings",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 70}),
         help_text="JSON object of the provider's plain settings: meta phone_number_id, waba_id, graph_base_url; "
-                  "waha base_url, session; chatwoot base_url, account_id; pms base_url; telegram api_base_url; n8n base_url.",
+        "waha base_url, session; chatwoot base_url, account_id; pms base_url; telegram api_base_url; n8n base_url.",
     )
-    signing_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                     help_text="The provider's webhook signing secret (WAHA HMAC key, Chatwoot webhook "
-                                               "secret, PMS whsec_ secret, Telegram secret token, n8n callback token).")
+    signing_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="The provider's webhook signing secret (WAHA HMAC key, Chatwoot webhook "
+        "secret, PMS whsec_ secret, Telegram secret token, n8n callback token).",
+    )
     access_token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Meta")
     api_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="WAHA, PMS")
     api_token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Chatwoot")
     bot_token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Telegram")
-    token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="n8n API/webhook token")
+    token = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text="n8n API/webhook token"
+    )
 
     class Meta:
         model = Connection
@@ -54,8 +62,12 @@ class ConnectionForm(forms.ModelForm):
             self._check_secrets_belong(provider, data)
         if provider and not self.errors:
             try:
-                services.check_connection(provider, self._values(), data.get("signing_secret", ""),
-                                          existing=self.instance if self.instance.pk else None)
+                services.check_connection(
+                    provider,
+                    self._values(),
+                    data.get("signing_secret", ""),
+                    existing=self.instance if self.instance.pk else None,
+                )
             except ServiceError as exc:
                 raise forms.ValidationError(exc.message) from None
         return data
@@ -67,7 +79,9 @@ class ConnectionForm(forms.ModelForm):
                 self.add_error(name, f"{provider} has no {name}; its secrets are {', '.join(sorted(allowed))}.")
         for key in data.get("settings_json") or {}:
             if key not in PROVIDER_KEYS[provider] or key in allowed:
-                self.add_error("settings_json", f"{key!r} is not a plain {provider} setting (secrets go in their fields).")
+                self.add_error(
+                    "settings_json", f"{key!r} is not a plain {provider} setting (secrets go in their fields)."
+                )
 
     def _values(self):
         data = self.cleaned_data
@@ -77,10 +91,22 @@ class ConnectionForm(forms.ModelForm):
     def save_through_services(self, actor, existing=None):
         data = self.cleaned_data
         if existing is None:
-            return services.create_connection(data["tenant"], data["provider"], name=data["name"],
-                                              secret=data.get("signing_secret", ""), values=self._values(), actor=actor)
-        return services.update_connection(existing, values=self._values(), secret=data.get("signing_secret") or None,
-                                          name=data["name"], is_active=data["is_active"], actor=actor)
+            return services.create_connection(
+                data["tenant"],
+                data["provider"],
+                name=data["name"],
+                secret=data.get("signing_secret", ""),
+                values=self._values(),
+                actor=actor,
+            )
+        return services.update_connection(
+            existing,
+            values=self._values(),
+            secret=data.get("signing_secret") or None,
+            name=data["name"],
+            is_active=data["is_active"],
+            actor=actor,
+        )
 
     def _post_clean(self):
         """Skips ModelForm's model validation: services validate and write."""
@@ -103,9 +129,10 @@ class BotForm(forms.ModelForm):
     def save_through_services(self, actor, existing=None):
         data = self.cleaned_data
         if existing is None:
-            return automation.create_bot(data["tenant"], name=data["name"], workflow_path=data["workflow_path"], actor=actor)
+            return automation.create_bot(
+                data["tenant"], name=data["name"], workflow_path=data["workflow_path"], actor=actor
+            )
         return automation.update_bot(existing, name=data["name"], workflow_path=data["workflow_path"], actor=actor)
 
     def _post_clean(self):
         """Skips ModelForm's model validation: services validate and write."""
-

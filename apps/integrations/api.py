@@ -1,4 +1,5 @@
 """Operator API over the inbox: list and read inbound events, replay one or many."""
+
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -11,7 +12,10 @@ from apps.integrations import services
 from apps.integrations.filters import InboundEventFilter
 from apps.integrations.models import InboundEvent
 from apps.integrations.serializers import (
-    BulkReplaySerializer, InboundEventDetailSerializer, InboundEventSerializer, ReplaySerializer,
+    BulkReplaySerializer,
+    InboundEventDetailSerializer,
+    InboundEventSerializer,
+    ReplaySerializer,
 )
 
 VIEW, REPLAY = "integrations.view_inboundevent", "integrations.change_inboundevent"
@@ -42,8 +46,12 @@ class ReplayOne(APIView):
         event = get_object_or_404(InboundEvent, pk=pk)
         body = ReplaySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        replayed = services.replay(InboundEvent.objects.filter(pk=pk), actor=request.user,
-                                   reason=body.validated_data["reason"], description=f"event {pk}")
+        replayed = services.replay(
+            InboundEvent.objects.filter(pk=pk),
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            description=f"event {pk}",
+        )
         event.refresh_from_db()
         return Response({"replayed": replayed, "event": InboundEventSerializer(event).data})
 
@@ -58,8 +66,9 @@ class ReplayMany(APIView):
         body = BulkReplaySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        replayed = services.replay(InboundEventFilter.matching(data), actor=request.user, reason=data["reason"],
-                                   description=_describe(data))
+        replayed = services.replay(
+            InboundEventFilter.matching(data), actor=request.user, reason=data["reason"], description=_describe(data)
+        )
         return Response({"replayed": replayed})
 
 

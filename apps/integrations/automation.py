@@ -2,6 +2,7 @@
 
 A run moves queued → running → succeeded / failed / timeout, each move one conditional UPDATE, so
 a callback racing the timeout sweep, or a duplicate trigger task, changes a run at most once."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,7 +26,12 @@ Run = AutomationRun.Status
 def create_bot(tenant, *, name, workflow_path, actor=None) -> Bot:
     decision = policy.can_create_bot(tenant)
     if not decision:
-        emit(decision.code, tenant=tenant, source="integrations.automation", message=f"Refused bot {name!r}: {decision.reason}")
+        emit(
+            decision.code,
+            tenant=tenant,
+            source="integrations.automation",
+            message=f"Refused bot {name!r}: {decision.reason}",
+        )
         raise ServiceError(decision.reason, code=decision.code)
     with transaction.atomic():
         bot = Bot.objects.create(tenant=tenant, name=name, workflow_path=workflow_path)
@@ -39,8 +45,14 @@ def update_bot(bot, *, name, workflow_path, actor=None) -> Bot:
     with transaction.atomic():
         bot.name, bot.workflow_path = name, workflow_path
         bot.save(update_fields=["name", "workflow_path"])
-        audit.record("bot.updated", actor=actor, tenant=bot.tenant, target=bot, before=before,
-                     after={"name": name, "path": workflow_path})
+        audit.record(
+            "bot.updated",
+            actor=actor,
+            tenant=bot.tenant,
+            target=bot,
+            before=before,
+            after={"name": name, "path": workflow_path},
+        )
     return bot
 
 
@@ -61,9 +73,12 @@ def _count_bots(tenant):
 
 def start_runs(inbound_event, message) -> list[AutomationRun]:
     """One queued run per active bot of the tenant; triggered after commit."""
-    runs = [AutomationRun.objects.get_or_create(bot=bot, message=message, defaults={
-        "tenant_id": bot.tenant_id, "inbound_event": inbound_event})[0]
-        for bot in Bot.objects.filter(tenant_id=inbound_event.tenant_id, is_active=True)]
+    runs = [
+        AutomationRun.objects.get_or_create(
+            bot=bot, message=message, defaults={"tenant_id": bot.tenant_id, "inbound_event": inbound_event}
+        )[0]
+        for bot in Bot.objects.filter(tenant_id=inbound_event.tenant_id, is_active=True)
+    ]
     queued = [run.pk for run in runs if run.status == Run.QUEUED]
     if queued:
         transaction.on_commit(lambda: _enqueue_triggers(queued))
@@ -102,7 +117,9 @@ def trigger(run_id) -> str:
 def trigger_payload(run, connection) -> dict:
     message = run.message
     return {
-        "run_id": run.pk, "tenant": run.tenant.slug, "bot": run.bot.name,
+        "run_id": run.pk,
+        "tenant": run.tenant.slug,
+        "bot": run.bot.name,
         "callback_url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook-n8n", args=[connection.pk]),
         "message": message and message_payload(message),
     }
@@ -112,15 +129,27 @@ def message_payload(message) -> dict:
     """`from` is the canonical contact id; `chat_id` is the provider's own (WAHA's `…@c.us`), for
     workflows that answer through the provider directly."""
     conversation = message.conversation
-    return {"channel": message.channel, "from": message.contact_id, "name": message.contact_name,
-            "chat_id": conversation.external_id if conversation else message.contact_id,
-            "text": message.text, "id": message.provider_message_id, "connection_id": str(message.connection_id)}
+    return {
+        "channel": message.channel,
+        "from": message.contact_id,
+        "name": message.contact_name,
+        "chat_id": conversation.external_id if conversation else message.contact_id,
+        "text": message.text,
+        "id": message.provider_message_id,
+        "connection_id": str(message.connection_id),
+    }
 
 
 def _trigger_failed(run, error):
     _move(run.pk, [Run.RUNNING], status=Run.FAILED, error=error, finished_at=timezone.now())
-    emit("N8N_TRIGGER_FAIL", tenant=run.tenant, source="integrations.automation", automation_run=run,
-         message=f"Bot {run.bot.name}: {error}", meta={"bot_id": run.bot_id})
+    emit(
+        "N8N_TRIGGER_FAIL",
+        tenant=run.tenant,
+        source="integrations.automation",
+        automation_run=run,
+        message=f"Bot {run.bot.name}: {error}",
+        meta={"bot_id": run.bot_id},
+    )
     return Run.FAILED
 
 
@@ -128,14 +157,23 @@ def finish(callback_event) -> AutomationRun:
     """Applies an n8n callback: the run ends succeeded or failed; a reply goes out through the
     outbound pipeline (preflight included). A run already finished is left as it is."""
     data = callback_event.payload
-    run = AutomationRun.objects.filter(pk=_run_id(data), tenant_id=callback_event.tenant_id).select_related(
-        "message", "bot").first()
+    run = (
+        AutomationRun.objects.filter(pk=_run_id(data), tenant_id=callback_event.tenant_id)
+        .select_related("message", "bot")
+        .first()
+    )
     if run is None:
         raise ValueError(f"No automation run {data.get('run_id')} for this tenant.")
     succeeded = data["status"] == "succeeded"
-    moved = _move(run.pk, [Run.QUEUED, Run.RUNNING], status=Run.SUCCEEDED if succeeded else Run.FAILED,
-                  finished_at=timezone.now(), error="" if succeeded else str(data.get("error") or "n8n reported failure"),
-                  reply=str(data.get("reply") or ""), n8n_execution_id=str(data.get("execution_id") or run.n8n_execution_id))
+    moved = _move(
+        run.pk,
+        [Run.QUEUED, Run.RUNNING],
+        status=Run.SUCCEEDED if succeeded else Run.FAILED,
+        finished_at=timezone.now(),
+        error="" if succeeded else str(data.get("error") or "n8n reported failure"),
+        reply=str(data.get("reply") or ""),
+        n8n_execution_id=str(data.get("execution_id") or run.n8n_execution_id),
+    )
     if moved and succeeded and data.get("reply") and run.message:
         _send_reply(run, str(data["reply"]))
     run.refresh_from_db()
@@ -152,12 +190,21 @@ def _run_id(data):
 def _send_reply(run, text):
     """Hands the workflow's reply to the outbound pipeline (which runs its preflight)."""
     message = run.message
-    sent = signals.answered(signals.automation_reply.send(
-        sender=AutomationRun, run=run, tenant=run.tenant, channel=message.channel, to=message.contact_id,
-        body=text, connection=message.connection,
-    ))
+    sent = signals.answered(
+        signals.automation_reply.send(
+            sender=AutomationRun,
+            run=run,
+            tenant=run.tenant,
+            channel=message.channel,
+            to=message.contact_id,
+            body=text,
+            connection=message.connection,
+        )
+    )
     if not sent:
-        AutomationRun.objects.filter(pk=run.pk).update(error="The reply was not sent: no outbound pipeline is installed.")
+        AutomationRun.objects.filter(pk=run.pk).update(
+            error="The reply was not sent: no outbound pipeline is installed."
+        )
 
 
 def time_out_stuck_runs(now=None) -> int:
@@ -165,12 +212,24 @@ def time_out_stuck_runs(now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.N8N_RUN_TIMEOUT_S)
     timed_out = 0
-    for run in AutomationRun.objects.filter(status=Run.RUNNING, started_at__lt=cutoff).select_related("bot", "tenant")[:500]:
-        if _move(run.pk, [Run.RUNNING], status=Run.TIMEOUT, finished_at=now,
-                 error=f"No callback within {settings.N8N_RUN_TIMEOUT_S} s."):
+    for run in AutomationRun.objects.filter(status=Run.RUNNING, started_at__lt=cutoff).select_related("bot", "tenant")[
+        :500
+    ]:
+        if _move(
+            run.pk,
+            [Run.RUNNING],
+            status=Run.TIMEOUT,
+            finished_at=now,
+            error=f"No callback within {settings.N8N_RUN_TIMEOUT_S} s.",
+        ):
             timed_out += 1
-            emit("N8N_TIMEOUT", tenant=run.tenant, source="integrations.automation", automation_run=run,
-                 message=f"Bot {run.bot.name}: run {run.pk} had no n8n callback within {settings.N8N_RUN_TIMEOUT_S} s.")
+            emit(
+                "N8N_TIMEOUT",
+                tenant=run.tenant,
+                source="integrations.automation",
+                automation_run=run,
+                message=f"Bot {run.bot.name}: run {run.pk} had no n8n callback within {settings.N8N_RUN_TIMEOUT_S} s.",
+            )
     return timed_out
 
 
@@ -178,10 +237,22 @@ def mark_failed(run, *, reason, actor) -> AutomationRun:
     """An operator ends a stuck run by hand, with a reason, audited."""
     if not reason.strip():
         raise ServiceError("Say why the run is marked failed.", code="reason_required")
-    if not _move(run.pk, [Run.QUEUED, Run.RUNNING], status=Run.FAILED, finished_at=timezone.now(),
-                 error=f"Marked failed by {actor}: {reason}"):
+    if not _move(
+        run.pk,
+        [Run.QUEUED, Run.RUNNING],
+        status=Run.FAILED,
+        finished_at=timezone.now(),
+        error=f"Marked failed by {actor}: {reason}",
+    ):
         raise ServiceError(f"Run {run.pk} is already {run.get_status_display().lower()}.", code="already_finished")
-    audit.record("automation_run.marked_failed", actor=actor, tenant=run.tenant, target=run, reason=reason,
-                 before={"status": run.status}, after={"status": Run.FAILED})
+    audit.record(
+        "automation_run.marked_failed",
+        actor=actor,
+        tenant=run.tenant,
+        target=run,
+        reason=reason,
+        before={"status": run.status},
+        after={"status": Run.FAILED},
+    )
     run.refresh_from_db()
     return run

@@ -1,5 +1,6 @@
 """Conversations and their messages as providers report them; every write is an upsert keyed by
 the provider's own ids, so a replayed event changes nothing twice."""
+
 from datetime import datetime, timezone as dt_timezone
 
 from django.utils import timezone
@@ -20,8 +21,9 @@ def from_unix(value) -> datetime:
 
 def upsert_conversation(event, *, channel, external_id, contact_id="", contact_name="", status=None, at=None):
     defaults = {"tenant_id": event.tenant_id, "channel": channel}
-    conversation, _ = Conversation.objects.get_or_create(connection=event.connection, external_id=str(external_id),
-                                                         defaults=defaults)
+    conversation, _ = Conversation.objects.get_or_create(
+        connection=event.connection, external_id=str(external_id), defaults=defaults
+    )
     changes = {"contact_id": str(contact_id), "contact_name": contact_name, "status": status}
     for name, value in changes.items():
         if value:
@@ -32,14 +34,29 @@ def upsert_conversation(event, *, channel, external_id, contact_id="", contact_n
     return conversation
 
 
-def record_message(event, conversation, *, provider_message_id, text, sent_at, message_type="text",
-                   direction=ConversationMessage.Direction.INBOUND):
+def record_message(
+    event,
+    conversation,
+    *,
+    provider_message_id,
+    text,
+    sent_at,
+    message_type="text",
+    direction=ConversationMessage.Direction.INBOUND,
+):
     message, _ = ConversationMessage.objects.update_or_create(
-        connection=event.connection, provider_message_id=str(provider_message_id),
+        connection=event.connection,
+        provider_message_id=str(provider_message_id),
         defaults={
-            "tenant_id": event.tenant_id, "inbound_event": event, "channel": conversation.channel,
-            "conversation": conversation, "direction": direction, "contact_id": conversation.contact_id,
-            "contact_name": conversation.contact_name, "message_type": message_type, "text": text or "",
+            "tenant_id": event.tenant_id,
+            "inbound_event": event,
+            "channel": conversation.channel,
+            "conversation": conversation,
+            "direction": direction,
+            "contact_id": conversation.contact_id,
+            "contact_name": conversation.contact_name,
+            "message_type": message_type,
+            "text": text or "",
             "sent_at": sent_at,
         },
     )

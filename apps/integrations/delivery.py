@@ -2,6 +2,7 @@
 
 A provider module turns a request into `Item`s (one per message, status or update it carries)
 or raises `Refused` with the HTTP status and a message that says what is wrong."""
+
 import hashlib
 import json
 from dataclasses import dataclass, field

@@ -18,6 +18,12 @@ class InboundEventFilter(django_filters.FilterSet):
         events = InboundEvent.objects.all()
         if data.get("ids"):
             return events.filter(pk__in=data["ids"])
-        lookups = {"provider": "provider", "tenant": "tenant__slug", "status": "status", "event_type": "event_type",
-                   "since": "received_at__gte", "until": "received_at__lt"}
+        lookups = {
+            "provider": "provider",
+            "tenant": "tenant__slug",
+            "status": "status",
+            "event_type": "event_type",
+            "since": "received_at__gte",
+            "until": "received_at__lt",
+        }
         return events.filter(**{lookup: data[key] for key, lookup in lookups.items() if data.get(key)})

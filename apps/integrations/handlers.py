@@ -1,5 +1,6 @@
 """Which function processes which provider's event type. Provider packages register theirs in
 `<provider>/handlers.py`; an event type nobody handles ends `ignored`, not failed."""
+
 _HANDLERS = {}
 
 
@@ -8,6 +9,7 @@ def handles(provider, *event_types):
         for event_type in event_types:
             _HANDLERS[(provider, event_type)] = func
         return func
+
     return decorate
 
 

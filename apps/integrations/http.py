@@ -4,6 +4,7 @@ live in `apps.core.backoff`.
 
 Each provider's client classifies its own error codes first and falls back to `by_status` for
 what its codes do not name: 429 and 5xx are worth retrying, any other 4xx is not."""
+
 import time
 from dataclasses import dataclass, field, replace
 
@@ -52,7 +53,9 @@ def exchange(session, url, *, payload, headers, timeout, summary, classify) -> O
     except requests.Timeout:
         outcome = Outcome(RETRYABLE, error_code="timeout", error_title=f"No answer within {_seconds(timeout)} s.")
     except requests.RequestException as exc:
-        outcome = Outcome(RETRYABLE, error_code="connection_error", error_title=f"Could not connect: {type(exc).__name__}.")
+        outcome = Outcome(
+            RETRYABLE, error_code="connection_error", error_title=f"Could not connect: {type(exc).__name__}."
+        )
     else:
         outcome = classify(response)
     return replace(outcome, latency_ms=round((time.perf_counter() - started) * 1000), request_summary=summary)

@@ -3,6 +3,7 @@
 Storing comes first and is the only thing the HTTP answer waits for. Enqueueing happens after
 commit and never fails the request: when the broker is down the rows wait in `received` and the
 sweeper (`integrations.sweep_inbox`) enqueues them once it is back."""
+
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -26,10 +27,16 @@ def store(provider, items, request, body: bytes) -> tuple[int, int]:
 
 def build_row(provider, item, request, body):
     return InboundEvent(
-        provider=provider, connection=item.connection, tenant_id=item.connection.tenant_id,
-        external_id=item.external_id[:255], event_type=item.event_type[:100], payload=item.payload,
-        headers=request_headers(request), raw_body=body.decode("utf-8", "replace"),
-        correlation_id=context.current_correlation_id() or "", received_at=timezone.now(),
+        provider=provider,
+        connection=item.connection,
+        tenant_id=item.connection.tenant_id,
+        external_id=item.external_id[:255],
+        event_type=item.event_type[:100],
+        payload=item.payload,
+        headers=request_headers(request),
+        raw_body=body.decode("utf-8", "replace"),
+        correlation_id=context.current_correlation_id() or "",
+        received_at=timezone.now(),
         updated_at=timezone.now(),
     )
 
@@ -43,8 +50,10 @@ def insert_new(rows) -> list[int]:
     connection = connections[InboundEvent.objects.db]
     values = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] for row in rows]
     placeholders = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in rows)
-    sql = (f'INSERT INTO {InboundEvent._meta.db_table} ({", ".join(connection.ops.quote_name(f.column) for f in fields)}) '
-           f"VALUES {placeholders} ON CONFLICT (provider, connection_id, external_id) DO NOTHING RETURNING id")
+    sql = (
+        f"INSERT INTO {InboundEvent._meta.db_table} ({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+        f"VALUES {placeholders} ON CONFLICT (provider, connection_id, external_id) DO NOTHING RETURNING id"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in values for value in row])
         return [row[0] for row in cursor.fetchall()]
@@ -60,4 +69,3 @@ def enqueue(event_ids, countdown=None) -> int:
             break
         published += 1
     return published
-

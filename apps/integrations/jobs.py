@@ -1,4 +1,5 @@
 """The integrations' periodic jobs: the inbox sweeper, automation timeouts, and retention."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,10 +22,15 @@ def sweep_inbox(now=None):
     task was lost), failed ones whose retry is due, and ones stuck in `processing` (a worker died)."""
     now = now or timezone.now()
     released = processing.release_stuck(now)
-    waiting = InboundEvent.objects.filter(
-        Q(status=S.RECEIVED, received_at__lt=now - timedelta(seconds=settings.INBOX_RESEND_AFTER_S))
-        | Q(status=S.RECEIVED, attempts__gt=0) | Q(status=S.FAILED, next_attempt_at__lte=now)
-    ).order_by("received_at").values_list("id", flat=True)[:SWEEP_BATCH]
+    waiting = (
+        InboundEvent.objects.filter(
+            Q(status=S.RECEIVED, received_at__lt=now - timedelta(seconds=settings.INBOX_RESEND_AFTER_S))
+            | Q(status=S.RECEIVED, attempts__gt=0)
+            | Q(status=S.FAILED, next_attempt_at__lte=now)
+        )
+        .order_by("received_at")
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    )
     ids = list(waiting)
     return {"released_stuck": released, "due": len(ids), "enqueued": inbox.enqueue(ids)}
 
@@ -35,8 +41,9 @@ def automation_timeouts():
     triggered again."""
     from apps.integrations.tasks import trigger_automation_run
 
-    stale = AutomationRun.objects.filter(status=AutomationRun.Status.QUEUED,
-                                         created_at__lt=timezone.now() - timedelta(minutes=1)).values_list("id", flat=True)[:500]
+    stale = AutomationRun.objects.filter(
+        status=AutomationRun.Status.QUEUED, created_at__lt=timezone.now() - timedelta(minutes=1)
+    ).values_list("id", flat=True)[:500]
     requeued = sum(publish(trigger_automation_run, run_id) for run_id in stale)
     return {"timed_out": automation.time_out_stuck_runs(), "requeued": requeued}
 

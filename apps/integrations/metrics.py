@@ -1,4 +1,5 @@
 """Inbox metrics for the Error Center's alert rules (params: optional `provider` and `tenant`)."""
+
 from django.db.models import Count, Q
 
 from apps.events.metrics import register
@@ -8,8 +9,9 @@ S = InboundEvent.Status
 
 
 def _finished_in(window, now, params):
-    rows = InboundEvent.objects.filter(updated_at__gte=now - window, updated_at__lt=now,
-                                       status__in=[S.PROCESSED, S.FAILED, S.DEAD_LETTERED])
+    rows = InboundEvent.objects.filter(
+        updated_at__gte=now - window, updated_at__lt=now, status__in=[S.PROCESSED, S.FAILED, S.DEAD_LETTERED]
+    )
     if params.get("provider"):
         rows = rows.filter(provider=params["provider"])
     if params.get("tenant"):
@@ -25,15 +27,17 @@ def finished_volume(window, now, params):
     return _finished_in(window, now, params)["total"]
 
 
-@register("webhook_success_rate", "Webhook processing success rate (params: provider, tenant)", "%",
-          volume=finished_volume)
+@register(
+    "webhook_success_rate", "Webhook processing success rate (params: provider, tenant)", "%", volume=finished_volume
+)
 def webhook_success_rate(window, now, params):
     counts = _finished_in(window, now, params)
     return _percent(counts["ok"], counts["total"])
 
 
-@register("webhook_failure_rate", "Webhook processing failure rate (params: provider, tenant)", "%",
-          volume=finished_volume)
+@register(
+    "webhook_failure_rate", "Webhook processing failure rate (params: provider, tenant)", "%", volume=finished_volume
+)
 def webhook_failure_rate(window, now, params):
     counts = _finished_in(window, now, params)
     return _percent(counts["total"] - counts["ok"], counts["total"])

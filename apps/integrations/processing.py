@@ -4,6 +4,7 @@
 Two short transactions: the claim commits `processing` (so operators see it, and a worker that
 dies leaves a row the sweeper can recognise as stuck), then the handler's writes commit together
 with the final status, so a handler's effect is never applied without the event being marked."""
+
 import logging
 import traceback
 
@@ -47,9 +48,14 @@ def release_stuck(now) -> int:
     INBOX_STUCK_AFTER_S) back to `received`, saying so in `last_error`; returns how many."""
     cutoff = now - timezone.timedelta(seconds=settings.INBOX_STUCK_AFTER_S)
     stuck = InboundEvent.objects.filter(status=S.PROCESSING, processing_started_at__lt=cutoff)
-    released = stuck.update(status=S.RECEIVED, updated_at=now, last_error=(
-        f"Released by the sweeper at {now:%Y-%m-%d %H:%M:%S} UTC: the worker processing it stopped "
-        f"(processing for more than {settings.INBOX_STUCK_AFTER_S} s)."))
+    released = stuck.update(
+        status=S.RECEIVED,
+        updated_at=now,
+        last_error=(
+            f"Released by the sweeper at {now:%Y-%m-%d %H:%M:%S} UTC: the worker processing it stopped "
+            f"(processing for more than {settings.INBOX_STUCK_AFTER_S} s)."
+        ),
+    )
     if released:
         logger.warning("inbox: released %s event(s) stuck in processing", released)
     return released
@@ -57,7 +63,9 @@ def release_stuck(now) -> int:
 
 def finish(event_id, attempt) -> str:
     with transaction.atomic():
-        event = InboundEvent.objects.select_for_update(of=("self",)).select_related("connection", "tenant").get(pk=event_id)
+        event = (
+            InboundEvent.objects.select_for_update(of=("self",)).select_related("connection", "tenant").get(pk=event_id)
+        )
         if event.status != S.PROCESSING or event.attempts != attempt:
             return "superseded"
         handler = handlers.find(event.provider, event.event_type)
@@ -112,7 +120,12 @@ def _enqueue_retry(event_id, delay):
 def _dead_letter(event):
     event.status, event.dead_lettered_at, event.next_attempt_at = S.DEAD_LETTERED, timezone.now(), None
     event.save(update_fields=["status", "dead_lettered_at", "next_attempt_at", "last_error", "updated_at"])
-    emit(f"{event.provider.upper()}_WEBHOOK_DEAD_LETTERED", tenant=event.tenant, source="integrations.inbox",
-         message=f"{event.event_type} {event.external_id} failed {event.attempts} times: {event.last_error.splitlines()[0]}",
-         meta={"attempts": event.attempts, "connection_id": str(event.connection_id)}, inbound_event=event)
+    emit(
+        f"{event.provider.upper()}_WEBHOOK_DEAD_LETTERED",
+        tenant=event.tenant,
+        source="integrations.inbox",
+        message=f"{event.event_type} {event.external_id} failed {event.attempts} times: {event.last_error.splitlines()[0]}",
+        meta={"attempts": event.attempts, "connection_id": str(event.connection_id)},
+        inbound_event=event,
+    )
     return S.DEAD_LETTERED

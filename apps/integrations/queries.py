@@ -1,4 +1,5 @@
 """Read-side summaries of the inbox for dashboards, the jobs API and checks."""
+
 from datetime import timedelta
 
 from django.db.models import Count, Min
@@ -26,6 +27,10 @@ def backlog(now=None) -> dict:
 
 def retry_outcomes(since) -> list[dict]:
     """How events that finished since `since` ended, by provider, final status and attempts taken."""
-    rows = (InboundEvent.objects.filter(updated_at__gte=since, status__in=[S.PROCESSED, S.DEAD_LETTERED, S.FAILED])
-            .values("provider", "status", "attempts").annotate(events=Count("id")).order_by("provider", "status", "attempts"))
+    rows = (
+        InboundEvent.objects.filter(updated_at__gte=since, status__in=[S.PROCESSED, S.DEAD_LETTERED, S.FAILED])
+        .values("provider", "status", "attempts")
+        .annotate(events=Count("id"))
+        .order_by("provider", "status", "attempts")
+    )
     return list(rows)

@@ -1,6 +1,7 @@
 """From an HTTP request to stored items: find the connection, check size and signature, parse,
 store. Each refusal is a `Refused` carrying the HTTP answer; nothing is stored unless every check
 passed. Signature failures are recorded as events, at most one per connection per minute."""
+
 import uuid
 from datetime import timedelta
 
@@ -21,8 +22,11 @@ from apps.integrations.telegram import webhook as telegram
 from apps.integrations.waha import webhook as waha
 
 PROVIDER_MODULES = {
-    Provider.WAHA: waha, Provider.CHATWOOT: chatwoot, Provider.PMS: pms,
-    Provider.TELEGRAM: telegram, Provider.N8N: n8n,
+    Provider.WAHA: waha,
+    Provider.CHATWOOT: chatwoot,
+    Provider.PMS: pms,
+    Provider.TELEGRAM: telegram,
+    Provider.N8N: n8n,
 }
 
 
@@ -76,6 +80,10 @@ def signature_failed(code, provider, connection, request):
     since = timezone.now() - timedelta(seconds=settings.WEBHOOK_SIGNATURE_EVENT_INTERVAL_S)
     if SystemEvent.objects.filter(code=code, occurred_at__gte=since, meta__connection_id=source).exists():
         return
-    emit(code, tenant=connection.tenant if connection else None, source="integrations.webhooks",
-         message=f"Refused a {provider} webhook with a bad signature from {request.META.get('REMOTE_ADDR', '?')}.",
-         meta={"connection_id": source, "path": request.path})
+    emit(
+        code,
+        tenant=connection.tenant if connection else None,
+        source="integrations.webhooks",
+        message=f"Refused a {provider} webhook with a bad signature from {request.META.get('REMOTE_ADDR', '?')}.",
+        meta={"connection_id": source, "path": request.path},
+    )

@@ -3,6 +3,7 @@
 An event older than the newest one applied is kept in the history but does not change the state,
 so a late `reservation.modified` cannot undo a cancellation; an event already in the history (a
 replay) changes nothing."""
+
 from django.db import transaction
 from django.utils.dateparse import parse_date
 
@@ -12,7 +13,8 @@ from apps.integrations.models import Reservation
 def record_event(connection, external_id, *, status, event_type, webhook_id, at, data) -> Reservation:
     with transaction.atomic():
         reservation, _ = Reservation.objects.select_for_update().get_or_create(
-            connection=connection, external_id=str(external_id), defaults={"tenant_id": connection.tenant_id})
+            connection=connection, external_id=str(external_id), defaults={"tenant_id": connection.tenant_id}
+        )
         if any(entry.get("webhook_id") == webhook_id for entry in reservation.history):
             return reservation
         reservation.history.append({"type": event_type, "at": at.isoformat(), "webhook_id": webhook_id})

@@ -1,5 +1,6 @@
 """Operations on connections and inbound events: create and update connections, replay events.
 Admin, API and commands call these; nothing else writes those rows."""
+
 import secrets
 
 from django.conf import settings
@@ -30,12 +31,19 @@ def create_connection(tenant, provider, *, name="", secret="", values=None, acto
     _check_keys(provider, values)
     secret = secret or (GENERATED_SECRETS[provider]() if provider in GENERATED_SECRETS else "")
     _check_secret(provider, secret)
-    connection = Connection(tenant=tenant, provider=provider, name=name or f"{Provider(provider).label} of {tenant.name}")
+    connection = Connection(
+        tenant=tenant, provider=provider, name=name or f"{Provider(provider).label} of {tenant.name}"
+    )
     _apply(connection, values, secret)
     with transaction.atomic():
         _save_unique(connection)
-        audit.record("connection.created", actor=actor, tenant=tenant, target=connection,
-                     after={"provider": provider, "settings": connection.settings, "secrets": sorted(connection.secrets())})
+        audit.record(
+            "connection.created",
+            actor=actor,
+            tenant=tenant,
+            target=connection,
+            after={"provider": provider, "settings": connection.settings, "secrets": sorted(connection.secrets())},
+        )
     return connection
 
 
@@ -50,14 +58,22 @@ def update_connection(connection, *, values=None, secret=None, name=None, is_act
     _apply(connection, values, secret or "")
     with transaction.atomic():
         _save_unique(connection)
-        audit.record("connection.updated", actor=actor, tenant=connection.tenant, target=connection, before=before,
-                     after={"settings": connection.settings, "secrets": sorted(connection.secrets())})
+        audit.record(
+            "connection.updated",
+            actor=actor,
+            tenant=connection.tenant,
+            target=connection,
+            before=before,
+            after={"settings": connection.settings, "secrets": sorted(connection.secrets())},
+        )
     return connection
 
 
 def _provider(provider):
     if provider not in Provider.values:
-        raise ServiceError(f"Unknown provider {provider!r}; use one of {', '.join(Provider.values)}.", code="bad_provider")
+        raise ServiceError(
+            f"Unknown provider {provider!r}; use one of {', '.join(Provider.values)}.", code="bad_provider"
+        )
     return provider
 
 
@@ -65,7 +81,9 @@ def _check_keys(provider, values):
     unknown = sorted(set(values) - set(PROVIDER_KEYS[provider]) - {"signing_secret"})
     if unknown:
         known = ", ".join(key for key in PROVIDER_KEYS[provider] if key != "signing_secret")
-        raise ServiceError(f"{provider} has no setting {', '.join(unknown)}; its settings are {known}.", code="bad_setting")
+        raise ServiceError(
+            f"{provider} has no setting {', '.join(unknown)}; its settings are {known}.", code="bad_setting"
+        )
 
 
 def _check_secret(provider, secret):
@@ -113,8 +131,14 @@ def record_state(connection, state, *, reported="", source="", now=None) -> bool
         if before == state:
             return False
         Connection.objects.filter(pk=connection.pk).update(state=state, state_changed_at=now, updated_at=now)
-        audit.record("connection.state_changed", actor_label=source or "provider", tenant=connection.tenant,
-                     target=connection, before={"state": before}, after={"state": state, "reported": reported})
+        audit.record(
+            "connection.state_changed",
+            actor_label=source or "provider",
+            tenant=connection.tenant,
+            target=connection,
+            before={"state": before},
+            after={"state": state, "reported": reported},
+        )
     connection.state, connection.state_changed_at = state, now
     return True
 
@@ -129,14 +153,16 @@ def webhook_url(connection) -> str:
 def replay(events, *, actor, reason="", description="") -> int:
     """Puts replayable events back to `received` with a fresh retry schedule and enqueues them.
     One audit record per tenant names the events, the reason and the filter that chose them."""
-    chosen = list(events.filter(status__in=REPLAYABLE).values_list("id", "tenant_id")[:REPLAY_MAX + 1])
+    chosen = list(events.filter(status__in=REPLAYABLE).values_list("id", "tenant_id")[: REPLAY_MAX + 1])
     if len(chosen) > REPLAY_MAX:
-        raise ServiceError(f"That matches more than {REPLAY_MAX} events; narrow the filter (tenant, provider, time).",
-                           code="too_many")
+        raise ServiceError(
+            f"That matches more than {REPLAY_MAX} events; narrow the filter (tenant, provider, time).", code="too_many"
+        )
     ids = [pk for pk, _ in chosen]
     with transaction.atomic():
         replayed = InboundEvent.objects.filter(id__in=ids, status__in=REPLAYABLE).update(
-            status=S.RECEIVED, attempts=0, next_attempt_at=None, last_error="", processed_at=None)
+            status=S.RECEIVED, attempts=0, next_attempt_at=None, last_error="", processed_at=None
+        )
         _audit_replay(chosen, actor, reason, description)
         transaction.on_commit(lambda: inbox.enqueue(ids))
     return replayed
@@ -150,5 +176,10 @@ def _audit_replay(chosen, actor, reason, description):
         by_tenant.setdefault(tenant_id, []).append(pk)
     for tenant in Tenant.objects.filter(pk__in=by_tenant):
         ids = by_tenant[tenant.pk]
-        audit.record("inbound.replayed", actor=actor, tenant=tenant, reason=reason,
-                     after={"count": len(ids), "event_ids": ids[:200], "filter": description})
+        audit.record(
+            "inbound.replayed",
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            after={"count": len(ids), "event_ids": ids[:200], "filter": description},
+        )

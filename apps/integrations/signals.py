@@ -3,6 +3,7 @@
 The outbound app connects receivers: inbound messages update contact policies (STOP words, the
 24-hour window, stop-on-reply), delivery statuses move outbound messages, and automation replies
 are sent through the outbound pipeline with its preflight."""
+
 from django.dispatch import Signal
 
 # connection, contact_id, text, received_at, contact_name

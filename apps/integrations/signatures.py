@@ -2,6 +2,7 @@
 
 Every comparison is constant-time (`hmac.compare_digest`). The functions answer True/False and
 never raise on malformed input: a header that cannot be parsed is simply a wrong signature."""
+
 import base64
 import hashlib
 import hmac
@@ -54,7 +55,7 @@ def chatwoot_signature_ok(secret: str, body: bytes, signature: str, timestamp: s
 
 def standard_webhooks_key(secret: str) -> bytes | None:
     """The HMAC key of a `whsec_<base64>` secret (the base64-decoded part)."""
-    encoded = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
+    encoded = secret[len("whsec_") :] if secret.startswith("whsec_") else secret
     try:
         return base64.b64decode(encoded, validate=True)
     except (ValueError, TypeError):
@@ -70,11 +71,18 @@ def standard_webhooks_sign(secret: str, msg_id: str, timestamp: str, body: bytes
 def standard_webhooks_ok(secret: str, body: bytes, msg_id: str, timestamp: str, signatures: str, now=None) -> bool:
     """The Standard Webhooks scheme: `webhook-signature` holds one or more space-separated
     `v1,<base64>` signatures (several while a secret rotates); any one matching is enough."""
-    if not msg_id or standard_webhooks_key(secret) is None or not timestamp_fresh(timestamp, STANDARD_WEBHOOKS_TOLERANCE_S, now):
+    if (
+        not msg_id
+        or standard_webhooks_key(secret) is None
+        or not timestamp_fresh(timestamp, STANDARD_WEBHOOKS_TOLERANCE_S, now)
+    ):
         return False
     expected = standard_webhooks_sign(secret, msg_id, timestamp, body)
-    return any(hmac.compare_digest(expected.encode(), candidate.encode())
-               for candidate in (signatures or "").split() if candidate.startswith("v1,"))
+    return any(
+        hmac.compare_digest(expected.encode(), candidate.encode())
+        for candidate in (signatures or "").split()
+        if candidate.startswith("v1,")
+    )
 
 
 def token_ok(expected: str, given: str) -> bool:

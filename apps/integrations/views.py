@@ -2,6 +2,7 @@
 
 200 only once the delivery is stored (or was already); every refusal says what is wrong; 503 when
 the database cannot store it, so the sender retries."""
+
 import logging
 
 from django.db import DatabaseError
@@ -23,8 +24,11 @@ def _answer(receive, *args):
         return JsonResponse({"error": refusal.error, "detail": refusal.detail}, status=refusal.status)
     except DatabaseError as exc:
         logger.error("webhook could not be stored: %s", exc)
-        return JsonResponse({"error": "unavailable", "detail": "The delivery could not be stored; retry later."},
-                            status=503, headers={"Retry-After": "30"})
+        return JsonResponse(
+            {"error": "unavailable", "detail": "The delivery could not be stored; retry later."},
+            status=503,
+            headers={"Retry-After": "30"},
+        )
     return JsonResponse({"stored": stored, "duplicates": duplicates})
 
 

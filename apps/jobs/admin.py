@@ -12,8 +12,17 @@ class WorkerRunAdmin(admin.ModelAdmin):
     search_fields = ["name", "error", "correlation_id"]
     date_hierarchy = "started_at"
     show_full_result_count = False
-    readonly_fields = ["name", "status", "trigger", "started_at", "finished_at", "duration_ms", "counts_json", "error",
-                       "correlation_id"]
+    readonly_fields = [
+        "name",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "counts_json",
+        "error",
+        "correlation_id",
+    ]
     exclude = ["counts"]
     actions = ["run_again"]
 

@@ -1,4 +1,5 @@
 """GET /jobs/status, GET /jobs/scheduler, POST /jobs/scheduler/tick — for operators."""
+
 from datetime import timedelta
 
 from drf_spectacular.utils import extend_schema
@@ -23,11 +24,13 @@ class JobStatus(APIView):
         from django.utils import timezone
 
         last_runs = services.last_runs()
-        return Response({
-            "inbox": backlog(),
-            "retry_outcomes_24h": retry_outcomes(timezone.now() - timedelta(hours=24)),
-            "jobs": {name: run and WorkerRunSerializer(run).data for name, run in last_runs.items()},
-        })
+        return Response(
+            {
+                "inbox": backlog(),
+                "retry_outcomes_24h": retry_outcomes(timezone.now() - timedelta(hours=24)),
+                "jobs": {name: run and WorkerRunSerializer(run).data for name, run in last_runs.items()},
+            }
+        )
 
 
 class Scheduler(APIView):

@@ -2,6 +2,7 @@
 
 Beat's schedule is built from here (`beat_schedule()`), `manage.py run_job <name>` runs any of
 them now, and the scheduler API reads the same list."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,8 +46,13 @@ def register(name, *, every=None, cron=None, description=""):
     def decorate(func):
         if name in _JOBS and _JOBS[name].func is not func:
             raise ValueError(f"Job {name} is registered twice.")
-        _JOBS[name] = Job(name=name, func=func, every=every, cron=cron,
-                          description=description or (func.__doc__ or "").strip().split("\n")[0])
+        _JOBS[name] = Job(
+            name=name,
+            func=func,
+            every=every,
+            cron=cron,
+            description=description or (func.__doc__ or "").strip().split("\n")[0],
+        )
         return func
 
     return decorate
@@ -66,6 +72,5 @@ def get(name) -> Job:
 
 def beat_schedule() -> dict:
     return {
-        job.name: {"task": job.task_name, "schedule": job.celery_schedule, "args": [job.name]}
-        for job in all_jobs()
+        job.name: {"task": job.task_name, "schedule": job.celery_schedule, "args": [job.name]} for job in all_jobs()
     }

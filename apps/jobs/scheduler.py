@@ -1,5 +1,6 @@
 """The schedule as operators see it: each registered job's last run, next run and last error, and
 a tick that runs every job that is due now (for when beat is down or to catch up by hand)."""
+
 from datetime import timedelta
 
 from django.utils import timezone
@@ -25,12 +26,19 @@ def schedule(now=None) -> list[dict]:
     for job in registry.all_jobs():
         last = _last_run(job.name)
         failed = WorkerRun.objects.filter(name=job.name, status=WorkerRun.Status.FAILED).order_by("-started_at").first()
-        rows.append({
-            "name": job.name, "schedule": job.schedule_label, "description": job.description,
-            "last_run_at": last and last.started_at, "last_status": last and last.status,
-            "next_run_at": next_run_at(job, last, now), "due": next_run_at(job, last, now) <= now,
-            "last_error": failed.error if failed else "", "last_error_at": failed and failed.started_at,
-        })
+        rows.append(
+            {
+                "name": job.name,
+                "schedule": job.schedule_label,
+                "description": job.description,
+                "last_run_at": last and last.started_at,
+                "last_status": last and last.status,
+                "next_run_at": next_run_at(job, last, now),
+                "due": next_run_at(job, last, now) <= now,
+                "last_error": failed.error if failed else "",
+                "last_error_at": failed and failed.started_at,
+            }
+        )
     return rows
 
 

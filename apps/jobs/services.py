@@ -1,4 +1,5 @@
 """Running jobs and recording each run as a WorkerRun."""
+
 import logging
 import time
 import traceback
@@ -15,8 +16,9 @@ logger = logging.getLogger("opsdesk.jobs")
 def run_job(name, *, trigger="schedule") -> WorkerRun:
     """Runs a registered job now and records it. A job returns a dict of counts (or None)."""
     job = registry.get(name)
-    run = WorkerRun.objects.create(name=name, trigger=trigger, started_at=timezone.now(),
-                                   correlation_id=context.current_correlation_id() or "")
+    run = WorkerRun.objects.create(
+        name=name, trigger=trigger, started_at=timezone.now(), correlation_id=context.current_correlation_id() or ""
+    )
     started = time.perf_counter()
     with context.bound(job_id=f"{name}:{run.pk}"):
         try:
@@ -50,8 +52,11 @@ def last_runs() -> dict:
 
 
 def worker_heartbeat_age_seconds():
-    run = (WorkerRun.objects.filter(name="jobs.worker_heartbeat", status=WorkerRun.Status.SUCCEEDED)
-           .order_by("-started_at").first())
+    run = (
+        WorkerRun.objects.filter(name="jobs.worker_heartbeat", status=WorkerRun.Status.SUCCEEDED)
+        .order_by("-started_at")
+        .first()
+    )
     if run is None:
         return None
     return (timezone.now() - run.started_at).total_seconds()

@@ -2,6 +2,7 @@
 away; bulk approve, cancel and retry with a confirmation page; contact policies with opt-out and
 an explicit, confirmed opt-in; tenant defaults; connections whose sending is paused. Every change
 goes through apps.outbound.services."""
+
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
@@ -12,7 +13,14 @@ from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.outbound import services
 from apps.outbound.models import (
-    PROVIDER_OF, ContactChannelPolicy, OutboundAttempt, OutboundMessage, OutboundSettings, SendingConnection, Status, Via,
+    PROVIDER_OF,
+    ContactChannelPolicy,
+    OutboundAttempt,
+    OutboundMessage,
+    OutboundSettings,
+    SendingConnection,
+    Status,
+    Via,
 )
 
 
@@ -41,8 +49,18 @@ class AttemptInline(admin.TabularInline):
     model = OutboundAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "created_at", "outcome", "status_code", "error_code", "error_title", "latency_ms",
-              "retry_after_s", "next_attempt_at", "summary"]
+    fields = [
+        "number",
+        "created_at",
+        "outcome",
+        "status_code",
+        "error_code",
+        "error_title",
+        "latency_ms",
+        "retry_after_s",
+        "next_attempt_at",
+        "summary",
+    ]
     readonly_fields = fields
     ordering = ["number", "id"]
 
@@ -55,8 +73,9 @@ class AttemptInline(admin.TabularInline):
 
 
 def _action(name):
-    return lambda obj, data, request: getattr(services, name)(obj, actor=request.user, reason=data["reason"],
-                                                             request=request)
+    return lambda obj, data, request: getattr(services, name)(
+        obj, actor=request.user, reason=data["reason"], request=request
+    )
 
 
 @admin.register(OutboundMessage)
@@ -71,18 +90,67 @@ class OutboundMessageAdmin(ContactSearchMixin, ListOnlyChangeMixin, admin.ModelA
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
     fieldsets = [
-        (None, {"fields": ["tenant", "status", "reason", "channel", "connection_link", "contact", "contact_policy",
-                           "kind", "stop_on_reply", "body", "template_json", "source", "automation_run"]}),
-        ("Preflight and errors", {"fields": ["preflight_code", "preflight_reason", "preflight_at", "last_error_code",
-                                             "last_error", "provider_message_id", "attempts", "round_attempts",
-                                             "next_attempt_at"]}),
-        ("People and times", {"fields": ["created_by_label", "approved_by_label", "created_at", "approved_at",
-                                         "queued_at", "sending_at", "sent_at", "delivered_at", "read_at", "failed_at",
-                                         "blocked_at", "canceled_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "tenant",
+                    "status",
+                    "reason",
+                    "channel",
+                    "connection_link",
+                    "contact",
+                    "contact_policy",
+                    "kind",
+                    "stop_on_reply",
+                    "body",
+                    "template_json",
+                    "source",
+                    "automation_run",
+                ]
+            },
+        ),
+        (
+            "Preflight and errors",
+            {
+                "fields": [
+                    "preflight_code",
+                    "preflight_reason",
+                    "preflight_at",
+                    "last_error_code",
+                    "last_error",
+                    "provider_message_id",
+                    "attempts",
+                    "round_attempts",
+                    "next_attempt_at",
+                ]
+            },
+        ),
+        (
+            "People and times",
+            {
+                "fields": [
+                    "created_by_label",
+                    "approved_by_label",
+                    "created_at",
+                    "approved_at",
+                    "queued_at",
+                    "sending_at",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "failed_at",
+                    "blocked_at",
+                    "canceled_at",
+                ]
+            },
+        ),
         ("Audit trail", {"fields": ["audit_trail"]}),
     ]
     actions = [
-        confirmed_action(description="Approve selected messages (runs preflight, then sends)", apply=_action("approve_message")),
+        confirmed_action(
+            description="Approve selected messages (runs preflight, then sends)", apply=_action("approve_message")
+        ),
         confirmed_action(description="Cancel selected messages", apply=_action("cancel")),
         confirmed_action(description="Retry selected messages (through preflight)", apply=_action("retry")),
     ]
@@ -118,24 +186,37 @@ class OutboundMessageAdmin(ContactSearchMixin, ListOnlyChangeMixin, admin.ModelA
         target = obj._meta.label_lower
         rows = AuditEvent.objects.filter(target_type=target, target_id=str(obj.pk)).order_by("occurred_at", "id")
         url = reverse("admin:events_auditevent_changelist") + f"?target_type={target}&target_id={obj.pk}"
-        lines = format_html_join("", "<li>{} <code>{}</code> by {}{}</li>", (
-            (zones.when(row.occurred_at, "s"), row.action, row.actor_label or "system",
-             f" — {row.reason}" if row.reason else "") for row in rows[:50]))
+        lines = format_html_join(
+            "",
+            "<li>{} <code>{}</code> by {}{}</li>",
+            (
+                (
+                    zones.when(row.occurred_at, "s"),
+                    row.action,
+                    row.actor_label or "system",
+                    f" — {row.reason}" if row.reason else "",
+                )
+                for row in rows[:50]
+            ),
+        )
         return format_html('<ul>{}</ul><a href="{}">In the audit log</a>', lines, url)
 
     @admin.display(description="contact policy")
     def contact_policy(self, obj):
-        policy = ContactChannelPolicy.objects.filter(tenant_id=obj.tenant_id, channel=obj.channel,
-                                                     contact_id=obj.contact_id).first()
+        policy = ContactChannelPolicy.objects.filter(
+            tenant_id=obj.tenant_id, channel=obj.channel, contact_id=obj.contact_id
+        ).first()
         if policy is None:
             return "-"
         state = "OPTED OUT" if policy.opted_out else "subscribed"
-        return format_html('{} — {}, {} sent in window', admin_link(policy), state, policy.window_count)
+        return format_html("{} — {}, {} sent in window", admin_link(policy), state, policy.window_count)
 
 
 class OptInForm(ReasonForm):
-    contact_asked = forms.BooleanField(label="The contact asked to receive messages again",
-                                 error_messages={"required": "Confirm that the contact asked for this."})
+    contact_asked = forms.BooleanField(
+        label="The contact asked to receive messages again",
+        error_messages={"required": "Confirm that the contact asked for this."},
+    )
     requeue_blocked = forms.BooleanField(required=False, label="Also send the messages the opt-out blocked")
 
 
@@ -148,23 +229,62 @@ class PolicyForm(forms.ModelForm):
 @admin.register(ContactChannelPolicy)
 class ContactChannelPolicyAdmin(ContactSearchMixin, admin.ModelAdmin):
     form = PolicyForm
-    list_display = ["__str__", "tenant", "channel", "opted_out", "opted_out_at", "opted_out_via", "stop_on_reply",
-                    "cap", "window_count", "last_inbound_at", "messages"]
+    list_display = [
+        "__str__",
+        "tenant",
+        "channel",
+        "opted_out",
+        "opted_out_at",
+        "opted_out_via",
+        "stop_on_reply",
+        "cap",
+        "window_count",
+        "last_inbound_at",
+        "messages",
+    ]
     list_filter = ["opted_out", "channel", "opted_out_via", "stop_on_reply", "tenant"]
     search_fields = ["contact_id", "contact_name"]
     list_select_related = ["tenant"]
     show_full_result_count = False
-    readonly_fields = ["tenant", "channel", "contact_id", "contact_name", "opted_out", "opted_out_at", "opted_out_via",
-                       "opted_out_by_label", "opted_out_note", "opted_in_at", "opted_in_via", "opted_in_by_label",
-                       "opted_in_note", "window_started_at", "window_count", "last_sent_at", "last_inbound_at", "messages"]
+    readonly_fields = [
+        "tenant",
+        "channel",
+        "contact_id",
+        "contact_name",
+        "opted_out",
+        "opted_out_at",
+        "opted_out_via",
+        "opted_out_by_label",
+        "opted_out_note",
+        "opted_in_at",
+        "opted_in_via",
+        "opted_in_by_label",
+        "opted_in_note",
+        "window_started_at",
+        "window_count",
+        "last_sent_at",
+        "last_inbound_at",
+        "messages",
+    ]
     fields = readonly_fields[:10] + ["stop_on_reply", "frequency_cap", "frequency_window_s"] + readonly_fields[10:]
     actions = [
-        confirmed_action(description="Opt out selected contacts", apply=lambda p, d, r: services.opt_out(
-            p, via=Via.ADMIN, actor=r.user, note=d["reason"], request=r)),
-        confirmed_action(description="Opt in selected contacts (they asked for it)", form_class=OptInForm,
-                         apply=lambda p, d, r: services.opt_in(p, via=Via.ADMIN, confirmed=d["contact_asked"], actor=r.user,
-                                                               note=d["reason"], requeue_blocked=d["requeue_blocked"],
-                                                               request=r)),
+        confirmed_action(
+            description="Opt out selected contacts",
+            apply=lambda p, d, r: services.opt_out(p, via=Via.ADMIN, actor=r.user, note=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Opt in selected contacts (they asked for it)",
+            form_class=OptInForm,
+            apply=lambda p, d, r: services.opt_in(
+                p,
+                via=Via.ADMIN,
+                confirmed=d["contact_asked"],
+                actor=r.user,
+                note=d["reason"],
+                requeue_blocked=d["requeue_blocked"],
+                request=r,
+            ),
+        ),
     ]
 
     def has_add_permission(self, request):
@@ -174,9 +294,15 @@ class ContactChannelPolicyAdmin(ContactSearchMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.update_policy(obj, stop_on_reply=obj.stop_on_reply, frequency_cap=obj.frequency_cap,
-                               frequency_window_s=obj.frequency_window_s, actor=request.user,
-                               reason="Changed in the admin.", request=request)
+        services.update_policy(
+            obj,
+            stop_on_reply=obj.stop_on_reply,
+            frequency_cap=obj.frequency_cap,
+            frequency_window_s=obj.frequency_window_s,
+            actor=request.user,
+            reason="Changed in the admin.",
+            request=request,
+        )
 
     @admin.display(description="cap")
     def cap(self, obj):
@@ -209,23 +335,50 @@ class OutboundSettingsAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        saved = services.set_tenant_settings(obj.tenant, frequency_cap=obj.frequency_cap,
-                                             frequency_window_s=obj.frequency_window_s, stop_words=obj.stop_words,
-                                             opt_out_confirmation=obj.opt_out_confirmation, actor=request.user,
-                                             reason="Changed in the admin.", request=request)
+        saved = services.set_tenant_settings(
+            obj.tenant,
+            frequency_cap=obj.frequency_cap,
+            frequency_window_s=obj.frequency_window_s,
+            stop_words=obj.stop_words,
+            opt_out_confirmation=obj.opt_out_confirmation,
+            actor=request.user,
+            reason="Changed in the admin.",
+            request=request,
+        )
         obj.pk = saved.pk
 
 
 @admin.register(OutboundAttempt)
 class OutboundAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "message_link", "tenant", "number", "outcome", "status_code", "error_code",
-                    "latency_ms"]
+    list_display = [
+        "created_at",
+        "message_link",
+        "tenant",
+        "number",
+        "outcome",
+        "status_code",
+        "error_code",
+        "latency_ms",
+    ]
     list_filter = ["outcome", "error_code", "tenant"]
     search_fields = ["=message__id", "provider_message_id", "error_code"]
     list_select_related = ["tenant", "message"]
     show_full_result_count = False
-    fields = ["message_link", "tenant", "number", "outcome", "status_code", "error_code", "error_title",
-              "provider_message_id", "latency_ms", "retry_after_s", "next_attempt_at", "summary", "created_at"]
+    fields = [
+        "message_link",
+        "tenant",
+        "number",
+        "outcome",
+        "status_code",
+        "error_code",
+        "error_title",
+        "provider_message_id",
+        "latency_ms",
+        "retry_after_s",
+        "next_attempt_at",
+        "summary",
+        "created_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="message")
@@ -245,10 +398,14 @@ class SendingConnectionAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
     fields = ["name", "tenant", "provider", "sending", "waiting", "connection"]
     readonly_fields = fields
     actions = [
-        confirmed_action(description="Resume sending on selected connections",
-                         apply=lambda c, d, r: services.resume_sending(c, actor=r.user, reason=d["reason"], request=r)),
-        confirmed_action(description="Pause sending on selected connections",
-                         apply=lambda c, d, r: services.pause_sending(c, actor=r.user, reason=d["reason"], request=r)),
+        confirmed_action(
+            description="Resume sending on selected connections",
+            apply=lambda c, d, r: services.resume_sending(c, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Pause sending on selected connections",
+            apply=lambda c, d, r: services.pause_sending(c, actor=r.user, reason=d["reason"], request=r),
+        ),
     ]
 
     def get_queryset(self, request):
@@ -258,16 +415,23 @@ class SendingConnectionAdmin(ListOnlyChangeMixin, admin.ModelAdmin):
     def sending(self, obj):
         if not obj.is_sending_paused:
             return "on"
-        return format_html('<strong style="color:#b91c1c">paused</strong> since {}: {}',
-                           zones.when(obj.sending_paused_at), obj.sending_paused_reason)
+        return format_html(
+            '<strong style="color:#b91c1c">paused</strong> since {}: {}',
+            zones.when(obj.sending_paused_at),
+            obj.sending_paused_reason,
+        )
 
     @admin.display(description="waiting messages")
     def waiting(self, obj):
         count = OutboundMessage.objects.filter(connection_id=obj.pk, status=Status.QUEUED).count()
-        url = reverse("admin:outbound_outboundmessage_changelist") + f"?status__exact=queued&connection__id__exact={obj.pk}"
+        url = (
+            reverse("admin:outbound_outboundmessage_changelist")
+            + f"?status__exact=queued&connection__id__exact={obj.pk}"
+        )
         return format_html('<a href="{}">{}</a>', url, count) if count else "0"
 
     @admin.display(description="connection settings")
     def connection(self, obj):
-        return format_html('<a href="{}">edit connection</a>',
-                           reverse("admin:integrations_connection_change", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">edit connection</a>', reverse("admin:integrations_connection_change", args=[obj.pk])
+        )

@@ -1,5 +1,6 @@
 """/api/v1/outbound/: a tenant's outbound messages with tenant API keys (or a member's session).
 Creating gives a draft; approving runs preflight and queues it; `process/` dispatches what is due."""
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,12 +13,15 @@ from apps.integrations.models import Connection
 from apps.outbound import services
 from apps.outbound.models import OutboundMessage, Source
 from apps.outbound.serializers import (
-    ActionInSerializer, MessageDetailSerializer, MessageInSerializer, MessageSerializer, ProcessResultSerializer,
+    ActionInSerializer,
+    MessageDetailSerializer,
+    MessageInSerializer,
+    MessageSerializer,
+    ProcessResultSerializer,
 )
 from apps.tenants.api import TenantScopedAPIView, tenant_may
 
 FILTERS = {"status": "status", "channel": "channel", "contact": "contact_id__in", "kind": "kind"}
-
 
 
 class OutboundAPIView(TenantScopedAPIView):
@@ -38,11 +42,15 @@ class MessagesView(OutboundAPIView):
     permission_classes = [tenant_may(GET="outbound.view", POST="outbound.draft")]
     serializer_class = MessageSerializer
 
-    @extend_schema(operation_id="outbound_list", parameters=[
-        OpenApiParameter("status", str, description="Only messages with this status."),
-        OpenApiParameter("channel", str, description="whatsapp_cloud, waha or telegram."),
-        OpenApiParameter("contact", str, description="The contact's phone number (digits) or chat id."),
-        OpenApiParameter("kind", str, description="transactional or marketing.")])
+    @extend_schema(
+        operation_id="outbound_list",
+        parameters=[
+            OpenApiParameter("status", str, description="Only messages with this status."),
+            OpenApiParameter("channel", str, description="whatsapp_cloud, waha or telegram."),
+            OpenApiParameter("contact", str, description="The contact's phone number (digits) or chat id."),
+            OpenApiParameter("kind", str, description="transactional or marketing."),
+        ],
+    )
     def get(self, request):
         """Messages, newest first, with status and the reason they are where they are."""
         rows = self.get_queryset().order_by("-created_at", "-id")
@@ -95,6 +103,7 @@ class MessageActionView(OutboundAPIView):
 
 class ApproveView(MessageActionView):
     """Approves a draft: preflight runs and the message is queued, or refused with its reason."""
+
     action = "approve_message"
 
 
@@ -104,6 +113,7 @@ class CancelView(MessageActionView):
 
 class RetryView(MessageActionView):
     """Retries a failed, blocked or capped message through preflight (an opted-out contact stays blocked)."""
+
     action = "retry"
 
 

@@ -1,5 +1,6 @@
 """The outbound check runbooks run ("Run checks" on an incident about sends failing or blocked):
 paused connections, and what the tenant's messages did in the last hour."""
+
 from datetime import timedelta
 
 from django.db.models import Count, Q
@@ -12,19 +13,25 @@ from apps.outbound.models import REFUSED, OutboundMessage, Status
 FAILURE_RATE_LIMIT = 10.0  # percent, the seeded critical threshold of message_delivery_failure_rate
 
 
-@check("outbound_sending", "No sending connection is paused and under 10 % of last hour's sends failed",
-       needs="tenant")
+@check("outbound_sending", "No sending connection is paused and under 10 % of last hour's sends failed", needs="tenant")
 def outbound_sending(*, tenant, connection=None):
     value = _last_hour(tenant, timezone.now())
-    paused = list(Connection.objects.for_tenant(tenant).filter(sending_paused_at__isnull=False)
-                  .values_list("name", "sending_paused_reason"))
+    paused = list(
+        Connection.objects.for_tenant(tenant)
+        .filter(sending_paused_at__isnull=False)
+        .values_list("name", "sending_paused_reason")
+    )
     value["paused"] = [name for name, _ in paused]
     problems = [f"sending paused on {name}: {reason}" for name, reason in paused]
     if value["failure_rate"] is not None and value["failure_rate"] >= FAILURE_RATE_LIMIT:
-        problems.append(f"{value['failed']} of {value['sent'] + value['failed']} sends failed in the last hour "
-                        f"({value['failure_rate']} %)")
-    detail = (f"last hour: {value['sent']} sent, {value['failed']} failed, {value['blocked']} blocked by preflight, "
-              f"{value['queued']} waiting")
+        problems.append(
+            f"{value['failed']} of {value['sent'] + value['failed']} sends failed in the last hour "
+            f"({value['failure_rate']} %)"
+        )
+    detail = (
+        f"last hour: {value['sent']} sent, {value['failed']} failed, {value['blocked']} blocked by preflight, "
+        f"{value['queued']} waiting"
+    )
     if problems:
         raise CheckFailed("; ".join(problems) + f" ({detail})", value=value)
     return value, detail

@@ -1,5 +1,6 @@
 """A tenant's outbound defaults, read from its OutboundSettings row or, without one, from the
 OUTBOUND_DEFAULT_* settings. Read-only; services.policies writes the row."""
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -8,8 +9,7 @@ from apps.outbound.models import OutboundSettings
 
 STOP_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")
 START_WORDS = ("START", "UNSTOP")
-CONFIRMATION = ("You are unsubscribed and will get no more messages from us here. "
-                "Reply START to subscribe again.")
+CONFIRMATION = "You are unsubscribed and will get no more messages from us here. Reply START to subscribe again."
 
 
 @dataclass(frozen=True)

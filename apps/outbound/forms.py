@@ -34,8 +34,9 @@ class NewMessageForm(forms.Form):
 
 
 class PolicyFilterForm(forms.Form):
-    opted_out = forms.ChoiceField(required=False, label="Show", choices=[("", "All contacts"), ("yes", "Opted out"),
-                                                                        ("no", "Not opted out")])
+    opted_out = forms.ChoiceField(
+        required=False, label="Show", choices=[("", "All contacts"), ("yes", "Opted out"), ("no", "Not opted out")]
+    )
     contact = forms.CharField(required=False, max_length=128, label="Contact")
 
     def clean_contact(self) -> str:
@@ -44,10 +45,16 @@ class PolicyFilterForm(forms.Form):
 
 class PolicySettingsForm(forms.Form):
     stop_on_reply = forms.BooleanField(required=False, label="Stop new messages when the contact replies")
-    frequency_cap = forms.IntegerField(required=False, min_value=0, label="Messages per window",
-                                       help_text="Empty: your account's default.")
-    frequency_window_h = forms.IntegerField(required=False, min_value=1, max_value=24 * 90, label="Window (hours)",
-                                            help_text="Empty: your account's default.")
+    frequency_cap = forms.IntegerField(
+        required=False, min_value=0, label="Messages per window", help_text="Empty: your account's default."
+    )
+    frequency_window_h = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 90,
+        label="Window (hours)",
+        help_text="Empty: your account's default.",
+    )
 
 
 class OptOutForm(forms.Form):
@@ -57,8 +64,10 @@ class OptOutForm(forms.Form):
 class OptInForm(ReasonForm):
     """Opting back in is explicit: the person confirms the contact asked for it and says how."""
 
-    contact_asked = forms.BooleanField(label="The contact asked to receive messages from us again.",
-                                 error_messages={"required": "Tick the box to confirm the contact asked for this."})
+    contact_asked = forms.BooleanField(
+        label="The contact asked to receive messages from us again.",
+        error_messages={"required": "Tick the box to confirm the contact asked for this."},
+    )
     requeue_blocked = forms.BooleanField(required=False, label="Also send the messages the opt-out blocked")
 
     def clean_reason(self):

@@ -6,6 +6,7 @@ a person's would be, and never closer than the interval.
 
 Call `take` inside the transaction that claims the message: the bucket row stays locked until
 the claim commits, and a claim that rolls back gives its token back."""
+
 import math
 import random
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ TOKEN_EPSILON = 1e-6
 
 @dataclass(frozen=True)
 class Pace:
-    rate: float          # tokens per second
-    capacity: float      # the largest burst
+    rate: float  # tokens per second
+    capacity: float  # the largest burst
     jitter_s: float = 0.0
 
     def debt(self, rng=random) -> float:

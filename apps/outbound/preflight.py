@@ -5,6 +5,7 @@ automation, dispatch); the verdict is stored on the message.
 the tenant's and the global WhatsApp switches and the plan's monthly limit are decided by
 `apps.tenants.policy`; the contact's opt-out, stop-on-reply, frequency cap and the WhatsApp Cloud
 24-hour window are decided here."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,7 +69,9 @@ def decide(f: Facts) -> Verdict:
 
 
 def _tenant(f):
-    decide_tenant = tenant_policy.decide_whatsapp_message if f.channel in WHATSAPP_CHANNELS else tenant_policy.decide_message
+    decide_tenant = (
+        tenant_policy.decide_whatsapp_message if f.channel in WHATSAPP_CHANNELS else tenant_policy.decide_message
+    )
     decision = decide_tenant(f.tenant)
     return None if decision else Verdict(decision.code, decision.reason, Status.BLOCKED_POLICY)
 
@@ -83,15 +86,21 @@ def _opt_out(f):
     if not f.opted_out or f.is_confirmation:
         return None
     when = f" on {f.opted_out_at:%Y-%m-%d %H:%M} UTC" if f.opted_out_at else ""
-    return Verdict(OPTED_OUT, f"The contact opted out{when} ({f.opted_out_how}); only an explicit opt-in unlocks "
-                              "this message.", Status.BLOCKED_OPT_OUT)
+    return Verdict(
+        OPTED_OUT,
+        f"The contact opted out{when} ({f.opted_out_how}); only an explicit opt-in unlocks this message.",
+        Status.BLOCKED_OPT_OUT,
+    )
 
 
 def _stop_on_reply(f):
     if not (f.stop_on_reply and f.last_inbound_at and f.last_inbound_at >= f.created_at):
         return None
-    return Verdict(STOPPED_BY_REPLY, f"The contact replied at {f.last_inbound_at:%Y-%m-%d %H:%M} UTC; this message "
-                                     "stops on reply.", Status.CANCELED)
+    return Verdict(
+        STOPPED_BY_REPLY,
+        f"The contact replied at {f.last_inbound_at:%Y-%m-%d %H:%M} UTC; this message stops on reply.",
+        Status.CANCELED,
+    )
 
 
 def window_end(f) -> datetime | None:
@@ -106,9 +115,13 @@ def _frequency(f):
     end = window_end(f)
     if f.is_confirmation or end is None or f.window_count < f.cap:
         return None
-    return Verdict(FREQUENCY_CAPPED, f"Frequency cap reached: {f.window_count} of {f.cap} messages in the current "
-                                     f"{_duration(f.window_s)} window; sending resumes after {end:%Y-%m-%d %H:%M} UTC.",
-                   Status.FREQUENCY_CAPPED, retry_at=end)
+    return Verdict(
+        FREQUENCY_CAPPED,
+        f"Frequency cap reached: {f.window_count} of {f.cap} messages in the current "
+        f"{_duration(f.window_s)} window; sending resumes after {end:%Y-%m-%d %H:%M} UTC.",
+        Status.FREQUENCY_CAPPED,
+        retry_at=end,
+    )
 
 
 def _service_window(f):
@@ -117,8 +130,12 @@ def _service_window(f):
     if f.last_inbound_at and f.now - f.last_inbound_at <= SERVICE_WINDOW:
         return None
     last = f"last wrote at {f.last_inbound_at:%Y-%m-%d %H:%M} UTC" if f.last_inbound_at else "has never written"
-    return Verdict(WINDOW_CLOSED, f"The 24-hour customer-service window is closed (the contact {last}); free text is "
-                                  "refused outside it, send an approved template instead.", Status.BLOCKED_POLICY)
+    return Verdict(
+        WINDOW_CLOSED,
+        f"The 24-hour customer-service window is closed (the contact {last}); free text is "
+        "refused outside it, send an approved template instead.",
+        Status.BLOCKED_POLICY,
+    )
 
 
 def _duration(seconds):
@@ -133,13 +150,23 @@ def facts(message, contact_policy, now=None) -> Facts:
     now = now or timezone.now()
     cap, window = outbound_defaults.cap_of(contact_policy, outbound_defaults.for_tenant(message.tenant))
     return Facts(
-        channel=message.channel, tenant=tenant_policy.input_for(message.tenant, now), now=now,
-        created_at=message.created_at, has_template=bool(message.template),
-        is_confirmation=message.is_opt_out_confirmation, stop_on_reply=message.stop_on_reply,
-        connection_active=message.connection.is_active, connection_name=message.connection.name,
-        opted_out=contact_policy.opted_out, opted_out_at=contact_policy.opted_out_at,
-        opted_out_how=_how(contact_policy), last_inbound_at=contact_policy.last_inbound_at, cap=cap, window_s=window,
-        window_started_at=contact_policy.window_started_at, window_count=contact_policy.window_count,
+        channel=message.channel,
+        tenant=tenant_policy.input_for(message.tenant, now),
+        now=now,
+        created_at=message.created_at,
+        has_template=bool(message.template),
+        is_confirmation=message.is_opt_out_confirmation,
+        stop_on_reply=message.stop_on_reply,
+        connection_active=message.connection.is_active,
+        connection_name=message.connection.name,
+        opted_out=contact_policy.opted_out,
+        opted_out_at=contact_policy.opted_out_at,
+        opted_out_how=_how(contact_policy),
+        last_inbound_at=contact_policy.last_inbound_at,
+        cap=cap,
+        window_s=window,
+        window_started_at=contact_policy.window_started_at,
+        window_count=contact_policy.window_count,
     )
 
 

@@ -1,4 +1,5 @@
 """The inbound pipeline's signals (apps.integrations.signals), answered by outbound services."""
+
 from apps.core.errors import ServiceError
 from apps.events import emit
 from apps.outbound import services
@@ -9,22 +10,38 @@ def inbound_message(sender, connection, contact_id, text, received_at, contact_n
     return services.record_inbound(connection, contact_id, text, received_at=received_at, contact_name=contact_name)
 
 
-def delivery_status(sender, connection, provider_message_id, status, error_code=None, error_title=None,
-                    occurred_at=None, **kwargs):
-    return services.apply_delivery_status(connection, provider_message_id, status, error_code=error_code,
-                                          error_title=error_title, occurred_at=occurred_at)
+def delivery_status(
+    sender, connection, provider_message_id, status, error_code=None, error_title=None, occurred_at=None, **kwargs
+):
+    return services.apply_delivery_status(
+        connection, provider_message_id, status, error_code=error_code, error_title=error_title, occurred_at=occurred_at
+    )
 
 
 def automation_reply(sender, run, tenant, channel, to, body, connection=None, **kwargs):
     """A workflow's reply goes out through the pipeline like any message, preflight included. A reply
     that cannot be a message (a channel Opsdesk does not send on) is an event, not a retry loop."""
     try:
-        return services.create_message(tenant, channel=channel, to=to, body=body, connection=connection, approve=True,
-                                       source=Source.AUTOMATION, created_by_label=f"automation run {run.pk}",
-                                       automation_run=run)
+        return services.create_message(
+            tenant,
+            channel=channel,
+            to=to,
+            body=body,
+            connection=connection,
+            approve=True,
+            source=Source.AUTOMATION,
+            created_by_label=f"automation run {run.pk}",
+            automation_run=run,
+        )
     except ServiceError as exc:
-        emit("OUTBOUND_BLOCKED", tenant=tenant, source="outbound.automation", automation_run=run,
-             message=f"The reply of automation run {run.pk} was not sent: {exc.message}", meta={"refusal": exc.code})
+        emit(
+            "OUTBOUND_BLOCKED",
+            tenant=tenant,
+            source="outbound.automation",
+            automation_run=run,
+            message=f"The reply of automation run {run.pk} was not sent: {exc.message}",
+            meta={"refusal": exc.code},
+        )
         return None
 
 

@@ -4,6 +4,7 @@
 conditional UPDATE (… WHERE status = the status it read), so an illegal move or a concurrent
 change raises and writes nothing. `annotate` and `annotate_many` write everything else on a
 message and refuse to touch its status."""
+
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
@@ -26,9 +27,17 @@ TRANSITIONS = {
     S.CANCELED: set(),
 }
 STAMP = {
-    S.APPROVED: "approved_at", S.QUEUED: "queued_at", S.SENDING: "sending_at", S.SENT: "sent_at",
-    S.DELIVERED: "delivered_at", S.READ: "read_at", S.FAILED: "failed_at", S.BLOCKED_OPT_OUT: "blocked_at",
-    S.FREQUENCY_CAPPED: "blocked_at", S.BLOCKED_POLICY: "blocked_at", S.CANCELED: "canceled_at",
+    S.APPROVED: "approved_at",
+    S.QUEUED: "queued_at",
+    S.SENDING: "sending_at",
+    S.SENT: "sent_at",
+    S.DELIVERED: "delivered_at",
+    S.READ: "read_at",
+    S.FAILED: "failed_at",
+    S.BLOCKED_OPT_OUT: "blocked_at",
+    S.FREQUENCY_CAPPED: "blocked_at",
+    S.BLOCKED_POLICY: "blocked_at",
+    S.CANCELED: "canceled_at",
 }
 FINAL = {S.READ, S.CANCELED}
 PENDING = {S.DRAFT, S.APPROVED, S.QUEUED, S.FREQUENCY_CAPPED}

@@ -11,14 +11,19 @@ from apps.tenants.usage import usage_for
 
 
 class BanForm(ReasonForm):
-    for_ban = forms.BooleanField(required=False, label="Switched off because the number was banned",
-                                 help_text="Re-enabling within 24 hours will then need an explicit override.")
+    for_ban = forms.BooleanField(
+        required=False,
+        label="Switched off because the number was banned",
+        help_text="Re-enabling within 24 hours will then need an explicit override.",
+    )
 
 
 class OverrideForm(ReasonForm):
     override_ban_hold = forms.BooleanField(
-        required=False, label="Override the 24-hour ban hold",
-        help_text="Reconnecting a banned number early can worsen the ban. Tick only when you are sure.")
+        required=False,
+        label="Override the 24-hour ban hold",
+        help_text="Reconnecting a banned number early can worsen the ban. Tick only when you are sure.",
+    )
 
 
 class AiLimitsForm(ReasonForm):
@@ -30,8 +35,11 @@ class TenantForm(forms.ModelForm):
     """Saved through the tenant services (see TenantAdmin.save_model); a plan change needs a reason."""
 
     plan_reason = forms.CharField(
-        label="Reason for a plan change", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="Required when you change the plan: the tenant's limits change at once. It goes into the audit log.")
+        label="Reason for a plan change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Required when you change the plan: the tenant's limits change at once. It goes into the audit log.",
+    )
 
     class Meta:
         model = Tenant
@@ -93,42 +101,91 @@ class PlanAdmin(admin.ModelAdmin):
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     form = TenantForm
-    list_display = ["name", "slug", "status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "usage_summary",
-                    "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "status",
+        "plan",
+        "is_whatsapp_enabled",
+        "is_ai_enabled",
+        "usage_summary",
+        "created_at",
+    ]
     list_filter = ["status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "whatsapp_disabled_for_ban"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
-    readonly_fields = ["status", "is_whatsapp_enabled", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit",
-                       "whatsapp_disabled_at", "whatsapp_disabled_for_ban", "suspended_reason", "usage_detail",
-                       "audit_link", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "is_whatsapp_enabled",
+        "is_ai_enabled",
+        "ai_daily_limit",
+        "ai_monthly_limit",
+        "whatsapp_disabled_at",
+        "whatsapp_disabled_for_ban",
+        "suspended_reason",
+        "usage_detail",
+        "audit_link",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "plan", "timezone"]}),
-        ("Switches (change them with the actions on the tenant list: each asks for a reason)", {
-            "fields": ["status", "suspended_reason", "is_whatsapp_enabled", "whatsapp_disabled_at",
-                       "whatsapp_disabled_for_ban", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit"]}),
+        (
+            "Switches (change them with the actions on the tenant list: each asks for a reason)",
+            {
+                "fields": [
+                    "status",
+                    "suspended_reason",
+                    "is_whatsapp_enabled",
+                    "whatsapp_disabled_at",
+                    "whatsapp_disabled_for_ban",
+                    "is_ai_enabled",
+                    "ai_daily_limit",
+                    "ai_monthly_limit",
+                ]
+            },
+        ),
         ("Usage", {"fields": ["usage_detail", "audit_link"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
     actions = [
-        confirmed_action(description="Disable WhatsApp", form_class=BanForm,
-                         apply=lambda t, d, r: services.disable_whatsapp(t, actor=r.user, reason=d["reason"],
-                                                                         for_ban=d["for_ban"], request=r)),
-        confirmed_action(description="Enable WhatsApp", form_class=OverrideForm,
-                         apply=lambda t, d, r: services.enable_whatsapp(
-                             t, actor=r.user, reason=d["reason"], override_ban_hold=d["override_ban_hold"], request=r)),
-        confirmed_action(description="Disable AI",
-                         apply=lambda t, d, r: services.set_ai_enabled(t, False, actor=r.user, reason=d["reason"],
-                                                                       request=r)),
-        confirmed_action(description="Enable AI",
-                         apply=lambda t, d, r: services.set_ai_enabled(t, True, actor=r.user, reason=d["reason"],
-                                                                       request=r)),
-        confirmed_action(description="Suspend tenant",
-                         apply=lambda t, d, r: services.suspend(t, actor=r.user, reason=d["reason"], request=r)),
-        confirmed_action(description="Reactivate tenant",
-                         apply=lambda t, d, r: services.reactivate(t, actor=r.user, reason=d["reason"], request=r)),
-        confirmed_action(description="Set AI limits", form_class=AiLimitsForm,
-                         apply=lambda t, d, r: services.set_ai_limits(t, daily=d["daily"], monthly=d["monthly"],
-                                                                      actor=r.user, reason=d["reason"], request=r)),
+        confirmed_action(
+            description="Disable WhatsApp",
+            form_class=BanForm,
+            apply=lambda t, d, r: services.disable_whatsapp(
+                t, actor=r.user, reason=d["reason"], for_ban=d["for_ban"], request=r
+            ),
+        ),
+        confirmed_action(
+            description="Enable WhatsApp",
+            form_class=OverrideForm,
+            apply=lambda t, d, r: services.enable_whatsapp(
+                t, actor=r.user, reason=d["reason"], override_ban_hold=d["override_ban_hold"], request=r
+            ),
+        ),
+        confirmed_action(
+            description="Disable AI",
+            apply=lambda t, d, r: services.set_ai_enabled(t, False, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Enable AI",
+            apply=lambda t, d, r: services.set_ai_enabled(t, True, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Suspend tenant",
+            apply=lambda t, d, r: services.suspend(t, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Reactivate tenant",
+            apply=lambda t, d, r: services.reactivate(t, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Set AI limits",
+            form_class=AiLimitsForm,
+            apply=lambda t, d, r: services.set_ai_limits(
+                t, daily=d["daily"], monthly=d["monthly"], actor=r.user, reason=d["reason"], request=r
+            ),
+        ),
     ]
 
     def get_queryset(self, request):
@@ -146,11 +203,18 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data, actor = form.cleaned_data, request.user
         if not change:
-            tenant = services.create_tenant(data["slug"], name=data["name"], plan_name=data["plan"].name,
-                                            timezone_name=data["timezone"], actor=actor, request=request)
+            tenant = services.create_tenant(
+                data["slug"],
+                name=data["name"],
+                plan_name=data["plan"].name,
+                timezone_name=data["timezone"],
+                actor=actor,
+                request=request,
+            )
         else:
-            tenant = services.update_tenant(obj, name=data["name"], timezone_name=data["timezone"], actor=actor,
-                                            request=request)
+            tenant = services.update_tenant(
+                obj, name=data["name"], timezone_name=data["timezone"], actor=actor, request=request
+            )
         if change and "plan" in form.changed_data:
             services.change_plan(tenant, data["plan"], reason=data["plan_reason"], actor=actor, request=request)
         obj.pk = tenant.pk
@@ -168,8 +232,11 @@ class TenantAdmin(admin.ModelAdmin):
         usage = usage_for(obj)
         limit = obj.plan.monthly_message_limit
         text = f"{usage.messages_this_month} / {limit}"
-        return format_html("<strong style='color:#b3261e'>{} (limit reached)</strong>", text) \
-            if usage.messages_this_month >= limit else text
+        return (
+            format_html("<strong style='color:#b3261e'>{} (limit reached)</strong>", text)
+            if usage.messages_this_month >= limit
+            else text
+        )
 
     @admin.display(description="Usage against limits")
     def usage_detail(self, obj):
@@ -178,8 +245,15 @@ class TenantAdmin(admin.ModelAdmin):
         usage = usage_for(obj)
         return format_html(
             "Messages this month: {} / {}<br>Bots: {} / {}<br>AI today: {} / {}<br>AI this month: {} / {}",
-            usage.messages_this_month, obj.plan.monthly_message_limit, usage.bots, obj.plan.bot_limit,
-            usage.ai_today, obj.effective_ai_daily_limit, usage.ai_this_month, obj.effective_ai_monthly_limit)
+            usage.messages_this_month,
+            obj.plan.monthly_message_limit,
+            usage.bots,
+            obj.plan.bot_limit,
+            usage.ai_today,
+            obj.effective_ai_daily_limit,
+            usage.ai_this_month,
+            obj.effective_ai_monthly_limit,
+        )
 
     @admin.display(description="Audit log")
     def audit_link(self, obj):
@@ -205,8 +279,9 @@ class MembershipAdmin(admin.ModelAdmin):
                 services.change_role(obj, form.cleaned_data["role"], actor=request.user, request=request)
             return
         data = form.cleaned_data
-        saved = services.add_membership(data["tenant"], data["user"], role=data["role"], actor=request.user,
-                                        request=request)
+        saved = services.add_membership(
+            data["tenant"], data["user"], role=data["role"], actor=request.user, request=request
+        )
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -245,18 +320,28 @@ class SystemSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
     readonly_fields = ["global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
     actions = [
-        confirmed_action(description="Global WhatsApp OFF",
-                         apply=lambda s, d, r: services.set_global_whatsapp(False, actor=r.user, reason=d["reason"],
-                                                                            request=r)),
-        confirmed_action(description="Global WhatsApp ON",
-                         apply=lambda s, d, r: services.set_global_whatsapp(True, actor=r.user, reason=d["reason"],
-                                                                            request=r)),
-        confirmed_action(description="Set default AI provider", form_class=ProviderForm,
-                         apply=lambda s, d, r: services.set_default_ai_provider(d["provider"], actor=r.user,
-                                                                                reason=d["reason"], request=r)),
-        confirmed_action(description="Set maintenance banner", form_class=BannerForm,
-                         apply=lambda s, d, r: services.set_maintenance_banner(d["banner"], actor=r.user,
-                                                                               reason=d["reason"], request=r)),
+        confirmed_action(
+            description="Global WhatsApp OFF",
+            apply=lambda s, d, r: services.set_global_whatsapp(False, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Global WhatsApp ON",
+            apply=lambda s, d, r: services.set_global_whatsapp(True, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Set default AI provider",
+            form_class=ProviderForm,
+            apply=lambda s, d, r: services.set_default_ai_provider(
+                d["provider"], actor=r.user, reason=d["reason"], request=r
+            ),
+        ),
+        confirmed_action(
+            description="Set maintenance banner",
+            form_class=BannerForm,
+            apply=lambda s, d, r: services.set_maintenance_banner(
+                d["banner"], actor=r.user, reason=d["reason"], request=r
+            ),
+        ),
     ]
 
     def changelist_view(self, request, extra_context=None):

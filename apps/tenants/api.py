@@ -1,4 +1,5 @@
 """API plumbing for tenant-scoped endpoints: which tenant a request acts for."""
+
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -94,14 +95,26 @@ def tenant_status(tenant: Tenant) -> dict:
         "name": tenant.name,
         "status": tenant.status,
         "plan": tenant.plan.name,
-        "switches": {"whatsapp": tenant.is_whatsapp_enabled, "ai": tenant.is_ai_enabled,
-                     "global_whatsapp": inputs.global_whatsapp_enabled},
-        "usage": {"messages_this_month": usage.messages_this_month, "ai_today": usage.ai_today,
-                  "ai_this_month": usage.ai_this_month, "bots": usage.bots},
-        "limits": {"monthly_messages": inputs.monthly_message_limit, "bots": inputs.bot_limit,
-                   "ai_daily": inputs.ai_daily_limit, "ai_monthly": inputs.ai_monthly_limit},
-        "decisions": {name: {"allowed": d.allowed, "code": d.code, "reason": d.reason}
-                      for name, d in decisions.items()},
+        "switches": {
+            "whatsapp": tenant.is_whatsapp_enabled,
+            "ai": tenant.is_ai_enabled,
+            "global_whatsapp": inputs.global_whatsapp_enabled,
+        },
+        "usage": {
+            "messages_this_month": usage.messages_this_month,
+            "ai_today": usage.ai_today,
+            "ai_this_month": usage.ai_this_month,
+            "bots": usage.bots,
+        },
+        "limits": {
+            "monthly_messages": inputs.monthly_message_limit,
+            "bots": inputs.bot_limit,
+            "ai_daily": inputs.ai_daily_limit,
+            "ai_monthly": inputs.ai_monthly_limit,
+        },
+        "decisions": {
+            name: {"allowed": d.allowed, "code": d.code, "reason": d.reason} for name, d in decisions.items()
+        },
     }
 
 

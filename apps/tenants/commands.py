@@ -1,4 +1,5 @@
 """Management commands name a tenant by its slug."""
+
 from django.core.management.base import CommandError
 
 from apps.tenants.models import Tenant

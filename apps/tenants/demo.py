@@ -1,4 +1,5 @@
 """Demo tenants, people and usage. Only creates what is missing, so re-running changes nothing."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -48,7 +49,8 @@ def seed(out):
 def _staff_user(username, password, superuser, group, description):
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=username, defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@opsdesk.local"})
+        username=username, defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@opsdesk.local"}
+    )
     if created:
         user.set_password(password)
         user.save()
@@ -64,5 +66,6 @@ def _tenant(slug, name, plan, tz):
 
 def _usage(tenant, used):
     day = tenant_today(tenant).replace(day=1)
-    UsageCounter.objects.get_or_create(tenant=tenant, metric=UsageCounter.Metric.MESSAGES_SENT, day=day,
-                                       defaults={"value": used})
+    UsageCounter.objects.get_or_create(
+        tenant=tenant, metric=UsageCounter.Metric.MESSAGES_SENT, day=day, defaults={"value": used}
+    )

@@ -2,6 +2,7 @@
 
 The data migration creates the groups; a post_migrate hook re-applies the rules so models
 added by later apps join the right groups without another hand-written migration."""
+
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -40,8 +41,11 @@ def sync_groups(Group, Permission):
     perms = list(Permission.objects.select_related("content_type"))
     for name in GROUP_RULES:
         group, _ = Group.objects.get_or_create(name=name)
-        wanted = [p for p in perms if permitted(name, p.content_type.app_label, p.content_type.model,
-                                                 p.codename.split("_", 1)[0])]
+        wanted = [
+            p
+            for p in perms
+            if permitted(name, p.content_type.app_label, p.content_type.model, p.codename.split("_", 1)[0])
+        ]
         group.permissions.set(wanted)
 
 

@@ -46,8 +46,12 @@ class Tenant(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="tenants")
     is_whatsapp_enabled = models.BooleanField("WhatsApp enabled", default=True)
     is_ai_enabled = models.BooleanField("AI enabled", default=True)
-    ai_daily_limit = models.PositiveIntegerField("AI requests per day", null=True, blank=True, help_text="Overrides the plan when set.")
-    ai_monthly_limit = models.PositiveIntegerField("AI requests per month", null=True, blank=True, help_text="Overrides the plan when set.")
+    ai_daily_limit = models.PositiveIntegerField(
+        "AI requests per day", null=True, blank=True, help_text="Overrides the plan when set."
+    )
+    ai_monthly_limit = models.PositiveIntegerField(
+        "AI requests per month", null=True, blank=True, help_text="Overrides the plan when set."
+    )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     whatsapp_disabled_at = models.DateTimeField(null=True, blank=True)
     whatsapp_disabled_for_ban = models.BooleanField(

@@ -4,6 +4,7 @@ Every sending path, AI call and bot creation asks here; nothing else reads the s
 plan limits to make a decision. The deciding functions are pure over a `PolicyInput`, so the
 whole table of combinations is tested without a database; `*_for(tenant)` load the input.
 """
+
 from dataclasses import dataclass
 
 TENANT_SUSPENDED = "TENANT_SUSPENDED"

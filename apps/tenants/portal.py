@@ -1,4 +1,5 @@
 """How the portal and the API find the tenant a request acts for."""
+
 import zoneinfo
 from functools import wraps
 
@@ -43,6 +44,7 @@ def switch_tenant(request, slug):
 def tenant_member_required(view):
     """Portal views run with `request.tenant` and `request.membership` set, and with the tenant's
     time zone active, so every time on a portal page reads as the tenant's local time."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:

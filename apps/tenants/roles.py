@@ -14,26 +14,31 @@ tenant API (`api.tenant_may`) both read. Every portal and API route names one ac
 Staff (operators) are not tenant roles: their groups and Django permissions live in
 apps/tenants/groups.py, and the admin, the operator API and the incident console check the same
 permission for the same action (the kill switches' permissions are below)."""
+
 from apps.tenants.models import Membership
 
-OWNER, ADMIN, AGENT, VIEWER = (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.AGENT,
-                               Membership.Role.VIEWER)
+OWNER, ADMIN, AGENT, VIEWER = (
+    Membership.Role.OWNER,
+    Membership.Role.ADMIN,
+    Membership.Role.AGENT,
+    Membership.Role.VIEWER,
+)
 API_KEY = "api_key"
 MEMBERS = frozenset({OWNER, ADMIN, AGENT, VIEWER})
 WORKERS = frozenset({OWNER, ADMIN, AGENT})
 MANAGERS = frozenset({OWNER, ADMIN})
 
 ACTIONS = {
-    "tenant.view": MEMBERS | {API_KEY},          # overview, plan, switches, usage
-    "tenant.switch": MEMBERS,                    # pick which of one's tenants the portal shows
-    "errors.view": MEMBERS | {API_KEY},          # the errors page, GET /api/v1/events/
-    "events.report": WORKERS | {API_KEY},        # POST /api/v1/events/
+    "tenant.view": MEMBERS | {API_KEY},  # overview, plan, switches, usage
+    "tenant.switch": MEMBERS,  # pick which of one's tenants the portal shows
+    "errors.view": MEMBERS | {API_KEY},  # the errors page, GET /api/v1/events/
+    "events.report": WORKERS | {API_KEY},  # POST /api/v1/events/
     "tickets.view": MEMBERS | {API_KEY},
-    "tickets.write": WORKERS | {API_KEY},        # open, reply, mark solved
+    "tickets.write": WORKERS | {API_KEY},  # open, reply, mark solved
     "outbound.view": MEMBERS | {API_KEY},
     "outbound.draft": WORKERS | {API_KEY},
-    "outbound.send": MANAGERS | {API_KEY},       # approve, cancel, retry, dispatch what is due
-    "contacts.manage": MANAGERS,                 # caps, stop-on-reply, opt-out, opt-in
+    "outbound.send": MANAGERS | {API_KEY},  # approve, cancel, retry, dispatch what is due
+    "contacts.manage": MANAGERS,  # caps, stop-on-reply, opt-out, opt-in
     "api_keys.manage": MANAGERS,
 }
 

@@ -1,5 +1,6 @@
 """Operations on tenants, memberships and the global switches. Each one validates, writes and
 audits in one transaction; admin actions, commands, the API and incident mitigations call these."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,8 +13,14 @@ from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.tenants.models import Membership, Plan, SystemSettings, Tenant
 
-SWITCH_FIELDS = ("status", "is_whatsapp_enabled", "is_ai_enabled", "ai_daily_limit", "ai_monthly_limit",
-                 "whatsapp_disabled_for_ban")
+SWITCH_FIELDS = (
+    "status",
+    "is_whatsapp_enabled",
+    "is_ai_enabled",
+    "ai_daily_limit",
+    "ai_monthly_limit",
+    "whatsapp_disabled_for_ban",
+)
 
 
 def require_reason(reason: str, what: str = "a switch") -> str:
@@ -39,8 +46,16 @@ def _change_tenant(tenant, action, actor, reason, apply, request=None) -> Tenant
         before = _switch_state(tenant)
         apply(tenant)
         tenant.save()
-        audit.record(action, actor=actor, tenant=tenant, target=tenant, reason=reason,
-                     before=before, after=_switch_state(tenant), request=request)
+        audit.record(
+            action,
+            actor=actor,
+            tenant=tenant,
+            target=tenant,
+            reason=reason,
+            before=before,
+            after=_switch_state(tenant),
+            request=request,
+        )
     return tenant
 
 
@@ -62,6 +77,7 @@ def ban_hold_until(tenant):
 
 def enable_whatsapp(tenant, *, actor, reason, override_ban_hold=False, request=None) -> Tenant:
     """Switching back on within 24 h of a ban worsens it; that needs an explicit override."""
+
     def apply(t):
         hold_until = ban_hold_until(t)
         if hold_until and timezone.now() < hold_until and not override_ban_hold:
@@ -116,12 +132,18 @@ def _change_settings(action, actor, reason, apply, request=None) -> SystemSettin
     with transaction.atomic():
         SystemSettings.load()
         obj = SystemSettings.objects.select_for_update().get(pk=1)
-        before = {"global_whatsapp_enabled": obj.global_whatsapp_enabled, "default_ai_provider": obj.default_ai_provider,
-                  "maintenance_banner": obj.maintenance_banner}
+        before = {
+            "global_whatsapp_enabled": obj.global_whatsapp_enabled,
+            "default_ai_provider": obj.default_ai_provider,
+            "maintenance_banner": obj.maintenance_banner,
+        }
         apply(obj)
         obj.save()
-        after = {"global_whatsapp_enabled": obj.global_whatsapp_enabled, "default_ai_provider": obj.default_ai_provider,
-                 "maintenance_banner": obj.maintenance_banner}
+        after = {
+            "global_whatsapp_enabled": obj.global_whatsapp_enabled,
+            "default_ai_provider": obj.default_ai_provider,
+            "maintenance_banner": obj.maintenance_banner,
+        }
         audit.record(action, actor=actor, target=obj, reason=reason, before=before, after=after, request=request)
     return obj
 
@@ -135,16 +157,19 @@ def set_default_ai_provider(provider: str, *, actor, reason, request=None) -> Sy
     if provider not in SystemSettings.AiProvider.values:
         choices = ", ".join(SystemSettings.AiProvider.values)
         raise ServiceError(f"Unknown AI provider {provider!r}; choose one of {choices}.", "invalid_provider")
-    return _change_settings("system.ai_provider_changed", actor, reason,
-                            lambda s: setattr(s, "default_ai_provider", provider), request)
+    return _change_settings(
+        "system.ai_provider_changed", actor, reason, lambda s: setattr(s, "default_ai_provider", provider), request
+    )
 
 
 def set_maintenance_banner(text: str, *, actor, reason, request=None) -> SystemSettings:
-    return _change_settings("system.banner_changed", actor, reason,
-                            lambda s: setattr(s, "maintenance_banner", text.strip()[:500]), request)
+    return _change_settings(
+        "system.banner_changed", actor, reason, lambda s: setattr(s, "maintenance_banner", text.strip()[:500]), request
+    )
 
 
 # --- tenants and memberships -----------------------------------------------------------------
+
 
 def create_tenant(slug, *, name, plan_name=None, timezone_name="UTC", actor=None, request=None) -> Tenant:
     check_new_slug(slug)
@@ -153,9 +178,14 @@ def create_tenant(slug, *, name, plan_name=None, timezone_name="UTC", actor=None
     tenant.full_clean()
     with transaction.atomic():
         tenant.save()
-        audit.record("tenant.created", actor=actor, tenant=tenant, target=tenant,
-                     after={"slug": slug, "name": tenant.name, "plan": plan.name, "timezone": tenant.timezone},
-                     request=request)
+        audit.record(
+            "tenant.created",
+            actor=actor,
+            tenant=tenant,
+            target=tenant,
+            after={"slug": slug, "name": tenant.name, "plan": plan.name, "timezone": tenant.timezone},
+            request=request,
+        )
     return tenant
 
 
@@ -178,8 +208,9 @@ def update_tenant(tenant, *, name, timezone_name, actor=None, request=None) -> T
             return tenant
         tenant.full_clean(exclude=["slug", "plan"])
         tenant.save(update_fields=["name", "timezone", "updated_at"])
-        audit.record("tenant.updated", actor=actor, tenant=tenant, target=tenant, before=before, after=after,
-                     request=request)
+        audit.record(
+            "tenant.updated", actor=actor, tenant=tenant, target=tenant, before=before, after=after, request=request
+        )
     return tenant
 
 
@@ -193,21 +224,40 @@ def change_plan(tenant, plan, *, reason, actor, request=None) -> Tenant:
         before = _plan_state(tenant.plan)
         tenant.plan = plan
         tenant.save(update_fields=["plan", "updated_at"])
-        audit.record("tenant.plan_changed", actor=actor, tenant=tenant, target=tenant, reason=reason,
-                     before=before, after=_plan_state(plan), request=request)
+        audit.record(
+            "tenant.plan_changed",
+            actor=actor,
+            tenant=tenant,
+            target=tenant,
+            reason=reason,
+            before=before,
+            after=_plan_state(plan),
+            request=request,
+        )
     return tenant
 
 
 def _plan_state(plan) -> dict:
-    return {"plan": plan.name, "monthly_message_limit": plan.monthly_message_limit, "bot_limit": plan.bot_limit,
-            "ai_daily_limit": plan.ai_daily_limit, "ai_monthly_limit": plan.ai_monthly_limit}
+    return {
+        "plan": plan.name,
+        "monthly_message_limit": plan.monthly_message_limit,
+        "bot_limit": plan.bot_limit,
+        "ai_daily_limit": plan.ai_daily_limit,
+        "ai_monthly_limit": plan.ai_monthly_limit,
+    }
 
 
 def delete_tenant(tenant, *, actor=None, request=None) -> None:
     """Deletes the tenant and everything it owns; the audit log keeps who did it and what it was."""
     with transaction.atomic():
-        audit.record("tenant.deleted", actor=actor, tenant=tenant, target=tenant, request=request,
-                     before={"slug": tenant.slug, "name": tenant.name, "plan": tenant.plan.name, "status": tenant.status})
+        audit.record(
+            "tenant.deleted",
+            actor=actor,
+            tenant=tenant,
+            target=tenant,
+            request=request,
+            before={"slug": tenant.slug, "name": tenant.name, "plan": tenant.plan.name, "status": tenant.status},
+        )
         tenant.delete()
 
 
@@ -217,9 +267,14 @@ def save_plan(plan, *, actor=None, request=None) -> Plan:
     with transaction.atomic():
         stored = Plan.objects.select_for_update().filter(pk=plan.pk).first() if plan.pk else None
         plan.save()
-        audit.record("plan.created" if stored is None else "plan.changed", actor=actor, target=plan, request=request,
-                     before=_plan_state(stored) if stored else {},
-                     after={**_plan_state(plan), "tenants_on_plan": plan.tenants.count()})
+        audit.record(
+            "plan.created" if stored is None else "plan.changed",
+            actor=actor,
+            target=plan,
+            request=request,
+            before=_plan_state(stored) if stored else {},
+            after={**_plan_state(plan), "tenants_on_plan": plan.tenants.count()},
+        )
     return plan
 
 
@@ -272,8 +327,9 @@ def add_membership(tenant, user, *, role, actor=None, request=None) -> Membershi
         raise ServiceError(f"{user} is already a member of {tenant}.", "duplicate_member")
     with transaction.atomic():
         membership = Membership.objects.create(user=user, tenant=tenant, role=role)
-        audit.record("membership.added", actor=actor, tenant=tenant, target=membership, after={"role": role},
-                     request=request)
+        audit.record(
+            "membership.added", actor=actor, tenant=tenant, target=membership, after={"role": role}, request=request
+        )
     return membership
 
 
@@ -288,13 +344,26 @@ def change_role(membership, role, *, actor=None, request=None):
         before = Membership.objects.select_for_update().values_list("role", flat=True).get(pk=membership.pk)
         membership.role = role
         membership.save(update_fields=["role"])
-        audit.record("membership.role_changed", actor=actor, tenant=membership.tenant, target=membership,
-                     before={"role": before}, after={"role": role}, request=request)
+        audit.record(
+            "membership.role_changed",
+            actor=actor,
+            tenant=membership.tenant,
+            target=membership,
+            before={"role": before},
+            after={"role": role},
+            request=request,
+        )
     return membership
 
 
 def remove_member(membership, *, actor=None, request=None) -> None:
     with transaction.atomic():
-        audit.record("membership.removed", actor=actor, tenant=membership.tenant, target=membership,
-                     before={"user": membership.user.get_username(), "role": membership.role}, request=request)
+        audit.record(
+            "membership.removed",
+            actor=actor,
+            tenant=membership.tenant,
+            target=membership,
+            before={"user": membership.user.get_username(), "role": membership.role},
+            request=request,
+        )
         membership.delete()

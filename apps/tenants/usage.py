@@ -1,4 +1,5 @@
 """Usage counters: daily rows per tenant and metric, summed into months, in the tenant's zone."""
+
 import zoneinfo
 from dataclasses import dataclass
 
@@ -31,7 +32,9 @@ def usage_for(tenant, now=None) -> Usage:
     ai_today = month.filter(metric=Metric.AI_REQUESTS, day=today).values_list("value", flat=True).first()
     bots = (
         UsageCounter.objects.filter(tenant=tenant, metric=Metric.BOTS)
-        .order_by("-day").values_list("value", flat=True).first()
+        .order_by("-day")
+        .values_list("value", flat=True)
+        .first()
     )
     return Usage(
         messages_this_month=sums.get(Metric.MESSAGES_SENT, 0) or 0,

@@ -22,8 +22,13 @@ def meters(status):
         ("AI requests this month", usage["ai_this_month"], limits["ai_monthly"]),
     ]
     return [
-        {"label": label, "used": used, "limit": limit, "reached": used >= limit,
-         "percent": min(100, round(100 * used / limit)) if limit else 100}
+        {
+            "label": label,
+            "used": used,
+            "limit": limit,
+            "reached": used >= limit,
+            "percent": min(100, round(100 * used / limit)) if limit else 100,
+        }
         for label, used, limit in rows
     ]
 

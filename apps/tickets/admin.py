@@ -1,6 +1,7 @@
 """The agents' ticket console. The list has the queues (mine, unassigned, breaching soon, all
 open) and bulk actions with confirmation pages; a ticket opens on a console page (admin_views)
 whose forms call apps.tickets.services. Nothing here writes a ticket directly."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -12,7 +13,13 @@ from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
 from apps.incidents.services import link_ticket
 from apps.tickets import admin_views, notifications, services, sla
 from apps.tickets.models import (
-    ACTIVE_STATUSES, Macro, SlaPolicy, Status, Tag, Ticket, TicketNotification,
+    ACTIVE_STATUSES,
+    Macro,
+    SlaPolicy,
+    Status,
+    Tag,
+    Ticket,
+    TicketNotification,
 )
 
 
@@ -21,8 +28,12 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("mine", "Mine (open)"), ("unassigned", "Unassigned (open)"),
-                ("breaching", "Breaching soon (by time left)"), ("open", "All open")]
+        return [
+            ("mine", "Mine (open)"),
+            ("unassigned", "Unassigned (open)"),
+            ("breaching", "Breaching soon (by time left)"),
+            ("open", "All open"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -41,18 +52,21 @@ def breaching_soon(queryset, now=None):
     """Active tickets whose nearest unmet target is due within TICKET_SLA_SOON_MINUTES (or
     already overdue and about to be marked), nearest first."""
     now = now or timezone.now()
-    return queryset.filter(status__in=ACTIVE_STATUSES, sla_next_due_at__lte=sla.soon_cutoff(now)) \
-        .order_by("sla_next_due_at")
+    return queryset.filter(status__in=ACTIVE_STATUSES, sla_next_due_at__lte=sla.soon_cutoff(now)).order_by(
+        "sla_next_due_at"
+    )
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                      empty_label="Unassigned")
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True) \
-            .order_by("username")
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        )
 
 
 class StatusForm(forms.Form):
@@ -73,20 +87,36 @@ class IncidentForm(forms.Form):
 class TicketAdmin(admin.ModelAdmin):
     list_display = ["id", "subject", "tenant", "priority", "status", "assignee", "sla_state", "last_activity_at"]
     list_display_links = ["id", "subject"]
-    list_filter = [QueueFilter, "status", "priority", "tenant", ("assignee", admin.RelatedOnlyFieldListFilter),
-                   "tags", "channel"]
+    list_filter = [
+        QueueFilter,
+        "status",
+        "priority",
+        "tenant",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        "tags",
+        "channel",
+    ]
     search_fields = ["=id", "subject", "requester_name", "requester_email", "requester_user__username"]
     list_select_related = ["tenant", "assignee", "sla_policy"]
     show_full_result_count = False
     list_per_page = 100
     change_list_template = "admin/tickets/ticket/change_list.html"
     actions = [
-        confirmed_action(description="Assign selected tickets", form_class=AssignForm,
-                         apply=lambda t, d, r: services.assign(t, d["assignee"], actor=r.user, request=r)),
-        confirmed_action(description="Set status of selected tickets", form_class=StatusForm,
-                         apply=lambda t, d, r: services.change_status(t, d["status"], actor=r.user, request=r)),
-        confirmed_action(description="Link selected tickets to an incident", form_class=IncidentForm,
-                         apply=lambda t, d, r: link_ticket(d["incident"], t, actor=r.user, request=r)),
+        confirmed_action(
+            description="Assign selected tickets",
+            form_class=AssignForm,
+            apply=lambda t, d, r: services.assign(t, d["assignee"], actor=r.user, request=r),
+        ),
+        confirmed_action(
+            description="Set status of selected tickets",
+            form_class=StatusForm,
+            apply=lambda t, d, r: services.change_status(t, d["status"], actor=r.user, request=r),
+        ),
+        confirmed_action(
+            description="Link selected tickets to an incident",
+            form_class=IncidentForm,
+            apply=lambda t, d, r: link_ticket(d["incident"], t, actor=r.user, request=r),
+        ),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -107,10 +137,12 @@ class TicketAdmin(admin.ModelAdmin):
         return [
             path("reports/", wrap(lambda r: admin_views.reports_view(r, self)), name="tickets_reports"),
             path("reports.csv", wrap(admin_views.reports_csv), name="tickets_reports_csv"),
-            path("reply-to-incident/<int:incident_id>/", wrap(lambda r, incident_id: admin_views.reply_to_incident_view(
-                r, self, incident_id)), name="tickets_reply_to_incident"),
-            path("<int:ticket_id>/act/<str:operation>/", wrap(admin_views.console_action),
-                 name="tickets_ticket_act"),
+            path(
+                "reply-to-incident/<int:incident_id>/",
+                wrap(lambda r, incident_id: admin_views.reply_to_incident_view(r, self, incident_id)),
+                name="tickets_reply_to_incident",
+            ),
+            path("<int:ticket_id>/act/<str:operation>/", wrap(admin_views.console_action), name="tickets_ticket_act"),
             *super().get_urls(),
         ]
 
@@ -125,8 +157,17 @@ class TicketAdmin(admin.ModelAdmin):
 class SlaPolicyAdmin(admin.ModelAdmin):
     """Changes apply to tickets opened (or re-prioritised) afterwards; open tickets keep their due times."""
 
-    list_display = ["__str__", "plan", "priority", "first_response_minutes", "next_response_minutes",
-                    "resolution_minutes", "business_hours", "business_start", "business_end"]
+    list_display = [
+        "__str__",
+        "plan",
+        "priority",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "business_hours",
+        "business_start",
+        "business_end",
+    ]
     list_filter = ["plan", "priority", "business_hours"]
 
 
@@ -149,8 +190,18 @@ class TicketNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["recipient", "=ticket__id"]
     list_select_related = ["ticket"]
     show_full_result_count = False
-    fields = ["ticket_link", "kind", "event_key", "recipient", "subject", "body", "status", "error", "created_at",
-              "sent_at"]
+    fields = [
+        "ticket_link",
+        "kind",
+        "event_key",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "error",
+        "created_at",
+        "sent_at",
+    ]
     readonly_fields = fields
     actions = ["send_again"]
 

@@ -1,6 +1,7 @@
 """The ticket console and the other custom admin pages of tickets. Staff-only (wrapped in
 `admin_site.admin_view`); reading needs tickets.view_ticket, every form needs
 tickets.change_ticket, and every form calls a service."""
+
 import io
 
 from django import forms
@@ -36,44 +37,61 @@ def console_url(ticket_id):
 
 # --- the ticket page -------------------------------------------------------------------------
 
+
 def console_view(request, model_admin, object_id):
     require(request, VIEW)
     if not str(object_id).isdigit():
         raise Http404("No such ticket.")
-    ticket = get_object_or_404(Ticket.objects.select_related("tenant", "tenant__plan", "assignee", "incident",
-                                                             "sla_policy", "requester_user"), pk=object_id)
-    return TemplateResponse(request, "admin/tickets/ticket/console.html", {
-        **model_admin.admin_site.each_context(request),
-        "title": f"#{ticket.pk} {ticket.subject}",
-        "opts": Ticket._meta,
-        "ticket": ticket,
-        "can_change": request.user.has_perm(CHANGE),
-        "conversation": ticket.messages.select_related("author").order_by("created_at", "id"),
-        "reply_form": AgentReplyForm(),
-        "properties_form": PropertiesForm(initial=_properties(ticket)),
-        "macros": Macro.objects.filter(is_active=True),
-        "sla_rows": _sla_rows(ticket),
-        "sla_summary": sla.summary(ticket),
-        "tenant_context": _tenant_context(ticket.tenant),
-        "correlated": _correlated(ticket),
-        "linked_events": ticket.events.order_by("-occurred_at")[:100],
-        "runs": _runs(ticket),
-        "incidents": _open_incidents(ticket.tenant),
-        "notifications": ticket.notifications.all()[:20],
-    })
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("tenant", "tenant__plan", "assignee", "incident", "sla_policy", "requester_user"),
+        pk=object_id,
+    )
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/console.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": f"#{ticket.pk} {ticket.subject}",
+            "opts": Ticket._meta,
+            "ticket": ticket,
+            "can_change": request.user.has_perm(CHANGE),
+            "conversation": ticket.messages.select_related("author").order_by("created_at", "id"),
+            "reply_form": AgentReplyForm(),
+            "properties_form": PropertiesForm(initial=_properties(ticket)),
+            "macros": Macro.objects.filter(is_active=True),
+            "sla_rows": _sla_rows(ticket),
+            "sla_summary": sla.summary(ticket),
+            "tenant_context": _tenant_context(ticket.tenant),
+            "correlated": _correlated(ticket),
+            "linked_events": ticket.events.order_by("-occurred_at")[:100],
+            "runs": _runs(ticket),
+            "incidents": _open_incidents(ticket.tenant),
+            "notifications": ticket.notifications.all()[:20],
+        },
+    )
 
 
 def _properties(ticket):
-    return {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id,
-            "tags": ", ".join(ticket.tags.values_list("name", flat=True))}
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee": ticket.assignee_id,
+        "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+    }
 
 
 def _sla_rows(ticket):
     rows = []
     for target in sla.TARGETS:
         met = {"first_response": ticket.first_response_at, "resolution": ticket.solved_at}.get(target)
-        rows.append({"label": sla.TARGET_LABELS[target].capitalize(), "due": getattr(ticket, f"{target}_due_at"),
-                     "met": met, "breached": getattr(ticket, f"{target}_breached_at")})
+        rows.append(
+            {
+                "label": sla.TARGET_LABELS[target].capitalize(),
+                "due": getattr(ticket, f"{target}_due_at"),
+                "met": met,
+                "breached": getattr(ticket, f"{target}_breached_at"),
+            }
+        )
     return rows
 
 
@@ -84,16 +102,27 @@ def _tenant_context(tenant):
     status = tenant_status(tenant)
     last_event = SystemEvent.objects.for_tenant(tenant).order_by("-occurred_at").first()
     last_ticket = Ticket.objects.for_tenant(tenant).order_by("-last_activity_at").first()
-    return {"status": status, "meters": meters(status), "plan": tenant.plan,
-            "last_event": last_event, "last_ticket_activity": last_ticket.last_activity_at if last_ticket else None}
+    return {
+        "status": status,
+        "meters": meters(status),
+        "plan": tenant.plan,
+        "last_event": last_event,
+        "last_ticket_activity": last_ticket.last_activity_at if last_ticket else None,
+    }
 
 
 def _correlated(ticket):
     linked = set(ticket.events.values_list("pk", flat=True))
     shared = services.correlation_ids(ticket)
-    return [{"event": event, "linked": event.pk in linked, "title": getattr(event.catalog_entry, "title", ""),
-             "same_correlation": event.correlation_id in shared}
-            for event in services.correlated_events(ticket)]
+    return [
+        {
+            "event": event,
+            "linked": event.pk in linked,
+            "title": getattr(event.catalog_entry, "title", ""),
+            "same_correlation": event.correlation_id in shared,
+        }
+        for event in services.correlated_events(ticket)
+    ]
 
 
 def _runs(ticket):
@@ -109,6 +138,7 @@ def _open_incidents(tenant):
 
 
 # --- the console's forms ---------------------------------------------------------------------
+
 
 @require_POST
 def console_action(request, ticket_id, operation):
@@ -164,8 +194,9 @@ def _link_runs(request, ticket):
     from apps.integrations.models import AutomationRun
 
     ids = [value for value in request.POST.getlist("run") if value.isdigit()]
-    count = services.link_automation_runs(ticket, AutomationRun.objects.filter(pk__in=ids), actor=request.user,
-                                          request=request)
+    count = services.link_automation_runs(
+        ticket, AutomationRun.objects.filter(pk__in=ids), actor=request.user, request=request
+    )
     return f"Linked {count} automation run(s)."
 
 
@@ -180,11 +211,18 @@ def _link_incident(request, ticket):
     return f"Linked to incident #{incident.pk}."
 
 
-OPERATIONS = {"reply": _reply, "update": _update, "macro": _macro, "link-event": _link_event,
-              "link-incident": _link_incident, "link-runs": _link_runs}
+OPERATIONS = {
+    "reply": _reply,
+    "update": _update,
+    "macro": _macro,
+    "link-event": _link_event,
+    "link-incident": _link_incident,
+    "link-runs": _link_runs,
+}
 
 
 # --- opening a ticket for a tenant -----------------------------------------------------------
+
 
 class AgentTicketForm(forms.Form):
     tenant = forms.ModelChoiceField(queryset=None)
@@ -215,20 +253,32 @@ def add_view(request, model_admin):
         else:
             messages.success(request, f"Ticket #{ticket.pk} opened.")
             return redirect(console_url(ticket.pk))
-    return TemplateResponse(request, "admin/tickets/ticket/add.html", {
-        **model_admin.admin_site.each_context(request), "title": "Open a ticket for a tenant",
-        "opts": Ticket._meta, "form": form,
-    })
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/add.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": "Open a ticket for a tenant",
+            "opts": Ticket._meta,
+            "form": form,
+        },
+    )
 
 
 # --- one reply to every ticket of an incident -----------------------------------------------
 
+
 class IncidentReplyForm(forms.Form):
-    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
-                           help_text="Sent as a public reply on every linked ticket that is not closed.")
-    status = forms.ChoiceField(required=False, label="Then set status",
-                               choices=[("", "By the rules (new and open tickets become pending)")]
-                               + list(Status.choices))
+    body = forms.CharField(
+        label="Reply",
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        help_text="Sent as a public reply on every linked ticket that is not closed.",
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label="Then set status",
+        choices=[("", "By the rules (new and open tickets become pending)")] + list(Status.choices),
+    )
 
 
 def reply_to_incident_view(request, model_admin, incident_id):
@@ -239,19 +289,33 @@ def reply_to_incident_view(request, model_admin, incident_id):
     tickets = incident.tickets.exclude(status=Status.CLOSED).select_related("tenant").order_by("pk")
     form = IncidentReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = services.reply_to_incident_tickets(incident, form.cleaned_data["body"], actor=request.user,
-                                                    status=form.cleaned_data["status"] or None, request=request)
+        result = services.reply_to_incident_tickets(
+            incident,
+            form.cleaned_data["body"],
+            actor=request.user,
+            status=form.cleaned_data["status"] or None,
+            request=request,
+        )
         messages.success(request, f"Replied on {len(result['replied'])} ticket(s).")
         for pk, reason in result["refused"]:
             messages.error(request, f"#{pk}: {reason}")
         return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
-    return TemplateResponse(request, "admin/tickets/ticket/reply_to_incident.html", {
-        **model_admin.admin_site.each_context(request), "title": f"Reply to every ticket of incident #{incident.pk}",
-        "opts": Ticket._meta, "incident": incident, "tickets": tickets, "form": form,
-    })
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/reply_to_incident.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": f"Reply to every ticket of incident #{incident.pk}",
+            "opts": Ticket._meta,
+            "incident": incident,
+            "tickets": tickets,
+            "form": form,
+        },
+    )
 
 
 # --- reports ---------------------------------------------------------------------------------
+
 
 def _weeks(request):
     value = request.GET.get("weeks", "8")
@@ -263,16 +327,27 @@ def reports_view(request, model_admin):
     now, weeks = timezone.now(), _weeks(request)
     rows = reports.weekly(now, weeks)
     first_by_priority = _medians_by(rows, "priority")
-    return TemplateResponse(request, "admin/tickets/ticket/reports.html", {
-        **model_admin.admin_site.each_context(request), "title": "Ticket reports", "opts": Ticket._meta,
-        "weeks": weeks, "by_priority": [r for r in rows if r["dimension"] == "priority"],
-        "by_tenant": [r for r in rows if r["dimension"] == "tenant"],
-        "breaches_chart": charts.line_chart(reports.breaches_per_week(rows, now, weeks),
-                                            title=f"SLA breaches per week, last {weeks} weeks", label_every=1),
-        "first_response_chart": charts.bar_chart(first_by_priority,
-                                                 title="Median first response (SLA minutes) by priority, latest week"),
-        "csv_url": reverse("admin:tickets_reports_csv") + f"?weeks={weeks}",
-    })
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/reports.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": "Ticket reports",
+            "opts": Ticket._meta,
+            "weeks": weeks,
+            "by_priority": [r for r in rows if r["dimension"] == "priority"],
+            "by_tenant": [r for r in rows if r["dimension"] == "tenant"],
+            "breaches_chart": charts.line_chart(
+                reports.breaches_per_week(rows, now, weeks),
+                title=f"SLA breaches per week, last {weeks} weeks",
+                label_every=1,
+            ),
+            "first_response_chart": charts.bar_chart(
+                first_by_priority, title="Median first response (SLA minutes) by priority, latest week"
+            ),
+            "csv_url": reverse("admin:tickets_reports_csv") + f"?weeks={weeks}",
+        },
+    )
 
 
 def _medians_by(rows, dimension):
@@ -290,4 +365,3 @@ def reports_csv(request):
     response = HttpResponse(buffer.getvalue(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="ticket-report.csv"'
     return response
-

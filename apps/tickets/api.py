@@ -1,5 +1,6 @@
 """/api/v1/tickets/: tenants (API key or member session) reach their own tickets and see public
 messages only; operator keys reach every tenant's tickets and reply as agents."""
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -14,8 +15,12 @@ from apps.tenants.models import Tenant
 from apps.tickets import services
 from apps.tickets.models import Channel, Ticket
 from apps.tickets.serializers import (
-    OperatorTicketDetailSerializer, OperatorTicketSerializer, ReplyInSerializer, TicketDetailSerializer,
-    TicketInSerializer, TicketSerializer,
+    OperatorTicketDetailSerializer,
+    OperatorTicketSerializer,
+    ReplyInSerializer,
+    TicketDetailSerializer,
+    TicketInSerializer,
+    TicketSerializer,
 )
 
 
@@ -38,15 +43,24 @@ class TicketAPIView(GenericAPIView):
 
 
 class TicketsView(TicketAPIView):
-    permission_classes = [tenant_or_operator(tenant_may(GET="tickets.view", POST="tickets.write"),
-                                             requires(GET="tickets.view_ticket", POST="tickets.add_ticket"))]
+    permission_classes = [
+        tenant_or_operator(
+            tenant_may(GET="tickets.view", POST="tickets.write"),
+            requires(GET="tickets.view_ticket", POST="tickets.add_ticket"),
+        )
+    ]
     serializer_class = TicketSerializer
 
     def get_serializer_class(self):
         return OperatorTicketSerializer if is_operator(self.request) else TicketSerializer
 
-    @extend_schema(operation_id="tickets_list", parameters=[OpenApiParameter("status", str, description="Only tickets with this status."),
-                               OpenApiParameter("tenant", str, description="Operator keys only: a tenant's slug.")])
+    @extend_schema(
+        operation_id="tickets_list",
+        parameters=[
+            OpenApiParameter("status", str, description="Only tickets with this status."),
+            OpenApiParameter("tenant", str, description="Operator keys only: a tenant's slug."),
+        ],
+    )
     def get(self, request):
         """Tickets, most recently active first."""
         tickets = self.get_queryset().order_by("-last_activity_at", "-id")
@@ -63,8 +77,12 @@ class TicketsView(TicketAPIView):
         requester = None if isinstance(request.user, TenantKeyUser) or is_operator(request) else request.user
         if requester is None and not any(data[f] for f in ("requester_name", "requester_email", "requester_phone")):
             if is_operator(request):
-                raise ValidationError({"requester_email": "Operators open tickets for a contact: give "
-                                                          "requester_name, requester_email or requester_phone."})
+                raise ValidationError(
+                    {
+                        "requester_email": "Operators open tickets for a contact: give "
+                        "requester_name, requester_email or requester_phone."
+                    }
+                )
             data["requester_name"] = f"API key {request.user.api_key.name}"
         ticket = services.create_ticket(tenant, channel=Channel.API, requester=requester, **data)
         return self.detail(ticket, status.HTTP_201_CREATED)
@@ -106,4 +124,3 @@ class TicketReplyView(TicketAPIView):
             services.customer_reply(ticket, data["body"], author=request.user)
         ticket.refresh_from_db()
         return self.detail(ticket, status.HTTP_201_CREATED)
-

@@ -4,6 +4,7 @@ A `Schedule` is either around the clock or one daily window on chosen weekdays, 
 zone. SLA targets are minutes of a schedule: one hour from 17:30 on a Friday, with 09:00–18:00 on
 weekdays, is 09:30 on Monday. Windows are built in local time (so they follow daylight saving)
 and all arithmetic is done in UTC (so an hour is always sixty minutes)."""
+
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -35,8 +36,10 @@ class Schedule:
         for offset in range(MAX_DAYS_SCANNED):
             day = first_day + timedelta(days=offset)
             if day.weekday() in self.weekdays:
-                yield (datetime.combine(day, self.start, zone).astimezone(UTC),
-                       datetime.combine(day, self.end, zone).astimezone(UTC))
+                yield (
+                    datetime.combine(day, self.start, zone).astimezone(UTC),
+                    datetime.combine(day, self.end, zone).astimezone(UTC),
+                )
 
 
 AROUND_THE_CLOCK = Schedule(always=True)

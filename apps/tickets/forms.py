@@ -14,18 +14,23 @@ class ReplyForm(forms.Form):
 
 
 class PortalFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[("", "Open tickets"), ("all", "All tickets")]
-                               + list(Status.choices))
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Open tickets"), ("all", "All tickets")] + list(Status.choices)
+    )
 
 
 class AgentReplyForm(forms.Form):
     body = forms.CharField(label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
-    visibility = forms.ChoiceField(choices=[("public", "Public reply (emailed to the requester)"),
-                                            ("internal", "Internal note (agents only)")],
-                                   widget=forms.RadioSelect, initial="public")
+    visibility = forms.ChoiceField(
+        choices=[("public", "Public reply (emailed to the requester)"), ("internal", "Internal note (agents only)")],
+        widget=forms.RadioSelect,
+        initial="public",
+    )
     status = forms.ChoiceField(
-        required=False, label="Then set status",
-        choices=[("", "By the rules (a reply to a new or open ticket sets pending)")] + list(Status.choices))
+        required=False,
+        label="Then set status",
+        choices=[("", "By the rules (a reply to a new or open ticket sets pending)")] + list(Status.choices),
+    )
 
 
 class PropertiesForm(forms.Form):
@@ -38,8 +43,9 @@ class PropertiesForm(forms.Form):
         from django.contrib.auth import get_user_model
 
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True) \
-            .order_by("username")
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        )
 
     def clean_tags(self):
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]

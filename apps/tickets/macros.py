@@ -2,6 +2,7 @@
 saved: unknown names, and format specs or conversions (`{ticket_id:>2000000}` would pad the reply
 to two million characters, `{subject!r}` shows Python quoting). `render` never formats, so a
 macro saved before these checks renders safely too."""
+
 import string
 
 from apps.tickets.models import Macro
@@ -12,8 +13,9 @@ UNBALANCED = "(unbalanced braces)"
 
 def _fields(text: str) -> list[tuple[str, str, str]]:
     """(name, format spec, conversion) of each placeholder; ValueError on unbalanced braces."""
-    return [(name, spec or "", conversion or "") for _, name, spec, conversion in _FORMATTER.parse(text)
-            if name is not None]
+    return [
+        (name, spec or "", conversion or "") for _, name, spec, conversion in _FORMATTER.parse(text) if name is not None
+    ]
 
 
 def placeholders(text: str) -> set[str]:
@@ -40,8 +42,10 @@ def problems(text: str) -> list[str]:
     found = []
     unknown = unknown_placeholders(text)
     if unknown:
-        found.append(f"Unknown placeholder(s) {', '.join(sorted(unknown))}; use "
-                     f"{', '.join('{' + name + '}' for name in Macro.PLACEHOLDERS)} (write {{{{ and }}}} for a brace).")
+        found.append(
+            f"Unknown placeholder(s) {', '.join(sorted(unknown))}; use "
+            f"{', '.join('{' + name + '}' for name in Macro.PLACEHOLDERS)} (write {{{{ and }}}} for a brace)."
+        )
     formatted = formatted_placeholders(text)
     if formatted:
         found.append(f"Placeholders take no format or conversion: write {{ticket_id}}, not {', '.join(formatted)}.")

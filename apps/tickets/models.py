@@ -1,5 +1,6 @@
 """Tickets: a tenant's request to support, its conversation, the SLA it runs under, the macros
 agents answer with and the emails it sent. Every change goes through `apps.tickets.services`."""
+
 from datetime import time
 
 from django.conf import settings
@@ -59,15 +60,22 @@ class SlaPolicy(models.Model):
     without its own. Minutes count business hours in the tenant's time zone, or all minutes
     when `business_hours` is off."""
 
-    plan = models.ForeignKey("tenants.Plan", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="sla_policies", help_text="Empty: the default for plans without their own.")
+    plan = models.ForeignKey(
+        "tenants.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text="Empty: the default for plans without their own.",
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices)
     first_response_minutes = models.PositiveIntegerField()
     next_response_minutes = models.PositiveIntegerField()
     resolution_minutes = models.PositiveIntegerField()
     business_hours = models.BooleanField(default=True, help_text="Off: the clock runs around the clock (24x7).")
-    business_weekdays = models.JSONField(default=list, validators=[validate_weekdays],
-                                         help_text="0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4].")
+    business_weekdays = models.JSONField(
+        default=list, validators=[validate_weekdays], help_text="0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4]."
+    )
     business_start = models.TimeField(default=time(9))
     business_end = models.TimeField(default=time(18))
 
@@ -77,22 +85,32 @@ class SlaPolicy(models.Model):
         ordering = ["plan__name", "priority"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "priority"], name="sla_policy_plan_priority_unique"),
-            models.UniqueConstraint(fields=["priority"], condition=models.Q(plan__isnull=True),
-                                    name="sla_policy_default_priority_unique"),
+            models.UniqueConstraint(
+                fields=["priority"], condition=models.Q(plan__isnull=True), name="sla_policy_default_priority_unique"
+            ),
         ]
 
     def __str__(self):
         return f"{self.plan or 'Default'} · {self.priority}"
 
     def clean(self):
-        if self.business_hours and self.business_start and self.business_end and self.business_start >= self.business_end:
+        if (
+            self.business_hours
+            and self.business_start
+            and self.business_end
+            and self.business_start >= self.business_end
+        ):
             raise ValidationError({"business_end": "Business hours must end after they start, on the same day."})
 
     def schedule(self, tenant) -> Schedule:
         if not self.business_hours:
             return AROUND_THE_CLOCK
-        return Schedule(zone=tenant.timezone, weekdays=tuple(self.business_weekdays or (0, 1, 2, 3, 4)),
-                                       start=self.business_start, end=self.business_end)
+        return Schedule(
+            zone=tenant.timezone,
+            weekdays=tuple(self.business_weekdays or (0, 1, 2, 3, 4)),
+            start=self.business_start,
+            end=self.business_end,
+        )
 
 
 class TicketQuerySet(TenantScopedQuerySet):
@@ -104,23 +122,41 @@ class Ticket(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="tickets")
     subject = models.CharField(max_length=300)
     requester_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="requested_tickets",
-        help_text="A member of the tenant; empty for an external contact.")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requested_tickets",
+        help_text="A member of the tenant; empty for an external contact.",
+    )
     requester_name = models.CharField(max_length=200, blank=True)
     requester_email = models.EmailField(blank=True)
     requester_phone = models.CharField(max_length=40, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="assigned_tickets", limit_choices_to={"is_staff": True})
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        limit_choices_to={"is_staff": True},
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="tickets")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     events = models.ManyToManyField("events.SystemEvent", blank=True, related_name="tickets")
-    automation_runs = models.ManyToManyField("integrations.AutomationRun", blank=True, related_name="tickets",
-                                             help_text="The tenant's n8n runs the ticket is about.")
-    correlation_id = models.CharField("correlation ID", max_length=128, blank=True, help_text="Of the request that opened it.")
+    automation_runs = models.ManyToManyField(
+        "integrations.AutomationRun",
+        blank=True,
+        related_name="tickets",
+        help_text="The tenant's n8n runs the ticket is about.",
+    )
+    correlation_id = models.CharField(
+        "correlation ID", max_length=128, blank=True, help_text="Of the request that opened it."
+    )
 
     sla_policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     first_response_due_at = models.DateTimeField(null=True, blank=True)
@@ -131,7 +167,8 @@ class Ticket(models.Model):
     next_response_breached_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
     sla_next_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="The nearest target not yet met or breached; empty while the clock is paused.")
+        null=True, blank=True, help_text="The nearest target not yet met or breached; empty while the clock is paused."
+    )
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_paused_minutes = models.FloatField(default=0, help_text="SLA minutes spent paused (pending or solved).")
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -157,9 +194,12 @@ class Ticket(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(requester_user__isnull=False) | ~models.Q(requester_name="")
-                | ~models.Q(requester_email="") | ~models.Q(requester_phone=""),
-                name="ticket_has_requester"),
+                condition=models.Q(requester_user__isnull=False)
+                | ~models.Q(requester_name="")
+                | ~models.Q(requester_email="")
+                | ~models.Q(requester_phone=""),
+                name="ticket_has_requester",
+            ),
         ]
 
     def __str__(self):
@@ -198,8 +238,9 @@ class TicketMessage(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_name = models.CharField(max_length=200, blank=True, help_text="As shown at the time.")
     body = models.TextField()
     correlation_id = models.CharField("correlation ID", max_length=128, blank=True)
@@ -231,10 +272,15 @@ class Macro(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     body = models.TextField()
-    visibility = models.CharField(max_length=10, choices=TicketMessage.Visibility.choices,
-                                  default=TicketMessage.Visibility.PUBLIC)
-    set_status = models.CharField(max_length=10, choices=Status.choices, blank=True,
-                                  help_text="Empty: the usual rules decide (a public reply sets pending).")
+    visibility = models.CharField(
+        max_length=10, choices=TicketMessage.Visibility.choices, default=TicketMessage.Visibility.PUBLIC
+    )
+    set_status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text="Empty: the usual rules decide (a public reply sets pending).",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -284,8 +330,11 @@ class TicketNotification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["ticket", "event_key", "recipient"],
-                                               name="ticket_notification_once_per_event")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "event_key", "recipient"], name="ticket_notification_once_per_event"
+            )
+        ]
         indexes = [models.Index(fields=["status", "created_at"], name="ticketnotif_status_time")]
 
     def __str__(self):

@@ -3,6 +3,7 @@ customer reply. A TicketNotification row is written in the same transaction as t
 no email is lost to a crash or a broker outage), then a task delivers it through
 `apps.core.outbox`: claimed, sent with no transaction open, recorded; a task run twice sends
 nothing."""
+
 import logging
 
 from django.conf import settings
@@ -17,30 +18,34 @@ from apps.tickets.models import TicketNotification
 
 logger = logging.getLogger("opsdesk.tickets")
 Kind, State = TicketNotification.Kind, TicketNotification.State
-OUTCOME_UNKNOWN = ("Outcome unknown: the worker stopped while sending, so it may or may not have gone out. "
-                   "Retry it if the recipient did not get it.")
+OUTCOME_UNKNOWN = (
+    "Outcome unknown: the worker stopped while sending, so it may or may not have gone out. "
+    "Retry it if the recipient did not get it."
+)
 
 
 def public_reply(ticket, message):
     body = f"{message.author_name} replied to your ticket #{ticket.pk}:\n\n{message.body}\n"
-    _queue(ticket, Kind.PUBLIC_REPLY, f"message:{message.pk}", ticket.requester_address,
-           _with_status(ticket, body))
+    _queue(ticket, Kind.PUBLIC_REPLY, f"message:{message.pk}", ticket.requester_address, _with_status(ticket, body))
 
 
 def status_change(ticket, before, actor, now):
     if actor is not None and actor.pk and actor.pk == ticket.requester_user_id:
         return
     body = f"Your ticket #{ticket.pk} changed from {before} to {ticket.get_status_display().lower()}.\n"
-    _queue(ticket, Kind.STATUS_CHANGE, f"status:{before}>{ticket.status}:{now.isoformat()}",
-           ticket.requester_address, body)
+    _queue(
+        ticket, Kind.STATUS_CHANGE, f"status:{before}>{ticket.status}:{now.isoformat()}", ticket.requester_address, body
+    )
 
 
 def customer_reply(ticket, message):
     if ticket.assignee_id is None:
         return
     admin_url = settings.SITE_URL + reverse("admin:tickets_ticket_change", args=[ticket.pk])
-    body = (f"{message.author_name} ({ticket.tenant.name}) replied on #{ticket.pk}:\n\n{message.body}\n\n"
-            f"Open the ticket: {admin_url}\n")
+    body = (
+        f"{message.author_name} ({ticket.tenant.name}) replied on #{ticket.pk}:\n\n{message.body}\n\n"
+        f"Open the ticket: {admin_url}\n"
+    )
     _queue(ticket, Kind.CUSTOMER_REPLY, f"message:{message.pk}", ticket.assignee.email, body)
 
 
@@ -55,9 +60,16 @@ def _queue(ticket, kind, event_key, recipient, body):
     if not recipient:
         return None
     notification, created = TicketNotification.objects.get_or_create(
-        ticket=ticket, event_key=event_key[:100], recipient=recipient,
-        defaults={"tenant_id": ticket.tenant_id, "kind": kind, "body": body,
-                  "subject": f"[{ticket.tenant.name} #{ticket.pk}] {ticket.subject}"[:300]})
+        ticket=ticket,
+        event_key=event_key[:100],
+        recipient=recipient,
+        defaults={
+            "tenant_id": ticket.tenant_id,
+            "kind": kind,
+            "body": body,
+            "subject": f"[{ticket.tenant.name} #{ticket.pk}] {ticket.subject}"[:300],
+        },
+    )
     if created:
         transaction.on_commit(lambda: enqueue(notification.pk))
     return notification
@@ -81,8 +93,13 @@ def claim(notification_id, now=None):
 
 def _send(notification):
     try:
-        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-                  [notification.recipient], fail_silently=False)
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient],
+            fail_silently=False,
+        )
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
     except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
         notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
@@ -91,13 +108,15 @@ def _send(notification):
 
 def record(notification):
     TicketNotification.objects.filter(pk=notification.pk, status=State.SENDING).update(
-        status=notification.status, sent_at=notification.sent_at, error=notification.error)
+        status=notification.status, sent_at=notification.sent_at, error=notification.error
+    )
 
 
 def retry(notification) -> TicketNotification:
     """An operator sends a failed email again."""
     updated = TicketNotification.objects.filter(pk=notification.pk, status=State.FAILED).update(
-        status=State.QUEUED, error="")
+        status=State.QUEUED, error=""
+    )
     if updated:
         transaction.on_commit(lambda: enqueue(notification.pk))
     return notification

@@ -2,6 +2,7 @@
 by priority and by tenant. Each measure falls in the week it happened: a first response in the
 week it was sent, a resolution in the week the ticket was solved, a breach in the week it was
 marked. Times are SLA minutes (business hours where the policy says so, pauses excluded)."""
+
 import csv
 import math
 import statistics
@@ -15,8 +16,18 @@ from apps.tickets.models import Ticket
 from apps.tickets.sla import TARGETS
 
 DIMENSIONS = ("priority", "tenant")
-COLUMNS = ["week", "dimension", "group", "first_responses", "first_response_median", "first_response_p90",
-           "resolved", "resolution_median", "resolution_p90", "breaches"]
+COLUMNS = [
+    "week",
+    "dimension",
+    "group",
+    "first_responses",
+    "first_response_median",
+    "first_response_p90",
+    "resolved",
+    "resolution_median",
+    "resolution_p90",
+    "breaches",
+]
 
 
 def week_start(moment) -> datetime:
@@ -45,8 +56,14 @@ def _rows_in_range(start):
     breached = Q()
     for target in TARGETS:
         breached |= Q(**{f"{target}_breached_at__gte": start})
-    fields = ["priority", "tenant__name", "first_response_at", "first_response_minutes", "solved_at",
-              "resolution_minutes"] + [f"{target}_breached_at" for target in TARGETS]
+    fields = [
+        "priority",
+        "tenant__name",
+        "first_response_at",
+        "first_response_minutes",
+        "solved_at",
+        "resolution_minutes",
+    ] + [f"{target}_breached_at" for target in TARGETS]
     return Ticket.objects.filter(Q(first_response_at__gte=start) | Q(solved_at__gte=start) | breached).values(*fields)
 
 
@@ -59,7 +76,10 @@ def weekly(now=None, weeks=8) -> list[dict]:
         groups = {"priority": row["priority"], "tenant": row["tenant__name"]}
         for dimension, group in groups.items():
             _add(buckets, row, dimension, group, start)
-    return [_row(key, values) for key, values in sorted(buckets.items(), key=lambda item: (item[0][0], item[0][1], item[0][2]))]
+    return [
+        _row(key, values)
+        for key, values in sorted(buckets.items(), key=lambda item: (item[0][0], item[0][1], item[0][2]))
+    ]
 
 
 def _add(buckets, row, dimension, group, start):
@@ -75,11 +95,18 @@ def _add(buckets, row, dimension, group, start):
 
 def _row(key, values):
     week, dimension, group = key
-    return {"week": week.date(), "dimension": dimension, "group": group,
-            "first_responses": len(values["first"]), "first_response_median": _median(values["first"]),
-            "first_response_p90": _p90(values["first"]), "resolved": len(values["resolution"]),
-            "resolution_median": _median(values["resolution"]), "resolution_p90": _p90(values["resolution"]),
-            "breaches": values["breaches"]}
+    return {
+        "week": week.date(),
+        "dimension": dimension,
+        "group": group,
+        "first_responses": len(values["first"]),
+        "first_response_median": _median(values["first"]),
+        "first_response_p90": _p90(values["first"]),
+        "resolved": len(values["resolution"]),
+        "resolution_median": _median(values["resolution"]),
+        "resolution_p90": _p90(values["resolution"]),
+        "breaches": values["breaches"],
+    }
 
 
 def breaches_per_week(rows, now=None, weeks=8):

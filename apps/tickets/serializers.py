@@ -16,8 +16,11 @@ class TicketInSerializer(serializers.Serializer):
 
 class ReplyInSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20000)
-    status = serializers.ChoiceField(choices=Status.choices, required=False,
-                                     help_text="Operator keys only: the status to set instead of the rules' choice.")
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Operator keys only: the status to set instead of the rules' choice.",
+    )
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -45,8 +48,16 @@ class OperatorTicketSerializer(TicketSerializer):
 
     class Meta(TicketSerializer.Meta):
         fields = TicketSerializer.Meta.fields + [
-            "tenant", "assignee", "incident", "first_response_due_at", "next_response_due_at", "resolution_due_at",
-            "first_response_breached_at", "next_response_breached_at", "resolution_breached_at"]
+            "tenant",
+            "assignee",
+            "incident",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "first_response_breached_at",
+            "next_response_breached_at",
+            "resolution_breached_at",
+        ]
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -59,7 +70,8 @@ class TicketDetailSerializer(TicketSerializer):
     def get_messages(self, ticket):
         """Tenants read public messages only; internal notes are filtered in the query."""
         rows = TicketMessage.objects.for_tenant(ticket.tenant).filter(
-            ticket=ticket, visibility=TicketMessage.Visibility.PUBLIC)
+            ticket=ticket, visibility=TicketMessage.Visibility.PUBLIC
+        )
         return MessageSerializer(rows, many=True).data
 
 

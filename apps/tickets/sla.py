@@ -1,5 +1,6 @@
 """The SLA clock of a ticket: due times from its policy, pauses while it waits on the customer,
 and the breach sweep. Functions here change the ticket object in memory; services save it."""
+
 import logging
 from datetime import timedelta
 
@@ -45,12 +46,15 @@ def recompute(ticket):
     else:
         offset = ticket.sla_paused_minutes
         ticket.first_response_due_at = business_hours.add_minutes(
-            ticket.created_at, policy.first_response_minutes + offset, schedule)
+            ticket.created_at, policy.first_response_minutes + offset, schedule
+        )
         ticket.resolution_due_at = business_hours.add_minutes(
-            ticket.created_at, policy.resolution_minutes + offset, schedule)
+            ticket.created_at, policy.resolution_minutes + offset, schedule
+        )
         if ticket.next_response_started_at:
             ticket.next_response_due_at = business_hours.add_minutes(
-                ticket.next_response_started_at, policy.next_response_minutes, schedule)
+                ticket.next_response_started_at, policy.next_response_minutes, schedule
+            )
     refresh_next_due(ticket)
 
 
@@ -74,8 +78,9 @@ def refresh_next_due(ticket):
 def elapsed_minutes(ticket, now) -> float:
     """SLA minutes since the ticket was opened, without the time it spent paused."""
     until = ticket.sla_paused_at or now
-    return max(0.0, business_hours.minutes_between(ticket.created_at, until, schedule_for(ticket))
-               - ticket.sla_paused_minutes)
+    return max(
+        0.0, business_hours.minutes_between(ticket.created_at, until, schedule_for(ticket)) - ticket.sla_paused_minutes
+    )
 
 
 def pause(ticket, now):
@@ -113,8 +118,9 @@ def customer_wrote(ticket, now):
         return
     ticket.next_response_started_at = now
     if policy is not None:
-        ticket.next_response_due_at = business_hours.add_minutes(now, policy.next_response_minutes,
-                                                                 schedule_for(ticket))
+        ticket.next_response_due_at = business_hours.add_minutes(
+            now, policy.next_response_minutes, schedule_for(ticket)
+        )
     refresh_next_due(ticket)
 
 
@@ -129,6 +135,7 @@ def reopened(ticket):
 
 
 # --- the sweep -------------------------------------------------------------------------------
+
 
 def soon_cutoff(now):
     return now + timedelta(minutes=settings.TICKET_SLA_SOON_MINUTES)
@@ -163,17 +170,28 @@ def _breach_due_targets(pk, now) -> int:
 def _claim(ticket, target, due_at, now) -> bool:
     field = f"{target}_breached_at"
     with transaction.atomic():
-        claimed = Ticket.objects.filter(pk=ticket.pk, status__in=ACTIVE_STATUSES, **{f"{field}__isnull": True}) \
-            .update(**{field: now})
+        claimed = Ticket.objects.filter(pk=ticket.pk, status__in=ACTIVE_STATUSES, **{f"{field}__isnull": True}).update(
+            **{field: now}
+        )
         if not claimed:
             return False
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         refresh_next_due(locked)
         locked.save(update_fields=["sla_next_due_at"])
-        emit("SLA_BREACHED", tenant=ticket.tenant, ticket=ticket, source="tickets.sla",
-             message=f"Ticket #{ticket.pk} ({ticket.priority}) missed its {TARGET_LABELS[target]} target",
-             meta={"ticket_id": ticket.pk, "target": target, "priority": ticket.priority,
-                   "due_at": due_at.isoformat(), "subject": ticket.subject[:200]})
+        emit(
+            "SLA_BREACHED",
+            tenant=ticket.tenant,
+            ticket=ticket,
+            source="tickets.sla",
+            message=f"Ticket #{ticket.pk} ({ticket.priority}) missed its {TARGET_LABELS[target]} target",
+            meta={
+                "ticket_id": ticket.pk,
+                "target": target,
+                "priority": ticket.priority,
+                "due_at": due_at.isoformat(),
+                "subject": ticket.subject[:200],
+            },
+        )
     logger.info("SLA breached", extra={"ticket_id": ticket.pk, "target": target})
     return True
 

@@ -1,5 +1,6 @@
 """The tenant's tickets in the portal: list, open one, read the public conversation (internal
 notes are never loaded), reply, mark solved. Rows are reached only through `for_tenant`."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,8 +20,11 @@ def tenant_ticket(request, ticket_id):
 
 
 def public_messages(ticket):
-    return TicketMessage.objects.for_tenant(ticket.tenant).filter(
-        ticket=ticket, visibility=TicketMessage.Visibility.PUBLIC).order_by("created_at", "id")
+    return (
+        TicketMessage.objects.for_tenant(ticket.tenant)
+        .filter(ticket=ticket, visibility=TicketMessage.Visibility.PUBLIC)
+        .order_by("created_at", "id")
+    )
 
 
 @require_http_methods(["GET"])
@@ -41,8 +45,11 @@ def ticket_list(request):
 @role_required("tickets.write")
 def ticket_new(request):
     form = NewTicketForm(request.POST or None)
-    done, ticket = submit(request, form, lambda data: services.create_ticket(
-        request.tenant, channel=Channel.PORTAL, requester=request.user, **data))
+    done, ticket = submit(
+        request,
+        form,
+        lambda data: services.create_ticket(request.tenant, channel=Channel.PORTAL, requester=request.user, **data),
+    )
     if done:
         messages.success(request, f"Ticket #{ticket.pk} is open; we will answer here and by email.")
         return redirect("tickets:detail", ticket.pk)
@@ -56,10 +63,18 @@ def ticket_detail(request, ticket_id):
 
 
 def detail_page(request, ticket, form, status=200):
-    return render(request, "tickets/detail.html", {
-        "ticket": ticket, "conversation": public_messages(ticket), "form": form,
-        "can_reply": ticket.status != Status.CLOSED, "can_solve": ticket.status in OPEN_STATUSES,
-    }, status=status)
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "conversation": public_messages(ticket),
+            "form": form,
+            "can_reply": ticket.status != Status.CLOSED,
+            "can_solve": ticket.status in OPEN_STATUSES,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -78,6 +93,9 @@ def ticket_reply(request, ticket_id):
 @role_required("tickets.write")
 def ticket_solve(request, ticket_id):
     ticket = tenant_ticket(request, ticket_id)
-    perform(request, lambda: services.change_status(ticket, Status.SOLVED, actor=request.user, by_customer=True),
-            lambda: f"Ticket #{ticket.pk} is marked solved. Reply to reopen it.")
+    perform(
+        request,
+        lambda: services.change_status(ticket, Status.SOLVED, actor=request.user, by_customer=True),
+        lambda: f"Ticket #{ticket.pk} is marked solved. Reply to reopen it.",
+    )
     return redirect("tickets:detail", ticket.pk)

@@ -1,5 +1,6 @@
 """Five wrong passwords in 15 minutes lock an account from every address, and five from one
 address lock that address for every account, in the portal and in the admin alike."""
+
 import pytest
 
 from apps.events.models import AuditEvent
@@ -19,8 +20,9 @@ def _login(client, username, password, ip="127.0.0.1", **extra):
 
 @pytest.fixture
 def accounts(tenant):
-    return [MembershipFactory(tenant=tenant, role="agent", user__username=f"agent{n}@alpha.test").user
-            for n in range(6)]
+    return [
+        MembershipFactory(tenant=tenant, role="agent", user__username=f"agent{n}@alpha.test").user for n in range(6)
+    ]
 
 
 @pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
@@ -90,8 +92,11 @@ def test_the_json_lockout_answer_says_how_long_in_words(client, people):
     _fail(client, "/login/", people.owner.username, 5)
     response = _login(client, people.owner.username, people.password, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
     assert response.status_code == 429 and response["Retry-After"] == "900"
-    assert response.json() == {"error": "locked_out", "cooloff": "15 minutes",
-                               "detail": "Too many failed logins. Try again in 15 minutes."}
+    assert response.json() == {
+        "error": "locked_out",
+        "cooloff": "15 minutes",
+        "detail": "Too many failed logins. Try again in 15 minutes.",
+    }
 
 
 def test_successful_login_is_audited_with_the_address(client, people):
@@ -104,8 +109,9 @@ def test_behind_the_proxy_each_client_address_counts_on_its_own(client, people, 
     settings.TRUSTED_PROXIES = ["10.9.0.0/16"]
     for n, user in enumerate(accounts[:5]):
         _fail(client, "/login/", user.username, 1, ip=PROXY, HTTP_X_FORWARDED_FOR=f"198.51.100.{n + 1}")
-    response = _login(client, accounts[5].username, people.password, ip=PROXY,
-                      HTTP_X_FORWARDED_FOR="198.51.100.50, 10.9.0.7")
+    response = _login(
+        client, accounts[5].username, people.password, ip=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.50, 10.9.0.7"
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.get(action="auth.login").ip_address == "198.51.100.50"
 

@@ -1,5 +1,6 @@
 """The admin opens on what needs attention first, each line a link to the list behind it, with the
 apps below."""
+
 import pytest
 from django.urls import reverse
 

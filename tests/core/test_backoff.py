@@ -1,4 +1,5 @@
 """apps.core.backoff: Retry-After as RFC 9110 writes it, and jitter that stays in its bounds."""
+
 import random
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime

@@ -1,5 +1,6 @@
 """Connection secrets are encrypted with the current key, decrypted with it or a previous one,
 and `manage.py rotate_connection_key` moves every stored secret to the current key."""
+
 import pytest
 from django.core.management import CommandError, call_command
 

@@ -1,5 +1,6 @@
 """Under the Content-Security-Policy the admin, the Swagger UI and the portal still work in a real
 Chromium, and it reports no violation."""
+
 import os
 
 import pytest
@@ -20,8 +21,10 @@ def page_and_violations():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             page = browser.new_page()
-            page.on("console", lambda message: violations.append(message.text)
-                    if "Content Security Policy" in message.text else None)
+            page.on(
+                "console",
+                lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+            )
             yield page, violations
         finally:
             browser.close()

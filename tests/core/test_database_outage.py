@@ -1,5 +1,6 @@
 """With the database unreachable the API answers JSON 503 with Retry-After (clients retry), and
 /readyz says the database is not ok, naming nothing to anonymous callers."""
+
 import socket
 
 import pytest
@@ -30,8 +31,10 @@ def database_down():
 def test_the_api_answers_json_503_with_retry_after(database_down):
     response = Client(raise_request_exception=False).get("/api/v1/tenant/", HTTP_AUTHORIZATION=f"Bearer {KEY}")
     assert response.status_code == 503 and response["Retry-After"] == "30"
-    assert response.json() == {"error": "database_unavailable",
-                               "detail": "The database cannot be reached; retry shortly."}
+    assert response.json() == {
+        "error": "database_unavailable",
+        "detail": "The database cannot be reached; retry shortly.",
+    }
     assert response["X-Request-ID"]
 
 

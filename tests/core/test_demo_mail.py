@@ -1,4 +1,5 @@
 """`make run`'s e-mail: written to a file, announced in one INFO line naming recipient and subject."""
+
 import logging
 
 from django.core import mail
@@ -10,8 +11,13 @@ def test_demo_mail_is_saved_and_announced_at_info(settings, tmp_path, caplog):
     settings.EMAIL_FILE_PATH = str(tmp_path)
 
     with caplog.at_level(logging.INFO, logger="opsdesk.mail"):
-        send_mail("[sev3] Incident #2", "Open the incident: http://127.0.0.1:8311/", "opsdesk@localhost",
-                  ["oncall@opsdesk.local"], connection=mail.get_connection(file_path=str(tmp_path)))
+        send_mail(
+            "[sev3] Incident #2",
+            "Open the incident: http://127.0.0.1:8311/",
+            "opsdesk@localhost",
+            ["oncall@opsdesk.local"],
+            connection=mail.get_connection(file_path=str(tmp_path)),
+        )
 
     saved = list(tmp_path.iterdir())
     assert len(saved) == 1 and "Incident #2" in saved[0].read_text()

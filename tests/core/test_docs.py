@@ -1,6 +1,7 @@
 """A clone carries its own documentation: the runbooks as text (generated from the runbooks data,
 every runbook in it) and the architecture notes, linked from the README; nothing points outside
 the repository."""
+
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,13 @@ def test_the_readme_links_the_projects_own_docs_and_nothing_outside_it():
 def test_the_readme_documents_every_providers_webhook():
     readme = (ROOT / "README.md").read_text()
 
-    for header in ("X-Hub-Signature-256", "X-Webhook-Hmac", "X-Chatwoot-Signature", "webhook-signature",
-                   "X-Telegram-Bot-Api-Secret-Token", "Authorization: Bearer", "sign_webhook"):
+    for header in (
+        "X-Hub-Signature-256",
+        "X-Webhook-Hmac",
+        "X-Chatwoot-Signature",
+        "webhook-signature",
+        "X-Telegram-Bot-Api-Secret-Token",
+        "Authorization: Bearer",
+        "sign_webhook",
+    ):
         assert header in readme, header

@@ -1,6 +1,7 @@
 """A fresh `make run` as a newcomer meets it: the demo is seeded against the local demo providers,
 then beat's jobs run for 35 minutes. No incident is opened by the demo, nothing escalates, every
 monitor is healthy and /status/ is green."""
+
 import io
 import logging
 import threading
@@ -81,8 +82,12 @@ def test_the_demo_shows_incidents_in_several_states_and_only_one_open(demo_url):
 
 def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_move(demo_url, settings):
     call_command("seed_demo")
-    urls = [connection.setting(key) for connection in Connection.objects.all()
-            for key in ("base_url", "graph_base_url", "api_base_url") if connection.setting(key)]
+    urls = [
+        connection.setting(key)
+        for connection in Connection.objects.all()
+        for key in ("base_url", "graph_base_url", "api_base_url")
+        if connection.setting(key)
+    ]
     assert len(urls) == Connection.objects.count() and all(url.startswith(demo_url) for url in urls)
 
     settings.DEMO_PROVIDERS_URL = "http://127.0.0.1:9999"
@@ -96,8 +101,9 @@ def test_demo_connections_point_at_the_demo_providers_and_follow_them_when_they_
     assert Connection.objects.get(provider="chatwoot").setting("base_url") == "https://chat.acme.example"
 
 
-def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(demo_url, caplog, settings,
-                                                                                        tmp_path):
+def test_seeding_logs_nothing_below_a_warning_and_prints_the_webhooks_and_demo_secrets(
+    demo_url, caplog, settings, tmp_path
+):
     settings.META_APP_SECRET, settings.PUBLIC_BASE_URL = "demo-secret-123", "http://127.0.0.1:8311"
     settings.RUN_DIR = tmp_path
     (tmp_path / "demo.env").write_text("# demo\nMETA_APP_SECRET=demo-secret-123\n")

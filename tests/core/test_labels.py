@@ -1,6 +1,7 @@
 """Pages say things once, in words: counts without ".0", values without Python reprs, a new code
 marked "new" instead of "×24", field labels instead of field names, one heading per page, and an
 icon instead of a 404 on every page."""
+
 import re
 
 import pytest
@@ -55,8 +56,9 @@ def test_fields_are_labelled_in_words(operator, tenant):
 
 
 def test_a_confirmation_page_has_one_heading(operator, tenant):
-    response = operator.post(reverse("admin:tenants_tenant_changelist"),
-                             {"action": "disable_whatsapp", "_selected_action": [tenant.pk]})
+    response = operator.post(
+        reverse("admin:tenants_tenant_changelist"), {"action": "disable_whatsapp", "_selected_action": [tenant.pk]}
+    )
 
     assert response.content.decode().count("<h1>Disable WhatsApp</h1>") == 1
 

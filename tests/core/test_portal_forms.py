@@ -1,5 +1,6 @@
 """apps.core.portal_forms: a valid POST runs the service, a refusal is the form's error and a 400;
 a button flashes what came of it."""
+
 from django import forms
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory

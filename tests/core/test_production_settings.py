@@ -1,5 +1,6 @@
 """With DEBUG off the process refuses secrets anyone can read; `make` writes local ones; the
 documented production .env passes `manage.py check --deploy`."""
+
 import os
 import secrets
 import shutil
@@ -24,18 +25,27 @@ def env_file(path: Path) -> dict:
 
 def manage(*args, **env):
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by browser tests
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, capture_output=True, text=True,
-                          timeout=120, env={**inherited, **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**inherited, **env},
+    )
 
 
-@pytest.mark.parametrize("secret_key, encryption_key, problem", [
-    ("", GOOD_KEY, "SECRET_KEY is not set"),
-    (OLD_DEFAULT, GOOD_KEY, "SECRET_KEY is a published example value"),
-    ("x" * 49, GOOD_KEY, "SECRET_KEY is shorter than 50 characters"),
-    (GOOD_SECRET, "", "CONNECTION_ENCRYPTION_KEY is not set"),
-    (GOOD_SECRET, GOOD_SECRET, "the same as SECRET_KEY"),
-    (GOOD_SECRET, "short", "shorter than 32 characters"),
-])
+@pytest.mark.parametrize(
+    "secret_key, encryption_key, problem",
+    [
+        ("", GOOD_KEY, "SECRET_KEY is not set"),
+        (OLD_DEFAULT, GOOD_KEY, "SECRET_KEY is a published example value"),
+        ("x" * 49, GOOD_KEY, "SECRET_KEY is shorter than 50 characters"),
+        (GOOD_SECRET, "", "CONNECTION_ENCRYPTION_KEY is not set"),
+        (GOOD_SECRET, GOOD_SECRET, "the same as SECRET_KEY"),
+        (GOOD_SECRET, "short", "shorter than 32 characters"),
+    ],
+)
 def test_insecure_secrets_are_named(secret_key, encryption_key, problem):
     assert problem in " ".join(startup_checks.secret_problems(secret_key, encryption_key))
 
@@ -65,8 +75,13 @@ def test_check_deploy_passes_with_the_documented_production_env():
 
 def test_make_writes_random_local_keys_once(tmp_path):
     shutil.copy(BASE_DIR / "Makefile", tmp_path / "Makefile")
-    subprocess.run(["make", "-s", ".run/local.env", f"PYTHON={sys.executable}"], cwd=tmp_path, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["make", "-s", ".run/local.env", f"PYTHON={sys.executable}"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     first = env_file(tmp_path / ".run" / "local.env")
     assert startup_checks.secret_problems(first["SECRET_KEY"], first["CONNECTION_ENCRYPTION_KEY"]) == []
     assert first["HTTPS_ONLY"] == "false"

@@ -1,5 +1,6 @@
 """The one JSON loader for bodies from outside: what PostgreSQL cannot store, or what nests deep
 enough to crash the code after it, is refused with a code and the path to the problem."""
+
 import json
 
 import pytest
@@ -17,17 +18,20 @@ def nested(levels, leaf="1"):
     return '{"a": ' * levels + leaf + "}" * levels
 
 
-@pytest.mark.parametrize("body, code, where", [
-    (b'{"text": {"body": "hi\\u0000there"}}', "nul_character", "text.body"),
-    (b'{"key\\u0000": 1}', "nul_character", "key\\u0000"),
-    (b'{"a": "\\ud800"}', "unpaired_surrogate", "a"),
-    (b'[1, {"meta": {"v": 1e999}}]', "non_finite_number", "events[1].meta.v"),
-    (b'{"v": -1E400}', "non_finite_number", "v"),
-    (b'{"v": NaN}', "non_finite_number", "v"),
-    (b'{"v": Infinity}', "non_finite_number", "v"),
-    (b'{"a": ', "invalid_json", ""),
-    (b"\xff\xfe\x00\xd8", "invalid_json", ""),
-])
+@pytest.mark.parametrize(
+    "body, code, where",
+    [
+        (b'{"text": {"body": "hi\\u0000there"}}', "nul_character", "text.body"),
+        (b'{"key\\u0000": 1}', "nul_character", "key\\u0000"),
+        (b'{"a": "\\ud800"}', "unpaired_surrogate", "a"),
+        (b'[1, {"meta": {"v": 1e999}}]', "non_finite_number", "events[1].meta.v"),
+        (b'{"v": -1E400}', "non_finite_number", "v"),
+        (b'{"v": NaN}', "non_finite_number", "v"),
+        (b'{"v": Infinity}', "non_finite_number", "v"),
+        (b'{"a": ', "invalid_json", ""),
+        (b"\xff\xfe\x00\xd8", "invalid_json", ""),
+    ],
+)
 def test_poison_is_refused_naming_where(body, code, where):
     found_code, text = refusal(body, "events")
     assert found_code == code
@@ -50,8 +54,11 @@ def test_fifty_thousand_nested_lists_in_a_batch_name_the_item(settings):
 
 
 def test_ordinary_bodies_pass_unchanged():
-    body = {"entry": [{"changes": [{"value": {"text": "Grüße 👋", "n": 3, "f": 1.5, "ok": None}}]}],
-            "escaped": "\\u0000 is six characters here", "emoji": "😀"}
+    body = {
+        "entry": [{"changes": [{"value": {"text": "Grüße 👋", "n": 3, "f": 1.5, "ok": None}}]}],
+        "escaped": "\\u0000 is six characters here",
+        "emoji": "😀",
+    }
     assert safe_json.loads(json.dumps(body).encode()) == body
     assert safe_json.loads(json.dumps(body, ensure_ascii=False)) == body
     assert safe_json.loads(b'{"pair": "\\ud83d\\ude00"}') == {"pair": "😀"}

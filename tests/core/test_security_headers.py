@@ -1,5 +1,6 @@
 """Every response carries the Content-Security-Policy; behind a proxy, only the proxy may name
 the client's address and the scheme."""
+
 import pytest
 from django.test import RequestFactory
 
@@ -38,8 +39,9 @@ def test_the_policy_can_be_report_only(client, db, settings):
 
 
 def test_the_proxy_names_the_client(behind_proxy):
-    meta = seen_by_the_app(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{FORGER}, {CLIENT}, 10.9.0.3",
-                           HTTP_X_FORWARDED_PROTO="https")
+    meta = seen_by_the_app(
+        REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{FORGER}, {CLIENT}, 10.9.0.3", HTTP_X_FORWARDED_PROTO="https"
+    )
     assert meta["REMOTE_ADDR"] == CLIENT and meta["HTTP_X_FORWARDED_PROTO"] == "https"
 
 

@@ -1,20 +1,32 @@
 """Links follow the port: with SITE_URL and PUBLIC_BASE_URL unset, every printed URL, webhook URL,
 e-mail link and n8n callback uses the port the web server listens on (`PORT=8311 make run`)."""
+
 import os
 import subprocess
 import sys
 
 from django.conf import settings
 
-PRINT = ("import django; django.setup(); from django.conf import settings as s; "
-         "print(s.SITE_URL, s.PUBLIC_BASE_URL, s.DEMO_PROVIDERS_URL)")
+PRINT = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.SITE_URL, s.PUBLIC_BASE_URL, s.DEMO_PROVIDERS_URL)"
+)
 
 
 def _urls(**env):
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SITE_URL", "PUBLIC_BASE_URL", "DEMO_PROVIDERS_URL", "PORT", "WEB_PORT"}}
-    result = subprocess.run([sys.executable, "-c", PRINT], env={**clean, "DEBUG": "true", **env},
-                            cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SITE_URL", "PUBLIC_BASE_URL", "DEMO_PROVIDERS_URL", "PORT", "WEB_PORT"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT],
+        env={**clean, "DEBUG": "true", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 

@@ -1,5 +1,6 @@
 """apps.core.tasks.publish: queues a task, and when the broker does not answer says so and logs
 instead of raising."""
+
 import logging
 import socket
 

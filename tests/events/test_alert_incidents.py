@@ -1,6 +1,7 @@
 """The delivery-failure rule against real sends through a local WAHA: a rate needs its minimum
 volume before it is judged, failures from one tenant open that tenant's incident (not a
 platform-wide one), and the tenant's WAHA_SEND_FAIL events meet it."""
+
 import itertools
 
 import pytest
@@ -39,13 +40,22 @@ def rule():
 def send(tenant, waha_server, *, sent=0, failed=0):
     """`sent` messages WAHA accepts and `failed` ones it refuses (session stopped: 422, not retried)."""
     connection = tenant.connections.filter(provider="waha").first() or integration_services.create_connection(
-        tenant, "waha", name=f"{tenant.name} WAHA",
-        values={"base_url": waha_server.url, "session": "default", "api_key": waha_server.api_key})
+        tenant,
+        "waha",
+        name=f"{tenant.name} WAHA",
+        values={"base_url": waha_server.url, "session": "default", "api_key": waha_server.api_key},
+    )
     for count, sessions in ((sent, {"default"}), (failed, set())):
         waha_server.sessions = sessions
         for _ in range(count):
-            message = outbound.create_message(tenant, channel="waha", to=next(CONTACTS), body="Your table is ready.",
-                                              connection=connection, approve=True)
+            message = outbound.create_message(
+                tenant,
+                channel="waha",
+                to=next(CONTACTS),
+                body="Your table is ready.",
+                connection=connection,
+                approve=True,
+            )
             assert outbound.dispatch(message.pk) in ("sent", "failed")
 
 
@@ -90,7 +100,11 @@ def test_failures_from_several_tenants_open_a_platform_incident_with_them_all(ru
     detection.evaluate_alert_rule(rule)
 
     incident = Incident.objects.get(detection_method="alert_rule")
-    assert (incident.dedup_key, incident.severity, incident.title) == (f"alert:{rule.pk}", "sev2", f"Alert: {rule.name}")
+    assert (incident.dedup_key, incident.severity, incident.title) == (
+        f"alert:{rule.pk}",
+        "sev2",
+        f"Alert: {rule.name}",
+    )
     assert set(incident.affected_tenants.all()) == set(tenants)
     assert incident.events.filter(code="WAHA_SEND_FAIL").count() == 8
 

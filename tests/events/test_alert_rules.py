@@ -1,4 +1,5 @@
 """The seeded alert rules, evaluated against metrics the tests register from real SystemEvent rows."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,12 @@ from tests.factories import SystemEventFactory
 pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)
 SEEDED = {
-    "message_delivery_failure_rate", "webhook_failure_rate", "webhook_success_rate",
-    "dead_letters_per_hour", "sla_breaches", "avg_first_response_minutes",
+    "message_delivery_failure_rate",
+    "webhook_failure_rate",
+    "webhook_success_rate",
+    "dead_letters_per_hour",
+    "sla_breaches",
+    "avg_first_response_minutes",
 }
 PROBE_CODE = "META_SEND_FAIL"
 
@@ -28,8 +33,9 @@ def probe_metrics():
     saved = dict(metrics.REGISTRY)
 
     def count_in_window(window, now, params):
-        return float(SystemEvent.objects.filter(code=PROBE_CODE, occurred_at__gte=now - window,
-                                                occurred_at__lt=now).count())
+        return float(
+            SystemEvent.objects.filter(code=PROBE_CODE, occurred_at__gte=now - window, occurred_at__lt=now).count()
+        )
 
     for name in SEEDED:
         metrics.register(name, name)(count_in_window)
@@ -43,8 +49,11 @@ def events_in_window(count, now):
 
 
 def transitions(rule):
-    return list(SystemEvent.objects.filter(code="ALERT_RULE_TRANSITION", meta__rule_id=rule.pk)
-                .order_by("occurred_at", "id").values_list("meta__to", flat=True))
+    return list(
+        SystemEvent.objects.filter(code="ALERT_RULE_TRANSITION", meta__rule_id=rule.pk)
+        .order_by("occurred_at", "id")
+        .values_list("meta__to", flat=True)
+    )
 
 
 def test_the_six_rules_are_seeded_with_their_metrics():
@@ -125,8 +134,9 @@ def test_a_recovery_between_breaches_resets_the_streak(probe_metrics):
 
 
 def test_an_unregistered_metric_records_no_value_and_keeps_the_state():
-    rule = AlertRule.objects.create(name="Ghost", metric="not_registered_anywhere", critical_threshold=1,
-                                    state="warning")
+    rule = AlertRule.objects.create(
+        name="Ghost", metric="not_registered_anywhere", critical_threshold=1, state="warning"
+    )
 
     evaluation = detection.evaluate_alert_rule(rule, now=NOW)
 

@@ -23,10 +23,13 @@ def test_audit_records_are_refused_updates_and_deletes_by_the_model(db):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("statement", [
-    "UPDATE events_auditevent SET action = 'tampered'",
-    "DELETE FROM events_auditevent",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events_auditevent SET action = 'tampered'",
+        "DELETE FROM events_auditevent",
+    ],
+)
 def test_postgres_trigger_rejects_update_and_delete_in_raw_sql_even_by_the_owner(statement):
     """The app's role is refused before the trigger runs (test_audit_role.py); the owner is not."""
     assert connection.vendor == "postgresql"

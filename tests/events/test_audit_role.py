@@ -1,5 +1,6 @@
 """The application's PostgreSQL role cannot rewrite the audit log: each way around the append-only
 trigger that an owner or a superuser has is refused to it, while every other table stays writable."""
+
 import os
 import subprocess
 import sys
@@ -33,13 +34,16 @@ def app_may(privilege, table):
 
 
 @pytest.mark.services
-@pytest.mark.parametrize("statement", [
-    "UPDATE events_auditevent SET action = 'tampered'",
-    "DELETE FROM events_auditevent",
-    "TRUNCATE events_auditevent",
-    "ALTER TABLE events_auditevent DISABLE TRIGGER events_auditevent_append_only",
-    "SET session_replication_role = replica",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events_auditevent SET action = 'tampered'",
+        "DELETE FROM events_auditevent",
+        "TRUNCATE events_auditevent",
+        "ALTER TABLE events_auditevent DISABLE TRIGGER events_auditevent_append_only",
+        "SET session_replication_role = replica",
+    ],
+)
 def test_the_app_role_cannot_rewrite_the_audit_log(db, statement):
     audit.record("tenant.created", actor_label="tests")
     assert refusal(statement).__cause__.sqlstate == INSUFFICIENT_PRIVILEGE
@@ -49,11 +53,15 @@ def test_the_app_role_cannot_rewrite_the_audit_log(db, statement):
 @pytest.mark.services
 def test_the_app_runs_as_its_own_role_with_no_powers_and_owning_nothing(db):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls "
-                       "FROM pg_roles WHERE rolname = current_user")
+        cursor.execute(
+            "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls "
+            "FROM pg_roles WHERE rolname = current_user"
+        )
         user, *powers = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE n.nspname = current_schema() AND pg_has_role(current_user, c.relowner, 'MEMBER')")
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND pg_has_role(current_user, c.relowner, 'MEMBER')"
+        )
         owned = cursor.fetchone()[0]
     assert user == ROLE and powers == [False, False, False, False] and owned == 0
 
@@ -119,9 +127,25 @@ def test_a_migrating_user_who_may_not_create_roles_is_told_to_ask_the_dba(db):
 
 @pytest.mark.parametrize("as_owner, user", [("1", "owner"), ("0", "app")])
 def test_only_a_process_told_to_migrate_as_owner_uses_the_owners_url(as_owner, user):
-    env = {**os.environ, "DEBUG": "true", "DATABASE_AS_OWNER": as_owner,
-           "DATABASE_URL": "postgres://app@db.test/opsdesk", "DATABASE_OWNER_URL": "postgres://owner@db.test/opsdesk"}
-    shown = subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                            "from django.db import connection; print(connection.settings_dict['USER'])"],
-                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_AS_OWNER": as_owner,
+        "DATABASE_URL": "postgres://app@db.test/opsdesk",
+        "DATABASE_OWNER_URL": "postgres://owner@db.test/opsdesk",
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.db import connection; print(connection.settings_dict['USER'])",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.stdout.split()[-1:] == [user], shown.stderr

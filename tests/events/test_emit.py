@@ -53,8 +53,11 @@ def test_emit_with_a_rolled_back_outer_block_logs_not_raises(tenant, caplog):
 
 
 def test_secrets_in_meta_are_redacted(tenant):
-    event = emit("JOB_FAILED", tenant=tenant, meta={"Authorization": "Bearer abc", "webhook_secret": "s",
-                                                    "detail": {"token": "t", "ok": 1}})
+    event = emit(
+        "JOB_FAILED",
+        tenant=tenant,
+        meta={"Authorization": "Bearer abc", "webhook_secret": "s", "detail": {"token": "t", "ok": 1}},
+    )
     meta = SystemEvent.objects.get(pk=event.pk).meta
     assert meta["Authorization"] == meta["webhook_secret"] == meta["detail"]["token"] == "[redacted]"
     assert meta["detail"]["ok"] == 1

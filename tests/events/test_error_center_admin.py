@@ -54,8 +54,10 @@ def test_changelist_accepts_a_custom_time_range(admin_client, tenant):
     inside = SystemEventFactory(tenant=tenant, occurred_at=ago(days=3))
     SystemEventFactory(tenant=tenant, occurred_at=ago(days=6))
     SystemEventFactory(tenant=tenant, occurred_at=ago(hours=1))
-    params = {"occurred_at__gte": ago(days=4).strftime("%Y-%m-%dT%H:%M"),
-              "occurred_at__lte": ago(days=2).strftime("%Y-%m-%dT%H:%M")}
+    params = {
+        "occurred_at__gte": ago(days=4).strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at__lte": ago(days=2).strftime("%Y-%m-%dT%H:%M"),
+    }
 
     response = admin_client.get(CHANGELIST, params)
 
@@ -94,8 +96,12 @@ def test_search_by_message_words(admin_client, tenant):
 
 
 def test_event_page_shows_runbook_operator_title_and_formatted_meta(admin_client, tenant):
-    event = SystemEventFactory(tenant=tenant, code="META_TOKEN_EXPIRED",
-                               meta={"provider_code": 190, "phone_number_id": "1234"}, correlation_id="req-42abc-x1")
+    event = SystemEventFactory(
+        tenant=tenant,
+        code="META_TOKEN_EXPIRED",
+        meta={"provider_code": 190, "phone_number_id": "1234"},
+        correlation_id="req-42abc-x1",
+    )
 
     page = admin_client.get(f"{CHANGELIST}{event.pk}/change/").content.decode()
 
@@ -103,24 +109,26 @@ def test_event_page_shows_runbook_operator_title_and_formatted_meta(admin_client
     assert "whatsapp-outbound" in page
     assert "Meta access token expired or invalid (code 190)" in page
     assert "Generate a new permanent token" in page
-    assert re.search(r'<pre[^>]*>\{\s*\n\s+&quot;correlation_id&quot;: &quot;req-42abc-x1&quot;', page)
+    assert re.search(r"<pre[^>]*>\{\s*\n\s+&quot;correlation_id&quot;: &quot;req-42abc-x1&quot;", page)
     assert f"/admin/tenants/tenant/{tenant.pk}/change/" in page
 
 
 def test_open_incident_action_confirms_then_links_selected_events_and_tenants(admin_client, tenant, other_tenant):
-    chosen = [SystemEventFactory(tenant=tenant, code="META_SEND_FAIL"),
-              SystemEventFactory(tenant=other_tenant, code="META_TOKEN_EXPIRED")]
+    chosen = [
+        SystemEventFactory(tenant=tenant, code="META_SEND_FAIL"),
+        SystemEventFactory(tenant=other_tenant, code="META_TOKEN_EXPIRED"),
+    ]
     left_out = SystemEventFactory(tenant=tenant)
-    selection = {"action": "open_incident_from_selected",
-                 helpers.ACTION_CHECKBOX_NAME: [event.pk for event in chosen]}
+    selection = {"action": "open_incident_from_selected", helpers.ACTION_CHECKBOX_NAME: [event.pk for event in chosen]}
 
     confirm_page = admin_client.post(CHANGELIST, selection)
     assert confirm_page.status_code == 200
     assert Incident.objects.count() == 0
     assert "Open incident from selected events" in confirm_page.content.decode()
 
-    response = admin_client.post(CHANGELIST, {**selection, "confirm": "yes", "title": "Meta sends failing"},
-                                 follow=True)
+    response = admin_client.post(
+        CHANGELIST, {**selection, "confirm": "yes", "title": "Meta sends failing"}, follow=True
+    )
 
     incident = Incident.objects.get()
     assert incident.title == "Meta sends failing"
@@ -134,8 +142,10 @@ def test_open_incident_action_confirms_then_links_selected_events_and_tenants(ad
 
 def test_incident_page_lists_its_linked_events(admin_client, tenant):
     event = SystemEventFactory(tenant=tenant, message="Send failed for order 12")
-    admin_client.post(CHANGELIST, {"action": "open_incident_from_selected", "confirm": "yes",
-                                   helpers.ACTION_CHECKBOX_NAME: [event.pk]})
+    admin_client.post(
+        CHANGELIST,
+        {"action": "open_incident_from_selected", "confirm": "yes", helpers.ACTION_CHECKBOX_NAME: [event.pk]},
+    )
     incident = Incident.objects.get()
 
     page = admin_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
@@ -156,11 +166,16 @@ def test_grouped_view_counts_each_code_and_tenant(admin_client, tenant, other_te
     response = admin_client.get(GROUPED)
 
     groups = {(group["code"], group["tenant_id"]): group for group in response.context["groups"]}
-    assert set(groups) == {("META_SEND_FAIL", tenant.pk), ("META_SEND_FAIL", other_tenant.pk),
-                           ("N8N_TIMEOUT", tenant.pk)}
+    assert set(groups) == {
+        ("META_SEND_FAIL", tenant.pk),
+        ("META_SEND_FAIL", other_tenant.pk),
+        ("N8N_TIMEOUT", tenant.pk),
+    }
     assert (groups["META_SEND_FAIL", tenant.pk]["last_hour"], groups["META_SEND_FAIL", tenant.pk]["last_day"]) == (2, 3)
-    assert (groups["META_SEND_FAIL", other_tenant.pk]["last_hour"],
-            groups["META_SEND_FAIL", other_tenant.pk]["last_day"]) == (0, 1)
+    assert (
+        groups["META_SEND_FAIL", other_tenant.pk]["last_hour"],
+        groups["META_SEND_FAIL", other_tenant.pk]["last_day"],
+    ) == (0, 1)
     assert groups["N8N_TIMEOUT", tenant.pk]["growth"] == 24.0
     assert response.context["groups"][0]["code"] == "N8N_TIMEOUT"
     assert response.content.decode().count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 3
@@ -183,8 +198,11 @@ def test_dashboard_draws_charts_with_todays_numbers(admin_client, tenant, other_
     Incident.objects.create(title="Open one")
     Incident.objects.create(title="Done", status="resolved")
     monkeypatch.delitem(metrics.REGISTRY, "dead_letters_per_hour", raising=False)
-    monkeypatch.setitem(metrics.REGISTRY, "sla_breaches",
-                        metrics.Metric("sla_breaches", "SLA breaches", "", lambda window, now, params: 4.0))
+    monkeypatch.setitem(
+        metrics.REGISTRY,
+        "sla_breaches",
+        metrics.Metric("sla_breaches", "SLA breaches", "", lambda window, now, params: 4.0),
+    )
 
     response = admin_client.get(DASHBOARD)
     page = response.content.decode()
@@ -231,11 +249,14 @@ def test_spiking_codes_compare_the_window_with_its_seven_day_average(db):
     for _ in range(5):
         SystemEventFactory(tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3))
         SystemEventFactory(tenant=tenant, code="N8N_TIMEOUT", occurred_at=now - timedelta(minutes=3))
-    SystemEvent.objects.bulk_create([
-        SystemEventFactory.build(tenant=tenant, code="N8N_TIMEOUT",
-                                 occurred_at=now - timedelta(minutes=11 + 5 * step))
-        for step in range(7 * 24 * 12)
-    ])  # two per 10-minute window for a week: five now is not three times that
+    SystemEvent.objects.bulk_create(
+        [
+            SystemEventFactory.build(
+                tenant=tenant, code="N8N_TIMEOUT", occurred_at=now - timedelta(minutes=11 + 5 * step)
+            )
+            for step in range(7 * 24 * 12)
+        ]
+    )  # two per 10-minute window for a week: five now is not three times that
 
     spikes = queries.spiking_codes(now)
 

@@ -19,8 +19,12 @@ def test_member_sees_own_tenants_errors_in_tenant_words(owner_client, tenant, ot
 
 
 def test_page_never_shows_meta(owner_client, tenant):
-    emit("N8N_TIMEOUT", tenant=tenant, message="Run stopped",
-         meta={"internal_host": "n8n-worker-secret-7", "workflow": "wf-internal-42"})
+    emit(
+        "N8N_TIMEOUT",
+        tenant=tenant,
+        message="Run stopped",
+        meta={"internal_host": "n8n-worker-secret-7", "workflow": "wf-internal-42"},
+    )
     page = owner_client.get(URL).content.decode()
     assert "Run stopped" in page
     assert "n8n-worker-secret-7" not in page and "wf-internal-42" not in page
@@ -106,8 +110,12 @@ def test_date_filter_uses_the_tenants_own_days(owner_client, tenant):
 def test_error_times_read_in_the_tenants_time_zone(owner_client, tenant):
     tenant.timezone = "Asia/Tokyo"
     tenant.save(update_fields=["timezone"])
-    emit("JOB_FAILED", tenant=tenant, message="tokyo-clock",
-         occurred_at=datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc))
+    emit(
+        "JOB_FAILED",
+        tenant=tenant,
+        message="tokyo-clock",
+        occurred_at=datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc),
+    )
     body = owner_client.get(URL).content.decode()
     assert "2026-01-02 05:00" in body
     assert "2026-01-01 20:00" not in body

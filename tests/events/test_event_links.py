@@ -1,5 +1,6 @@
 """The event page shows every link the event carries — incident, automation run, tickets, inbound
 event — each clickable; the Error Center list shows the incident on each linked event."""
+
 import pytest
 from django.utils import timezone
 
@@ -16,33 +17,60 @@ CHANGELIST = "/admin/events/systemevent/"
 @pytest.fixture
 def run(tenant):
     bot = Bot.objects.create(tenant=tenant, name="Concierge", workflow_path="webhook/concierge")
-    return AutomationRun.objects.create(tenant=tenant, bot=bot, status=AutomationRun.Status.FAILED,
-                                        error="n8n answered 500")
+    return AutomationRun.objects.create(
+        tenant=tenant, bot=bot, status=AutomationRun.Status.FAILED, error="n8n answered 500"
+    )
 
 
 @pytest.fixture
 def incident(tenant):
-    incident, _ = services.open_or_join("health:connection:n8n", title="n8n: Alpha failing health checks",
-                                        codes=["HEALTH_CHECK_FAILED"], tenant_ids=[tenant.pk], components=["n8n"],
-                                        runbook="n8n-down", severity="sev3", detection_method="health_monitor")
+    incident, _ = services.open_or_join(
+        "health:connection:n8n",
+        title="n8n: Alpha failing health checks",
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[tenant.pk],
+        components=["n8n"],
+        runbook="n8n-down",
+        severity="sev3",
+        detection_method="health_monitor",
+    )
     return incident
 
 
 def test_the_event_page_links_its_incident_run_ticket_and_inbound_event(admin_client, tenant, run, incident):
-    inbound = InboundEventFactory(connection=ConnectionFactory(tenant=tenant, provider="n8n"), event_type="callback",
-                                  external_id="exec-1001")
+    inbound = InboundEventFactory(
+        connection=ConnectionFactory(tenant=tenant, provider="n8n"), event_type="callback", external_id="exec-1001"
+    )
     ticket = make_ticket(tenant, subject="The bot did not answer")
-    event = emit("N8N_TRIGGER_FAIL", tenant=tenant, message="Bot Concierge: n8n answered 500", automation_run=run,
-                 inbound_event=inbound, ticket=ticket)
+    event = emit(
+        "N8N_TRIGGER_FAIL",
+        tenant=tenant,
+        message="Bot Concierge: n8n answered 500",
+        automation_run=run,
+        inbound_event=inbound,
+        ticket=ticket,
+    )
 
     page = admin_client.get(f"{CHANGELIST}{event.pk}/change/").content.decode()
 
-    assert f'Incident: <a href="/admin/incidents/incident/{incident.pk}/change/">#{incident.pk} {incident.title}</a>' in page
-    assert f'Automation run: <a href="/admin/integrations/automationrun/{run.pk}/change/">run #{run.pk} (failed)</a>' in page
+    assert (
+        f'Incident: <a href="/admin/incidents/incident/{incident.pk}/change/">#{incident.pk} {incident.title}</a>'
+        in page
+    )
+    assert (
+        f'Automation run: <a href="/admin/integrations/automationrun/{run.pk}/change/">run #{run.pk} (failed)</a>'
+        in page
+    )
     assert f'Ticket: <a href="/admin/tickets/ticket/{ticket.pk}/change/">#{ticket.pk}</a>' in page
-    assert f'Inbound event: <a href="/admin/integrations/inboundevent/{inbound.pk}/change/">n8n callback exec-1001' in page
-    for url in (f"/admin/integrations/automationrun/{run.pk}/change/", f"/admin/tickets/ticket/{ticket.pk}/change/",
-                f"/admin/integrations/inboundevent/{inbound.pk}/change/", f"/admin/incidents/incident/{incident.pk}/change/"):
+    assert (
+        f'Inbound event: <a href="/admin/integrations/inboundevent/{inbound.pk}/change/">n8n callback exec-1001' in page
+    )
+    for url in (
+        f"/admin/integrations/automationrun/{run.pk}/change/",
+        f"/admin/tickets/ticket/{ticket.pk}/change/",
+        f"/admin/integrations/inboundevent/{inbound.pk}/change/",
+        f"/admin/incidents/incident/{incident.pk}/change/",
+    ):
         assert admin_client.get(url).status_code == 200, url
 
 

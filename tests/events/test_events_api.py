@@ -14,8 +14,11 @@ def post(api, body, **headers):
 
 
 def test_tenant_key_stores_one_event_with_catalog_level_and_category(tenant_api, tenant):
-    response = post(tenant_api, {"code": "META_SEND_FAIL", "message": "Send failed", "meta": {"wamid": "x"}},
-                    HTTP_X_REQUEST_ID="req-123")
+    response = post(
+        tenant_api,
+        {"code": "META_SEND_FAIL", "message": "Send failed", "meta": {"wamid": "x"}},
+        HTTP_X_REQUEST_ID="req-123",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["stored"] == 1
@@ -48,13 +51,16 @@ def test_batch_with_one_unknown_code_stores_nothing_and_names_the_index(tenant_a
     assert not SystemEvent.objects.exists()
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"message": "no code"}, "code"),
-    ({"code": "JOB_FAILED", "meta": ["not", "an", "object"]}, "meta"),
-    ({"code": "JOB_FAILED", "occurred_at": "yesterday-ish"}, "occurred_at"),
-    ([{"code": "JOB_FAILED"}, {"code": "JOB_FAILED", "meta": "text"}], "events[1].meta"),
-    ({"code": "JOB_FAILED", "correlation_id": "x" * 129}, "correlation_id"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"message": "no code"}, "code"),
+        ({"code": "JOB_FAILED", "meta": ["not", "an", "object"]}, "meta"),
+        ({"code": "JOB_FAILED", "occurred_at": "yesterday-ish"}, "occurred_at"),
+        ([{"code": "JOB_FAILED"}, {"code": "JOB_FAILED", "meta": "text"}], "events[1].meta"),
+        ({"code": "JOB_FAILED", "correlation_id": "x" * 129}, "correlation_id"),
+    ],
+)
 def test_invalid_event_is_refused_naming_the_field(tenant_api, body, field):
     response = post(tenant_api, body)
     assert response.status_code == 400
@@ -95,7 +101,9 @@ def test_tenant_key_may_name_its_own_tenant(tenant_api, tenant):
 
 
 def test_operator_key_writes_for_any_tenant_or_platform(operator_api, other_tenant):
-    response = post(operator_api, [{"code": "JOB_FAILED", "tenant": other_tenant.slug}, {"code": "HEALTH_CHECK_FAILED"}])
+    response = post(
+        operator_api, [{"code": "JOB_FAILED", "tenant": other_tenant.slug}, {"code": "HEALTH_CHECK_FAILED"}]
+    )
     assert response.status_code == 201
     tenants = {event.code: event.tenant for event in SystemEvent.objects.all()}
     assert tenants == {"JOB_FAILED": other_tenant, "HEALTH_CHECK_FAILED": None}
@@ -120,8 +128,13 @@ def test_no_key_is_refused(client, db, method):
 
 
 def test_tenant_key_lists_only_its_own_events_newest_first_without_meta(tenant_api, tenant, other_tenant):
-    emit("JOB_FAILED", tenant=tenant, message="older", meta={"internal": "host-7"},
-         occurred_at=timezone.now() - timedelta(hours=1))
+    emit(
+        "JOB_FAILED",
+        tenant=tenant,
+        message="older",
+        meta={"internal": "host-7"},
+        occurred_at=timezone.now() - timedelta(hours=1),
+    )
     emit("N8N_TIMEOUT", tenant=tenant, message="newer")
     emit("JOB_FAILED", tenant=other_tenant, message="theirs")
     results = tenant_api.get(URL).json()["results"]

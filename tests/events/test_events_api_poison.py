@@ -1,6 +1,7 @@
 """POST /api/v1/events/ with a body PostgreSQL cannot store or nested past JSON_MAX_DEPTH: a 400
 that names the item (the batch is stored all or none, so nothing is stored), never a 500. The
 parser is every API view's, so any other endpoint answers the same."""
+
 import pytest
 
 from apps.events.models import SystemEvent

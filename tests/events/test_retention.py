@@ -34,8 +34,7 @@ def test_purge_runs_in_batches_of_the_configured_size(settings):
     with CaptureQueriesContext(connection) as queries:
         retention.purge_old_events()
 
-    batch_selects = [q for q in queries.captured_queries
-                     if q["sql"].startswith("SELECT") and "LIMIT 2" in q["sql"]]
+    batch_selects = [q for q in queries.captured_queries if q["sql"].startswith("SELECT") and "LIMIT 2" in q["sql"]]
     assert len(batch_selects) == 4  # 2 + 2 + 1, then an empty batch ends the loop
 
 

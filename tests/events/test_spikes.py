@@ -13,8 +13,10 @@ NOW = timezone.now().replace(microsecond=0)
 
 
 def burst(tenant, count=12, code="META_SEND_FAIL", minutes_ago=3):
-    return [SystemEventFactory(tenant=tenant, code=code, occurred_at=NOW - timedelta(minutes=minutes_ago))
-            for _ in range(count)]
+    return [
+        SystemEventFactory(tenant=tenant, code=code, occurred_at=NOW - timedelta(minutes=minutes_ago))
+        for _ in range(count)
+    ]
 
 
 def spike_incidents(code="META_SEND_FAIL"):

@@ -1,6 +1,7 @@
 """Chatwoot's health endpoint as a Rails app answers it: `GET /rails/health` is 200 with Rails'
 green HTML page when the app booted, 500 with an error page when it raises (database or Redis
 behind it gone), 502/503 from its proxy when the app is down, or no answer at all."""
+
 from tests.fakes.server import FakeServer, Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -13,6 +13,7 @@ the reply builders below: `token_expired()` (401, code 190), `rate_limited(retry
 with Retry-After), `throughput_limited()` (400, code 130429), `window_closed()` (400, code
 131047), `server_error()` (500, code 131000) and `never_answers()` (a delay past the client's
 timeout). A request with a token other than the fake's own gets `token_expired()`."""
+
 import itertools
 import re
 import threading
@@ -38,8 +39,7 @@ class Scripted:
             return self._script.pop(0) if self._script else None
 
 
-def meta_error(status, code, message, *, error_type="OAuthException", subcode=None, details="", headers=None,
-               title=""):
+def meta_error(status, code, message, *, error_type="OAuthException", subcode=None, details="", headers=None, title=""):
     error = {"message": message, "type": error_type, "code": code, "fbtrace_id": "AbCdEfGhIjK"}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -51,13 +51,24 @@ def meta_error(status, code, message, *, error_type="OAuthException", subcode=No
 
 
 def token_expired():
-    return meta_error(401, 190, "Error validating access token: Session has expired on Tuesday, 24-Nov-26 "
-                                "10:00:00 PST. The current time is Wednesday, 25-Nov-26 01:00:00 PST.", subcode=463)
+    return meta_error(
+        401,
+        190,
+        "Error validating access token: Session has expired on Tuesday, 24-Nov-26 "
+        "10:00:00 PST. The current time is Wednesday, 25-Nov-26 01:00:00 PST.",
+        subcode=463,
+    )
 
 
 def rate_limited(retry_after=7):
-    return meta_error(429, 130429, "(#130429) Rate limit hit", error_type="OAuthException",
-                      details="Cloud API message throughput has been reached.", headers={"Retry-After": str(retry_after)})
+    return meta_error(
+        429,
+        130429,
+        "(#130429) Rate limit hit",
+        error_type="OAuthException",
+        details="Cloud API message throughput has been reached.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def throughput_limited():
@@ -65,8 +76,14 @@ def throughput_limited():
 
 
 def window_closed():
-    return meta_error(400, 131047, "(#131047) Re-engagement message", details=(
-        "Message failed to send because more than 24 hours have passed since the customer last replied to this number."))
+    return meta_error(
+        400,
+        131047,
+        "(#131047) Re-engagement message",
+        details=(
+            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+        ),
+    )
 
 
 def not_on_whatsapp():
@@ -82,20 +99,39 @@ def never_answers(seconds=2.0):
 
 
 def unknown_path(path):
-    return Reply(404, {"error": {"message": f"Unknown path components: {path}", "type": "OAuthException",
-                                 "code": 2500, "fbtrace_id": "AzXyUnknownPath"}})
+    return Reply(
+        404,
+        {
+            "error": {
+                "message": f"Unknown path components: {path}",
+                "type": "OAuthException",
+                "code": 2500,
+                "fbtrace_id": "AzXyUnknownPath",
+            }
+        },
+    )
 
 
 def unknown_object(object_id):
-    return meta_error(400, 100, f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
-                                "loaded due to missing permissions, or does not support this operation.",
-                      error_type="GraphMethodException", subcode=33)
+    return meta_error(
+        400,
+        100,
+        f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+        "loaded due to missing permissions, or does not support this operation.",
+        error_type="GraphMethodException",
+        subcode=33,
+    )
 
 
 def invalid_token():
     """What the phone number node answers for an expired or revoked token."""
-    reply = meta_error(400, 190, "Error validating access token: Session has expired on Sunday, 22-Nov-26 09:00:00 "
-                                 "PST. The current time is Monday, 23-Nov-26 09:00:00 PST.", subcode=463)
+    reply = meta_error(
+        400,
+        190,
+        "Error validating access token: Session has expired on Sunday, 22-Nov-26 09:00:00 "
+        "PST. The current time is Monday, 23-Nov-26 09:00:00 PST.",
+        subcode=463,
+    )
     reply.headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token" "Error validating access token"'
     return reply
 
@@ -151,11 +187,21 @@ class FakeGraph(Scripted, FakeServer):
         if not self._authorized(request):
             return invalid_token()
         phone_number_id = request.path.rsplit("/", 1)[-1]
-        return Reply(200, {"verified_name": "Alpha Rooms", "display_phone_number": self.numbers[phone_number_id],
-                           "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "id": phone_number_id})
+        return Reply(
+            200,
+            {
+                "verified_name": "Alpha Rooms",
+                "display_phone_number": self.numbers[phone_number_id],
+                "quality_rating": "GREEN",
+                "code_verification_status": "VERIFIED",
+                "id": phone_number_id,
+            },
+        )
 
     def accept(self, request):
         to = (request.json() or {}).get("to", "")
         wamid = f"wamid.HBgM{next(self._ids):010d}"
-        return Reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
-                           "messages": [{"id": wamid}]})
+        return Reply(
+            200,
+            {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]},
+        )

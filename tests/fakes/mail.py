@@ -1,5 +1,6 @@
 """A mail backend (Django's locmem one) that also notes, for every message, whether a database
 transaction was open while it was sent: no network call may run inside one."""
+
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 

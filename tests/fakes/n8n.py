@@ -1,9 +1,13 @@
 """n8n as a workflow webhook answers: 200 with the execution id when the workflow is active, 404
 with n8n's message when the path is not registered, 500 when the workflow errors, or no answer."""
+
 from tests.fakes.server import FakeServer, Reply
 
-NOT_REGISTERED = {"code": 404, "message": 'The requested webhook "POST {path}" is not registered.',
-                  "hint": "The workflow must be active for a production URL to run successfully."}
+NOT_REGISTERED = {
+    "code": 404,
+    "message": 'The requested webhook "POST {path}" is not registered.',
+    "hint": "The workflow must be active for a production URL to run successfully.",
+}
 
 
 class FakeN8n(FakeServer):

@@ -1,5 +1,6 @@
 """n8n's instance health endpoint: `GET /healthz` is 200 {"status": "ok"} when the instance is up,
 503 {"status": "error"} while its database is unreachable (n8n answers the rest as FakeN8n)."""
+
 from tests.fakes.n8n import FakeN8n
 from tests.fakes.server import Reply
 

@@ -1,5 +1,6 @@
 """A hotel PMS's health endpoint: `GET /health` with `X-Api-Key` is 200 {"status": "ok"}; a wrong
 key is 401 {"error": "invalid api key"}; maintenance is 503 with Retry-After."""
+
 from tests.fakes.server import FakeServer, Reply
 
 

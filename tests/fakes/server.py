@@ -4,6 +4,7 @@ A provider fake subclasses `FakeServer` (or uses it directly) and adds routes wh
 the request and returns a `Reply`. Every request is recorded, so a test can assert what Opsdesk
 sent (path, headers, JSON body). A reply with `delay` longer than the client's timeout plays a
 server that never answers."""
+
 import json
 import threading
 import time

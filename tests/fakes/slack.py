@@ -1,6 +1,7 @@
 """A Slack incoming webhook as Slack answers it: 200 `ok` (text/plain) for a JSON body with `text`,
 400 `invalid_payload` otherwise, 404 `no_service` for a revoked webhook, 410
 `channel_is_archived`, 429 `rate_limited` with Retry-After, 500 on a bad day, or no answer."""
+
 import json
 
 from tests.fakes.server import FakeServer, Reply

@@ -2,6 +2,7 @@
 Telegram: `{"ok": true, "result": {"message_id", "chat", "date", "text"}}`, or `{"ok": false,
 "error_code", "description"}` (429 adds `parameters.retry_after`). A wrong token is 404, as on
 api.telegram.org; `script(...)` sets the next answers (see tests/fakes/graph.py)."""
+
 import itertools
 import time
 
@@ -49,5 +50,15 @@ class FakeTelegram(Scripted, FakeServer):
         return self._scripted() or self.accept(request.json() or {})
 
     def accept(self, body):
-        return Reply(200, {"ok": True, "result": {"message_id": next(self._ids), "chat": {"id": body.get("chat_id")},
-                                                  "date": int(time.time()), "text": body.get("text")}})
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "result": {
+                    "message_id": next(self._ids),
+                    "chat": {"id": body.get("chat_id")},
+                    "date": int(time.time()),
+                    "text": body.get("text"),
+                },
+            },
+        )

@@ -2,6 +2,7 @@
 `{"session", "chatId", "text"}`. Success is 201 with the sent message (`id` like
 `true_4915…@c.us_3EB0…`); a wrong key is 401; an unknown or stopped session is 422 with the
 session's status; `script(...)` sets the next answers (see tests/fakes/graph.py)."""
+
 import itertools
 import time
 
@@ -14,8 +15,15 @@ def unauthorized():
 
 
 def session_stopped(session="default"):
-    return Reply(422, {"error": "Session status is not as expected. Try again later or restart the session",
-                       "session": session, "status": "STOPPED", "expected": ["WORKING"]})
+    return Reply(
+        422,
+        {
+            "error": "Session status is not as expected. Try again later or restart the session",
+            "session": session,
+            "status": "STOPPED",
+            "expected": ["WORKING"],
+        },
+    )
 
 
 def rate_limited(retry_after=5):
@@ -44,5 +52,15 @@ class FakeWaha(Scripted, FakeServer):
 
     def accept(self, body):
         message_id = f"true_{body.get('chatId')}_3EB0{next(self._ids):016X}"
-        return Reply(201, {"id": message_id, "timestamp": int(time.time()), "from": "4930000000@c.us",
-                           "fromMe": True, "to": body.get("chatId"), "body": body.get("text"), "ack": 1})
+        return Reply(
+            201,
+            {
+                "id": message_id,
+                "timestamp": int(time.time()),
+                "from": "4930000000@c.us",
+                "fromMe": True,
+                "to": body.get("chatId"),
+                "body": body.get("text"),
+                "ack": 1,
+            },
+        )

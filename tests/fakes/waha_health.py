@@ -2,6 +2,7 @@
 gives the session ({"name", "status", "config", "me"}) whose status is one of STOPPED, STARTING,
 SCAN_QR_CODE, WORKING, FAILED; 401 {"message": "Unauthorized", "statusCode": 401} for a wrong
 key; 404 {"message": "Session \"x\" does not exist", ...} for an unknown session."""
+
 from tests.fakes.server import FakeServer, Reply
 
 
@@ -28,4 +29,6 @@ class FakeWaha(FakeServer):
         name = request.path.rsplit("/", 1)[-1]
         status = self.sessions[name]
         me = {"id": "4915100000000@c.us", "pushName": "Demo"} if status == "WORKING" else None
-        return Reply(200, {"name": name, "status": status, "config": {"webhooks": []}, "me": me, "engine": {"engine": "WEBJS"}})
+        return Reply(
+            200, {"name": name, "status": status, "config": {"webhooks": []}, "me": me, "engine": {"engine": "WEBJS"}}
+        )

@@ -1,5 +1,6 @@
 """Health fixtures: providers played by local HTTP servers, a short HTTP timeout, and an on-call
 roster (email + Slack) so incidents opened by monitors really notify."""
+
 import pytest
 
 from tests.fakes import serving

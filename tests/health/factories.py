@@ -1,5 +1,6 @@
 """Connections pointed at local fake servers, monitors made by the sync, windows made through the
 maintenance service — as production makes them."""
+
 from datetime import UTC, datetime, time, timedelta
 
 from apps.health import maintenance, services
@@ -30,11 +31,20 @@ def platform_monitor(key) -> HealthMonitor:
 
 
 def one_off_window(start, end, *, monitor=None, title="Database upgrade", **kwargs) -> MaintenanceWindow:
-    return maintenance.save_window(MaintenanceWindow(title=title, recurrence="one_off", starts_at=start, ends_at=end,
-                                                     monitor=monitor, **kwargs))
+    return maintenance.save_window(
+        MaintenanceWindow(title=title, recurrence="one_off", starts_at=start, ends_at=end, monitor=monitor, **kwargs)
+    )
 
 
 def weekly_window(weekday, start, end, *, monitor=None, title="Weekly maintenance", **kwargs) -> MaintenanceWindow:
-    return maintenance.save_window(MaintenanceWindow(
-        title=title, recurrence="weekly", weekday=weekday, start_time=time(*start), end_time=time(*end),
-        monitor=monitor, **kwargs))
+    return maintenance.save_window(
+        MaintenanceWindow(
+            title=title,
+            recurrence="weekly",
+            weekday=weekday,
+            start_time=time(*start),
+            end_time=time(*end),
+            monitor=monitor,
+            **kwargs,
+        )
+    )

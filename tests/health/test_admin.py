@@ -1,5 +1,6 @@
 """The health admin: monitors with their latest result and history, results, windows, suppressed
 alerts, and "Run now" with a confirmation page."""
+
 import pytest
 from django.urls import reverse
 
@@ -29,8 +30,10 @@ def test_the_changelists_render(admin_client, monitor):
     for model in ("healthmonitor", "monitorresult", "maintenancewindow", "suppressedalert"):
         response = admin_client.get(reverse(f"admin:health_{model}_changelist"))
         assert response.status_code == 200, model
-    assert "Chatwoot /rails/health answered HTTP 200" in admin_client.get(
-        reverse("admin:health_healthmonitor_changelist")).content.decode()
+    assert (
+        "Chatwoot /rails/health answered HTTP 200"
+        in admin_client.get(reverse("admin:health_healthmonitor_changelist")).content.decode()
+    )
 
 
 def test_the_monitor_page_shows_its_history_and_links_to_all_results(admin_client, monitor):
@@ -66,8 +69,14 @@ def test_disabling_a_monitor_in_the_admin_is_audited(admin_client, monitor):
 
 def test_a_weekly_window_is_added_in_the_admin_and_an_incomplete_one_is_refused(admin_client):
     url = reverse("admin:health_maintenancewindow_add")
-    base = {"title": "Sunday maintenance", "recurrence": "weekly", "weekday": "6", "start_time": "02:00",
-            "end_time": "04:00", "enabled": "on"}
+    base = {
+        "title": "Sunday maintenance",
+        "recurrence": "weekly",
+        "weekday": "6",
+        "start_time": "02:00",
+        "end_time": "04:00",
+        "enabled": "on",
+    }
 
     refused = admin_client.post(url, {**base, "weekday": ""})
     assert refused.status_code == 200 and "needs a weekday" in refused.content.decode()

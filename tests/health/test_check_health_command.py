@@ -1,5 +1,6 @@
 """`manage.py check_health`: runs the monitors once, prints a table, writes a JSON artifact and
 exits non-zero when one fails — what cron and CI call."""
+
 import json
 from io import StringIO
 
@@ -34,7 +35,11 @@ def test_all_healthy_prints_the_table_writes_the_artifact_and_succeeds(chatwoot_
     assert "All 3 monitor(s) healthy." in out
     artifact = json.loads(path.read_text())
     assert artifact["ok"] is True and artifact["failing"] == []
-    assert {row["key"] for row in artifact["monitors"]} == {"database", "workers", f"connection:{chatwoot_connection.pk}"}
+    assert {row["key"] for row in artifact["monitors"]} == {
+        "database",
+        "workers",
+        f"connection:{chatwoot_connection.pk}",
+    }
     assert all(row["latency_ms"] is not None for row in artifact["monitors"])
 
 
@@ -93,8 +98,14 @@ def test_with_the_database_down_it_still_prints_writes_the_artifact_and_fails(tm
 
     path = tmp_path / "health.json"
     env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{unused_port}/nowhere"}
-    done = subprocess.run([sys.executable, "manage.py", "check_health", "--json", str(path)], cwd=settings.BASE_DIR,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check_health", "--json", str(path)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert done.returncode == 1
     assert "PostgreSQL database" in done.stdout and "1 of 1 monitor(s) failing: database" in done.stderr

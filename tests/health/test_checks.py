@@ -1,5 +1,6 @@
 """The check registry and every check, measuring real things: the test database, the test Redis,
 WorkerRun heartbeats, InboundEvent and AutomationRun rows, and providers played by local servers."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,11 +19,24 @@ pytestmark = pytest.mark.django_db
 
 # --- the registry --------------------------------------------------------------------------------
 
+
 def test_every_named_check_is_registered():
     assert set(checks.names()) >= {
-        "redis_ping", "database_latency", "celery_workers", "queue_depth", "dead_letters_last_hour",
-        "stuck_automation_runs", "tenant_switches", "tenant_usage", "connection_chatwoot", "connection_waha",
-        "connection_meta_token", "connection_n8n", "connection_pms", "ai_provider"}
+        "redis_ping",
+        "database_latency",
+        "celery_workers",
+        "queue_depth",
+        "dead_letters_last_hour",
+        "stuck_automation_runs",
+        "tenant_switches",
+        "tenant_usage",
+        "connection_chatwoot",
+        "connection_waha",
+        "connection_meta_token",
+        "connection_n8n",
+        "connection_pms",
+        "ai_provider",
+    }
 
 
 @pytest.fixture
@@ -60,11 +74,17 @@ def test_a_tenant_without_the_needed_connection_gets_a_skip_that_says_so(tenant)
 
 
 def test_run_many_runs_platform_checks_once_and_tenant_checks_per_tenant(tenant, other_tenant):
-    results = checks.run_many(["database_latency", "tenant_switches", "connection_waha"], tenants=[tenant, other_tenant])
+    results = checks.run_many(
+        ["database_latency", "tenant_switches", "connection_waha"], tenants=[tenant, other_tenant]
+    )
 
     assert [(r.name, r.tenant) for r in results] == [
-        ("database_latency", ""), ("tenant_switches", "alpha"), ("tenant_switches", "beta"),
-        ("connection_waha", "alpha"), ("connection_waha", "beta")]
+        ("database_latency", ""),
+        ("tenant_switches", "alpha"),
+        ("tenant_switches", "beta"),
+        ("connection_waha", "alpha"),
+        ("connection_waha", "beta"),
+    ]
     assert {r.detail for r in results if r.name == "connection_waha"} == {"tenant has no WAHA connection"}
 
 
@@ -83,6 +103,7 @@ def test_a_tenant_with_two_connections_fails_when_one_of_them_fails(tenant, chat
 
 
 # --- platform ------------------------------------------------------------------------------------
+
 
 def test_database_latency_passes_under_the_limit_and_fails_over_it(settings):
     assert checks.run("database_latency").status == "pass"
@@ -177,8 +198,9 @@ def test_queue_depth_counts_messages_waiting_in_the_redis_queue(settings):
 
 
 def dead_letter(minutes_ago):
-    InboundEventFactory(status=InboundEvent.Status.DEAD_LETTERED,
-                        dead_lettered_at=timezone.now() - timedelta(minutes=minutes_ago))
+    InboundEventFactory(
+        status=InboundEvent.Status.DEAD_LETTERED, dead_lettered_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
 
 
 def test_dead_letters_in_the_last_hour_fail_above_five():
@@ -195,10 +217,14 @@ def test_dead_letters_in_the_last_hour_fail_above_five():
 def test_stuck_automation_runs_fail_when_a_run_outlives_the_timeout(settings, tenant):
     settings.N8N_RUN_TIMEOUT_S = 300
     bot = Bot.objects.create(tenant=tenant, name="Concierge", workflow_path="webhook/concierge")
-    AutomationRun.objects.create(tenant=tenant, bot=bot, status="running", started_at=timezone.now() - timedelta(seconds=60))
+    AutomationRun.objects.create(
+        tenant=tenant, bot=bot, status="running", started_at=timezone.now() - timedelta(seconds=60)
+    )
     assert checks.run("stuck_automation_runs").status == "pass"
 
-    AutomationRun.objects.create(tenant=tenant, bot=bot, status="running", started_at=timezone.now() - timedelta(minutes=9))
+    AutomationRun.objects.create(
+        tenant=tenant, bot=bot, status="running", started_at=timezone.now() - timedelta(minutes=9)
+    )
     result = checks.run("stuck_automation_runs")
     assert (result.status, result.value) == ("fail", 1)
 
@@ -223,6 +249,7 @@ def test_ai_provider_fails_when_its_health_url_answers_an_error(settings, fake_s
 
 
 # --- tenant ----------------------------------------------------------------------------------------
+
 
 def test_tenant_switches_pass_for_an_active_tenant_and_fail_naming_the_switch(tenant):
     assert checks.run("tenant_switches", tenant=tenant).status == "pass"
@@ -256,6 +283,7 @@ def test_tenant_usage_fails_when_the_monthly_message_limit_is_reached(tenant):
 
 # --- connections, against local servers ------------------------------------------------------------
 
+
 def test_chatwoot_passes_on_rails_health_200_and_fails_on_500(tenant, chatwoot):
     connection = connection_to(chatwoot, tenant, "chatwoot")
     assert checks.run("connection_chatwoot", connection=connection).status == "pass"
@@ -280,15 +308,20 @@ def test_chatwoot_that_never_answers_fails_within_the_timeout(tenant, chatwoot):
 def test_chatwoot_behind_a_failing_proxy_fails(tenant, chatwoot):
     chatwoot.down(BAD_GATEWAY)
 
-    assert "HTTP 502" in checks.run("connection_chatwoot", tenant=tenant,
-                                    connection=connection_to(chatwoot, tenant, "chatwoot")).detail
+    assert (
+        "HTTP 502"
+        in checks.run(
+            "connection_chatwoot", tenant=tenant, connection=connection_to(chatwoot, tenant, "chatwoot")
+        ).detail
+    )
 
 
 def test_a_connection_nobody_listens_on_fails_with_could_not_connect(tenant, unused_port):
     from apps.integrations.models import Connection
 
-    connection = Connection.objects.create(tenant=tenant, provider="n8n", name="gone",
-                                           settings={"base_url": f"http://127.0.0.1:{unused_port}"})
+    connection = Connection.objects.create(
+        tenant=tenant, provider="n8n", name="gone", settings={"base_url": f"http://127.0.0.1:{unused_port}"}
+    )
 
     assert checks.run("connection_n8n", connection=connection).detail == "n8n: could not connect"
 
@@ -324,8 +357,9 @@ def test_waha_refusing_the_key_or_missing_the_session_fails(tenant, waha):
 
 def test_meta_token_valid_passes_with_the_number(tenant, graph):
     graph.number("1065550100")
-    connection = connection_to(graph, tenant, "meta", phone_number_id="1065550100",
-                               secrets={"access_token": "EAAG-valid-token"})
+    connection = connection_to(
+        graph, tenant, "meta", phone_number_id="1065550100", secrets={"access_token": "EAAG-valid-token"}
+    )
 
     result = checks.run("connection_meta_token", connection=connection)
 
@@ -336,19 +370,24 @@ def test_meta_token_valid_passes_with_the_number(tenant, graph):
 def test_meta_error_190_says_the_token_expired(tenant, graph):
     graph.number("1065550100")
     graph.expire_token()
-    connection = connection_to(graph, tenant, "meta", phone_number_id="1065550100",
-                               secrets={"access_token": "EAAG-valid-token"})
+    connection = connection_to(
+        graph, tenant, "meta", phone_number_id="1065550100", secrets={"access_token": "EAAG-valid-token"}
+    )
 
     result = checks.run("connection_meta_token", connection=connection)
 
     assert result.status == "fail"
-    assert result.detail.startswith("access token expired or invalid (Meta error 190/463): Error validating access token")
+    assert result.detail.startswith(
+        "access token expired or invalid (Meta error 190/463): Error validating access token"
+    )
     assert result.value == {"http_status": 400, "code": 190, "error_subcode": 463}
     assert "EAAG" not in result.detail
 
 
 def test_meta_unknown_phone_number_is_a_different_failure(tenant, graph):
-    connection = connection_to(graph, tenant, "meta", phone_number_id="999", secrets={"access_token": "EAAG-valid-token"})
+    connection = connection_to(
+        graph, tenant, "meta", phone_number_id="999", secrets={"access_token": "EAAG-valid-token"}
+    )
 
     result = checks.run("connection_meta_token", connection=connection)
 
@@ -379,4 +418,6 @@ def test_a_connection_without_a_base_url_fails_saying_so(tenant):
 
     connection = Connection.objects.create(tenant=tenant, provider="chatwoot", name="half set up", settings={})
 
-    assert checks.run("connection_chatwoot", connection=connection).detail == "the connection has no base_url configured"
+    assert (
+        checks.run("connection_chatwoot", connection=connection).detail == "the connection has no base_url configured"
+    )

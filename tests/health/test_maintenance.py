@@ -1,5 +1,6 @@
 """Maintenance windows: which moments they cover, and what they hold back — monitor incidents,
 Error Center spikes and alert-rule incidents — with each hold recorded as a SuppressedAlert."""
+
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ SUNDAY = 6
 
 
 # --- which moments a window covers -------------------------------------------------------------------
+
 
 def test_a_one_off_window_covers_its_start_but_not_its_end():
     window = one_off_window(at(0), at(60))
@@ -50,11 +52,14 @@ def test_a_disabled_window_covers_nothing():
     assert maintenance.active_window(at=at(10)) is None
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"recurrence": "one_off", "starts_at": None, "ends_at": None}, "needs a start and an end"),
-    ({"recurrence": "one_off", "starts_at": at(60), "ends_at": at(0)}, "The end must be after the start"),
-    ({"recurrence": "weekly", "weekday": None}, "needs a weekday"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"recurrence": "one_off", "starts_at": None, "ends_at": None}, "needs a start and an end"),
+        ({"recurrence": "one_off", "starts_at": at(60), "ends_at": at(0)}, "The end must be after the start"),
+        ({"recurrence": "weekly", "weekday": None}, "needs a weekday"),
+    ],
+)
 def test_an_incomplete_window_is_refused_with_what_is_missing(fields, message):
     from datetime import time
 
@@ -72,7 +77,9 @@ def test_saving_and_deleting_a_window_is_audited(staff):
     maintenance.delete_window(window, actor=staff)
 
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "maintenance.created", "maintenance.deleted"]
+        "maintenance.created",
+        "maintenance.deleted",
+    ]
 
 
 def test_a_component_window_applies_to_that_component_only(chatwoot_connection):
@@ -95,8 +102,10 @@ def test_a_platform_wide_window_applies_to_every_component(chatwoot_connection):
 
 # --- monitors --------------------------------------------------------------------------------------------
 
+
 def test_acceptance_during_a_window_a_failing_monitor_opens_no_incident_and_the_suppression_is_recorded(
-        chatwoot_connection, chatwoot):
+    chatwoot_connection, chatwoot
+):
     monitor = monitor_for(chatwoot_connection)
     window = one_off_window(at(-5), at(30), monitor=monitor, title="Chatwoot upgrade")
     chatwoot.down()
@@ -107,7 +116,12 @@ def test_acceptance_during_a_window_a_failing_monitor_opens_no_incident_and_the_
     assert [o.incident for o in outcomes] == [None, None, None]
     assert outcomes[-1].monitor.state == "down"
     held = SuppressedAlert.objects.get()
-    assert (held.window, held.window_title, held.source, held.monitor) == (window, "Chatwoot upgrade", "monitor", monitor)
+    assert (held.window, held.window_title, held.source, held.monitor) == (
+        window,
+        "Chatwoot upgrade",
+        "monitor",
+        monitor,
+    )
     assert (held.at, held.last_at, held.count) == (at(5), at(10), 2)
     assert held.dedup_key == monitor.dedup_key and "HTTP 500" in held.detail["detail"]
 
@@ -137,13 +151,16 @@ def test_each_occurrence_of_a_weekly_window_records_its_own_suppression(chatwoot
 
 # --- Error Center spikes and alert rules -------------------------------------------------------------------
 
+
 def test_a_spike_inside_a_platform_wide_window_opens_no_incident_and_is_recorded():
     from apps.incidents.services import detection
     from tests.factories import SystemEventFactory, TenantFactory
 
     now = timezone.now().replace(microsecond=0)
     for tenant in TenantFactory.create_batch(3):
-        SystemEventFactory.create_batch(12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3))
+        SystemEventFactory.create_batch(
+            12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3)
+        )
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30))
 
     result = detection.detect_spikes(now=now)
@@ -161,7 +178,9 @@ def test_a_component_window_does_not_hold_error_center_spikes(chatwoot_connectio
 
     now = timezone.now().replace(microsecond=0)
     for tenant in TenantFactory.create_batch(3):
-        SystemEventFactory.create_batch(12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3))
+        SystemEventFactory.create_batch(
+            12, tenant=tenant, code="META_SEND_FAIL", occurred_at=now - timedelta(minutes=3)
+        )
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30), monitor=monitor_for(chatwoot_connection))
 
     assert detection.detect_spikes(now=now)["opened"] == 1
@@ -176,8 +195,9 @@ def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_inc
 
     now = timezone.now().replace(microsecond=0)
     rule = AlertRule.objects.get(metric="dead_letters_per_hour")
-    InboundEventFactory.create_batch(11, status=InboundEvent.Status.DEAD_LETTERED,
-                                     dead_lettered_at=now - timedelta(minutes=5))
+    InboundEventFactory.create_batch(
+        11, status=InboundEvent.Status.DEAD_LETTERED, dead_lettered_at=now - timedelta(minutes=5)
+    )
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=30))
 
     for seconds in range(0, 30 * rule.consecutive, 30):
@@ -198,8 +218,9 @@ def test_an_alert_rule_still_critical_when_the_window_ends_opens_its_incident_th
 
     now = timezone.now().replace(microsecond=0)
     rule = AlertRule.objects.get(metric="dead_letters_per_hour")
-    InboundEventFactory.create_batch(11, status=InboundEvent.Status.DEAD_LETTERED,
-                                     dead_lettered_at=now - timedelta(minutes=5))
+    InboundEventFactory.create_batch(
+        11, status=InboundEvent.Status.DEAD_LETTERED, dead_lettered_at=now - timedelta(minutes=5)
+    )
     one_off_window(now - timedelta(minutes=30), now + timedelta(minutes=2))
     for seconds in range(0, 30 * rule.consecutive, 30):
         detection.evaluate_alert_rule(rule, now=now + timedelta(seconds=seconds))

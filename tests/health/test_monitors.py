@@ -1,5 +1,6 @@
 """Health monitors: created by the sync, run against local servers, turned into incidents after
 consecutive failures, joined while flapping, and recovered with a timeline entry."""
+
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ def health_incidents(monitor):
 
 # --- the sync ------------------------------------------------------------------------------------
 
+
 def test_sync_creates_platform_monitors_and_one_per_active_connection(tenant, chatwoot, waha, settings):
     settings.CELERY_BROKER_URL, settings.HEALTH_AI_PROVIDER_URL = "redis://127.0.0.1:6379/6", "http://ai.test/health"
     active = connection_to(chatwoot, tenant, "chatwoot")
@@ -37,9 +39,12 @@ def test_sync_creates_platform_monitors_and_one_per_active_connection(tenant, ch
 
     rows = {m.key: (m.kind, m.check_name, m.is_platform) for m in HealthMonitor.objects.all()}
     assert rows == {
-        "database": ("database", "database_latency", True), "redis": ("redis", "redis_ping", True),
-        "workers": ("workers", "celery_workers", True), "ai_provider": ("ai_provider", "ai_provider", True),
-        f"connection:{active.pk}": ("connection", "connection_chatwoot", False)}
+        "database": ("database", "database_latency", True),
+        "redis": ("redis", "redis_ping", True),
+        "workers": ("workers", "celery_workers", True),
+        "ai_provider": ("ai_provider", "ai_provider", True),
+        f"connection:{active.pk}": ("connection", "connection_chatwoot", False),
+    }
 
 
 def test_no_redis_monitor_on_the_embedded_broker(settings):
@@ -82,19 +87,22 @@ def test_a_disabled_monitor_or_inactive_connection_is_not_run(chatwoot_connectio
 
 # --- failures become incidents --------------------------------------------------------------------
 
+
 @pytest.fixture
 def on_call(db):
     """Level 1 by email and a Slack webhook played by a local server."""
     with FakeSlack() as slack:
-        entry = OnCallEntry(level=Level.ON_CALL, name="On-call Olga", email="olga@ops.test",
-                            starts_at=T0 - timedelta(days=1))
+        entry = OnCallEntry(
+            level=Level.ON_CALL, name="On-call Olga", email="olga@ops.test", starts_at=T0 - timedelta(days=1)
+        )
         entry.set_slack_webhook_url(slack.webhook_url)
         entry.save()
         yield slack
 
 
 def test_acceptance_chatwoot_failing_twice_opens_one_incident_and_a_third_failure_joins_it(
-        chatwoot_connection, chatwoot, tenant, on_call, django_capture_on_commit_callbacks):
+    chatwoot_connection, chatwoot, tenant, on_call, django_capture_on_commit_callbacks
+):
     monitor = monitor_for(chatwoot_connection)
     chatwoot.down()
 
@@ -106,8 +114,11 @@ def test_acceptance_chatwoot_failing_twice_opens_one_incident_and_a_third_failur
         second = run(monitor, 5)
     incident = health_incidents(monitor).get()
     assert second.incident == incident and second.monitor.state == "down"
-    assert (incident.severity, incident.detection_method, incident.codes) == ("sev3", "health_monitor",
-                                                                             ["HEALTH_CHECK_FAILED"])
+    assert (incident.severity, incident.detection_method, incident.codes) == (
+        "sev3",
+        "health_monitor",
+        ["HEALTH_CHECK_FAILED"],
+    )
     assert list(incident.affected_tenants.all()) == [tenant]
 
     third = run(monitor, 10)
@@ -180,6 +191,7 @@ def test_a_flapping_monitor_opens_one_incident_and_says_it_is_failing_again(chat
 
 # --- recovery ---------------------------------------------------------------------------------------
 
+
 def test_recovery_emits_an_event_and_a_timeline_entry_suggesting_resolving(chatwoot_connection, chatwoot, tenant):
     monitor = monitor_for(chatwoot_connection)
     chatwoot.health_script(DOWN, DOWN, UP)
@@ -236,6 +248,7 @@ def test_a_pass_below_the_threshold_is_no_recovery(chatwoot_connection, chatwoot
 
 
 # --- the beat job ---------------------------------------------------------------------------------------
+
 
 def test_the_beat_job_runs_every_monitor_on_its_interval_and_records_counts(chatwoot_connection, chatwoot, settings):
     from apps.jobs import registry

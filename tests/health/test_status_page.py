@@ -1,5 +1,6 @@
 """The public status page: no login, components from the monitors with tenant connections grouped
 by provider, open incidents' public updates, upcoming maintenance — and no tenant names or internals."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,8 +25,9 @@ def test_anyone_can_read_it_without_logging_in(client):
     assert "Service status" in body and "<script" not in body
 
 
-def test_components_show_their_state_and_tenant_connections_are_grouped_by_provider(client, tenant, other_tenant,
-                                                                                     chatwoot, settings):
+def test_components_show_their_state_and_tenant_connections_are_grouped_by_provider(
+    client, tenant, other_tenant, chatwoot, settings
+):
     from tests.fakes.chatwoot import FakeChatwoot
 
     with FakeChatwoot() as broken:
@@ -73,8 +75,13 @@ def test_a_failing_component_inside_its_window_reads_under_maintenance(client, t
     chatwoot.down()
     monitor = monitor_for(connection_to(chatwoot, tenant, "chatwoot"))
     now = timezone.now()
-    one_off_window(now - timedelta(minutes=5), now + timedelta(hours=1), monitor=monitor,
-                   title="Chatwoot upgrade", public_note="Support chat may be slow.")
+    one_off_window(
+        now - timedelta(minutes=5),
+        now + timedelta(hours=1),
+        monitor=monitor,
+        title="Chatwoot upgrade",
+        public_note="Support chat may be slow.",
+    )
     services.run_monitor(monitor)
 
     assert {c.name: c.status for c in status.components()}["Chatwoot connections"] == "maintenance"

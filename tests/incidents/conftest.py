@@ -1,5 +1,6 @@
 """Incident fixtures: a fake Slack, an on-call roster reaching it and by email, fast Slack
 retries, and a clock (`T0`) every test drives by passing `now=`."""
+
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,9 @@ def roster(db, slack):
     on_call.set_slack_webhook_url(slack.webhook_url)
     on_call.save()
     lead = OnCallEntry.objects.create(level=Level.TEAM_LEAD, name="Lead Lars", email="lars@ops.test", starts_at=since)
-    cto = OnCallEntry.objects.create(level=Level.INFRASTRUCTURE, name="CTO Carla", email="carla@ops.test",
-                                     starts_at=since)
+    cto = OnCallEntry.objects.create(
+        level=Level.INFRASTRUCTURE, name="CTO Carla", email="carla@ops.test", starts_at=since
+    )
     return {1: on_call, 2: lead, 3: cto}
 
 

@@ -1,5 +1,6 @@
 """The admin incident console: what it shows and what each of its forms does (through the
 services, refusals shown as messages)."""
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -15,8 +16,9 @@ CHANGELIST = "/admin/incidents/incident/"
 
 @pytest.fixture
 def incident(admin_user, tenant):
-    return make_incident(admin_user, title="Meta token expired", severity="sev1", codes=["META_TOKEN_EXPIRED"],
-                         tenants=[tenant])
+    return make_incident(
+        admin_user, title="Meta token expired", severity="sev1", codes=["META_TOKEN_EXPIRED"], tenants=[tenant]
+    )
 
 
 def console(incident):
@@ -38,13 +40,29 @@ def test_the_console_shows_everything_the_on_call_engineer_needs(admin_client, i
 
     page = admin_client.get(console(incident)).content.decode()
 
-    for expected in ("Summary", "sev1 — production outage", "Timeline", "Opened by hand: Meta token expired",
-                     f"/admin/events/systemevent/{event.pk}/change/", "Token 190 for +49 30",
-                     f"/admin/events/systemevent/?incident__id__exact={incident.pk}",
-                     f"#{ticket.pk} No confirmations", "WhatsApp outbound fails", "connection_meta_token",
-                     "Run checks", "Kill switches", "Apply to Alpha Rooms", "Add note", "Change status",
-                     "Set owner", "Change severity", "Add follow-up", "Write postmortem", "Error rate",
-                     "required to close a sev1"):
+    for expected in (
+        "Summary",
+        "sev1 — production outage",
+        "Timeline",
+        "Opened by hand: Meta token expired",
+        f"/admin/events/systemevent/{event.pk}/change/",
+        "Token 190 for +49 30",
+        f"/admin/events/systemevent/?incident__id__exact={incident.pk}",
+        f"#{ticket.pk} No confirmations",
+        "WhatsApp outbound fails",
+        "connection_meta_token",
+        "Run checks",
+        "Kill switches",
+        "Apply to Alpha Rooms",
+        "Add note",
+        "Change status",
+        "Set owner",
+        "Change severity",
+        "Add follow-up",
+        "Write postmortem",
+        "Error rate",
+        "required to close a sev1",
+    ):
         assert expected in page, expected
 
 
@@ -53,15 +71,23 @@ def test_the_admin_refuses_to_close_a_sev1_without_a_postmortem(admin_client, ad
 
     messages = act(admin_client, incident, "status", status="closed")
 
-    assert messages == ["A sev1 incident cannot be closed without a postmortem: write the postmortem (root cause, "
-                        "resolution steps, preventive actions) first."]
+    assert messages == [
+        "A sev1 incident cannot be closed without a postmortem: write the postmortem (root cause, "
+        "resolution steps, preventive actions) first."
+    ]
     assert Incident.objects.get(pk=incident.pk).status == Status.RESOLVED
 
 
 def test_with_a_postmortem_the_admin_closes_it(admin_client, admin_user, incident):
     resolved(incident, admin_user, at(20))
-    assert act(admin_client, incident, "postmortem", root_cause="Token expired", resolution_steps="New token",
-               preventive_actions="Token age alert") == ["Postmortem saved."]
+    assert act(
+        admin_client,
+        incident,
+        "postmortem",
+        root_cause="Token expired",
+        resolution_steps="New token",
+        preventive_actions="Token age alert",
+    ) == ["Postmortem saved."]
     assert act(admin_client, incident, "status", status="closed") == ["Status changed to closed."]
     assert Incident.objects.get(pk=incident.pk).status == Status.CLOSED
     assert "Token age alert" in admin_client.get(console(incident)).content.decode()
@@ -73,12 +99,22 @@ def test_the_forms_write_through_the_services(admin_client, admin_user, incident
     assert act(admin_client, incident, "note", text="Meta says token revoked") == ["Note added to the timeline."]
     assert act(admin_client, incident, "owner", owner=other.pk) == ["Owner is now lead."]
     assert act(admin_client, incident, "severity", severity="sev2", reason="one tenant") == [
-        "Severity changed to sev2."]
-    assert act(admin_client, incident, "details", title="Meta token expired (Alpha)", impact="No sends",
-               root_cause_hypothesis="", public_update="Messaging delays for some customers",
-               affected_conversations=12, sla_breaches=0) == ["Details saved."]
-    assert act(admin_client, incident, "follow-up", title="Token age alert", assignee=other.pk,
-               due_on="2026-12-01") == ["Follow-up 'Token age alert' added."]
+        "Severity changed to sev2."
+    ]
+    assert act(
+        admin_client,
+        incident,
+        "details",
+        title="Meta token expired (Alpha)",
+        impact="No sends",
+        root_cause_hypothesis="",
+        public_update="Messaging delays for some customers",
+        affected_conversations=12,
+        sla_breaches=0,
+    ) == ["Details saved."]
+    assert act(
+        admin_client, incident, "follow-up", title="Token age alert", assignee=other.pk, due_on="2026-12-01"
+    ) == ["Follow-up 'Token age alert' added."]
     task = incident.follow_ups.get()
     assert act(admin_client, incident, "follow-up-done", follow_up=task.pk) == ["Follow-up 'Token age alert' done."]
 
@@ -92,21 +128,25 @@ def test_a_bad_form_says_what_is_wrong(admin_client, incident):
     assert act(admin_client, incident, "note", text="") == ["text: This field is required."]
     assert act(admin_client, incident, "status", status="triaged")  # a valid move
     assert act(admin_client, incident, "status", status="detected") == [
-        "An incident that is triaged cannot become detected; it can become mitigating, resolved."]
+        "An incident that is triaged cannot become detected; it can become mitigating, resolved."
+    ]
 
 
 def test_kill_switches_from_the_console(admin_client, incident, tenant, other_tenant):
-    assert act(admin_client, incident, "tenant-switch", tenant=tenant.pk, action="tenant_whatsapp_off",
-               reason="ban suspected") == ["Switch WhatsApp off for Alpha Rooms: done and audited."]
+    assert act(
+        admin_client, incident, "tenant-switch", tenant=tenant.pk, action="tenant_whatsapp_off", reason="ban suspected"
+    ) == ["Switch WhatsApp off for Alpha Rooms: done and audited."]
     assert not Tenant.objects.get(pk=tenant.pk).is_whatsapp_enabled
-    assert act(admin_client, incident, "tenant-switch", tenant=other_tenant.pk, action="tenant_suspend",
-               reason="x") == ["Beta Bots is not among this incident's affected tenants; switch it from the "
-                               "tenant's own page."]
+    assert act(
+        admin_client, incident, "tenant-switch", tenant=other_tenant.pk, action="tenant_suspend", reason="x"
+    ) == ["Beta Bots is not among this incident's affected tenants; switch it from the tenant's own page."]
     assert Tenant.objects.get(pk=other_tenant.pk).is_active
     assert act(admin_client, incident, "global-switch", action="global_whatsapp_off", reason="") == [
-        "reason: This field is required."]
+        "reason: This field is required."
+    ]
     assert act(admin_client, incident, "global-switch", action="global_whatsapp_off", reason="Redis down") == [
-        "Switch WhatsApp off for every tenant: done and audited."]
+        "Switch WhatsApp off for every tenant: done and audited."
+    ]
     page = admin_client.get(console(incident)).content.decode()
     assert "Switch WhatsApp off for Alpha Rooms: ban suspected" in page and "WhatsApp OFF" in page
 
@@ -133,18 +173,23 @@ def test_staff_without_incident_permissions_are_refused(client, incident):
 def test_the_list_filters_by_severity_status_owner_detection_and_queue(admin_client, admin_user, incident):
     other = make_incident(admin_user, title="Partial glitch", severity="sev2", detection_method="ticket")
     resolved(other, admin_user, at(-60 * 30))
-    for query, shown, hidden in [("severity__exact=sev1", incident, other), ("status__exact=resolved", other, incident),
-                                 ("detection_method__exact=ticket", other, incident),
-                                 (f"owner__id__exact={admin_user.pk}&queue=open", incident, other),
-                                 ("queue=postmortem_overdue", other, incident),
-                                 ("status__in=detected,triaged,mitigating", incident, other)]:
+    for query, shown, hidden in [
+        ("severity__exact=sev1", incident, other),
+        ("status__exact=resolved", other, incident),
+        ("detection_method__exact=ticket", other, incident),
+        (f"owner__id__exact={admin_user.pk}&queue=open", incident, other),
+        ("queue=postmortem_overdue", other, incident),
+        ("status__in=detected,triaged,mitigating", incident, other),
+    ]:
         page = admin_client.get(f"{CHANGELIST}?{query}").content.decode()
         assert shown.title in page and hidden.title not in page, query
 
 
 def test_an_incident_is_opened_by_hand_from_the_admin(admin_client, tenant):
-    response = admin_client.post(f"{CHANGELIST}add/", {"title": "Chatwoot offline", "severity": "sev2",
-                                                      "codes": ["CHATWOOT_SYNC_FAILED"], "tenants": [tenant.pk]})
+    response = admin_client.post(
+        f"{CHANGELIST}add/",
+        {"title": "Chatwoot offline", "severity": "sev2", "codes": ["CHATWOOT_SYNC_FAILED"], "tenants": [tenant.pk]},
+    )
     incident = Incident.objects.get(title="Chatwoot offline")
     assert response.status_code == 302 and response.url == console(incident)
     assert list(incident.affected_tenants.all()) == [tenant]
@@ -152,9 +197,17 @@ def test_an_incident_is_opened_by_hand_from_the_admin(admin_client, tenant):
 
 def test_the_roster_keeps_the_slack_webhook_secret(admin_client):
     url = "https://hooks.slack.com/services/T1/B2/SECRETsecret"
-    response = admin_client.post("/admin/incidents/oncallentry/add/", {
-        "level": 1, "name": "Olga", "email": "olga@ops.test", "starts_at_0": "2026-11-01", "starts_at_1": "00:00",
-        "slack_webhook_url": url})
+    response = admin_client.post(
+        "/admin/incidents/oncallentry/add/",
+        {
+            "level": 1,
+            "name": "Olga",
+            "email": "olga@ops.test",
+            "starts_at_0": "2026-11-01",
+            "starts_at_1": "00:00",
+            "slack_webhook_url": url,
+        },
+    )
     assert response.status_code == 302
     entry = OnCallEntry.objects.get()
     assert entry.slack_webhook_url == url and "SECRET" not in entry.slack_webhook_encrypted

@@ -1,5 +1,6 @@
 """Incidents and n8n automation runs: runs come with the events that name them, or are linked by
 hand from the console; the API shows them."""
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def timed_out_run(tenant):
     bot = Bot.objects.create(tenant=tenant, name="Concierge", workflow_path="webhook/concierge")
-    return AutomationRun.objects.create(tenant=tenant, bot=bot, status=AutomationRun.Status.TIMEOUT,
-                                        error="No callback within 300 s")
+    return AutomationRun.objects.create(
+        tenant=tenant, bot=bot, status=AutomationRun.Status.TIMEOUT, error="No callback within 300 s"
+    )
 
 
 def test_runs_named_by_the_detected_events_join_the_incident(tenant):
@@ -23,8 +25,13 @@ def test_runs_named_by_the_detected_events_join_the_incident(tenant):
     event = emit("N8N_TIMEOUT", tenant=tenant, message="Run timed out", automation_run=run)
     unrelated = emit("N8N_TIMEOUT", tenant=tenant, message="No run attached")
 
-    incident, _ = services.open_or_join("spike:N8N_TIMEOUT", title="n8n timeouts", codes=["N8N_TIMEOUT"],
-                                        tenant_ids=[tenant.pk], event_ids=[event.pk, unrelated.pk])
+    incident, _ = services.open_or_join(
+        "spike:N8N_TIMEOUT",
+        title="n8n timeouts",
+        codes=["N8N_TIMEOUT"],
+        tenant_ids=[tenant.pk],
+        event_ids=[event.pk, unrelated.pk],
+    )
 
     assert list(incident.automation_runs.all()) == [run]
     assert list(run.incidents.all()) == [incident]
@@ -39,8 +46,9 @@ def test_an_incident_opened_from_selected_events_links_their_runs(admin_user, te
     assert list(incident.automation_runs.all()) == [run]
 
 
-def test_a_run_is_linked_by_hand_from_the_console_and_written_to_the_timeline(admin_client, admin_user, tenant,
-                                                                             other_tenant):
+def test_a_run_is_linked_by_hand_from_the_console_and_written_to_the_timeline(
+    admin_client, admin_user, tenant, other_tenant
+):
     incident = make_incident(admin_user, codes=["N8N_TIMEOUT"], tenants=[tenant])
     run = timed_out_run(other_tenant)
     url = f"/admin/incidents/incident/{incident.pk}/act/link-run/"
@@ -65,5 +73,12 @@ def test_the_api_lists_the_incidents_runs(operator_api, admin_user, tenant):
 
     body = operator_api.get(f"/api/v1/incidents/{incident.pk}/").json()
 
-    assert body["automation_runs"] == [{"id": run.pk, "tenant": tenant.slug, "bot": "Concierge",
-                                         "status": "timeout", "error": "No callback within 300 s"}]
+    assert body["automation_runs"] == [
+        {
+            "id": run.pk,
+            "tenant": tenant.slug,
+            "bot": "Concierge",
+            "status": "timeout",
+            "error": "No callback within 300 s",
+        }
+    ]

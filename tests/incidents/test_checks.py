@@ -1,5 +1,6 @@
-""""Run checks" on an incident runs its runbooks' checks (apps.health.checks) for the affected
+""" "Run checks" on an incident runs its runbooks' checks (apps.health.checks) for the affected
 tenants and attaches each result to the timeline as evidence."""
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -14,8 +15,9 @@ META_TOKEN_CHECKS = ["connection_meta_token", "tenant_switches", "tenant_usage",
 
 @pytest.fixture
 def incident(staff, tenant):
-    return make_incident(staff, title="Meta token expired", severity="sev1", codes=["META_TOKEN_EXPIRED"],
-                         tenants=[tenant])
+    return make_incident(
+        staff, title="Meta token expired", severity="sev1", codes=["META_TOKEN_EXPIRED"], tenants=[tenant]
+    )
 
 
 def test_run_checks_attaches_each_runbook_check_to_the_timeline(incident, staff):
@@ -33,8 +35,9 @@ def test_run_checks_attaches_each_runbook_check_to_the_timeline(incident, staff)
 
 
 def test_a_check_needing_a_connection_the_tenant_lacks_says_so(incident, staff):
-    meta = next(entry for entry in services.run_checks(incident, actor=staff)
-                if entry.data["name"] == "connection_meta_token")
+    meta = next(
+        entry for entry in services.run_checks(incident, actor=staff) if entry.data["name"] == "connection_meta_token"
+    )
     assert meta.data["status"] == "skip" and meta.data["detail"]
 
 

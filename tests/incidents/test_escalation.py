@@ -1,6 +1,7 @@
 """Escalation and notification: new incidents tell level 1 by email and Slack; the beat job tells
 level 2 when the acknowledgement deadline passes and levels 2 and 3 when sev1 stays unresolved;
 every notification sent or failed is recorded on the incident and its timeline."""
+
 import pytest
 from django.core import mail
 
@@ -13,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def spike(tenant, now=T0, code="META_SEND_FAIL"):
-    return services.open_or_join(f"spike:{code}", title=f"{code} spiking", codes=[code], tenant_ids=[tenant.pk],
-                                 now=now)
+    return services.open_or_join(
+        f"spike:{code}", title=f"{code} spiking", codes=[code], tenant_ids=[tenant.pk], now=now
+    )
 
 
 def sent(incident, level):
@@ -27,8 +29,9 @@ def test_the_data_migration_seeds_the_policies_of_the_issue():
     assert set(EscalationPolicy.objects.values_list("severity", flat=True)) == {"sev1", "sev2", "sev3", "sev4"}
 
 
-def test_an_automatic_incident_notifies_level_one_by_email_and_slack(tenant, roster, slack,
-                                                                     django_capture_on_commit_callbacks):
+def test_an_automatic_incident_notifies_level_one_by_email_and_slack(
+    tenant, roster, slack, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident, created = spike(tenant)
 
@@ -44,8 +47,9 @@ def test_an_automatic_incident_notifies_level_one_by_email_and_slack(tenant, ros
     assert any(text.startswith("Slack to http://127.0.0.1") and "sent" in text for text in texts)
 
 
-def test_joining_an_open_incident_notifies_nobody_again(tenant, other_tenant, roster, slack,
-                                                        django_capture_on_commit_callbacks):
+def test_joining_an_open_incident_notifies_nobody_again(
+    tenant, other_tenant, roster, slack, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident, _ = spike(tenant)
         again, created = spike(other_tenant, now=at(1))
@@ -55,8 +59,9 @@ def test_joining_an_open_incident_notifies_nobody_again(tenant, other_tenant, ro
     assert incident.timeline.filter(text="1 more tenant(s) affected").exists()
 
 
-def test_level_two_is_told_when_the_acknowledgement_deadline_passes(tenant, roster, slack,
-                                                                    django_capture_on_commit_callbacks):
+def test_level_two_is_told_when_the_acknowledgement_deadline_passes(
+    tenant, roster, slack, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident, _ = spike(tenant)  # META_SEND_FAIL is an error: sev2
         early = escalation.escalate_due(now=at(4))
@@ -69,8 +74,9 @@ def test_level_two_is_told_when_the_acknowledgement_deadline_passes(tenant, rost
     assert incident.timeline.filter(kind=TimelineEntry.Kind.SYSTEM, text__startswith="Escalated to Level 2").exists()
 
 
-def test_an_acknowledged_incident_is_not_escalated_for_the_deadline(tenant, roster, staff,
-                                                                    django_capture_on_commit_callbacks):
+def test_an_acknowledged_incident_is_not_escalated_for_the_deadline(
+    tenant, roster, staff, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident, _ = spike(tenant)
         services.acknowledge(incident, actor=staff, now=at(3))
@@ -82,7 +88,8 @@ def test_an_acknowledged_incident_is_not_escalated_for_the_deadline(tenant, rost
 
 
 def test_a_sev1_still_unresolved_reaches_level_two_at_ten_and_level_three_at_thirty(
-        tenant, roster, staff, django_capture_on_commit_callbacks):
+    tenant, roster, staff, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident = make_incident(staff, severity="sev1", tenants=[tenant])
         services.acknowledge(incident, actor=staff, now=at(2))
@@ -91,7 +98,12 @@ def test_a_sev1_still_unresolved_reaches_level_two_at_ten_and_level_three_at_thi
         at_twenty_nine = escalation.escalate_due(now=at(29))
         at_thirty = escalation.escalate_due(now=at(30))
 
-    assert [at_nine["escalated"], at_ten["escalated"], at_twenty_nine["escalated"], at_thirty["escalated"]] == [0, 1, 0, 1]
+    assert [at_nine["escalated"], at_ten["escalated"], at_twenty_nine["escalated"], at_thirty["escalated"]] == [
+        0,
+        1,
+        0,
+        1,
+    ]
     assert [message.to[0] for message in mail.outbox] == ["olga@ops.test", "lars@ops.test", "carla@ops.test"]
     assert "still unresolved after 30 min" in mail.outbox[2].body
 
@@ -115,7 +127,9 @@ def test_resolved_incidents_do_not_escalate(tenant, roster, staff, django_captur
     assert set(incident.notifications.values_list("level", flat=True)) == {1}
 
 
-def test_the_beat_job_escalates_each_level_once_however_often_it_runs(tenant, roster, django_capture_on_commit_callbacks):
+def test_the_beat_job_escalates_each_level_once_however_often_it_runs(
+    tenant, roster, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         incident, _ = spike(tenant, now=at(-20))
         first = job_services.run_job("incidents.escalate")
@@ -136,8 +150,7 @@ def test_nobody_on_the_roster_is_recorded_as_a_failed_notification(tenant, djang
 
 
 def test_only_the_people_holding_a_level_now_are_told(tenant, roster, django_capture_on_commit_callbacks):
-    OnCallEntry.objects.create(level=1, name="Past shift", email="past@ops.test", starts_at=at(-3000),
-                               ends_at=at(-60))
+    OnCallEntry.objects.create(level=1, name="Past shift", email="past@ops.test", starts_at=at(-3000), ends_at=at(-60))
     OnCallEntry.objects.create(level=1, name="Next shift", email="next@ops.test", starts_at=at(60))
     with django_capture_on_commit_callbacks(execute=True):
         spike(tenant)
@@ -145,8 +158,9 @@ def test_only_the_people_holding_a_level_now_are_told(tenant, roster, django_cap
     assert [message.to for message in mail.outbox] == [["olga@ops.test"]]
 
 
-def test_the_team_channel_webhook_gets_every_notification_too(tenant, roster, slack, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_the_team_channel_webhook_gets_every_notification_too(
+    tenant, roster, slack, settings, django_capture_on_commit_callbacks
+):
     settings.SLACK_WEBHOOK_URL = slack.webhook_url
     with django_capture_on_commit_callbacks(execute=True):
         incident, _ = spike(tenant)

@@ -1,5 +1,6 @@
 """`services.escalation.raise_level` is the one writer of `Incident.escalation_level`: it queues the
 notifications under the row lock and nothing is sent before the transaction commits."""
+
 import pytest
 from django.core import mail
 
@@ -11,8 +12,9 @@ pytestmark = pytest.mark.django_db
 Reason = Notification.Reason
 
 
-def test_raising_the_level_queues_every_level_and_sends_only_after_commit(staff, roster, slack,
-                                                                          django_capture_on_commit_callbacks):
+def test_raising_the_level_queues_every_level_and_sends_only_after_commit(
+    staff, roster, slack, django_capture_on_commit_callbacks
+):
     incident = make_incident(staff, severity="sev1")
     Incident.objects.filter(pk=incident.pk).update(escalation_level=1)
     incident.refresh_from_db()

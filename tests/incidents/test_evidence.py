@@ -1,4 +1,5 @@
 """'Resolved' shows the evidence: the incident's codes now against their rate before it began."""
+
 from datetime import timedelta
 
 import pytest
@@ -58,6 +59,7 @@ def test_an_incident_without_codes_says_there_is_nothing_to_compare(staff):
 
 # --- "no data" is not "yes" ----------------------------------------------------------------------
 
+
 def test_a_code_without_any_event_is_no_data_not_back_to_baseline(staff, tenant):
     result = evidence.judge(make_incident(staff, codes=["PMS_SYNC_FAILED"], tenants=[tenant]), now=at(30))
 
@@ -75,6 +77,7 @@ def test_an_incident_whose_only_code_announces_detection_is_no_data(staff):
 
 # --- alert-rule incidents: by the rule's metric ---------------------------------------------------
 
+
 @pytest.fixture
 def probe():
     """A registered rate whose value and volume the test sets."""
@@ -82,7 +85,8 @@ def probe():
 
     reading = {"value": 40.0, "volume": 50}
     metrics.register("probe_failure_rate", "Probe failure rate", "%", volume=lambda w, n, p: reading["volume"])(
-        lambda window, now, params: reading["value"])
+        lambda window, now, params: reading["value"]
+    )
     yield reading
     metrics.REGISTRY.pop("probe_failure_rate")
 
@@ -93,8 +97,9 @@ def alert_incident(probe):
     from apps.events.alert_models import AlertRule
     from apps.incidents.models import Incident
 
-    rule = AlertRule.objects.create(name="Probe failures", metric="probe_failure_rate", critical_threshold=10,
-                                    window_minutes=15, min_volume=20)
+    rule = AlertRule.objects.create(
+        name="Probe failures", metric="probe_failure_rate", critical_threshold=10, window_minutes=15, min_volume=20
+    )
     detection.evaluate_alert_rule(rule, now=T0)
     return Incident.objects.get(dedup_key=f"alert:{rule.pk}")
 
@@ -124,6 +129,7 @@ def test_an_alert_incident_with_too_little_volume_is_no_data(alert_incident, pro
 
 
 # --- monitor incidents: by the monitors' state ----------------------------------------------------
+
 
 @pytest.fixture
 def n8n_monitor(tenant, settings):

@@ -8,10 +8,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_open_or_join_keeps_one_open_incident_per_key(tenant, other_tenant):
-    first, created = services.open_or_join("spike:META_SEND_FAIL", title="Spike", codes=["META_SEND_FAIL"],
-                                           tenant_ids=[tenant.pk])
-    again, created_again = services.open_or_join("spike:META_SEND_FAIL", title="Spike", codes=["META_SEND_FAIL"],
-                                                 tenant_ids=[other_tenant.pk])
+    first, created = services.open_or_join(
+        "spike:META_SEND_FAIL", title="Spike", codes=["META_SEND_FAIL"], tenant_ids=[tenant.pk]
+    )
+    again, created_again = services.open_or_join(
+        "spike:META_SEND_FAIL", title="Spike", codes=["META_SEND_FAIL"], tenant_ids=[other_tenant.pk]
+    )
     assert created and not created_again and first.pk == again.pk
     assert set(first.affected_tenants.values_list("slug", flat=True)) == {tenant.slug, other_tenant.slug}
 

@@ -1,5 +1,6 @@
 """Status transitions (one function decides them), the times they stamp, and the owner, severity,
 note and details changes — each written to the timeline and the audit log."""
+
 import pytest
 
 from apps.core.errors import ServiceError
@@ -24,11 +25,18 @@ def test_the_full_lifecycle_stamps_each_time(staff, tenant):
         incident = services.change_status(incident, status, actor=staff, now=at(minutes))
 
     assert (incident.acknowledged_at, incident.mitigated_at, incident.resolved_at, incident.closed_at) == (
-        at(2), at(7), at(30), at(90))
+        at(2),
+        at(7),
+        at(30),
+        at(90),
+    )
     assert incident.duration().total_seconds() == 30 * 60
     assert [e.text for e in incident.timeline.filter(kind="status")] == [
-        "Status detected → triaged", "Status triaged → mitigating", "Status mitigating → resolved",
-        "Status resolved → closed"]
+        "Status detected → triaged",
+        "Status triaged → mitigating",
+        "Status mitigating → resolved",
+        "Status resolved → closed",
+    ]
     assert AuditEvent.objects.filter(action="incident.status_changed").count() == 4
 
 
@@ -150,8 +158,9 @@ def test_notes_need_text(staff):
 
 def test_details_change_only_what_changed(staff):
     incident = make_incident(staff)
-    incident = services.update_details(incident, actor=staff, impact="Guests get no confirmations",
-                                       affected_conversations=42, title=incident.title)
+    incident = services.update_details(
+        incident, actor=staff, impact="Guests get no confirmations", affected_conversations=42, title=incident.title
+    )
     assert (incident.impact, incident.affected_conversations) == ("Guests get no confirmations", 42)
     assert incident.timeline.filter(text="Details changed: affected_conversations, impact").exists()
     with pytest.raises(ServiceError) as refused:
@@ -169,8 +178,9 @@ def test_a_linked_ticket_goes_through_the_tickets_service(staff, tenant):
 
 def test_every_new_incident_starts_its_timeline(staff, tenant):
     incident = make_incident(staff, tenants=[tenant])
-    automatic, _ = services.open_or_join("alert:7", title="Alert: webhooks", codes=["ALERT_RULE_TRANSITION"],
-                                         detection_method="alert_rule")
+    automatic, _ = services.open_or_join(
+        "alert:7", title="Alert: webhooks", codes=["ALERT_RULE_TRANSITION"], detection_method="alert_rule"
+    )
     assert kinds(incident)[0] == "system" and incident.timeline.first().text == "Opened by hand: Sends failing"
     assert automatic.timeline.first().text == "Opened by alert rule: Alert: webhooks"
 
@@ -184,8 +194,9 @@ def test_a_manual_incident_refuses_unknown_codes(staff):
 
 def test_add_timeline_entry_is_the_public_way_in(staff):
     incident = make_incident(staff)
-    entry = services.add_timeline_entry(incident, "recovery", "Chatwoot healthy again",
-                                        data={"latency_ms": 120, "at": T0})
+    entry = services.add_timeline_entry(
+        incident, "recovery", "Chatwoot healthy again", data={"latency_ms": 120, "at": T0}
+    )
     assert entry.data == {"latency_ms": 120, "at": "2026-11-23T09:00:00Z"}
     with pytest.raises(ServiceError):
         services.add_timeline_entry(incident, "gossip", "nope")

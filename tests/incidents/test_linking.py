@@ -1,6 +1,7 @@
 """A tenant's failures meet its incident: when detection opens or joins an incident for a tenant
 and a component, the tenant's recent events of that component are linked with the automation runs
 and tickets they carry, and new ones join while it is open."""
+
 from datetime import timedelta
 
 import pytest
@@ -38,8 +39,9 @@ def n8n():
 
 
 def n8n_for(tenant, n8n):
-    integration_services.create_connection(tenant, "n8n", secret="callback-token",
-                                           values={"base_url": n8n.url, "token": n8n.token})
+    integration_services.create_connection(
+        tenant, "n8n", secret="callback-token", values={"base_url": n8n.url, "token": n8n.token}
+    )
     return automation.create_bot(tenant, name="Concierge", workflow_path="webhook/concierge")
 
 
@@ -48,8 +50,15 @@ def failed_run(bot, text="Is breakfast included?"):
     connection = ConnectionFactory(tenant=bot.tenant, provider="telegram")
     event = InboundEventFactory(connection=connection, event_type="message")
     message = ConversationMessage.objects.create(
-        tenant=bot.tenant, connection=connection, inbound_event=event, channel="telegram",
-        provider_message_id=f"m-{event.pk}", contact_id="4242", text=text, sent_at=timezone.now())
+        tenant=bot.tenant,
+        connection=connection,
+        inbound_event=event,
+        channel="telegram",
+        provider_message_id=f"m-{event.pk}",
+        contact_id="4242",
+        text=text,
+        sent_at=timezone.now(),
+    )
     run = automation.start_runs(event, message)[0]
     automation.trigger(run.pk)
     return AutomationRun.objects.get(pk=run.pk)
@@ -77,8 +86,9 @@ def test_the_n8n_monitors_incident_links_the_tenants_failed_runs_and_their_event
     assert other_run not in incident.automation_runs.all()
     assert SystemEvent.objects.get(pk=unrelated.pk).incident is None
     entry = incident.timeline.get(kind=TimelineEntry.Kind.SYSTEM, text__startswith="Linked")
-    assert entry.text == ("Linked 2 recent event(s) of the affected tenant(s): N8N_TRIGGER_FAIL; "
-                          "with 2 automation run(s)")
+    assert entry.text == (
+        "Linked 2 recent event(s) of the affected tenant(s): N8N_TRIGGER_FAIL; with 2 automation run(s)"
+    )
 
 
 def test_a_new_failure_of_the_tenant_joins_the_open_incident_and_stops_once_it_is_resolved(tenant, staff, n8n):
@@ -99,8 +109,14 @@ def test_old_events_and_other_components_are_not_linked(tenant):
     old = SystemEventFactory(tenant=tenant, code="N8N_TIMEOUT", occurred_at=timezone.now() - timedelta(hours=3))
     waha = SystemEventFactory(tenant=tenant, code="WAHA_SEND_FAIL", occurred_at=timezone.now())
 
-    incident, _ = services.open_or_join("health:test-n8n", title="n8n down", codes=["HEALTH_CHECK_FAILED"],
-                                        tenant_ids=[tenant.pk], components=["n8n"], runbook="n8n-down")
+    incident, _ = services.open_or_join(
+        "health:test-n8n",
+        title="n8n down",
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[tenant.pk],
+        components=["n8n"],
+        runbook="n8n-down",
+    )
 
     assert not incident.events.exists()
     assert emit("WAHA_SEND_FAIL", tenant=tenant).incident_id is None
@@ -108,8 +124,9 @@ def test_old_events_and_other_components_are_not_linked(tenant):
 
 
 def test_a_platform_event_or_another_tenants_event_does_not_join(tenant, other_tenant):
-    incident, _ = services.open_or_join("health:test-n8n", title="n8n down", codes=["HEALTH_CHECK_FAILED"],
-                                        tenant_ids=[tenant.pk], components=["n8n"])
+    incident, _ = services.open_or_join(
+        "health:test-n8n", title="n8n down", codes=["HEALTH_CHECK_FAILED"], tenant_ids=[tenant.pk], components=["n8n"]
+    )
 
     assert emit("N8N_TIMEOUT").incident_id is None
     assert emit("N8N_TIMEOUT", tenant=other_tenant).incident_id is None
@@ -120,8 +137,13 @@ def test_the_tickets_an_event_carries_join_the_incident(tenant, other_tenant):
     from tests.tickets.factories import make_ticket
 
     ticket, foreign = make_ticket(tenant), make_ticket(other_tenant)
-    incident, _ = services.open_or_join("alert:test-sla", title="SLA breaches", codes=["ALERT_RULE_TRANSITION"],
-                                        tenant_ids=[tenant.pk], components=["tickets"])
+    incident, _ = services.open_or_join(
+        "alert:test-sla",
+        title="SLA breaches",
+        codes=["ALERT_RULE_TRANSITION"],
+        tenant_ids=[tenant.pk],
+        components=["tickets"],
+    )
 
     emit("SLA_BREACHED", tenant=tenant, ticket=ticket)
     emit("SLA_BREACHED", tenant=other_tenant, ticket=foreign)
@@ -134,8 +156,13 @@ def test_the_tickets_an_event_carries_join_the_incident(tenant, other_tenant):
 def test_events_the_api_stores_in_a_batch_join_too(tenant):
     from apps.events.ingest import store_batch
 
-    incident, _ = services.open_or_join("health:test-waha", title="WAHA down", codes=["HEALTH_CHECK_FAILED"],
-                                        tenant_ids=[tenant.pk], components=["waha"])
+    incident, _ = services.open_or_join(
+        "health:test-waha",
+        title="WAHA down",
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[tenant.pk],
+        components=["waha"],
+    )
 
     stored = store_batch([{"code": "WAHA_SESSION_DOWN", "tenant": tenant}, {"code": "N8N_TIMEOUT", "tenant": tenant}])
 
@@ -145,8 +172,13 @@ def test_events_the_api_stores_in_a_batch_join_too(tenant):
 def test_a_large_batch_is_linked_in_a_few_queries(tenant, other_tenant, django_assert_max_num_queries):
     from apps.events.ingest import store_batch
 
-    incident, _ = services.open_or_join("health:test-waha", title="WAHA down", codes=["HEALTH_CHECK_FAILED"],
-                                        tenant_ids=[tenant.pk], components=["waha"])
+    incident, _ = services.open_or_join(
+        "health:test-waha",
+        title="WAHA down",
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[tenant.pk],
+        components=["waha"],
+    )
     rows = [{"code": "WAHA_SEND_FAIL", "tenant": owner} for owner in (tenant, other_tenant) for _ in range(100)]
 
     with django_assert_max_num_queries(20):
@@ -159,8 +191,13 @@ def test_a_large_batch_is_linked_in_a_few_queries(tenant, other_tenant, django_a
 def test_a_ticket_id_in_meta_that_is_no_id_is_ignored(tenant):
     from apps.events.ingest import store_batch
 
-    incident, _ = services.open_or_join("alert:test-sla", title="SLA breaches", codes=["ALERT_RULE_TRANSITION"],
-                                        tenant_ids=[tenant.pk], components=["tickets"])
+    incident, _ = services.open_or_join(
+        "alert:test-sla",
+        title="SLA breaches",
+        codes=["ALERT_RULE_TRANSITION"],
+        tenant_ids=[tenant.pk],
+        components=["tickets"],
+    )
 
     stored = store_batch([{"code": "SLA_BREACHED", "tenant": tenant, "meta": {"ticket_id": "not-a-ticket"}}])
 

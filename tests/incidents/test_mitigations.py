@@ -1,5 +1,6 @@
 """Kill switches from the incident: through the tenants services (audited, reason required),
 for affected tenants only, each on the incident's timeline."""
+
 import pytest
 
 from apps.core.errors import ServiceError
@@ -16,11 +17,14 @@ def incident(staff, tenant):
     return make_incident(staff, tenants=[tenant])
 
 
-@pytest.mark.parametrize("action,field,value", [
-    ("tenant_whatsapp_off", "is_whatsapp_enabled", False),
-    ("tenant_ai_off", "is_ai_enabled", False),
-    ("tenant_suspend", "status", "suspended"),
-])
+@pytest.mark.parametrize(
+    "action,field,value",
+    [
+        ("tenant_whatsapp_off", "is_whatsapp_enabled", False),
+        ("tenant_ai_off", "is_ai_enabled", False),
+        ("tenant_suspend", "status", "suspended"),
+    ],
+)
 def test_a_tenant_switch_is_applied_audited_and_on_the_timeline(incident, tenant, staff, action, field, value):
     entry = services.apply_mitigation(incident, action, actor=staff, reason="abuse from one number", tenant=tenant)
 

@@ -1,6 +1,7 @@
 """Delivery of one notification against a local Slack and the mail backend: retries for what may
 pass, no retries for what will not, every failure recorded with its reason, and nothing sent
 while a transaction is open."""
+
 import socket
 import time
 from datetime import timedelta
@@ -136,6 +137,7 @@ def test_the_client_refuses_an_empty_payload_like_slack(slack):
 
 
 # --- no network call inside a transaction --------------------------------------------------------
+
 
 def state_seen_from_another_connection(channel):
     """Runs in the fake server's thread, so on a database connection of its own."""

@@ -1,4 +1,5 @@
 """Postmortems (after resolution, complete, due in 24 hours, overdue after) and follow-up tasks."""
+
 import pytest
 
 from apps.core.errors import ServiceError
@@ -64,8 +65,9 @@ def test_the_postmortem_is_due_a_day_after_resolution_and_then_overdue(staff):
 
 def test_follow_ups_are_added_and_done(staff):
     incident = make_incident(staff)
-    task = services.add_follow_up(incident, actor=staff, title="Alert on token age", assignee=staff,
-                                  due_on=at(0, days=7).date())
+    task = services.add_follow_up(
+        incident, actor=staff, title="Alert on token age", assignee=staff, due_on=at(0, days=7).date()
+    )
     services.complete_follow_up(task, actor=staff, now=at(60))
     task.refresh_from_db()
     assert task.done and task.done_at == at(60)

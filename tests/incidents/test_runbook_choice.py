@@ -1,6 +1,7 @@
 """Every incident detection opens carries the runbook of what failed — the monitor's component or
 provider, the alert rule's metric, the spiking code — not the runbook of the code that announces
 detection (HEALTH_CHECK_FAILED claimed "Database slow or down" for every monitor incident)."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,17 +19,39 @@ from tests.integrations.factories import ConnectionFactory
 pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)
 
-PLATFORM = {"database": "database-down", "redis": "redis-down", "workers": "jobs-failing",
-            "ai_provider": "ai-provider-outage"}
-PROVIDERS = {"chatwoot": "chatwoot-down", "waha": "waha-down", "meta": "whatsapp-outbound", "n8n": "n8n-down",
-             "pms": "pms-down"}
-METRICS = {"message_delivery_failure_rate": "outbound-blocked", "webhook_failure_rate": "webhook-failures",
-           "webhook_success_rate": "webhook-failures", "dead_letters_per_hour": "webhook-failures",
-           "sla_breaches": "ticket-response", "avg_first_response_minutes": "ticket-response"}
-SPIKING = {"META_SEND_FAIL": "whatsapp-outbound", "WAHA_SEND_FAIL": "waha-down", "N8N_TRIGGER_FAIL": "n8n-down",
-           "N8N_TIMEOUT": "n8n-down", "TELEGRAM_SEND_FAIL": "outbound-blocked", "PMS_SYNC_FAILED": "pms-down",
-           "CHATWOOT_SYNC_FAILED": "chatwoot-sync", "AI_FAILURE_FALLBACK_SENT": "ai-provider-outage",
-           "WEBHOOK_PROCESSING_FAILED": "webhook-failures", "JOB_FAILED": "jobs-failing"}
+PLATFORM = {
+    "database": "database-down",
+    "redis": "redis-down",
+    "workers": "jobs-failing",
+    "ai_provider": "ai-provider-outage",
+}
+PROVIDERS = {
+    "chatwoot": "chatwoot-down",
+    "waha": "waha-down",
+    "meta": "whatsapp-outbound",
+    "n8n": "n8n-down",
+    "pms": "pms-down",
+}
+METRICS = {
+    "message_delivery_failure_rate": "outbound-blocked",
+    "webhook_failure_rate": "webhook-failures",
+    "webhook_success_rate": "webhook-failures",
+    "dead_letters_per_hour": "webhook-failures",
+    "sla_breaches": "ticket-response",
+    "avg_first_response_minutes": "ticket-response",
+}
+SPIKING = {
+    "META_SEND_FAIL": "whatsapp-outbound",
+    "WAHA_SEND_FAIL": "waha-down",
+    "N8N_TRIGGER_FAIL": "n8n-down",
+    "N8N_TIMEOUT": "n8n-down",
+    "TELEGRAM_SEND_FAIL": "outbound-blocked",
+    "PMS_SYNC_FAILED": "pms-down",
+    "CHATWOOT_SYNC_FAILED": "chatwoot-sync",
+    "AI_FAILURE_FALLBACK_SENT": "ai-provider-outage",
+    "WEBHOOK_PROCESSING_FAILED": "webhook-failures",
+    "JOB_FAILED": "jobs-failing",
+}
 
 
 @pytest.fixture
@@ -84,9 +107,12 @@ def test_a_platform_monitor_incident_gets_its_components_runbook(kind, settings,
 def test_a_connection_monitor_incident_gets_its_providers_runbook(provider, tenant, nowhere):
     address = {"graph_base_url": nowhere} if provider == "meta" else {"base_url": nowhere}
     secret = {"meta": "access_token", "waha": "api_key", "chatwoot": "api_token", "pms": "api_key", "n8n": "token"}
-    connection = ConnectionFactory(tenant=tenant, provider=provider, settings={**address, "session": "default",
-                                                                               "account_id": "1"},
-                                   secrets={secret[provider]: "s3cret"})
+    connection = ConnectionFactory(
+        tenant=tenant,
+        provider=provider,
+        settings={**address, "session": "default", "account_id": "1"},
+        secrets={secret[provider]: "s3cret"},
+    )
     health.sync_monitors()
     incident = failed_twice(health.HealthMonitor.objects.get(connection=connection))
 
@@ -132,8 +158,13 @@ def test_an_alert_on_delivery_failures_gets_the_outbound_runbook_not_webhook_fai
 
 
 def test_an_event_count_rule_gets_the_runbook_of_the_code_it_counts():
-    rule = AlertRule.objects.create(name="Token expiries", metric="event_count", params={"code": "META_TOKEN_EXPIRED"},
-                                    critical_threshold=0, window_minutes=60)
+    rule = AlertRule.objects.create(
+        name="Token expiries",
+        metric="event_count",
+        params={"code": "META_TOKEN_EXPIRED"},
+        critical_threshold=0,
+        window_minutes=60,
+    )
     SystemEventFactory(code="META_TOKEN_EXPIRED", occurred_at=NOW - timedelta(minutes=1))
 
     detection.evaluate_alert_rule(rule, now=NOW)

@@ -1,5 +1,6 @@
 """Runbooks as data: one per failure mode, loaded by the data migration, found by event code,
 editable in the admin and linked from the Error Center."""
+
 import pytest
 
 from apps.events import codes as catalog
@@ -11,9 +12,20 @@ from tests.incidents.factories import make_incident
 pytestmark = pytest.mark.django_db
 
 KNOWN_CHECKS = {
-    "redis_ping", "database_latency", "celery_workers", "queue_depth", "dead_letters_last_hour", "tenant_switches",
-    "tenant_usage", "connection_chatwoot", "connection_waha", "connection_meta_token", "connection_n8n",
-    "connection_pms", "stuck_automation_runs", "outbound_sending",
+    "redis_ping",
+    "database_latency",
+    "celery_workers",
+    "queue_depth",
+    "dead_letters_last_hour",
+    "tenant_switches",
+    "tenant_usage",
+    "connection_chatwoot",
+    "connection_waha",
+    "connection_meta_token",
+    "connection_n8n",
+    "connection_pms",
+    "stuck_automation_runs",
+    "outbound_sending",
 }
 
 
@@ -45,9 +57,15 @@ def test_editing_a_runbooks_codes_adds_the_code_to_it():
 def test_an_incidents_checks_are_its_runbooks_checks_once_each(staff):
     incident = make_incident(staff, codes=["META_TOKEN_EXPIRED", "META_SEND_FAIL", "N8N_TIMEOUT"])
     assert [book.slug for book in runbooks.for_incident(incident)] == ["whatsapp-outbound", "n8n-down"]
-    assert runbooks.checks_for(incident) == ["connection_meta_token", "tenant_switches", "tenant_usage",
-                                             "queue_depth", "outbound_sending", "connection_n8n",
-                                             "stuck_automation_runs"]
+    assert runbooks.checks_for(incident) == [
+        "connection_meta_token",
+        "tenant_switches",
+        "tenant_usage",
+        "queue_depth",
+        "outbound_sending",
+        "connection_n8n",
+        "stuck_automation_runs",
+    ]
 
 
 def test_unknown_codes_and_checks_are_refused_by_validation():

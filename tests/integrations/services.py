@@ -1,5 +1,6 @@
 """Real services for the reliability tests: a Redis server of the test's own (so it can be
 stopped and started without touching anyone else's) and a real Celery worker on it."""
+
 import os
 import shutil
 import signal
@@ -43,8 +44,11 @@ class OwnRedis:
     def start(self):
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed"
-        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until(self.answers, 10, what="redis-server to listen")
         return self
 
@@ -75,11 +79,18 @@ class Worker:
         self.broker_url, self.env, self.process = broker_url, env, None
 
     def start(self):
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_BROKER_URL": self.broker_url,
-               "CELERY_TASK_ALWAYS_EAGER": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": ROOT,
-               **{k: str(v) for k, v in self.env.items()}}
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.integrations.worker"], cwd=ROOT, env=env,
-                                        start_new_session=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": ROOT,
+            **{k: str(v) for k, v in self.env.items()},
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.integrations.worker"], cwd=ROOT, env=env, start_new_session=True
+        )
         return self
 
     def kill(self):

@@ -1,5 +1,6 @@
 """The integrations admin says things once and by name: adding a bot confirms it once, with its
 name; a connection's label does not repeat its provider."""
+
 import pytest
 from django.urls import reverse
 
@@ -11,8 +12,11 @@ pytestmark = pytest.mark.django_db
 def test_adding_a_bot_confirms_it_once_by_name(client, staff, tenant):
     client.force_login(staff)
 
-    response = client.post(reverse("admin:integrations_bot_add"),
-                           {"tenant": tenant.pk, "name": "Table booking", "workflow_path": "webhook/table"}, follow=True)
+    response = client.post(
+        reverse("admin:integrations_bot_add"),
+        {"tenant": tenant.pk, "name": "Table booking", "workflow_path": "webhook/table"},
+        follow=True,
+    )
 
     texts = [str(message) for message in response.context["messages"]]
     assert len(texts) == 1 and "Table booking" in texts[0], texts

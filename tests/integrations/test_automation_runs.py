@@ -1,5 +1,6 @@
 """Automation runs: an inbound message starts a run of each active bot against n8n (a local fake),
 the n8n callback finishes it, a silent run times out, an operator can end a stuck one."""
+
 import json
 from datetime import timedelta
 
@@ -25,8 +26,9 @@ n8n = serving(FakeN8n)
 
 @pytest.fixture
 def n8n_connection(tenant, n8n):
-    return integration_services.create_connection(tenant, "n8n", secret="callback-token",
-                                                   values={"base_url": n8n.url, "token": "n8n-token"})
+    return integration_services.create_connection(
+        tenant, "n8n", secret="callback-token", values={"base_url": n8n.url, "token": "n8n-token"}
+    )
 
 
 @pytest.fixture
@@ -39,8 +41,15 @@ def queued_run(bot):
     connection = ConnectionFactory(tenant=bot.tenant, provider="telegram")
     event = InboundEventFactory(connection=connection, event_type="message")
     message = ConversationMessage.objects.create(
-        tenant=bot.tenant, connection=connection, inbound_event=event, channel="telegram",
-        provider_message_id="m-1", contact_id="4242", text="Is breakfast included?", sent_at=timezone.now())
+        tenant=bot.tenant,
+        connection=connection,
+        inbound_event=event,
+        channel="telegram",
+        provider_message_id="m-1",
+        contact_id="4242",
+        text="Is breakfast included?",
+        sent_at=timezone.now(),
+    )
     return automation.start_runs(event, message)[0]
 
 
@@ -62,10 +71,13 @@ def test_trigger_twice_posts_once(bot, n8n):
     assert len(n8n.requests) == 1
 
 
-@pytest.mark.parametrize("reply, expected", [
-    (Reply(500, {"message": "Error in workflow"}), "500"),
-    (Reply(200, {}, delay=2.0), "did not answer"),
-])
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        (Reply(500, {"message": "Error in workflow"}), "500"),
+        (Reply(200, {}, delay=2.0), "did not answer"),
+    ],
+)
 def test_failed_trigger_emits_n8n_trigger_fail(bot, n8n, settings, reply, expected):
     settings.N8N_HTTP_TIMEOUT_S = 0.5
     n8n.workflow("webhook/concierge", reply)
@@ -88,9 +100,15 @@ def test_unregistered_workflow_path_fails_with_n8ns_message(tenant, n8n, n8n_con
 def test_n8n_callback_through_the_webhook_finishes_the_run(client, bot, n8n_connection):
     run = queued_run(bot)
     automation.trigger(run.pk)
-    body = json.dumps({"run_id": run.pk, "status": "failed", "execution_id": "1001", "error": "Node 'AI' failed"}).encode()
-    response = client.post(f"/webhooks/n8n/{n8n_connection.pk}/", data=body, content_type="application/json",
-                           **signing.n8n_headers("callback-token"))
+    body = json.dumps(
+        {"run_id": run.pk, "status": "failed", "execution_id": "1001", "error": "Node 'AI' failed"}
+    ).encode()
+    response = client.post(
+        f"/webhooks/n8n/{n8n_connection.pk}/",
+        data=body,
+        content_type="application/json",
+        **signing.n8n_headers("callback-token"),
+    )
     assert response.status_code == 200
     event = n8n_connection.inbound_events.get()
     assert processing.process(event.pk) == "processed"
@@ -102,7 +120,9 @@ def test_callback_for_another_tenants_run_fails_processing(bot, other_tenant, se
     settings.INBOX_RETRY_SCHEDULE = [0]
     run = queued_run(bot)
     theirs = ConnectionFactory(tenant=other_tenant, provider="n8n")
-    event = InboundEventFactory(connection=theirs, event_type="run_finished", payload={"run_id": run.pk, "status": "succeeded"})
+    event = InboundEventFactory(
+        connection=theirs, event_type="run_finished", payload={"run_id": run.pk, "status": "succeeded"}
+    )
     assert processing.process(event.pk) == "dead_lettered"
     run.refresh_from_db()
     assert run.status == RUN.QUEUED
@@ -145,6 +165,12 @@ def test_inactive_bots_start_no_runs(bot):
     automation.set_bot_active(bot, False)
     connection = ConnectionFactory(tenant=bot.tenant, provider="telegram")
     event = InboundEventFactory(connection=connection, event_type="message")
-    message = ConversationMessage.objects.create(tenant=bot.tenant, connection=connection, channel="telegram",
-                                                 provider_message_id="m-2", contact_id="1", sent_at=timezone.now())
+    message = ConversationMessage.objects.create(
+        tenant=bot.tenant,
+        connection=connection,
+        channel="telegram",
+        provider_message_id="m-2",
+        contact_id="1",
+        sent_at=timezone.now(),
+    )
     assert automation.start_runs(event, message) == []

@@ -1,4 +1,5 @@
 """What each provider's events do once processed (the handlers), through the real pipeline."""
+
 import pytest
 
 from apps.events.models import SystemEvent
@@ -8,8 +9,12 @@ from tests.integrations.factories import ConnectionFactory, InboundEventFactory
 
 
 def processed(connection, event_type, payload, external_id=None):
-    event = InboundEventFactory(connection=connection, event_type=event_type, payload=payload,
-                                external_id=external_id or f"{event_type}-{InboundEvent.objects.count()}")
+    event = InboundEventFactory(
+        connection=connection,
+        event_type=event_type,
+        payload=payload,
+        external_id=external_id or f"{event_type}-{InboundEvent.objects.count()}",
+    )
     assert processing.process(event.pk) == "processed", InboundEvent.objects.get(pk=event.pk).last_error
     return event
 
@@ -23,7 +28,10 @@ def test_waha_session_failed_disconnects_the_connection_with_events(waha):
     processed(waha, "session.status", {"session": "default", "payload": {"status": "FAILED"}})
     waha.refresh_from_db()
     assert waha.state == Connection.State.DISCONNECTED and waha.state_changed_at
-    assert set(SystemEvent.objects.values_list("code", flat=True)) == {"WHATSAPP_CONNECTION_UPDATE", "WAHA_SESSION_DOWN"}
+    assert set(SystemEvent.objects.values_list("code", flat=True)) == {
+        "WHATSAPP_CONNECTION_UPDATE",
+        "WAHA_SESSION_DOWN",
+    }
 
 
 def test_waha_session_working_connects_it(waha):
@@ -35,12 +43,23 @@ def test_waha_session_working_connects_it(waha):
 
 def test_chatwoot_message_and_status_change_are_stored(tenant):
     chatwoot = ConnectionFactory(tenant=tenant, provider="chatwoot")
-    processed(chatwoot, "message_created", {
-        "event": "message_created", "id": 501, "content": "Where is my booking?", "message_type": "incoming",
-        "created_at": 1764000000, "conversation": {"id": 77, "status": "open",
-                                                   "meta": {"sender": {"id": 9, "name": "Grace"}}}})
-    processed(chatwoot, "conversation_status_changed", {"event": "conversation_status_changed", "id": 77,
-                                                        "status": "resolved"})
+    processed(
+        chatwoot,
+        "message_created",
+        {
+            "event": "message_created",
+            "id": 501,
+            "content": "Where is my booking?",
+            "message_type": "incoming",
+            "created_at": 1764000000,
+            "conversation": {"id": 77, "status": "open", "meta": {"sender": {"id": 9, "name": "Grace"}}},
+        },
+    )
+    processed(
+        chatwoot,
+        "conversation_status_changed",
+        {"event": "conversation_status_changed", "id": 77, "status": "resolved"},
+    )
     conversation = Conversation.objects.get(connection=chatwoot, external_id="77")
     assert (conversation.status, conversation.contact_name) == ("resolved", "Grace")
     message = ConversationMessage.objects.get()
@@ -63,8 +82,15 @@ def pms_event(webhook_id, event_type, at, **data):
 def test_pms_reservation_follows_its_lifecycle_and_ignores_late_events(tenant):
     pms = ConnectionFactory(tenant=tenant, provider="pms")
     steps = [
-        pms_event("w1", "reservation.created", "2026-11-20T10:00:00Z", guest={"name": "Ada", "phone": "+4915"},
-                  check_in="2026-12-01", check_out="2026-12-03", room="12"),
+        pms_event(
+            "w1",
+            "reservation.created",
+            "2026-11-20T10:00:00Z",
+            guest={"name": "Ada", "phone": "+4915"},
+            check_in="2026-12-01",
+            check_out="2026-12-03",
+            room="12",
+        ),
         pms_event("w3", "reservation.cancelled", "2026-11-22T10:00:00Z"),
         pms_event("w2", "reservation.modified", "2026-11-21T10:00:00Z", room="14"),
     ]
@@ -87,9 +113,20 @@ def test_pms_event_without_a_reservation_id_fails_and_retries(tenant, settings):
 
 def test_telegram_update_is_stored_as_a_chat_message(tenant):
     telegram = ConnectionFactory(tenant=tenant, provider="telegram")
-    processed(telegram, "message", {"update_id": 1, "message": {
-        "message_id": 7, "date": 1764000000, "text": "/start", "chat": {"id": 4242, "type": "private"},
-        "from": {"id": 4242, "first_name": "Linus", "last_name": "T"}}})
+    processed(
+        telegram,
+        "message",
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 7,
+                "date": 1764000000,
+                "text": "/start",
+                "chat": {"id": 4242, "type": "private"},
+                "from": {"id": 4242, "first_name": "Linus", "last_name": "T"},
+            },
+        },
+    )
     message = ConversationMessage.objects.get()
     assert (message.contact_id, message.contact_name, message.text) == ("4242", "Linus T", "/start")
 
@@ -110,8 +147,14 @@ def test_meta_inbound_message_is_stored_and_handed_to_outbound_policy(meta):
 
     signals.inbound_message.connect(receiver)
     try:
-        processed(meta, "message", {"contacts": [{"wa_id": "4915112345678", "profile": {"name": "Ada"}}],
-                                    "message": signing.meta_text("wamid.IN1", text="STOP")})
+        processed(
+            meta,
+            "message",
+            {
+                "contacts": [{"wa_id": "4915112345678", "profile": {"name": "Ada"}}],
+                "message": signing.meta_text("wamid.IN1", text="STOP"),
+            },
+        )
     finally:
         signals.inbound_message.disconnect(receiver)
     message = ConversationMessage.objects.get(provider_message_id="wamid.IN1")

@@ -1,5 +1,6 @@
 """Processing stored events: handlers run once per claim, failures retry on the schedule and end
 dead-lettered with an event, replays bring events back, the sweeper catches what was left."""
+
 from datetime import timedelta
 
 import pytest
@@ -90,8 +91,9 @@ def test_processed_event_is_not_processed_again(db):
 def test_sweeper_releases_events_stuck_in_processing(db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     event = flaky(fail_times=0)
-    InboundEvent.objects.filter(pk=event.pk).update(status=S.PROCESSING, attempts=1,
-                                                    processing_started_at=timezone.now() - timedelta(minutes=10))
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=S.PROCESSING, attempts=1, processing_started_at=timezone.now() - timedelta(minutes=10)
+    )
     counts = sweep_inbox()
     event.refresh_from_db()
     assert counts["released_stuck"] == 1

@@ -1,6 +1,7 @@
 """One `graph_url()` for everything that talks to the Graph API: a base with or without its version
 gives URLs with exactly one version segment, for the sender and the health probe alike. The local
 Graph fake answers only at versioned paths, as a wrong count of versions must fail."""
+
 import pytest
 import requests
 
@@ -17,8 +18,15 @@ PHONE = "4915112345678"
 graph = serving(FakeGraph)
 
 
-@pytest.mark.parametrize("base", ["https://graph.facebook.com", "https://graph.facebook.com/",
-                                  "https://graph.facebook.com/v21.0", "https://graph.facebook.com/v21.0/"])
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://graph.facebook.com",
+        "https://graph.facebook.com/",
+        "https://graph.facebook.com/v21.0",
+        "https://graph.facebook.com/v21.0/",
+    ],
+)
 def test_graph_url_has_exactly_one_version_whatever_the_base(base, settings):
     settings.META_GRAPH_API_VERSION = "v21.0"
     assert graph_url(base, "1065551234/messages") == "https://graph.facebook.com/v21.0/1065551234/messages"
@@ -44,8 +52,11 @@ def test_without_a_connection_base_the_setting_is_used(tenant, settings):
 
 
 def meta_connection(tenant, graph, base):
-    return services.create_connection(tenant, "meta", values={
-        "phone_number_id": graph.phone_number_id, "graph_base_url": base, "access_token": graph.token})
+    return services.create_connection(
+        tenant,
+        "meta",
+        values={"phone_number_id": graph.phone_number_id, "graph_base_url": base, "access_token": graph.token},
+    )
 
 
 @pytest.mark.parametrize("versioned", [True, False], ids=["base-with-version", "base-without-version"])

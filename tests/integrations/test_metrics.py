@@ -1,4 +1,5 @@
 """The inbox metrics the seeded alert rules read (webhook success/failure rate, dead letters/hour)."""
+
 from datetime import timedelta
 
 from django.utils import timezone
@@ -13,8 +14,9 @@ S = InboundEvent.Status
 def test_success_and_failure_rates_and_dead_letters_per_hour(tenant, other_tenant):
     mine = ConnectionFactory(tenant=tenant, provider="waha")
     for status in [S.PROCESSED] * 8 + [S.FAILED, S.DEAD_LETTERED]:
-        InboundEventFactory(connection=mine, status=status,
-                            dead_lettered_at=timezone.now() if status == S.DEAD_LETTERED else None)
+        InboundEventFactory(
+            connection=mine, status=status, dead_lettered_at=timezone.now() if status == S.DEAD_LETTERED else None
+        )
     InboundEventFactory(connection=ConnectionFactory(tenant=other_tenant, provider="pms"), status=S.FAILED)
     now, window = timezone.now() + timedelta(seconds=1), timedelta(minutes=10)
     assert metrics.compute("webhook_success_rate", window, now, {"tenant": "alpha"}) == 80.0

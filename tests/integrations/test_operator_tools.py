@@ -1,5 +1,6 @@
 """What operators use on the inbox: the admin (inbound events, dead letters, replay, connections
 with write-only secrets), the replay and jobs API, and `manage.py add_connection`."""
+
 import io
 
 import pytest
@@ -21,14 +22,32 @@ def admin_client(client, staff):
 @pytest.fixture
 def dead(tenant):
     connection = ConnectionFactory(tenant=tenant, provider="waha")
-    return [InboundEventFactory(connection=connection, status=S.DEAD_LETTERED, attempts=8, last_error="boom",
-                                raw_body='{"id": "evt", "event": "message"}') for _ in range(3)]
+    return [
+        InboundEventFactory(
+            connection=connection,
+            status=S.DEAD_LETTERED,
+            attempts=8,
+            last_error="boom",
+            raw_body='{"id": "evt", "event": "message"}',
+        )
+        for _ in range(3)
+    ]
 
 
 def test_add_connection_prints_id_webhook_url_and_generated_pms_secret(tenant):
     out = io.StringIO()
-    call_command("add_connection", "alpha", "pms", "--name", "Front desk", "--set", "base_url=http://pms.test",
-                 "--set", "api_key=k-123", stdout=out)
+    call_command(
+        "add_connection",
+        "alpha",
+        "pms",
+        "--name",
+        "Front desk",
+        "--set",
+        "base_url=http://pms.test",
+        "--set",
+        "api_key=k-123",
+        stdout=out,
+    )
     connection = Connection.objects.get(name="Front desk")
     text = out.getvalue()
     assert str(connection.pk) in text and f"/webhooks/pms/{connection.pk}/" in text
@@ -58,10 +77,18 @@ def test_connection_page_never_shows_secrets_back(admin_client, tenant):
 
 
 def test_admin_creates_a_connection_through_the_service(admin_client, tenant):
-    response = admin_client.post("/admin/integrations/connection/add/", {
-        "tenant": tenant.pk, "provider": "waha", "name": "WAHA main", "is_active": "on",
-        "settings_json": '{"base_url": "http://waha.test", "session": "default"}', "api_key": "waha-key",
-        "signing_secret": "hmac-key"})
+    response = admin_client.post(
+        "/admin/integrations/connection/add/",
+        {
+            "tenant": tenant.pk,
+            "provider": "waha",
+            "name": "WAHA main",
+            "is_active": "on",
+            "settings_json": '{"base_url": "http://waha.test", "session": "default"}',
+            "api_key": "waha-key",
+            "signing_secret": "hmac-key",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     connection = Connection.objects.get(name="WAHA main")
     assert connection.secret("api_key") == "waha-key" and connection.secret("signing_secret") == "hmac-key"
@@ -69,8 +96,10 @@ def test_admin_creates_a_connection_through_the_service(admin_client, tenant):
 
 
 def test_admin_refuses_a_secret_in_the_plain_settings(admin_client, tenant):
-    response = admin_client.post("/admin/integrations/connection/add/", {
-        "tenant": tenant.pk, "provider": "waha", "name": "x", "settings_json": '{"api_key": "oops"}'})
+    response = admin_client.post(
+        "/admin/integrations/connection/add/",
+        {"tenant": tenant.pk, "provider": "waha", "name": "x", "settings_json": '{"api_key": "oops"}'},
+    )
     assert response.status_code == 200
     assert "is not a plain waha setting" in response.content.decode()
     assert not Connection.objects.exists()
@@ -86,8 +115,10 @@ def test_dead_letter_view_lists_only_dead_letters_and_shows_the_body(admin_clien
 
 def test_admin_replays_the_selection_with_a_reason(admin_client, dead):
     ids = [str(event.pk) for event in dead[:2]]
-    response = admin_client.post("/admin/integrations/inboundevent/", {
-        "action": "replay_action", "_selected_action": ids, "confirm": "1", "reason": "WAHA fixed"})
+    response = admin_client.post(
+        "/admin/integrations/inboundevent/",
+        {"action": "replay_action", "_selected_action": ids, "confirm": "1", "reason": "WAHA fixed"},
+    )
     assert response.status_code == 302
     assert InboundEvent.objects.filter(pk__in=ids, status=S.RECEIVED, attempts=0).count() == 2
     assert InboundEvent.objects.filter(status=S.DEAD_LETTERED).count() == 1
@@ -95,17 +126,21 @@ def test_admin_replays_the_selection_with_a_reason(admin_client, dead):
 
 
 def test_admin_replay_without_a_reason_changes_nothing(admin_client, dead):
-    admin_client.post("/admin/integrations/inboundevent/", {
-        "action": "replay_action", "_selected_action": [dead[0].pk], "confirm": "1", "reason": ""})
+    admin_client.post(
+        "/admin/integrations/inboundevent/",
+        {"action": "replay_action", "_selected_action": [dead[0].pk], "confirm": "1", "reason": ""},
+    )
     dead[0].refresh_from_db()
     assert dead[0].status == S.DEAD_LETTERED
 
 
 def test_api_replays_all_dead_letters_of_a_tenant_since_a_time(operator_api, dead, other_tenant):
     theirs = InboundEventFactory(connection=ConnectionFactory(tenant=other_tenant), status=S.DEAD_LETTERED)
-    response = operator_api.post("/api/v1/inbound-events/replay/", {
-        "tenant": "alpha", "status": "dead_lettered", "since": "2020-01-01T00:00:00Z", "reason": "after the fix"},
-        format="json")
+    response = operator_api.post(
+        "/api/v1/inbound-events/replay/",
+        {"tenant": "alpha", "status": "dead_lettered", "since": "2020-01-01T00:00:00Z", "reason": "after the fix"},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     assert response.json()["replayed"] == 3
     theirs.refresh_from_db()

@@ -1,5 +1,6 @@
 """The pipeline under failure, on the real PostgreSQL, a real Redis and a real Celery worker:
 nothing acknowledged is lost, nothing is processed twice."""
+
 import json
 import threading
 import time
@@ -67,8 +68,14 @@ def test_same_delivery_posted_20_times_concurrently_is_one_row_and_one_processin
     answers = []
 
     def deliver():
-        answers.append(requests.post(f"{live_server.url}/webhooks/pms/{pms.pk}/", data=body, timeout=30,
-                                     headers={**http_headers, "Content-Type": "application/json"}).status_code)
+        answers.append(
+            requests.post(
+                f"{live_server.url}/webhooks/pms/{pms.pk}/",
+                data=body,
+                timeout=30,
+                headers={**http_headers, "Content-Type": "application/json"},
+            ).status_code
+        )
 
     with publishing_to(redis.url):
         threads = [threading.Thread(target=deliver) for _ in range(20)]

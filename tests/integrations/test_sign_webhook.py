@@ -1,5 +1,6 @@
 """`manage.py sign_webhook` prints a curl that a fresh install accepts, for every provider; and
 `add_connection --help` lists each provider's --set keys."""
+
 import io
 import json
 import shlex
@@ -15,14 +16,45 @@ from tests.factories import TenantFactory
 pytestmark = pytest.mark.django_db
 
 PAYLOADS = {
-    "meta": {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "metadata": {"phone_number_id": "555000111"},
-        "messages": [{"from": "4915112345678", "id": "wamid.SIGNED1", "timestamp": "1700000000", "type": "text",
-                      "text": {"body": "hello"}}]}}]}]},
-    "waha": {"id": "evt_signed", "event": "message", "session": "default",
-             "payload": {"id": "m1", "from": "393331112233@c.us", "body": "hi", "timestamp": 1700000000}},
-    "chatwoot": {"event": "message_created", "id": 77, "content": "hi", "message_type": "incoming",
-                 "conversation": {"id": 3, "status": "open"}},
+    "meta": {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"phone_number_id": "555000111"},
+                            "messages": [
+                                {
+                                    "from": "4915112345678",
+                                    "id": "wamid.SIGNED1",
+                                    "timestamp": "1700000000",
+                                    "type": "text",
+                                    "text": {"body": "hello"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    },
+    "waha": {
+        "id": "evt_signed",
+        "event": "message",
+        "session": "default",
+        "payload": {"id": "m1", "from": "393331112233@c.us", "body": "hi", "timestamp": 1700000000},
+    },
+    "chatwoot": {
+        "event": "message_created",
+        "id": 77,
+        "content": "hi",
+        "message_type": "incoming",
+        "conversation": {"id": 3, "status": "open"},
+    },
     "pms": {"type": "reservation.created", "data": {"reservation_id": "R-1", "room": "101"}},
     "telegram": {"update_id": 4242, "message": {"message_id": 1, "chat": {"id": 9}, "text": "hi"}},
     "n8n": {"run_id": 123, "status": "succeeded", "reply": "ok"},
@@ -57,8 +89,7 @@ def test_the_printed_curl_is_accepted_by_the_webhook(provider, client, tmp_path,
     url, headers, file = _curl_parts(out.getvalue())
     assert url == services.webhook_url(connection) and file == str(payload)
     path = url.removeprefix(settings.PUBLIC_BASE_URL)
-    response = client.post(path, data=payload.read_bytes(), content_type=headers.pop("Content-Type"),
-                           headers=headers)
+    response = client.post(path, data=payload.read_bytes(), content_type=headers.pop("Content-Type"), headers=headers)
     assert response.status_code == 200, response.content
 
 

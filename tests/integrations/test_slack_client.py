@@ -1,5 +1,6 @@
 """The Slack webhook client in integrations/slack: retries what may pass, honours Retry-After in
 both its forms (seconds or an HTTP date), stops on Slack's permanent answers."""
+
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime

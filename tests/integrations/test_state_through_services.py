@@ -1,6 +1,7 @@
 """Changes of state in integrations go through its services: a WAHA session's state is audited,
 the sweeper releases stuck events through the pipeline's own function, and the connection admin
 shows what the service saved."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,12 @@ S = InboundEvent.Status
 
 
 def session_status(connection, status, external_id):
-    event = InboundEventFactory(connection=connection, event_type="session.status", external_id=external_id,
-                                payload={"event": "session.status", "session": "default", "payload": {"status": status}})
+    event = InboundEventFactory(
+        connection=connection,
+        event_type="session.status",
+        external_id=external_id,
+        payload={"event": "session.status", "session": "default", "payload": {"status": status}},
+    )
     assert processing.process(event.pk) == S.PROCESSED, InboundEvent.objects.get(pk=event.pk).last_error
 
 
@@ -27,8 +32,10 @@ def test_waha_session_state_change_is_audited_once_per_change(tenant):
     session_status(waha, "WORKING", "s-2")
     session_status(waha, "FAILED", "s-3")
     records = list(AuditEvent.objects.filter(action="connection.state_changed").order_by("id"))
-    assert [(r.before["state"], r.after["state"]) for r in records] == [("unknown", "connected"),
-                                                                         ("connected", "disconnected")]
+    assert [(r.before["state"], r.after["state"]) for r in records] == [
+        ("unknown", "connected"),
+        ("connected", "disconnected"),
+    ]
     assert records[1].after["reported"] == "FAILED" and records[1].tenant_id == tenant.pk
     assert records[1].target_id == str(waha.pk) and records[1].actor_label == "waha session.status"
 
@@ -56,9 +63,16 @@ def test_release_stuck_puts_only_stuck_events_back_and_says_why(tenant, settings
 
 def test_admin_add_logs_the_connection_the_service_saved(client, staff, tenant):
     client.force_login(staff)
-    response = client.post("/admin/integrations/connection/add/", {
-        "tenant": tenant.pk, "provider": "waha", "name": "WAHA front desk", "is_active": "on",
-        "settings_json": '{"base_url": "http://waha.test"}'})
+    response = client.post(
+        "/admin/integrations/connection/add/",
+        {
+            "tenant": tenant.pk,
+            "provider": "waha",
+            "name": "WAHA front desk",
+            "is_active": "on",
+            "settings_json": '{"base_url": "http://waha.test"}',
+        },
+    )
     assert response.status_code == 302
     connection = Connection.objects.get(name="WAHA front desk")
     assert response.url.rstrip("/").endswith(f"{connection.pk}/change") or response.url.endswith("/connection/")

@@ -2,6 +2,7 @@
 versions) are stored under the X-Webhook-Request-Id header, else a SHA-256 of the raw body, so a
 session going down is not lost; a WAHA connection without an HMAC key says it accepts forged
 deliveries in the admin, in `add_connection`'s output and on its health monitor."""
+
 import hashlib
 import io
 
@@ -20,12 +21,20 @@ pytestmark = pytest.mark.django_db
 WAHA_KEY = "waha-hmac-key"
 # WAHA's documented session.status payload: no "id".
 SESSION_FAILED = {
-    "event": "session.status", "session": "default",
+    "event": "session.status",
+    "session": "default",
     "me": {"id": "7911111@c.us", "pushName": "~"},
-    "payload": {"status": "FAILED", "statuses": [
-        {"status": "STARTING", "timestamp": 1700000001000}, {"status": "WORKING", "timestamp": 1700000002000},
-        {"status": "FAILED", "timestamp": 1700000003000}], "data": None},
-    "engine": "WEBJS", "environment": {"version": "2023.10.12", "engine": "WEBJS", "tier": "CORE"},
+    "payload": {
+        "status": "FAILED",
+        "statuses": [
+            {"status": "STARTING", "timestamp": 1700000001000},
+            {"status": "WORKING", "timestamp": 1700000002000},
+            {"status": "FAILED", "timestamp": 1700000003000},
+        ],
+        "data": None,
+    },
+    "engine": "WEBJS",
+    "environment": {"version": "2023.10.12", "engine": "WEBJS", "tier": "CORE"},
 }
 
 
@@ -35,12 +44,18 @@ def signed_waha(tenant):
 
 
 def deliver(client, connection, body, **headers):
-    return client.post(f"/webhooks/waha/{connection.pk}/", data=body, content_type="application/json",
-                       **signing.waha_headers(WAHA_KEY, body), **headers)
+    return client.post(
+        f"/webhooks/waha/{connection.pk}/",
+        data=body,
+        content_type="application/json",
+        **signing.waha_headers(WAHA_KEY, body),
+        **headers,
+    )
 
 
 def test_session_status_without_an_id_is_stored_under_the_request_id_and_moves_the_connection(
-        client, signed_waha, django_capture_on_commit_callbacks):
+    client, signed_waha, django_capture_on_commit_callbacks
+):
     body = signing.body_of(SESSION_FAILED)
     with django_capture_on_commit_callbacks(execute=True):
         response = deliver(client, signed_waha, body, HTTP_X_WEBHOOK_REQUEST_ID="req_01jx7k2m")
@@ -66,16 +81,27 @@ def test_the_event_id_wins_over_the_header(client, signed_waha):
 
 def test_add_connection_warns_that_an_unsigned_waha_accepts_forged_deliveries(tenant):
     unsigned, signed = io.StringIO(), io.StringIO()
-    call_command("add_connection", "alpha", "waha", "--name", "Open", "--set", "base_url=http://waha.test", stdout=unsigned)
+    call_command(
+        "add_connection", "alpha", "waha", "--name", "Open", "--set", "base_url=http://waha.test", stdout=unsigned
+    )
     call_command("add_connection", "alpha", "waha", "--name", "Signed", "--secret", WAHA_KEY, stdout=signed)
     assert "accepts forged deliveries" in unsigned.getvalue().lower()
     assert "forged" not in signed.getvalue()
 
 
 def test_the_admin_list_change_page_and_add_message_say_it(admin_client, tenant):
-    response = admin_client.post("/admin/integrations/connection/add/", {
-        "tenant": tenant.pk, "provider": "waha", "name": "WAHA open", "is_active": "on",
-        "settings_json": '{"base_url": "http://waha.test", "session": "default"}', "api_key": "waha-key"}, follow=True)
+    response = admin_client.post(
+        "/admin/integrations/connection/add/",
+        {
+            "tenant": tenant.pk,
+            "provider": "waha",
+            "name": "WAHA open",
+            "is_active": "on",
+            "settings_json": '{"base_url": "http://waha.test", "session": "default"}',
+            "api_key": "waha-key",
+        },
+        follow=True,
+    )
     connection = Connection.objects.get(name="WAHA open")
     assert "Accepts forged deliveries" in response.content.decode()
     assert "Accepts forged deliveries" in admin_client.get("/admin/integrations/connection/").content.decode()
@@ -87,8 +113,12 @@ def test_the_health_monitor_says_it(admin_client, tenant, settings):
     settings.HEALTH_HTTP_TIMEOUT = 0.5
     with FakeWaha() as waha:
         waha.session("default")
-        connection = ConnectionFactory(tenant=tenant, provider="waha", secrets={"api_key": "waha-key"},
-                                       settings={"base_url": waha.url, "session": "default"})
+        connection = ConnectionFactory(
+            tenant=tenant,
+            provider="waha",
+            secrets={"api_key": "waha-key"},
+            settings={"base_url": waha.url, "session": "default"},
+        )
         result = checks.run("connection_waha", connection=connection)
         health_services.sync_monitors()
     assert result.status == "pass" and "accepts forged deliveries" in result.detail

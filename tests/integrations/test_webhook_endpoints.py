@@ -1,5 +1,6 @@
 """Every webhook endpoint answers 200 only for what it stored, and refuses the rest with a status
 and a message that says what is wrong, storing nothing."""
+
 import time
 import uuid
 
@@ -26,16 +27,30 @@ def post(client, url, payload, headers):
 
 # (provider, secret, signer, a valid payload)
 PROVIDERS = {
-    "waha": ("waha-hmac-key", signing.waha_headers,
-             {"id": "evt_01", "event": "session.status", "session": "default", "payload": {"status": "WORKING"}}),
-    "chatwoot": ("chatwoot-secret", signing.chatwoot_headers,
-                 {"event": "message_created", "id": 77, "content": "Hi", "message_type": "incoming",
-                  "conversation": {"id": 5}}),
-    "pms": (PMS_SECRET, signing.pms_headers,
-            {"type": "reservation.created", "timestamp": "2026-11-25T10:00:00Z",
-             "data": {"reservation_id": "R-1", "guest": {"name": "Ada"}}}),
-    "telegram": ("tg-secret-token", signing.telegram_headers,
-                 {"update_id": 9001, "message": {"message_id": 1, "chat": {"id": 42}, "date": 1764000000, "text": "hi"}}),
+    "waha": (
+        "waha-hmac-key",
+        signing.waha_headers,
+        {"id": "evt_01", "event": "session.status", "session": "default", "payload": {"status": "WORKING"}},
+    ),
+    "chatwoot": (
+        "chatwoot-secret",
+        signing.chatwoot_headers,
+        {"event": "message_created", "id": 77, "content": "Hi", "message_type": "incoming", "conversation": {"id": 5}},
+    ),
+    "pms": (
+        PMS_SECRET,
+        signing.pms_headers,
+        {
+            "type": "reservation.created",
+            "timestamp": "2026-11-25T10:00:00Z",
+            "data": {"reservation_id": "R-1", "guest": {"name": "Ada"}},
+        },
+    ),
+    "telegram": (
+        "tg-secret-token",
+        signing.telegram_headers,
+        {"update_id": 9001, "message": {"message_id": 1, "chat": {"id": 42}, "date": 1764000000, "text": "hi"}},
+    ),
     "n8n": ("n8n-token", signing.n8n_headers, {"run_id": 1, "status": "succeeded"}),
 }
 
@@ -55,7 +70,12 @@ def test_signed_delivery_is_stored_and_acknowledged(client, signed):
     assert response.status_code == 200, response.content
     assert response.json() == {"stored": 1, "duplicates": 0}
     event = InboundEvent.objects.get()
-    assert (event.provider, event.connection, event.tenant, event.status) == (provider, connection, connection.tenant, "received")
+    assert (event.provider, event.connection, event.tenant, event.status) == (
+        provider,
+        connection,
+        connection.tenant,
+        "received",
+    )
     assert event.raw_body == body.decode()
 
 
@@ -63,7 +83,12 @@ def test_wrong_secret_is_refused_and_recorded_once_a_minute(client, signed):
     provider, connection, _secret, signer, payload = signed
     body = signing.body_of(payload)
     for _ in range(3):
-        response = post(client, f"/webhooks/{provider}/{connection.pk}/", body, signer("not-the-secret" if provider != "pms" else "whsec_" + "QUJD" * 8, body))
+        response = post(
+            client,
+            f"/webhooks/{provider}/{connection.pk}/",
+            body,
+            signer("not-the-secret" if provider != "pms" else "whsec_" + "QUJD" * 8, body),
+        )
         assert response.status_code == 401
         assert response.json()["error"] == "bad_signature"
     assert not InboundEvent.objects.exists()
@@ -73,7 +98,7 @@ def test_wrong_secret_is_refused_and_recorded_once_a_minute(client, signed):
 
 
 def test_missing_signature_is_refused(client, signed):
-    provider, connection, *_ , payload = signed
+    provider, connection, *_, payload = signed
     response = post(client, f"/webhooks/{provider}/{connection.pk}/", payload, {})
     assert response.status_code == 401
     assert not InboundEvent.objects.exists()
@@ -146,6 +171,7 @@ def test_stored_headers_keep_no_credentials(client, tenant):
 
 # --- per-provider rules ---------------------------------------------------------------------
 
+
 def test_waha_without_a_key_accepts_unsigned_deliveries(client, tenant):
     connection = ConnectionFactory(tenant=tenant, provider="waha")
     response = post(client, f"/webhooks/waha/{connection.pk}/", PROVIDERS["waha"][2], {})
@@ -190,21 +216,26 @@ def test_pms_accepts_any_of_several_signatures_while_a_secret_rotates(client, te
 
 # --- Meta -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def meta_connection(tenant):
-    return ConnectionFactory(tenant=tenant, provider="meta", external_key="1065551234",
-                             settings={"phone_number_id": "1065551234"})
+    return ConnectionFactory(
+        tenant=tenant, provider="meta", external_key="1065551234", settings={"phone_number_id": "1065551234"}
+    )
 
 
 def test_meta_handshake_echoes_the_challenge(client):
-    response = client.get("/webhooks/meta/", {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
-                                              "hub.challenge": "1158201444"})
+    response = client.get(
+        "/webhooks/meta/", {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    )
     assert response.status_code == 200
     assert response.content == b"1158201444"
 
 
 def test_meta_handshake_with_wrong_token_is_a_403(client):
-    response = client.get("/webhooks/meta/", {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+    response = client.get(
+        "/webhooks/meta/", {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
+    )
     assert response.status_code == 403
 
 
@@ -217,8 +248,12 @@ def test_meta_batch_becomes_one_event_per_message_and_status(client, meta_connec
     response = post(client, "/webhooks/meta/", body, signing.meta_headers(META_SECRET, body))
     assert response.json() == {"stored": 4, "duplicates": 0}
     stored = set(InboundEvent.objects.values_list("event_type", "external_id"))
-    assert stored == {("message", "wamid.A"), ("message", "wamid.B"),
-                      ("status", "wamid.OUT1:sent"), ("status", "wamid.OUT1:delivered")}
+    assert stored == {
+        ("message", "wamid.A"),
+        ("message", "wamid.B"),
+        ("status", "wamid.OUT1:sent"),
+        ("status", "wamid.OUT1:delivered"),
+    }
     assert set(InboundEvent.objects.values_list("tenant", flat=True)) == {meta_connection.tenant_id}
 
 

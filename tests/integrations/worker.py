@@ -1,4 +1,5 @@
 """Starts a real Celery worker for the reliability tests, with the test-only handlers loaded."""
+
 import os
 import sys
 
@@ -11,5 +12,18 @@ import tests.integrations.worker_handlers  # noqa: E402,F401
 from config.celery import app  # noqa: E402
 
 if __name__ == "__main__":
-    app.worker_main(["worker", "--loglevel", "WARNING", "--concurrency", "1", "--pool", "prefork",
-                     "--without-gossip", "--without-mingle", "--without-heartbeat", *sys.argv[1:]])
+    app.worker_main(
+        [
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *sys.argv[1:],
+        ]
+    )

@@ -1,5 +1,6 @@
 """Outbound test plumbing: the providers as real local servers (tests/fakes/graph.py, waha.py,
 telegram.py), a connection of the tenant to each, and short client timeouts and backoff."""
+
 import pytest
 from django.utils import timezone
 
@@ -28,20 +29,36 @@ telegram_server = serving(FakeTelegram)
 
 @pytest.fixture
 def meta(tenant, graph):
-    return integration_services.create_connection(tenant, "meta", name="Alpha WhatsApp", values={
-        "phone_number_id": graph.phone_number_id, "graph_base_url": graph.base_url, "access_token": graph.token})
+    return integration_services.create_connection(
+        tenant,
+        "meta",
+        name="Alpha WhatsApp",
+        values={
+            "phone_number_id": graph.phone_number_id,
+            "graph_base_url": graph.base_url,
+            "access_token": graph.token,
+        },
+    )
 
 
 @pytest.fixture
 def waha(tenant, waha_server):
-    return integration_services.create_connection(tenant, "waha", name="Alpha WAHA", values={
-        "base_url": waha_server.url, "session": "default", "api_key": waha_server.api_key})
+    return integration_services.create_connection(
+        tenant,
+        "waha",
+        name="Alpha WAHA",
+        values={"base_url": waha_server.url, "session": "default", "api_key": waha_server.api_key},
+    )
 
 
 @pytest.fixture
 def telegram(tenant, telegram_server):
-    return integration_services.create_connection(tenant, "telegram", name="Alpha bot", values={
-        "api_base_url": telegram_server.url, "bot_token": telegram_server.token})
+    return integration_services.create_connection(
+        tenant,
+        "telegram",
+        name="Alpha bot",
+        values={"api_base_url": telegram_server.url, "bot_token": telegram_server.token},
+    )
 
 
 def contact_wrote(connection, contact=PHONE, text="Hello", at=None):
@@ -54,5 +71,12 @@ def queued(tenant, connection, to=PHONE, body="Your table is ready.", **kwargs):
     channel = {"meta": "whatsapp_cloud", "waha": "waha", "telegram": "telegram"}[connection.provider]
     if channel == "whatsapp_cloud" and "template" not in kwargs:
         contact_wrote(connection, to)
-    return services.create_message(tenant, channel=channel, to=to, body=None if "template" in kwargs else body,
-                                   connection=connection, approve=True, **kwargs)
+    return services.create_message(
+        tenant,
+        channel=channel,
+        to=to,
+        body=None if "template" in kwargs else body,
+        connection=connection,
+        approve=True,
+        **kwargs,
+    )

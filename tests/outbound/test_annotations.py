@@ -1,5 +1,6 @@
 """Writes on outbound messages that are not a status change go through `states.annotate` or its
 bulk variant `states.annotate_many`; neither can move a status past `states.transition`."""
+
 import pytest
 
 from apps.outbound import services, states

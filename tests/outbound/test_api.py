@@ -1,6 +1,7 @@
 """/api/v1/outbound/ with tenant API keys: list with filters, create drafts (body or template),
 approve, cancel, retry, process; bad input is a 400 naming the field with nothing written;
 another tenant's message is a 404."""
+
 import pytest
 
 from apps.outbound import services
@@ -19,7 +20,12 @@ def test_create_draft_with_body(tenant_api, tenant, meta):
     response = create(tenant_api, body="Your room is ready.")
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert (data["status"], data["to"], data["channel"], data["body"]) == ("draft", PHONE, "whatsapp_cloud", "Your room is ready.")
+    assert (data["status"], data["to"], data["channel"], data["body"]) == (
+        "draft",
+        PHONE,
+        "whatsapp_cloud",
+        "Your room is ready.",
+    )
     assert data["created_by_label"].startswith("api-key:") and data["connection"] == str(meta.pk)
 
 
@@ -29,15 +35,18 @@ def test_create_draft_with_template(tenant_api, meta):
     assert response.json()["template"] == {"name": "order_update", "language": "en_US", "parameters": ["1042"]}
 
 
-@pytest.mark.parametrize("body, field, text", [
-    ({"body": ""}, "body", "exactly one"),
-    ({"body": "x", "template": {"name": "order_update"}}, "body", "exactly one"),
-    ({"channel": "sms", "body": "x"}, "channel", "not a valid choice"),
-    ({"to": "call me", "body": "x"}, None, "not a phone number"),
-    ({"channel": "telegram", "to": "12345", "body": "x"}, None, "no active Telegram connection"),
-    ({"template": {"name": "Order Update!"}}, None, "approved name in lower case"),
-    ({"connection": "00000000-0000-0000-0000-000000000000", "body": "x"}, "connection", "No connection"),
-])
+@pytest.mark.parametrize(
+    "body, field, text",
+    [
+        ({"body": ""}, "body", "exactly one"),
+        ({"body": "x", "template": {"name": "order_update"}}, "body", "exactly one"),
+        ({"channel": "sms", "body": "x"}, "channel", "not a valid choice"),
+        ({"to": "call me", "body": "x"}, None, "not a phone number"),
+        ({"channel": "telegram", "to": "12345", "body": "x"}, None, "no active Telegram connection"),
+        ({"template": {"name": "Order Update!"}}, None, "approved name in lower case"),
+        ({"connection": "00000000-0000-0000-0000-000000000000", "body": "x"}, "connection", "No connection"),
+    ],
+)
 def test_bad_input_is_a_400_that_names_the_problem_and_writes_nothing(tenant_api, meta, body, field, text):
     response = create(tenant_api, **body)
     assert response.status_code == 400
@@ -75,7 +84,9 @@ def test_approve_shows_the_refusal_and_its_reason(tenant_api, meta):
 
 def test_cancel_and_illegal_moves(tenant_api, meta):
     draft = create(tenant_api, body="Hello").json()
-    assert tenant_api.post(f"{URL}{draft['id']}/cancel/", {"reason": "typo"}, format="json").json()["status"] == "canceled"
+    assert (
+        tenant_api.post(f"{URL}{draft['id']}/cancel/", {"reason": "typo"}, format="json").json()["status"] == "canceled"
+    )
     response = tenant_api.post(f"{URL}{draft['id']}/approve/")
     assert response.status_code == 409 and response.json()["error"] == "illegal_transition"
     assert tenant_api.post(f"{URL}{draft['id']}/retry/").status_code == 400
@@ -87,7 +98,9 @@ def test_list_filters_by_status_contact_and_channel(tenant_api, tenant, meta, te
     canceled = services.create_message(tenant, channel="telegram", to="556", body="c")
     services.cancel(canceled)
     assert tenant_api.get(URL).json()["count"] == 3
-    assert [m["body"] for m in tenant_api.get(URL, {"channel": "telegram", "status": "draft"}).json()["results"]] == ["b"]
+    assert [m["body"] for m in tenant_api.get(URL, {"channel": "telegram", "status": "draft"}).json()["results"]] == [
+        "b"
+    ]
     assert [m["body"] for m in tenant_api.get(URL, {"contact": PHONE}).json()["results"]] == ["a"]
     assert tenant_api.get(URL, {"status": "canceled"}).json()["results"][0]["last_error"].startswith("Canceled by")
 

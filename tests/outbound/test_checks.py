@@ -1,5 +1,6 @@
 """The outbound_sending check the outbound runbooks run: paused connections and last hour's
 failure rate fail it; a quiet or healthy tenant passes."""
+
 import pytest
 from django.utils import timezone
 

@@ -1,6 +1,7 @@
 """Under real concurrency on PostgreSQL (threads, each with its own connection): a frequency cap
 holds under 20 concurrent dispatches, the token bucket hands out no more than it has, and a
 token expiry seen by many sends at once pauses the connection with one META_TOKEN_EXPIRED."""
+
 import threading
 
 import pytest
@@ -48,8 +49,10 @@ def at_once(target, args_list):
 def twenty_queued(tenant, meta, to=lambda n: PHONE):
     for n in range(20):
         contact_wrote(meta, contact=to(n))
-    return [services.create_message(tenant, channel="whatsapp_cloud", to=to(n), body=f"Update {n}", approve=True).pk
-            for n in range(20)]
+    return [
+        services.create_message(tenant, channel="whatsapp_cloud", to=to(n), body=f"Update {n}", approve=True).pk
+        for n in range(20)
+    ]
 
 
 def test_frequency_cap_holds_under_20_concurrent_dispatches(tenant, meta, graph, settings):

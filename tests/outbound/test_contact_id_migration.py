@@ -1,6 +1,7 @@
 """The data migration that puts stored contact ids in canonical form: messages are rewritten, and a
 policy stored under `+٣٩…` merges into the contact's canonical policy keeping the strictest of
 each (opted out if either was)."""
+
 import importlib
 
 import pytest
@@ -22,8 +23,17 @@ def stored_as_given(tenant, contact_id, **fields):
 def test_policies_of_one_contact_merge_keeping_the_strictest(tenant):
     now = timezone.now()
     keeper = stored_as_given(tenant, CANONICAL, frequency_cap=10, window_count=2, last_sent_at=now)
-    stored_as_given(tenant, "+٣٩٣٣٣١٢٣٤٥٦٧", opted_out=True, opted_out_at=now, opted_out_via=Via.KEYWORD,
-                    opted_out_note="STOP", stop_on_reply=True, frequency_cap=3, window_count=1)
+    stored_as_given(
+        tenant,
+        "+٣٩٣٣٣١٢٣٤٥٦٧",
+        opted_out=True,
+        opted_out_at=now,
+        opted_out_via=Via.KEYWORD,
+        opted_out_note="STOP",
+        stop_on_reply=True,
+        frequency_cap=3,
+        window_count=1,
+    )
     stored_as_given(tenant, "＋３９３３３１２３４５６７", frequency_window_s=86400, contact_name="Grace")
     migration.forwards(django_apps, None)
     policy = ContactChannelPolicy.objects.get()

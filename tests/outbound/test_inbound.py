@@ -2,6 +2,7 @@
 confirmation, START opts back in, any reply stops stop-on-reply messages, the 24-hour window
 opens; statuses move messages forward only. The last tests go through the real inbound pipeline
 (the lead's handlers send the signals outbound answers)."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,19 @@ from tests.outbound.conftest import PHONE, contact_wrote, queued
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("text, word", [("STOP", "STOP"), ("stop", "STOP"), (" Stop! ", "STOP"), ("unsubscribe.", "UNSUBSCRIBE"),
-                                        ("please stop", ""), ("STOP sending", ""), ("", ""), ("🙂", "")])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("STOP", "STOP"),
+        ("stop", "STOP"),
+        (" Stop! ", "STOP"),
+        ("unsubscribe.", "UNSUBSCRIBE"),
+        ("please stop", ""),
+        ("STOP sending", ""),
+        ("", ""),
+        ("🙂", ""),
+    ],
+)
 def test_keyword_is_a_single_word_only(text, word):
     assert keyword(text) == word
 
@@ -81,8 +93,12 @@ def test_a_reply_cancels_pending_stop_on_reply_messages_only(tenant, meta):
 
 def test_contacts_stop_on_reply_policy_marks_new_messages(tenant, meta):
     contact_wrote(meta)
-    services.update_policy(services.contact_policy(tenant, "whatsapp_cloud", PHONE), stop_on_reply=True,
-                           frequency_cap=None, frequency_window_s=None)
+    services.update_policy(
+        services.contact_policy(tenant, "whatsapp_cloud", PHONE),
+        stop_on_reply=True,
+        frequency_cap=None,
+        frequency_window_s=None,
+    )
     assert services.create_message(tenant, channel="whatsapp_cloud", to=PHONE, body="Hi").stop_on_reply
 
 
@@ -96,8 +112,10 @@ def test_inbound_keeps_the_latest_time_and_the_name(tenant, meta):
 def test_waha_chat_ids_and_phone_numbers_are_one_contact(tenant, waha):
     services.record_inbound(waha, f"{PHONE}@c.us", "STOP", received_at=timezone.now())
     assert ContactChannelPolicy.objects.get(channel="waha").contact_id == PHONE
-    assert services.create_message(tenant, channel="waha", to=f"+{PHONE}", body="x", approve=True).status == \
-        Status.BLOCKED_OPT_OUT
+    assert (
+        services.create_message(tenant, channel="waha", to=f"+{PHONE}", body="x", approve=True).status
+        == Status.BLOCKED_OPT_OUT
+    )
 
 
 def sent_message(tenant, meta):
@@ -126,8 +144,9 @@ def test_read_without_delivered_stamps_both(tenant, meta, graph):
 
 def test_failed_status_fails_the_message_with_metas_code(tenant, meta, graph):
     message = sent_message(tenant, meta)
-    assert services.apply_delivery_status(meta, message.provider_message_id, "failed", error_code=131026,
-                                          error_title="Message undeliverable")
+    assert services.apply_delivery_status(
+        meta, message.provider_message_id, "failed", error_code=131026, error_title="Message undeliverable"
+    )
     message.refresh_from_db()
     assert message.status == Status.FAILED and message.last_error_code == "131026"
     event = SystemEvent.objects.get(code="META_SEND_FAIL")
@@ -163,8 +182,14 @@ def test_through_the_inbound_pipeline_stop_and_statuses(tenant, meta, graph, dja
     message.refresh_from_db()
     assert message.status == Status.DELIVERED
     with django_capture_on_commit_callbacks(execute=True):
-        processed(meta, "message", {"contacts": [{"wa_id": PHONE, "profile": {"name": "Ada"}}],
-                                    "message": signing.meta_text("wamid.IN-STOP", text="STOP")})
+        processed(
+            meta,
+            "message",
+            {
+                "contacts": [{"wa_id": PHONE, "profile": {"name": "Ada"}}],
+                "message": signing.meta_text("wamid.IN-STOP", text="STOP"),
+            },
+        )
     policy = ContactChannelPolicy.objects.get(contact_id=PHONE)
     assert policy.opted_out and policy.contact_name == "Ada"
     confirmation = OutboundMessage.objects.get(is_opt_out_confirmation=True)

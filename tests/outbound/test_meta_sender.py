@@ -1,5 +1,6 @@
 """WhatsApp Cloud sends against a local Graph API: each answer Meta gives is classified by its
 error code (not only the HTTP status), recorded as an attempt, and moves the message on."""
+
 from datetime import timedelta
 
 import pytest
@@ -25,8 +26,13 @@ def test_success_stores_the_wamid_counts_usage_and_audits(tenant, meta, graph):
     message = sent_once(queued(tenant, meta))
     assert message.status == Status.SENT and message.provider_message_id.startswith("wamid.")
     payload = graph.sent()[0]
-    assert payload == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": PHONE, "type": "text",
-                       "text": {"preview_url": False, "body": "Your table is ready."}}
+    assert payload == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": PHONE,
+        "type": "text",
+        "text": {"preview_url": False, "body": "Your table is ready."},
+    }
     attempt = message.attempt_log.get()
     assert (attempt.number, attempt.outcome, attempt.status_code) == (1, "success", 200)
     assert usage_for(tenant).messages_this_month == 1
@@ -37,8 +43,13 @@ def test_template_is_sent_with_its_language_and_parameters(tenant, meta, graph):
     template = {"name": "order_update", "language": "de_DE", "parameters": ["1042", "Friday"]}
     message = sent_once(queued(tenant, meta, template=template))
     assert message.status == Status.SENT
-    assert graph.sent()[0]["template"] == {"name": "order_update", "language": {"code": "de_DE"}, "components": [
-        {"type": "body", "parameters": [{"type": "text", "text": "1042"}, {"type": "text", "text": "Friday"}]}]}
+    assert graph.sent()[0]["template"] == {
+        "name": "order_update",
+        "language": {"code": "de_DE"},
+        "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": "1042"}, {"type": "text", "text": "Friday"}]}
+        ],
+    }
 
 
 def test_attempts_never_record_the_access_token(tenant, meta, graph):
@@ -133,7 +144,9 @@ def test_code_190_pauses_the_connection_once_and_fails_nothing(tenant, meta, gra
     assert not SystemEvent.objects.filter(code="META_SEND_FAIL").exists()
 
 
-def test_resuming_after_a_new_token_sends_the_waiting_messages(tenant, meta, graph, staff, django_capture_on_commit_callbacks):
+def test_resuming_after_a_new_token_sends_the_waiting_messages(
+    tenant, meta, graph, staff, django_capture_on_commit_callbacks
+):
     graph.script(replies.token_expired())
     message = queued(tenant, meta)
     services.dispatch(message.pk)

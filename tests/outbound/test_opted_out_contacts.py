@@ -1,6 +1,7 @@
 """No path sends to an opted-out contact: API approve and retry, admin bulk approve and retry,
 portal approve and retry, an automation's reply, and `process/` all end in blocked_opt_out with
 nothing posted to the Graph API. Only an explicit, confirmed (and audited) opt-in unlocks."""
+
 import pytest
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ def draft(tenant, opted_out):
 def sends(graph, django_capture_on_commit_callbacks):
     """Runs the block with on-commit hand-offs executed (eager Celery dispatches inline), then
     says how many messages reached the Graph API."""
+
     class Counter:
         def __enter__(self):
             self.capture = django_capture_on_commit_callbacks(execute=True)
@@ -93,12 +95,23 @@ def test_an_automation_reply(tenant, meta, opted_out, sends):
     from tests.integrations.factories import InboundEventFactory
 
     bot = automation.create_bot(tenant, name="Concierge", workflow_path="webhook/concierge")
-    inbound = ConversationMessage.objects.create(tenant=tenant, connection=meta, channel="whatsapp_cloud",
-                                                 provider_message_id="wamid.IN1", contact_id=PHONE, text="Hi",
-                                                 sent_at=timezone.now())
-    run = AutomationRun.objects.create(tenant=tenant, bot=bot, message=inbound, status="running", started_at=timezone.now())
-    callback = InboundEventFactory(connection=meta, event_type="callback",
-                                   payload={"run_id": run.pk, "status": "succeeded", "reply": "We have a deal for you"})
+    inbound = ConversationMessage.objects.create(
+        tenant=tenant,
+        connection=meta,
+        channel="whatsapp_cloud",
+        provider_message_id="wamid.IN1",
+        contact_id=PHONE,
+        text="Hi",
+        sent_at=timezone.now(),
+    )
+    run = AutomationRun.objects.create(
+        tenant=tenant, bot=bot, message=inbound, status="running", started_at=timezone.now()
+    )
+    callback = InboundEventFactory(
+        connection=meta,
+        event_type="callback",
+        payload={"run_id": run.pk, "status": "succeeded", "reply": "We have a deal for you"},
+    )
     with sends:
         automation.finish(callback)
     reply = OutboundMessage.objects.get(automation_run=run)
@@ -128,9 +141,10 @@ def test_portal_opt_in_needs_the_confirmation_box(owner_client, opted_out, draft
 def test_confirmed_portal_opt_in_unlocks_and_is_audited(owner_client, people, opted_out, draft, sends):
     services.approve_message(draft)
     with sends:
-        response = owner_client.post(f"/dashboard/outbound/contacts/{opted_out.pk}/opt-in/",
-                                     {"contact_asked": "on", "reason": "She called and asked to get offers again",
-                                      "requeue_blocked": "on"})
+        response = owner_client.post(
+            f"/dashboard/outbound/contacts/{opted_out.pk}/opt-in/",
+            {"contact_asked": "on", "reason": "She called and asked to get offers again", "requeue_blocked": "on"},
+        )
     assert response.status_code == 302
     policy = ContactChannelPolicy.objects.get(pk=opted_out.pk)
     assert not policy.opted_out and policy.opted_in_via == "portal" and policy.opted_in_by == people.owner
@@ -143,12 +157,19 @@ def test_confirmed_portal_opt_in_unlocks_and_is_audited(owner_client, people, op
 def test_admin_opt_in_needs_the_confirmation_too(client, staff, opted_out):
     client.force_login(staff)
     url = "/admin/outbound/contactchannelpolicy/"
-    response = admin_action(client, ContactChannelPolicyAdmin, "Opt in", [opted_out.pk], url=url,
-                            extra={"reason": "Asked by email"})
+    response = admin_action(
+        client, ContactChannelPolicyAdmin, "Opt in", [opted_out.pk], url=url, extra={"reason": "Asked by email"}
+    )
     assert response.status_code == 200 and b"Confirm that the contact asked" in response.content
     assert ContactChannelPolicy.objects.get(pk=opted_out.pk).opted_out
-    admin_action(client, ContactChannelPolicyAdmin, "Opt in", [opted_out.pk], url=url,
-                 extra={"reason": "Asked by email", "contact_asked": "on"})
+    admin_action(
+        client,
+        ContactChannelPolicyAdmin,
+        "Opt in",
+        [opted_out.pk],
+        url=url,
+        extra={"reason": "Asked by email", "contact_asked": "on"},
+    )
     assert not ContactChannelPolicy.objects.get(pk=opted_out.pk).opted_out
 
 

@@ -1,5 +1,6 @@
 """Pacing: the per-connection token bucket lives in a database row (so every worker process
 shares it), WAHA's sends are spaced unevenly, and a contact gets at most one message per 6 s."""
+
 import random
 from datetime import timedelta
 

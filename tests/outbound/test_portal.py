@@ -1,6 +1,7 @@
 """The portal: messages with status and reason, "limit reached" when the plan's limit is used up,
 drafts from members, approve/cancel/retry for owners and admins only, contact policies with
 opt-out visible and opt-in only through its confirmation page; both pages are in the nav."""
+
 import pytest
 
 from apps.outbound import services
@@ -40,17 +41,24 @@ def test_limit_reached_is_shown(owner_client, tenant, meta):
 
 def test_member_writes_a_draft_but_cannot_approve(client, people, tenant, meta):
     client.force_login(people.member)
-    response = client.post(LIST + "new/", {"channel": "whatsapp_cloud", "to": "+4915112345678", "kind": "transactional",
-                                           "body": "Your order shipped"})
+    response = client.post(
+        LIST + "new/",
+        {"channel": "whatsapp_cloud", "to": "+4915112345678", "kind": "transactional", "body": "Your order shipped"},
+    )
     message = OutboundMessage.objects.get()
-    assert response.status_code == 302 and (message.status, message.source, message.created_by) == ("draft", "portal", people.member)
+    assert response.status_code == 302 and (message.status, message.source, message.created_by) == (
+        "draft",
+        "portal",
+        people.member,
+    )
     assert client.post(f"{LIST}{message.pk}/approve/").status_code == 403
     assert OutboundMessage.objects.get().status == Status.DRAFT
 
 
 def test_new_message_form_names_the_problem(owner_client, meta):
-    response = owner_client.post(LIST + "new/", {"channel": "whatsapp_cloud", "to": "nope", "kind": "transactional",
-                                                 "body": "x"})
+    response = owner_client.post(
+        LIST + "new/", {"channel": "whatsapp_cloud", "to": "nope", "kind": "transactional", "body": "x"}
+    )
     assert response.status_code == 400 and "not a phone number" in response.content.decode()
     assert not OutboundMessage.objects.exists()
 
@@ -80,8 +88,10 @@ def test_policy_page_offers_opt_in_only_as_a_link_to_its_confirmation(owner_clie
 def test_portal_opt_out_and_settings(owner_client, people, tenant, meta):
     policy = contact_wrote(meta)
     owner_client.post(f"{LIST}contacts/{policy.pk}/opt-out/", {"note": "Asked on the phone"})
-    owner_client.post(f"{LIST}contacts/{policy.pk}/settings/", {"stop_on_reply": "on", "frequency_cap": "2",
-                                                              "frequency_window_h": "12"})
+    owner_client.post(
+        f"{LIST}contacts/{policy.pk}/settings/",
+        {"stop_on_reply": "on", "frequency_cap": "2", "frequency_window_h": "12"},
+    )
     policy.refresh_from_db()
     assert policy.opted_out and policy.opted_out_by == people.owner and policy.opted_out_via == "portal"
     assert (policy.stop_on_reply, policy.frequency_cap, policy.frequency_window_s) == (True, 2, 12 * 3600)

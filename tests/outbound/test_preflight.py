@@ -1,6 +1,7 @@
 """Preflight refusals, each stored on the message as a status and a reason with an event: the
 tenant's switches and plan limit (through tenants.policy), opt-out, stop-on-reply, frequency cap
 and the WhatsApp Cloud 24-hour window (templates pass it)."""
+
 from datetime import timedelta
 
 import pytest
@@ -20,31 +21,47 @@ NOW = timezone.now()
 
 
 def facts(**overrides):
-    base = dict(channel="whatsapp_cloud", tenant=PolicyInput(), now=NOW, created_at=NOW - timedelta(minutes=5),
-                last_inbound_at=NOW - timedelta(hours=1))
+    base = dict(
+        channel="whatsapp_cloud",
+        tenant=PolicyInput(),
+        now=NOW,
+        created_at=NOW - timedelta(minutes=5),
+        last_inbound_at=NOW - timedelta(hours=1),
+    )
     return preflight.Facts(**{**base, **overrides})
 
 
-@pytest.mark.parametrize("overrides, code, status", [
-    ({}, "OK", None),
-    ({"tenant": PolicyInput(suspended=True)}, "TENANT_SUSPENDED", Status.BLOCKED_POLICY),
-    ({"tenant": PolicyInput(whatsapp_enabled=False)}, "WHATSAPP_DISABLED_TENANT", Status.BLOCKED_POLICY),
-    ({"tenant": PolicyInput(global_whatsapp_enabled=False)}, "WHATSAPP_DISABLED_GLOBAL", Status.BLOCKED_POLICY),
-    ({"channel": "telegram", "tenant": PolicyInput(whatsapp_enabled=False)}, "OK", None),
-    ({"tenant": PolicyInput(monthly_message_limit=5, messages_this_month=5)}, "MESSAGE_LIMIT_EXCEEDED", Status.BLOCKED_POLICY),
-    ({"connection_active": False}, "CONNECTION_INACTIVE", Status.BLOCKED_POLICY),
-    ({"opted_out": True}, "OPTED_OUT", Status.BLOCKED_OPT_OUT),
-    ({"opted_out": True, "is_confirmation": True}, "OK", None),
-    ({"stop_on_reply": True, "last_inbound_at": NOW - timedelta(minutes=1)}, "STOPPED_BY_REPLY", Status.CANCELED),
-    ({"stop_on_reply": True, "last_inbound_at": NOW - timedelta(minutes=10)}, "OK", None),
-    ({"cap": 3, "window_count": 3, "window_started_at": NOW - timedelta(hours=1)}, "FREQUENCY_CAPPED", Status.FREQUENCY_CAPPED),
-    ({"cap": 3, "window_count": 3, "window_started_at": NOW - timedelta(days=2)}, "OK", None),
-    ({"cap": 3, "window_count": 3, "window_started_at": NOW, "is_confirmation": True}, "OK", None),
-    ({"last_inbound_at": NOW - timedelta(hours=25)}, "WINDOW_CLOSED", Status.BLOCKED_POLICY),
-    ({"last_inbound_at": None}, "WINDOW_CLOSED", Status.BLOCKED_POLICY),
-    ({"last_inbound_at": None, "has_template": True}, "OK", None),
-    ({"last_inbound_at": None, "channel": "waha"}, "OK", None),
-])
+@pytest.mark.parametrize(
+    "overrides, code, status",
+    [
+        ({}, "OK", None),
+        ({"tenant": PolicyInput(suspended=True)}, "TENANT_SUSPENDED", Status.BLOCKED_POLICY),
+        ({"tenant": PolicyInput(whatsapp_enabled=False)}, "WHATSAPP_DISABLED_TENANT", Status.BLOCKED_POLICY),
+        ({"tenant": PolicyInput(global_whatsapp_enabled=False)}, "WHATSAPP_DISABLED_GLOBAL", Status.BLOCKED_POLICY),
+        ({"channel": "telegram", "tenant": PolicyInput(whatsapp_enabled=False)}, "OK", None),
+        (
+            {"tenant": PolicyInput(monthly_message_limit=5, messages_this_month=5)},
+            "MESSAGE_LIMIT_EXCEEDED",
+            Status.BLOCKED_POLICY,
+        ),
+        ({"connection_active": False}, "CONNECTION_INACTIVE", Status.BLOCKED_POLICY),
+        ({"opted_out": True}, "OPTED_OUT", Status.BLOCKED_OPT_OUT),
+        ({"opted_out": True, "is_confirmation": True}, "OK", None),
+        ({"stop_on_reply": True, "last_inbound_at": NOW - timedelta(minutes=1)}, "STOPPED_BY_REPLY", Status.CANCELED),
+        ({"stop_on_reply": True, "last_inbound_at": NOW - timedelta(minutes=10)}, "OK", None),
+        (
+            {"cap": 3, "window_count": 3, "window_started_at": NOW - timedelta(hours=1)},
+            "FREQUENCY_CAPPED",
+            Status.FREQUENCY_CAPPED,
+        ),
+        ({"cap": 3, "window_count": 3, "window_started_at": NOW - timedelta(days=2)}, "OK", None),
+        ({"cap": 3, "window_count": 3, "window_started_at": NOW, "is_confirmation": True}, "OK", None),
+        ({"last_inbound_at": NOW - timedelta(hours=25)}, "WINDOW_CLOSED", Status.BLOCKED_POLICY),
+        ({"last_inbound_at": None}, "WINDOW_CLOSED", Status.BLOCKED_POLICY),
+        ({"last_inbound_at": None, "has_template": True}, "OK", None),
+        ({"last_inbound_at": None, "channel": "waha"}, "OK", None),
+    ],
+)
 def test_decide(overrides, code, status):
     verdict = preflight.decide(facts(**overrides))
     assert (verdict.code, verdict.status) == (code, status)
@@ -116,7 +133,11 @@ def test_frequency_cap_holds_then_releases_when_the_window_ends(tenant, meta, gr
     settings.OUTBOUND_CONTACT_INTERVAL_S = 0
     services.set_tenant_settings(tenant, frequency_cap=2, frequency_window_s=3600)
     first, second, third = (queued(tenant, meta, body=f"Update {n}") for n in range(3))
-    assert [services.dispatch(m.pk) for m in (first, second, third)] == [Status.SENT, Status.SENT, Status.FREQUENCY_CAPPED]
+    assert [services.dispatch(m.pk) for m in (first, second, third)] == [
+        Status.SENT,
+        Status.SENT,
+        Status.FREQUENCY_CAPPED,
+    ]
     third.refresh_from_db()
     assert "Frequency cap reached: 2 of 2" in third.reason
     later = third.next_attempt_at + timedelta(seconds=1)
@@ -127,8 +148,12 @@ def test_frequency_cap_holds_then_releases_when_the_window_ends(tenant, meta, gr
 def test_contact_cap_overrides_the_tenant_default(tenant, meta, graph, settings):
     settings.OUTBOUND_CONTACT_INTERVAL_S = 0
     contact_wrote(meta)
-    services.update_policy(services.contact_policy(tenant, "whatsapp_cloud", PHONE), stop_on_reply=False,
-                           frequency_cap=1, frequency_window_s=600)
+    services.update_policy(
+        services.contact_policy(tenant, "whatsapp_cloud", PHONE),
+        stop_on_reply=False,
+        frequency_cap=1,
+        frequency_window_s=600,
+    )
     first, second = queued(tenant, meta), queued(tenant, meta)
     assert [services.dispatch(m.pk) for m in (first, second)] == [Status.SENT, Status.FREQUENCY_CAPPED]
     assert AuditEvent.objects.filter(action="outbound.policy_changed").exists()

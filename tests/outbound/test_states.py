@@ -1,5 +1,6 @@
 """The state machine: one function owns the moves; an illegal move raises and writes nothing, and
 so does a move from a status the row no longer has."""
+
 import pytest
 
 from apps.outbound import services, states
@@ -15,19 +16,43 @@ def draft(tenant, meta):
     return services.create_message(tenant, channel="whatsapp_cloud", to=PHONE, body="Hi")
 
 
-@pytest.mark.parametrize("current, target", [
-    (S.DRAFT, S.APPROVED), (S.APPROVED, S.QUEUED), (S.QUEUED, S.SENDING), (S.SENDING, S.SENT), (S.SENT, S.DELIVERED),
-    (S.DELIVERED, S.READ), (S.SENT, S.READ), (S.SENDING, S.QUEUED), (S.FAILED, S.QUEUED), (S.QUEUED, S.BLOCKED_OPT_OUT),
-    (S.BLOCKED_OPT_OUT, S.QUEUED), (S.FREQUENCY_CAPPED, S.QUEUED), (S.BLOCKED_POLICY, S.CANCELED),
-])
+@pytest.mark.parametrize(
+    "current, target",
+    [
+        (S.DRAFT, S.APPROVED),
+        (S.APPROVED, S.QUEUED),
+        (S.QUEUED, S.SENDING),
+        (S.SENDING, S.SENT),
+        (S.SENT, S.DELIVERED),
+        (S.DELIVERED, S.READ),
+        (S.SENT, S.READ),
+        (S.SENDING, S.QUEUED),
+        (S.FAILED, S.QUEUED),
+        (S.QUEUED, S.BLOCKED_OPT_OUT),
+        (S.BLOCKED_OPT_OUT, S.QUEUED),
+        (S.FREQUENCY_CAPPED, S.QUEUED),
+        (S.BLOCKED_POLICY, S.CANCELED),
+    ],
+)
 def test_allowed_moves(current, target):
     assert states.allowed(current, target)
 
 
-@pytest.mark.parametrize("current, target", [
-    (S.DRAFT, S.QUEUED), (S.DRAFT, S.SENDING), (S.READ, S.DELIVERED), (S.DELIVERED, S.SENT), (S.SENT, S.QUEUED),
-    (S.CANCELED, S.QUEUED), (S.READ, S.FAILED), (S.SENT, S.CANCELED), (S.DELIVERED, S.FAILED), (S.QUEUED, S.SENT),
-])
+@pytest.mark.parametrize(
+    "current, target",
+    [
+        (S.DRAFT, S.QUEUED),
+        (S.DRAFT, S.SENDING),
+        (S.READ, S.DELIVERED),
+        (S.DELIVERED, S.SENT),
+        (S.SENT, S.QUEUED),
+        (S.CANCELED, S.QUEUED),
+        (S.READ, S.FAILED),
+        (S.SENT, S.CANCELED),
+        (S.DELIVERED, S.FAILED),
+        (S.QUEUED, S.SENT),
+    ],
+)
 def test_forbidden_moves(current, target):
     assert not states.allowed(current, target)
 

@@ -1,6 +1,7 @@
 """WAHA and Telegram sends against local fakes: success stores the provider's id, 429 and 5xx
 are retried (Telegram's retry_after honoured), other 4xx fail with the provider's event code,
 and the Telegram bot token (part of the URL) never reaches the attempt log."""
+
 from datetime import timedelta
 
 import pytest
@@ -55,7 +56,10 @@ def test_waha_429_and_5xx_are_retried(tenant, waha, waha_server):
 def test_telegram_sends_and_stores_chat_and_message_id(tenant, telegram, telegram_server):
     message = dispatched(queued(tenant, telegram, to=CHAT))
     assert message.status == Status.SENT and message.provider_message_id == f"{CHAT}:100"
-    assert telegram_server.requests_to(telegram_server.path)[0].json() == {"chat_id": CHAT, "text": "Your table is ready."}
+    assert telegram_server.requests_to(telegram_server.path)[0].json() == {
+        "chat_id": CHAT,
+        "text": "Your table is ready.",
+    }
 
 
 def test_telegram_token_never_reaches_the_attempt_log(tenant, telegram, telegram_server):

@@ -1,6 +1,7 @@
 """Dispatch across a real Celery worker on a Redis of the test's own, against the local Graph API
 server: approved messages are sent once each, and a 429 comes back through the broker as a
 delayed retry that honours Retry-After."""
+
 import pytest
 
 from apps.outbound import services
@@ -22,16 +23,19 @@ def worker_on_own_redis():
 
 
 def approve(tenant, meta, to):
-    return services.create_message(tenant, channel="whatsapp_cloud", to=to, template=TEMPLATE, connection=meta,
-                                   approve=True)
+    return services.create_message(
+        tenant, channel="whatsapp_cloud", to=to, template=TEMPLATE, connection=meta, approve=True
+    )
 
 
 def test_approved_messages_are_sent_once_each_by_the_worker(tenant, meta, graph, worker_on_own_redis):
     with publishing_to(worker_on_own_redis):
         ids = [approve(tenant, meta, f"4915100000{n:03d}").pk for n in range(5)]
 
-    wait_until(lambda: OutboundMessage.objects.filter(pk__in=ids, status=Status.SENT).count() == 5,
-               what="five messages to be sent")
+    wait_until(
+        lambda: OutboundMessage.objects.filter(pk__in=ids, status=Status.SENT).count() == 5,
+        what="five messages to be sent",
+    )
     assert sorted(payload["to"] for payload in graph.sent()) == [f"4915100000{n:03d}" for n in range(5)]
     assert OutboundAttempt.objects.filter(message_id__in=ids).count() == 5
     assert all(message.provider_message_id.startswith("wamid.") for message in OutboundMessage.objects.all())

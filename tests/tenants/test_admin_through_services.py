@@ -1,5 +1,6 @@
 """The tenant and membership admin pages change state only through apps.tenants.services: every
 add, plan change, role change and removal leaves its audit record."""
+
 import pytest
 
 from apps.core.errors import ServiceError
@@ -16,17 +17,32 @@ def admin_client(client, staff):
 
 
 def _tenant_form(tenant, **changes):
-    data = {"name": tenant.name, "plan": tenant.plan_id, "timezone": tenant.timezone, "plan_reason": "",
-            "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0",
-            "memberships-MAX_NUM_FORMS": "1000"}
+    data = {
+        "name": tenant.name,
+        "plan": tenant.plan_id,
+        "timezone": tenant.timezone,
+        "plan_reason": "",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
     return {**data, **changes}
 
 
 def test_adding_a_tenant_in_the_admin_writes_an_audit_record(admin_client, staff, db):
     plan = PlanFactory(name="Pro")
-    response = admin_client.post("/admin/tenants/tenant/add/", {
-        "name": "Gamma Guests", "slug": "gamma", "plan": plan.pk, "timezone": "Europe/Rome",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = admin_client.post(
+        "/admin/tenants/tenant/add/",
+        {
+            "name": "Gamma Guests",
+            "slug": "gamma",
+            "plan": plan.pk,
+            "timezone": "Europe/Rome",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     tenant = Tenant.objects.get(slug="gamma")
     record = AuditEvent.objects.get(action="tenant.created")
@@ -36,9 +52,17 @@ def test_adding_a_tenant_in_the_admin_writes_an_audit_record(admin_client, staff
 
 def test_the_admin_refuses_a_slug_the_service_would_refuse(admin_client, db):
     plan = PlanFactory(name="Pro")
-    response = admin_client.post("/admin/tenants/tenant/add/", {
-        "name": "Gamma", "slug": "Gamma_Guests", "plan": plan.pk, "timezone": "UTC",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = admin_client.post(
+        "/admin/tenants/tenant/add/",
+        {
+            "name": "Gamma",
+            "slug": "Gamma_Guests",
+            "plan": plan.pk,
+            "timezone": "UTC",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200 and b"Invalid slug" in response.content
     assert not Tenant.objects.exists() and not AuditEvent.objects.filter(action__startswith="tenant.").exists()
 
@@ -54,8 +78,10 @@ def test_changing_the_plan_in_the_admin_without_a_reason_is_refused(admin_client
 def test_changing_the_plan_in_the_admin_with_a_reason_is_audited(admin_client, tenant, staff):
     old_plan = tenant.plan.name
     bigger = PlanFactory(name="Enterprise", monthly_message_limit=100_000)
-    response = admin_client.post(f"/admin/tenants/tenant/{tenant.pk}/change/",
-                                 _tenant_form(tenant, plan=bigger.pk, plan_reason="upgrade paid, invoice 2291"))
+    response = admin_client.post(
+        f"/admin/tenants/tenant/{tenant.pk}/change/",
+        _tenant_form(tenant, plan=bigger.pk, plan_reason="upgrade paid, invoice 2291"),
+    )
     assert response.status_code == 302
     assert Tenant.objects.get(pk=tenant.pk).plan_id == bigger.pk
     record = AuditEvent.objects.get(action="tenant.plan_changed")
@@ -65,7 +91,9 @@ def test_changing_the_plan_in_the_admin_with_a_reason_is_audited(admin_client, t
 
 
 def test_renaming_in_the_admin_is_audited_and_needs_no_reason(admin_client, tenant):
-    response = admin_client.post(f"/admin/tenants/tenant/{tenant.pk}/change/", _tenant_form(tenant, name="Alpha Suites"))
+    response = admin_client.post(
+        f"/admin/tenants/tenant/{tenant.pk}/change/", _tenant_form(tenant, name="Alpha Suites")
+    )
     assert response.status_code == 302
     record = AuditEvent.objects.get(action="tenant.updated")
     assert record.before["name"] == "Alpha Rooms" and record.after["name"] == "Alpha Suites"
@@ -86,8 +114,9 @@ def test_change_plan_to_the_same_plan_is_refused(tenant, staff):
 
 def test_adding_a_member_in_the_admin_goes_through_the_service(admin_client, tenant, staff):
     user = UserFactory(username="frontdesk")
-    response = admin_client.post("/admin/tenants/membership/add/", {"user": user.pk, "tenant": tenant.pk,
-                                                                   "role": "viewer"})
+    response = admin_client.post(
+        "/admin/tenants/membership/add/", {"user": user.pk, "tenant": tenant.pk, "role": "viewer"}
+    )
     assert response.status_code == 302
     membership = Membership.objects.get(user=user, tenant=tenant)
     assert membership.role == "viewer"
@@ -115,9 +144,16 @@ def test_removing_a_member_in_the_admin_is_audited(admin_client, tenant, staff):
 
 def test_changing_a_plans_limits_in_the_admin_is_audited(admin_client, tenant, staff):
     plan = tenant.plan
-    response = admin_client.post(f"/admin/tenants/plan/{plan.pk}/change/", {
-        "name": plan.name, "monthly_message_limit": 5000, "bot_limit": plan.bot_limit,
-        "ai_daily_limit": plan.ai_daily_limit, "ai_monthly_limit": plan.ai_monthly_limit})
+    response = admin_client.post(
+        f"/admin/tenants/plan/{plan.pk}/change/",
+        {
+            "name": plan.name,
+            "monthly_message_limit": 5000,
+            "bot_limit": plan.bot_limit,
+            "ai_daily_limit": plan.ai_daily_limit,
+            "ai_monthly_limit": plan.ai_monthly_limit,
+        },
+    )
     assert response.status_code == 302
     record = AuditEvent.objects.get(action="plan.changed")
     assert (record.before["monthly_message_limit"], record.after["monthly_message_limit"]) == (1000, 5000)

@@ -17,15 +17,18 @@ def test_create_tenant_and_add_member(db, capsys):
     assert "new user" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args,message", [
-    (["create_tenant", "Bad Slug", "--name", "x"], "Invalid slug"),
-    (["create_tenant", "ok", "--name", "x", "--plan", "Platinum"], "Unknown plan"),
-    (["add_member", "missing", "a@b.c", "--role", "owner"], "No tenant with slug"),
-    (["create_api_key"], "Give either a tenant slug or --staff"),
-    (["create_api_key", "--staff", "ghost"], "No user named"),
-    (["run_job", "no.such.job"], "Unknown job"),
-    (["run_job"], "Name a job"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["create_tenant", "Bad Slug", "--name", "x"], "Invalid slug"),
+        (["create_tenant", "ok", "--name", "x", "--plan", "Platinum"], "Unknown plan"),
+        (["add_member", "missing", "a@b.c", "--role", "owner"], "No tenant with slug"),
+        (["create_api_key"], "Give either a tenant slug or --staff"),
+        (["create_api_key", "--staff", "ghost"], "No user named"),
+        (["run_job", "no.such.job"], "Unknown job"),
+        (["run_job"], "Name a job"),
+    ],
+)
 def test_commands_fail_clearly_on_bad_input(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command(*args)
@@ -76,8 +79,7 @@ def test_seeded_logins_work(client, db):
     client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "opsdesk-admin"})
     assert client.get("/admin/").status_code == 200
     client.logout()
-    response = client.post("/login/", {"username": "owner@coral.example", "password": "demo-coral-owner"},
-                           follow=True)
+    response = client.post("/login/", {"username": "owner@coral.example", "password": "demo-coral-owner"}, follow=True)
     assert b"Coral Clinic" in response.content and b"Limit reached" in response.content
 
 

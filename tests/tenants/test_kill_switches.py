@@ -25,8 +25,13 @@ def test_every_switch_writes_one_audit_record_with_before_and_after(tenant, staf
     services.reactivate(tenant, actor=staff, reason="customer fixed it")
     services.set_ai_limits(tenant, daily=5, monthly=50, actor=staff, reason="cost spike")
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-    assert actions == ["tenant.whatsapp_disabled", "tenant.ai_disabled", "tenant.suspended",
-                       "tenant.reactivated", "tenant.ai_limits_changed"]
+    assert actions == [
+        "tenant.whatsapp_disabled",
+        "tenant.ai_disabled",
+        "tenant.suspended",
+        "tenant.reactivated",
+        "tenant.ai_limits_changed",
+    ]
     record = AuditEvent.objects.get(action="tenant.whatsapp_disabled")
     assert record.before["is_whatsapp_enabled"] is True and record.after["is_whatsapp_enabled"] is False
     assert record.reason == "spam complaints" and record.actor == staff and record.tenant_id == tenant.id
@@ -58,7 +63,9 @@ def test_global_switches_are_audited_and_validated(db, staff):
     services.set_default_ai_provider("mock", actor=staff, reason="provider outage")
     assert SystemSettings.load().default_ai_provider == "mock"
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "system.whatsapp_disabled", "system.ai_provider_changed"]
+        "system.whatsapp_disabled",
+        "system.ai_provider_changed",
+    ]
 
 
 def _post_action(client, url, action, ids, **extra):
@@ -85,7 +92,13 @@ def test_admin_kill_switch_asks_for_a_reason_then_applies(client, tenant, staff)
 def test_admin_global_whatsapp_off(client, staff):
     client.force_login(staff)
     SystemSettings.load()
-    response = _post_action(client, "/admin/tenants/systemsettings/", "global_whatsapp_off", [1],
-                            confirm="yes", reason="Redis down, stop the backlog")
+    response = _post_action(
+        client,
+        "/admin/tenants/systemsettings/",
+        "global_whatsapp_off",
+        [1],
+        confirm="yes",
+        reason="Redis down, stop the backlog",
+    )
     assert response.status_code == 302
     assert not SystemSettings.load().global_whatsapp_enabled

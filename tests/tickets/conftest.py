@@ -1,4 +1,5 @@
 """Ticket console fixtures: a logged-in agent and a high-priority ticket of `tenant`."""
+
 import pytest
 
 from tests.tickets.factories import make_ticket

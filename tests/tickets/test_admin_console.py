@@ -1,5 +1,6 @@
 """Acceptance: the ticket page lists the tenant's events from the hour before the ticket, with
 their codes. And the rest of the console: forms, queues, bulk actions, incident replies, reports."""
+
 import csv
 import io
 from datetime import timedelta
@@ -29,13 +30,19 @@ def act(ticket, operation):
 
 def test_ticket_page_lists_the_tenants_events_from_the_hour_before(agent_client, tenant, other_tenant):
     now = timezone.now()
-    SystemEventFactory(tenant=tenant, code="META_SEND_FAIL", message="recent-send-fail",
-                       occurred_at=now - timedelta(minutes=50))
+    SystemEventFactory(
+        tenant=tenant, code="META_SEND_FAIL", message="recent-send-fail", occurred_at=now - timedelta(minutes=50)
+    )
     SystemEventFactory(tenant=tenant, code="N8N_TIMEOUT", message="old-timeout", occurred_at=now - timedelta(hours=3))
-    SystemEventFactory(tenant=other_tenant, code="META_TOKEN_EXPIRED", message="other-tenant-event",
-                       occurred_at=now - timedelta(minutes=10))
-    SystemEventFactory(tenant=tenant, code="PMS_SYNC_FAILED", message="after-the-ticket",
-                       occurred_at=now + timedelta(minutes=1))
+    SystemEventFactory(
+        tenant=other_tenant,
+        code="META_TOKEN_EXPIRED",
+        message="other-tenant-event",
+        occurred_at=now - timedelta(minutes=10),
+    )
+    SystemEventFactory(
+        tenant=tenant, code="PMS_SYNC_FAILED", message="after-the-ticket", occurred_at=now + timedelta(minutes=1)
+    )
     ticket = make_ticket(tenant, now=now)
     page = agent_client.get(page_url(ticket)).content.decode()
     assert "META_SEND_FAIL" in page and "recent-send-fail" in page
@@ -47,8 +54,13 @@ def test_ticket_page_lists_the_tenants_events_from_the_hour_before(agent_client,
 def test_events_sharing_a_correlation_id_are_listed_even_from_long_ago(agent_client, tenant):
     from apps.core import context
 
-    SystemEventFactory(tenant=tenant, code="N8N_TRIGGER_FAIL", message="same-request",
-                       correlation_id="req-abc-12345", occurred_at=timezone.now() - timedelta(days=2))
+    SystemEventFactory(
+        tenant=tenant,
+        code="N8N_TRIGGER_FAIL",
+        message="same-request",
+        correlation_id="req-abc-12345",
+        occurred_at=timezone.now() - timedelta(days=2),
+    )
     with context.bound(request_id="req-abc-12345"):
         ticket = make_ticket(tenant)
     page = agent_client.get(page_url(ticket)).content.decode()
@@ -106,8 +118,10 @@ def test_empty_reply_is_refused_with_a_message(agent_client, ticket):
 
 def test_properties_form_changes_status_priority_assignee_and_tags(agent_client, ticket, staff):
     agent = StaffFactory(username="agent-7", email="agent7@opsdesk.test")
-    agent_client.post(act(ticket, "update"), {"status": "open", "priority": "urgent", "assignee": agent.pk,
-                                             "tags": "whatsapp, Billing"})
+    agent_client.post(
+        act(ticket, "update"),
+        {"status": "open", "priority": "urgent", "assignee": agent.pk, "tags": "whatsapp, Billing"},
+    )
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority, ticket.assignee) == ("open", "urgent", agent)
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["billing", "whatsapp"]
@@ -168,8 +182,12 @@ def test_filters_by_tenant_priority_status_and_tag(agent_client, tenant, other_t
     tagged = make_ticket(tenant, subject="tagged-one", priority="low", tags=["pms"])
     make_ticket(other_tenant, subject="beta-one")
     tag = tagged.tags.get()
-    for params in ({"tenant__id__exact": tenant.pk}, {"priority__exact": "low"}, {"status__exact": "new"},
-                   {"tags__id__exact": tag.pk}):
+    for params in (
+        {"tenant__id__exact": tenant.pk},
+        {"priority__exact": "low"},
+        {"status__exact": "new"},
+        {"tags__id__exact": tag.pk},
+    ):
         page = agent_client.get("/admin/tickets/ticket/", params).content.decode()
         assert "tagged-one" in page, params
     page = agent_client.get("/admin/tickets/ticket/", {"tags__id__exact": tag.pk}).content.decode()
@@ -189,12 +207,21 @@ def test_bulk_set_status_asks_for_confirmation_first(agent_client, tenant):
 def test_bulk_assign_and_link_to_incident(agent_client, tenant, staff):
     tickets = [make_ticket(tenant, subject=f"bulk-{i}") for i in range(2)]
     ids = [t.pk for t in tickets]
-    agent_client.post("/admin/tickets/ticket/", {"action": "assign_selected_tickets", "_selected_action": ids,
-                                                 "confirm": "yes", "assignee": staff.pk})
+    agent_client.post(
+        "/admin/tickets/ticket/",
+        {"action": "assign_selected_tickets", "_selected_action": ids, "confirm": "yes", "assignee": staff.pk},
+    )
     assert Ticket.objects.filter(assignee=staff).count() == 2
     incident = Incident.objects.create(title="Meta outage")
-    agent_client.post("/admin/tickets/ticket/", {"action": "link_selected_tickets_to_an_incident",
-                                                 "_selected_action": ids, "confirm": "yes", "incident": incident.pk})
+    agent_client.post(
+        "/admin/tickets/ticket/",
+        {
+            "action": "link_selected_tickets_to_an_incident",
+            "_selected_action": ids,
+            "confirm": "yes",
+            "incident": incident.pk,
+        },
+    )
     assert incident.tickets.count() == 2
     assert incident.affected_tenants.filter(pk=tenant.pk).exists()
 
@@ -218,17 +245,27 @@ def test_one_reply_to_every_ticket_of_an_incident(agent_client, tenant, other_te
 
 
 def test_add_view_opens_a_ticket_through_the_service(agent_client, tenant):
-    response = agent_client.post("/admin/tickets/ticket/add/", {
-        "tenant": tenant.pk, "subject": "Phoned in", "body": "Guest says bot is down", "priority": "urgent",
-        "channel": "email", "requester_email": "guest@hotel.test"})
+    response = agent_client.post(
+        "/admin/tickets/ticket/add/",
+        {
+            "tenant": tenant.pk,
+            "subject": "Phoned in",
+            "body": "Guest says bot is down",
+            "priority": "urgent",
+            "channel": "email",
+            "requester_email": "guest@hotel.test",
+        },
+    )
     ticket = Ticket.objects.get(subject="Phoned in")
     assert response.status_code == 302 and ticket.first_response_due_at is not None
     assert ticket.requester_email == "guest@hotel.test"
 
 
 def test_add_view_requires_a_requester(agent_client, tenant):
-    response = agent_client.post("/admin/tickets/ticket/add/", {
-        "tenant": tenant.pk, "subject": "No one", "body": "x", "priority": "low", "channel": "email"})
+    response = agent_client.post(
+        "/admin/tickets/ticket/add/",
+        {"tenant": tenant.pk, "subject": "No one", "body": "x", "priority": "low", "channel": "email"},
+    )
     assert "requester" in response.content.decode() and not Ticket.objects.exists()
 
 

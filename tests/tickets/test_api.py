@@ -9,8 +9,12 @@ URL = "/api/v1/tickets/"
 
 
 def test_tenant_key_opens_a_ticket(tenant_api, tenant):
-    response = tenant_api.post(URL, {"subject": "Webhook 401", "body": "Since 9:00", "priority": "high"},
-                               format="json", HTTP_X_REQUEST_ID="req-ticket-42")
+    response = tenant_api.post(
+        URL,
+        {"subject": "Webhook 401", "body": "Since 9:00", "priority": "high"},
+        format="json",
+        HTTP_X_REQUEST_ID="req-ticket-42",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     ticket = Ticket.objects.get(pk=body["id"])
@@ -20,13 +24,16 @@ def test_tenant_key_opens_a_ticket(tenant_api, tenant):
     assert body["messages"][0]["body"] == "Since 9:00"
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"body": "x", "priority": "high"}, "subject"),
-    ({"subject": "x", "priority": "high"}, "body"),
-    ({"subject": "x", "body": "y", "priority": "asap"}, "priority"),
-    ({"subject": "", "body": "y"}, "subject"),
-    ({"subject": "x", "body": "y", "requester_email": "not-an-email"}, "requester_email"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"body": "x", "priority": "high"}, "subject"),
+        ({"subject": "x", "priority": "high"}, "body"),
+        ({"subject": "x", "body": "y", "priority": "asap"}, "priority"),
+        ({"subject": "", "body": "y"}, "subject"),
+        ({"subject": "x", "body": "y", "requester_email": "not-an-email"}, "requester_email"),
+    ],
+)
 def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(tenant_api, payload, field):
     response = tenant_api.post(URL, payload, format="json")
     assert response.status_code == 400
@@ -95,8 +102,9 @@ def test_operator_replies_as_agent_and_opens_for_a_named_tenant(operator_api, te
     assert ticket.messages.last().author_kind == "agent"
     missing = operator_api.post(URL, {"subject": "s", "body": "b", "requester_email": "a@b.test"}, format="json")
     assert missing.status_code == 400 and "tenant" in missing.json()["fields"]
-    created = operator_api.post(URL, {"subject": "s", "body": "b", "tenant": tenant.slug,
-                                      "requester_email": "a@b.test"}, format="json")
+    created = operator_api.post(
+        URL, {"subject": "s", "body": "b", "tenant": tenant.slug, "requester_email": "a@b.test"}, format="json"
+    )
     assert created.status_code == 201 and created.json()["tenant"] == tenant.slug
 
 

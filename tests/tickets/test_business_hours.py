@@ -57,8 +57,9 @@ def test_minutes_between_is_zero_backwards():
     assert minutes_between(berlin(2026, 11, 24, 10, 0), berlin(2026, 11, 23, 10, 0), BERLIN) == 0
 
 
-@pytest.mark.parametrize("start,minutes", [
-    ((2026, 11, 23, 8, 0), 45), ((2026, 11, 27, 17, 59), 2), ((2026, 11, 25, 12, 34), 9 * 60 * 3 + 7)])
+@pytest.mark.parametrize(
+    "start,minutes", [((2026, 11, 23, 8, 0), 45), ((2026, 11, 27, 17, 59), 2), ((2026, 11, 25, 12, 34), 9 * 60 * 3 + 7)]
+)
 def test_add_and_between_agree(start, minutes):
     moment = berlin(*start)
     assert minutes_between(moment, add_minutes(moment, minutes, BERLIN), BERLIN) == pytest.approx(minutes)
@@ -74,16 +75,18 @@ def test_daylight_saving_change_keeps_local_opening_hours():
 def test_time_zone_of_the_tenant_decides_the_day():
     tokyo = Schedule(zone="Asia/Tokyo")
     # Sunday 23:30 UTC is Monday 08:30 in Tokyo: opening is half an hour later.
-    assert add_minutes(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 10, tokyo) == \
-        datetime(2026, 11, 23, 0, 10, tzinfo=UTC)
+    assert add_minutes(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 10, tokyo) == datetime(
+        2026, 11, 23, 0, 10, tzinfo=UTC
+    )
 
 
 def test_weekend_only_schedule_and_is_open():
     weekend = Schedule(weekdays=(5, 6), start=time(10), end=time(12))
     assert is_open(datetime(2026, 11, 28, 11, 0, tzinfo=UTC), weekend)
     assert not is_open(datetime(2026, 11, 27, 11, 0, tzinfo=UTC), weekend)
-    assert add_minutes(datetime(2026, 11, 27, 11, 0, tzinfo=UTC), 150, weekend) == \
-        datetime(2026, 11, 29, 10, 30, tzinfo=UTC)
+    assert add_minutes(datetime(2026, 11, 27, 11, 0, tzinfo=UTC), 150, weekend) == datetime(
+        2026, 11, 29, 10, 30, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize("kwargs", [{"weekdays": ()}, {"weekdays": (7,)}, {"start": time(18), "end": time(9)}])

@@ -1,6 +1,7 @@
 """Macro placeholders are plain names: a format spec or conversion is refused when the macro is
 saved, and rendering never formats, so a macro stored before the check cannot pad a reply to
 megabytes either."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -11,11 +12,14 @@ from tests.tickets.factories import make_macro, make_ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("body, written", [
-    ("Ticket {ticket_id:>2000000}", "{ticket_id:>2000000}"),
-    ("Re: {subject!r}", "{subject!r}"),
-    ("{agent_name!s:^{ticket_id}}", "{agent_name!s:^{ticket_id}}"),
-])
+@pytest.mark.parametrize(
+    "body, written",
+    [
+        ("Ticket {ticket_id:>2000000}", "{ticket_id:>2000000}"),
+        ("Re: {subject!r}", "{subject!r}"),
+        ("{agent_name!s:^{ticket_id}}", "{agent_name!s:^{ticket_id}}"),
+    ],
+)
 def test_format_specs_and_conversions_are_refused_on_save(body, written):
     with pytest.raises(ValidationError) as caught:
         Macro(name="padded", body=body).full_clean()
@@ -24,9 +28,16 @@ def test_format_specs_and_conversions_are_refused_on_save(body, written):
 
 
 def test_admin_add_form_refuses_a_format_width(admin_client):
-    response = admin_client.post("/admin/tickets/macro/add/", {
-        "name": "Padded", "body": "Ticket {ticket_id:>2000000}", "visibility": "public", "set_status": "",
-        "is_active": "on"})
+    response = admin_client.post(
+        "/admin/tickets/macro/add/",
+        {
+            "name": "Padded",
+            "body": "Ticket {ticket_id:>2000000}",
+            "visibility": "public",
+            "set_status": "",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 200 and "take no format or conversion" in response.content.decode()
     assert not Macro.objects.exists()
 

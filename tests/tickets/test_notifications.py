@@ -1,5 +1,6 @@
 """Ticket emails are claimed in one transaction, sent with none open, recorded in another; a send
 whose worker was lost ends as failed with an unknown outcome, and an operator may retry it."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,7 +44,8 @@ def test_a_send_whose_worker_was_lost_fails_and_can_be_retried(tenant, staff, dj
 
 @pytest.mark.django_db
 def test_an_email_made_while_the_broker_is_down_waits_queued_for_the_sweeper(
-        tenant, staff, django_capture_on_commit_callbacks):
+    tenant, staff, django_capture_on_commit_callbacks
+):
     from tests.core.test_tasks import unused_port
     from tests.integrations.services import publishing_to
 

@@ -1,4 +1,5 @@
 """Acceptance: a portal user never sees internal notes or another tenant's tickets."""
+
 import pytest
 
 from apps.tickets import services
@@ -52,7 +53,12 @@ def test_member_opens_a_ticket(client, people, tenant):
     response = client.post(LIST + "new/", {"subject": "Bot is silent", "priority": "high", "body": "No answers"})
     ticket = Ticket.objects.get(subject="Bot is silent")
     assert response.status_code == 302 and response["Location"] == detail(ticket)
-    assert (ticket.tenant, ticket.requester_user, ticket.priority, ticket.channel) == (tenant, people.member, "high", "portal")
+    assert (ticket.tenant, ticket.requester_user, ticket.priority, ticket.channel) == (
+        tenant,
+        people.member,
+        "high",
+        "portal",
+    )
     assert ticket.messages.get().author_kind == "member"
 
 

@@ -1,4 +1,5 @@
 """Status rules, auto-close, notifications and the service's own validation."""
+
 import socket
 from datetime import timedelta
 
@@ -38,8 +39,11 @@ def test_customer_reply_reopens_pending_and_solved_but_not_new(tenant, staff):
 def test_closed_is_final(tenant, staff):
     ticket = make_ticket(tenant)
     services.change_status(ticket, Status.CLOSED, actor=staff)
-    for attempt in (lambda: services.customer_reply(ticket, "x"), lambda: services.reply(ticket, "x", actor=staff),
-                    lambda: services.change_status(ticket, Status.OPEN, actor=staff)):
+    for attempt in (
+        lambda: services.customer_reply(ticket, "x"),
+        lambda: services.reply(ticket, "x", actor=staff),
+        lambda: services.change_status(ticket, Status.OPEN, actor=staff),
+    ):
         with pytest.raises(ServiceError):
             attempt()
 
@@ -96,6 +100,7 @@ def test_internal_macro_with_status(tenant, staff):
 
 
 # --- notifications ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def assignee(db):

@@ -1,6 +1,7 @@
 """Acceptance: an urgent ticket with a one-hour first-response target breaches at one hour of
 business time, not while pending; the breach emits an event and the ticket is in the
 breaching-soon queue before it."""
+
 from datetime import timedelta
 
 import pytest
@@ -120,9 +121,15 @@ def test_priority_change_brings_the_new_targets(berlin_tenant, staff):
 
 
 def test_plan_policy_wins_over_the_default(berlin_tenant):
-    SlaPolicy.objects.create(plan=berlin_tenant.plan, priority="high", first_response_minutes=15,
-                             next_response_minutes=30, resolution_minutes=120, business_hours=False,
-                             business_weekdays=[0, 1, 2, 3, 4])
+    SlaPolicy.objects.create(
+        plan=berlin_tenant.plan,
+        priority="high",
+        first_response_minutes=15,
+        next_response_minutes=30,
+        resolution_minutes=120,
+        business_hours=False,
+        business_weekdays=[0, 1, 2, 3, 4],
+    )
     saturday = T0 + timedelta(days=5)
     ticket = make_ticket(berlin_tenant, priority="high", now=saturday)
     assert ticket.first_response_due_at == saturday + timedelta(minutes=15)
@@ -187,9 +194,16 @@ def test_concurrent_sweeps_breach_once(tenant):
     tenant.timezone = "Europe/Berlin"
     tenant.save()
     # Transactional tests run on a flushed database, without the migration's default policies.
-    SlaPolicy.objects.get_or_create(plan=None, priority="urgent", defaults={
-        "first_response_minutes": 60, "next_response_minutes": 120, "resolution_minutes": 480,
-        "business_weekdays": [0, 1, 2, 3, 4]})
+    SlaPolicy.objects.get_or_create(
+        plan=None,
+        priority="urgent",
+        defaults={
+            "first_response_minutes": 60,
+            "next_response_minutes": 120,
+            "resolution_minutes": 480,
+            "business_weekdays": [0, 1, 2, 3, 4],
+        },
+    )
     tickets = [make_ticket(tenant, priority="urgent", now=T0) for _ in range(5)]
     barrier, results = threading.Barrier(2), []
 

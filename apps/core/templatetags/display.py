@@ -1,5 +1,6 @@
 """`{% load display %}`: `{{ value|readable }}` shows a check's or metric's value in words, and
 `{{ count|number }}` a count without a trailing ".0"."""
+
 from django import template
 
 from apps.core import admin_display

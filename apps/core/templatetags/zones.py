@@ -1,5 +1,6 @@
 """`{% load zones %}`: `{{ moment|when }}` (`|when:"s"` with seconds) labels a time with its zone;
 `{{ moment|with_tenant_time:tenant }}` adds the tenant's local time for staff."""
+
 from django import template
 
 from apps.core import zones

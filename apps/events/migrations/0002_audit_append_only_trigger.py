@@ -1,4 +1,5 @@
 """On PostgreSQL the audit table rejects UPDATE and DELETE, even in raw SQL."""
+
 from django.db import migrations
 
 CREATE = """

@@ -4,29 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_audit_append_only_trigger'),
+        ("events", "0002_audit_append_only_trigger"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SystemEvent',
+            name="SystemEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('level', models.CharField(max_length=10)),
-                ('category', models.CharField(max_length=32)),
-                ('message', models.TextField(blank=True)),
-                ('meta', models.JSONField(blank=True, default=dict)),
-                ('source', models.CharField(blank=True, help_text='Which service or module reported it.', max_length=100)),
-                ('correlation_id', models.CharField(blank=True, max_length=128)),
-                ('fingerprint', models.CharField(help_text='Hash of code, tenant and normalised message.', max_length=64)),
-                ('occurred_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64)),
+                ("level", models.CharField(max_length=10)),
+                ("category", models.CharField(max_length=32)),
+                ("message", models.TextField(blank=True)),
+                ("meta", models.JSONField(blank=True, default=dict)),
+                (
+                    "source",
+                    models.CharField(blank=True, help_text="Which service or module reported it.", max_length=100),
+                ),
+                ("correlation_id", models.CharField(blank=True, max_length=128)),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="Hash of code, tenant and normalised message.", max_length=64),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
     ]

@@ -5,54 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0003_systemevent'),
-        ('incidents', '0001_initial'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("events", "0003_systemevent"),
+        ("incidents", "0001_initial"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='systemevent',
-            name='incident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='incidents.incident'),
+            model_name="systemevent",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="incidents.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='systemevent',
-            name='tenant',
-            field=models.ForeignKey(blank=True, help_text='Empty for platform-wide events.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='system_events', to='tenants.tenant'),
+            model_name="systemevent",
+            name="tenant",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty for platform-wide events.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="system_events",
+                to="tenants.tenant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['-occurred_at'], name='sysevent_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["-occurred_at"], name="sysevent_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['tenant', '-occurred_at'], name='sysevent_tenant_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["tenant", "-occurred_at"], name="sysevent_tenant_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['tenant', 'code', '-occurred_at'], name='sysevent_tenant_code_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["tenant", "code", "-occurred_at"], name="sysevent_tenant_code_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['code', '-occurred_at'], name='sysevent_code_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["code", "-occurred_at"], name="sysevent_code_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['category', '-occurred_at'], name='sysevent_category_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["category", "-occurred_at"], name="sysevent_category_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['level', '-occurred_at'], name='sysevent_level_time'),
+            model_name="systemevent",
+            index=models.Index(fields=["level", "-occurred_at"], name="sysevent_level_time"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['correlation_id'], name='sysevent_correlation'),
+            model_name="systemevent",
+            index=models.Index(fields=["correlation_id"], name="sysevent_correlation"),
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['fingerprint', '-occurred_at'], name='sysevent_fingerprint'),
+            model_name="systemevent",
+            index=models.Index(fields=["fingerprint", "-occurred_at"], name="sysevent_fingerprint"),
         ),
     ]

@@ -5,52 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0004_systemevent_incident_systemevent_tenant_and_more'),
+        ("events", "0004_systemevent_incident_systemevent_tenant_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertRule',
+            name="AlertRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('metric', models.CharField(help_text='A name from apps.events.metrics.REGISTRY.', max_length=100)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('comparison', models.CharField(choices=[('above', 'Above'), ('below', 'Below')], default='above', max_length=10)),
-                ('warning_threshold', models.FloatField(blank=True, null=True)),
-                ('critical_threshold', models.FloatField(blank=True, null=True)),
-                ('window_minutes', models.PositiveIntegerField(default=60)),
-                ('consecutive', models.PositiveIntegerField(default=1)),
-                ('enabled', models.BooleanField(default=True)),
-                ('priority', models.CharField(blank=True, help_text='e.g. "P1".', max_length=10)),
-                ('state', models.CharField(choices=[('ok', 'OK'), ('warning', 'Warning'), ('critical', 'Critical')], default='ok', max_length=10)),
-                ('pending_state', models.CharField(blank=True, choices=[('ok', 'OK'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('pending_count', models.PositiveIntegerField(default=0)),
-                ('last_value', models.FloatField(blank=True, null=True)),
-                ('last_evaluated_at', models.DateTimeField(blank=True, null=True)),
-                ('changed_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("metric", models.CharField(help_text="A name from apps.events.metrics.REGISTRY.", max_length=100)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "comparison",
+                    models.CharField(choices=[("above", "Above"), ("below", "Below")], default="above", max_length=10),
+                ),
+                ("warning_threshold", models.FloatField(blank=True, null=True)),
+                ("critical_threshold", models.FloatField(blank=True, null=True)),
+                ("window_minutes", models.PositiveIntegerField(default=60)),
+                ("consecutive", models.PositiveIntegerField(default=1)),
+                ("enabled", models.BooleanField(default=True)),
+                ("priority", models.CharField(blank=True, help_text='e.g. "P1".', max_length=10)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("ok", "OK"), ("warning", "Warning"), ("critical", "Critical")],
+                        default="ok",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "pending_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ok", "OK"), ("warning", "Warning"), ("critical", "Critical")],
+                        max_length=10,
+                    ),
+                ),
+                ("pending_count", models.PositiveIntegerField(default=0)),
+                ("last_value", models.FloatField(blank=True, null=True)),
+                ("last_evaluated_at", models.DateTimeField(blank=True, null=True)),
+                ("changed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AlertEvaluation',
+            name="AlertEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evaluated_at', models.DateTimeField()),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('observed_state', models.CharField(blank=True, choices=[('ok', 'OK'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('state_after', models.CharField(choices=[('ok', 'OK'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('transitioned', models.BooleanField(default=False)),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluations', to='events.alertrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("evaluated_at", models.DateTimeField()),
+                ("value", models.FloatField(blank=True, null=True)),
+                (
+                    "observed_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ok", "OK"), ("warning", "Warning"), ("critical", "Critical")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state_after",
+                    models.CharField(
+                        choices=[("ok", "OK"), ("warning", "Warning"), ("critical", "Critical")], max_length=10
+                    ),
+                ),
+                ("transitioned", models.BooleanField(default=False)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="evaluations", to="events.alertrule"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-evaluated_at', '-id'],
-                'indexes': [models.Index(fields=['rule', '-evaluated_at'], name='alert_eval_rule_time')],
+                "ordering": ["-evaluated_at", "-id"],
+                "indexes": [models.Index(fields=["rule", "-evaluated_at"], name="alert_eval_rule_time")],
             },
         ),
     ]

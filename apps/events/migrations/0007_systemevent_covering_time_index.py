@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0006_seed_alert_rules'),
-        ('incidents', '0001_initial'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("events", "0006_seed_alert_rules"),
+        ("incidents", "0001_initial"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='systemevent',
-            name='sysevent_time',
+            model_name="systemevent",
+            name="sysevent_time",
         ),
         migrations.AddIndex(
-            model_name='systemevent',
-            index=models.Index(fields=['-occurred_at'], include=('code', 'tenant'), name='sysevent_time_covering'),
+            model_name="systemevent",
+            index=models.Index(fields=["-occurred_at"], include=("code", "tenant"), name="sysevent_time_covering"),
         ),
     ]

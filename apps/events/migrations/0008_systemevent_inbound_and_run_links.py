@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0007_systemevent_covering_time_index'),
-        ('integrations', '0003_automation_runs'),
+        ("events", "0007_systemevent_covering_time_index"),
+        ("integrations", "0003_automation_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='systemevent',
-            name='automation_run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='system_events', to='integrations.automationrun'),
+            model_name="systemevent",
+            name="automation_run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="system_events",
+                to="integrations.automationrun",
+            ),
         ),
         migrations.AddField(
-            model_name='systemevent',
-            name='inbound_event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='system_events', to='integrations.inboundevent'),
+            model_name="systemevent",
+            name="inbound_event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="system_events",
+                to="integrations.inboundevent",
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 """The application's own PostgreSQL role: it cannot rewrite the audit log (see apps/events/app_role.py).
 Runs as the owner; does nothing on SQLite."""
+
 from django.db import migrations
 
 from apps.events import app_role

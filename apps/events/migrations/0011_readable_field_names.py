@@ -4,40 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0010_alert_rule_min_volume'),
+        ("events", "0010_alert_rule_min_volume"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='actor_label',
-            field=models.CharField(blank=True, help_text='Who acted, as shown at the time.', max_length=200, verbose_name='actor'),
+            model_name="auditevent",
+            name="actor_label",
+            field=models.CharField(
+                blank=True, help_text="Who acted, as shown at the time.", max_length=200, verbose_name="actor"
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='correlation_id',
-            field=models.CharField(blank=True, db_index=True, max_length=128, verbose_name='correlation ID'),
+            model_name="auditevent",
+            name="correlation_id",
+            field=models.CharField(blank=True, db_index=True, max_length=128, verbose_name="correlation ID"),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='target_id',
-            field=models.CharField(blank=True, max_length=100, verbose_name='target ID'),
+            model_name="auditevent",
+            name="target_id",
+            field=models.CharField(blank=True, max_length=100, verbose_name="target ID"),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='target_label',
-            field=models.CharField(blank=True, max_length=300, verbose_name='target'),
+            model_name="auditevent",
+            name="target_label",
+            field=models.CharField(blank=True, max_length=300, verbose_name="target"),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='tenant_label',
-            field=models.CharField(blank=True, max_length=200, verbose_name='tenant'),
+            model_name="auditevent",
+            name="tenant_label",
+            field=models.CharField(blank=True, max_length=200, verbose_name="tenant"),
         ),
         migrations.AlterField(
-            model_name='systemevent',
-            name='correlation_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='correlation ID'),
+            model_name="systemevent",
+            name="correlation_id",
+            field=models.CharField(blank=True, max_length=128, verbose_name="correlation ID"),
         ),
     ]

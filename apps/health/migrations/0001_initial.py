@@ -7,116 +7,267 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0003_seed_runbooks_and_escalation'),
-        ('integrations', '0004_dead_letter_view'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("incidents", "0003_seed_runbooks_and_escalation"),
+        ("integrations", "0004_dead_letter_view"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HealthMonitor',
+            name="HealthMonitor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('database', 'Database'), ('redis', 'Redis broker'), ('workers', 'Celery workers'), ('connection', 'Connection'), ('ai_provider', 'AI provider')], max_length=16)),
-                ('check_name', models.CharField(help_text='The check (apps.health.checks) this monitor runs.', max_length=64)),
-                ('is_platform', models.BooleanField(default=False, help_text='A platform component: its incidents are sev1.')),
-                ('enabled', models.BooleanField(default=True)),
-                ('state', models.CharField(choices=[('unknown', 'Unknown'), ('healthy', 'Healthy'), ('failing', 'Failing (below the threshold)'), ('down', 'Down')], default='unknown', max_length=10)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_ok_at', models.DateTimeField(blank=True, null=True)),
-                ('last_detail', models.TextField(blank=True)),
-                ('last_latency_ms', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('connection', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='health_monitor', to='integrations.connection')),
-                ('incident', models.ForeignKey(blank=True, help_text='The incident its failures opened or joined.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='health_monitors', to='incidents.incident')),
-                ('tenant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='health_monitors', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("database", "Database"),
+                            ("redis", "Redis broker"),
+                            ("workers", "Celery workers"),
+                            ("connection", "Connection"),
+                            ("ai_provider", "AI provider"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "check_name",
+                    models.CharField(help_text="The check (apps.health.checks) this monitor runs.", max_length=64),
+                ),
+                (
+                    "is_platform",
+                    models.BooleanField(default=False, help_text="A platform component: its incidents are sev1."),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Unknown"),
+                            ("healthy", "Healthy"),
+                            ("failing", "Failing (below the threshold)"),
+                            ("down", "Down"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_ok_at", models.DateTimeField(blank=True, null=True)),
+                ("last_detail", models.TextField(blank=True)),
+                ("last_latency_ms", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "connection",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_monitor",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The incident its failures opened or joined.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="health_monitors",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_monitors",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_platform', 'kind', 'name'],
+                "ordering": ["-is_platform", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='MaintenanceWindow',
+            name="MaintenanceWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('public_note', models.TextField(blank=True, help_text='Shown on the public status page.')),
-                ('recurrence', models.CharField(choices=[('one_off', 'One-off'), ('weekly', 'Weekly')], default='one_off', max_length=8)),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('weekday', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], null=True)),
-                ('start_time', models.TimeField(blank=True, help_text='UTC', null=True)),
-                ('end_time', models.TimeField(blank=True, help_text='UTC', null=True)),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('monitor', models.ForeignKey(blank=True, help_text='Empty: platform-wide.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='maintenance_windows', to='health.healthmonitor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("public_note", models.TextField(blank=True, help_text="Shown on the public status page.")),
+                (
+                    "recurrence",
+                    models.CharField(
+                        choices=[("one_off", "One-off"), ("weekly", "Weekly")], default="one_off", max_length=8
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        null=True,
+                    ),
+                ),
+                ("start_time", models.TimeField(blank=True, help_text="UTC", null=True)),
+                ("end_time", models.TimeField(blank=True, help_text="UTC", null=True)),
+                ("enabled", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "monitor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: platform-wide.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="maintenance_windows",
+                        to="health.healthmonitor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recurrence', 'starts_at', 'weekday', 'start_time'],
+                "ordering": ["recurrence", "starts_at", "weekday", "start_time"],
             },
         ),
         migrations.CreateModel(
-            name='MonitorResult',
+            name="MonitorResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pass', 'Pass'), ('fail', 'Fail'), ('skip', 'Skipped')], max_length=4)),
-                ('ok', models.BooleanField()),
-                ('latency_ms', models.FloatField(blank=True, null=True)),
-                ('value', models.JSONField(blank=True, null=True)),
-                ('detail', models.TextField(blank=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('monitor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='health.healthmonitor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(choices=[("pass", "Pass"), ("fail", "Fail"), ("skip", "Skipped")], max_length=4),
+                ),
+                ("ok", models.BooleanField()),
+                ("latency_ms", models.FloatField(blank=True, null=True)),
+                ("value", models.JSONField(blank=True, null=True)),
+                ("detail", models.TextField(blank=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "monitor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="results", to="health.healthmonitor"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SuppressedAlert',
+            name="SuppressedAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_title', models.CharField(help_text='Kept when the window is deleted.', max_length=200)),
-                ('source', models.CharField(choices=[('monitor', 'Health monitor'), ('spike', 'Error spike'), ('alert_rule', 'Alert rule')], max_length=12)),
-                ('dedup_key', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('title', models.CharField(max_length=300)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='First held in this occurrence.')),
-                ('last_at', models.DateTimeField(default=django.utils.timezone.now, help_text='Last held in this occurrence.')),
-                ('count', models.PositiveIntegerField(default=1, help_text='Times it was held in this occurrence.')),
-                ('monitor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suppressed_alerts', to='health.healthmonitor')),
-                ('window', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suppressed', to='health.maintenancewindow')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("window_title", models.CharField(help_text="Kept when the window is deleted.", max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("monitor", "Health monitor"), ("spike", "Error spike"), ("alert_rule", "Alert rule")],
+                        max_length=12,
+                    ),
+                ),
+                ("dedup_key", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("title", models.CharField(max_length=300)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, help_text="First held in this occurrence."
+                    ),
+                ),
+                (
+                    "last_at",
+                    models.DateTimeField(default=django.utils.timezone.now, help_text="Last held in this occurrence."),
+                ),
+                ("count", models.PositiveIntegerField(default=1, help_text="Times it was held in this occurrence.")),
+                (
+                    "monitor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="suppressed_alerts",
+                        to="health.healthmonitor",
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="suppressed",
+                        to="health.maintenancewindow",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='healthmonitor',
-            index=models.Index(fields=['enabled', 'kind'], name='health_monitor_enabled_kind'),
+            model_name="healthmonitor",
+            index=models.Index(fields=["enabled", "kind"], name="health_monitor_enabled_kind"),
         ),
         migrations.AddConstraint(
-            model_name='maintenancewindow',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('recurrence', 'one_off'), _negated=True), models.Q(('ends_at__isnull', False), ('starts_at__isnull', False), ('ends_at__gt', models.F('starts_at'))), _connector='OR'), name='maintenance_one_off_has_range'),
+            model_name="maintenancewindow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("recurrence", "one_off"), _negated=True),
+                    models.Q(
+                        ("ends_at__isnull", False), ("starts_at__isnull", False), ("ends_at__gt", models.F("starts_at"))
+                    ),
+                    _connector="OR",
+                ),
+                name="maintenance_one_off_has_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='maintenancewindow',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('recurrence', 'weekly'), _negated=True), models.Q(('end_time__isnull', False), ('start_time__isnull', False), ('weekday__isnull', False)), _connector='OR'), name='maintenance_weekly_has_times'),
+            model_name="maintenancewindow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("recurrence", "weekly"), _negated=True),
+                    models.Q(("end_time__isnull", False), ("start_time__isnull", False), ("weekday__isnull", False)),
+                    _connector="OR",
+                ),
+                name="maintenance_weekly_has_times",
+            ),
         ),
         migrations.AddIndex(
-            model_name='monitorresult',
-            index=models.Index(fields=['monitor', '-at'], name='health_result_monitor_at'),
+            model_name="monitorresult",
+            index=models.Index(fields=["monitor", "-at"], name="health_result_monitor_at"),
         ),
         migrations.AddIndex(
-            model_name='monitorresult',
-            index=models.Index(fields=['at'], name='health_result_at'),
+            model_name="monitorresult",
+            index=models.Index(fields=["at"], name="health_result_at"),
         ),
     ]

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('health', '0001_initial'),
+        ("health", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='healthmonitor',
-            name='is_platform',
-            field=models.BooleanField(default=False, help_text='A platform component: its incidents are sev1.', verbose_name='platform component'),
+            model_name="healthmonitor",
+            name="is_platform",
+            field=models.BooleanField(
+                default=False,
+                help_text="A platform component: its incidents are sev1.",
+                verbose_name="platform component",
+            ),
         ),
         migrations.AlterField(
-            model_name='healthmonitor',
-            name='last_latency_ms',
-            field=models.FloatField(blank=True, null=True, verbose_name='last latency (ms)'),
+            model_name="healthmonitor",
+            name="last_latency_ms",
+            field=models.FloatField(blank=True, null=True, verbose_name="last latency (ms)"),
         ),
         migrations.AlterField(
-            model_name='monitorresult',
-            name='latency_ms',
-            field=models.FloatField(blank=True, null=True, verbose_name='latency (ms)'),
+            model_name="monitorresult",
+            name="latency_ms",
+            field=models.FloatField(blank=True, null=True, verbose_name="latency (ms)"),
         ),
     ]

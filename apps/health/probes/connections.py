@@ -1,6 +1,7 @@
 """Connection checks: each provider's own health or credentials endpoint, through apps.health.http.
 A probe that is provider code lives in the provider's package (Meta's in apps.integrations.meta.probe)
 and is registered here."""
+
 from urllib.parse import quote
 
 from apps.health import http
@@ -24,7 +25,9 @@ def _get(what, url, **kwargs):
 
 def _require_ok(what, response):
     if response.status_code >= 400:
-        raise CheckFailed(f"{what} answered HTTP {response.status_code}{_excerpt(response)}", value=response.status_code)
+        raise CheckFailed(
+            f"{what} answered HTTP {response.status_code}{_excerpt(response)}", value=response.status_code
+        )
 
 
 def _excerpt(response):

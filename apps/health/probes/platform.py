@@ -1,4 +1,5 @@
 """Platform checks: the database, the broker, the workers and the inbound backlog."""
+
 import time
 from datetime import timedelta
 
@@ -64,8 +65,10 @@ def queue_depth(*, tenant=None, connection=None):
     depth = _broker_depth()
     oldest_age = _oldest_pending_age_s()
     value = {"broker_queue": depth, "oldest_pending_s": oldest_age}
-    detail = (f"{'?' if depth is None else depth} message(s) in the broker queue; oldest waiting inbound event "
-              f"{'none' if oldest_age is None else f'{oldest_age} s old'}")
+    detail = (
+        f"{'?' if depth is None else depth} message(s) in the broker queue; oldest waiting inbound event "
+        f"{'none' if oldest_age is None else f'{oldest_age} s old'}"
+    )
     problems = _queue_problems(depth, oldest_age)
     if problems:
         raise CheckFailed(f"{detail} — {'; '.join(problems)}", value=value)
@@ -89,8 +92,9 @@ def _broker_depth():
     from kombu.exceptions import ChannelError
 
     queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2,
-                    transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
+    with Connection(
+        settings.CELERY_BROKER_URL, connect_timeout=2, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         try:
             return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
@@ -101,8 +105,9 @@ def _broker_depth():
 def _oldest_pending_age_s():
     from apps.integrations.models import InboundEvent
 
-    oldest = (InboundEvent.objects.filter(status__in=[InboundEvent.Status.RECEIVED, InboundEvent.Status.FAILED])
-              .aggregate(oldest=Min("received_at"))["oldest"])
+    oldest = InboundEvent.objects.filter(
+        status__in=[InboundEvent.Status.RECEIVED, InboundEvent.Status.FAILED]
+    ).aggregate(oldest=Min("received_at"))["oldest"]
     return None if oldest is None else round((timezone.now() - oldest).total_seconds())
 
 
@@ -147,8 +152,9 @@ def stuck_automation_runs(*, tenant=None, connection=None):
 
     Run, limit = AutomationRun.Status, settings.N8N_RUN_TIMEOUT_S
     cutoff = timezone.now() - timedelta(seconds=limit)
-    stuck = AutomationRun.objects.filter(Q(status=Run.RUNNING, started_at__lt=cutoff)
-                                         | Q(status=Run.QUEUED, created_at__lt=cutoff))
+    stuck = AutomationRun.objects.filter(
+        Q(status=Run.RUNNING, started_at__lt=cutoff) | Q(status=Run.QUEUED, created_at__lt=cutoff)
+    )
     if tenant is not None:
         stuck = stuck.for_tenant(tenant)
     count = stuck.count()

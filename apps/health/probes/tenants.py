@@ -1,4 +1,5 @@
 """Tenant checks: the switches and the usage against limits, as tenants.policy decides them."""
+
 from django.conf import settings
 
 from apps.health.checks import CheckFailed, check
@@ -41,12 +42,15 @@ def tenant_usage(*, tenant, connection=None):
         "ai_this_month": (p.ai_this_month, p.ai_monthly_limit),
         "bots": (p.bots, p.bot_limit),
     }
-    value = {key: {"used": count, "limit": limit, "percent": _percent(count, limit)} for key, (count, limit) in used.items()}
+    value = {
+        key: {"used": count, "limit": limit, "percent": _percent(count, limit)} for key, (count, limit) in used.items()
+    }
     detail = ", ".join(f"{key} {count}/{limit}" for key, (count, limit) in used.items())
     over = [key for key in BLOCKING if value[key]["percent"] >= settings.HEALTH_USAGE_FAIL_PERCENT]
     if over:
-        raise CheckFailed(f"at or above {settings.HEALTH_USAGE_FAIL_PERCENT}% of the limit: {', '.join(over)} "
-                          f"({detail})", value=value)
+        raise CheckFailed(
+            f"at or above {settings.HEALTH_USAGE_FAIL_PERCENT}% of the limit: {', '.join(over)} ({detail})", value=value
+        )
     return value, detail
 
 

@@ -2,6 +2,7 @@
 Staff-only (wrapped in `admin_site.admin_view`); reading needs incidents.view_incident, every form
 needs incidents.change_incident (a kill switch also the tenants admin's permission for it, as the
 API does), and every form calls a service."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -37,11 +38,18 @@ def console_view(request, model_admin, object_id):
     if not str(object_id).isdigit():
         raise Http404("No such incident.")
     incident = get_object_or_404(Incident.objects.select_related("owner"), pk=object_id)
-    return TemplateResponse(request, "admin/incidents/incident/console.html", {
-        **model_admin.admin_site.each_context(request),
-        "title": f"#{incident.pk} {incident.title}", "opts": Incident._meta, "incident": incident,
-        "can_change": request.user.has_perm(CHANGE), **console_context(incident),
-    })
+    return TemplateResponse(
+        request,
+        "admin/incidents/incident/console.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": f"#{incident.pk} {incident.title}",
+            "opts": Incident._meta,
+            "incident": incident,
+            "can_change": request.user.has_perm(CHANGE),
+            **console_context(incident),
+        },
+    )
 
 
 @require_POST
@@ -112,8 +120,9 @@ def _tenant_switch(request, incident):
     tenant = Tenant.objects.filter(pk=data["tenant"]).first()
     if tenant is None:
         raise ServiceError("Choose the tenant to switch.", "no_tenant")
-    services.apply_mitigation(incident, data["action"], actor=request.user, reason=data["reason"],
-                              tenant=tenant, request=request)
+    services.apply_mitigation(
+        incident, data["action"], actor=request.user, reason=data["reason"], tenant=tenant, request=request
+    )
     return f"{services.MITIGATIONS[data['action']].label} for {tenant.name}: done and audited."
 
 
@@ -147,10 +156,20 @@ def _link_run(request, incident):
 
 
 OPERATIONS = {
-    "acknowledge": _acknowledge, "note": _note, "status": _status, "owner": _owner, "severity": _severity,
-    "details": _details, "follow-up": _follow_up, "follow-up-done": _follow_up_done, "postmortem": _postmortem,
-    "run-checks": _run_checks, "tenant-switch": _tenant_switch, "global-switch": _global_switch,
-    "link-ticket": _link_ticket, "link-run": _link_run,
+    "acknowledge": _acknowledge,
+    "note": _note,
+    "status": _status,
+    "owner": _owner,
+    "severity": _severity,
+    "details": _details,
+    "follow-up": _follow_up,
+    "follow-up-done": _follow_up_done,
+    "postmortem": _postmortem,
+    "run-checks": _run_checks,
+    "tenant-switch": _tenant_switch,
+    "global-switch": _global_switch,
+    "link-ticket": _link_ticket,
+    "link-run": _link_run,
 }
 
 
@@ -165,10 +184,16 @@ def add_view(request, model_admin):
         else:
             messages.success(request, f"Incident #{incident.pk} opened.")
             return redirect(console_url(incident.pk))
-    return TemplateResponse(request, "admin/incidents/incident/add.html", {
-        **model_admin.admin_site.each_context(request), "title": "Open an incident", "opts": Incident._meta,
-        "form": form,
-    })
+    return TemplateResponse(
+        request,
+        "admin/incidents/incident/add.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": "Open an incident",
+            "opts": Incident._meta,
+            "form": form,
+        },
+    )
 
 
 def runbook_by_slug(request, slug):

@@ -1,4 +1,5 @@
 """Everything the incident console shows, read in one place (no writes)."""
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -40,21 +41,26 @@ def console_context(incident, now=None) -> dict:
 def _linked_events(incident):
     """The newest linked events, each with what it carries besides this incident (run, tickets, inbound)."""
     events = event_links.linked_events(incident.events.select_related("tenant")).order_by("-occurred_at")
-    return [(event, [link for link in event_links.links(event) if link[0] != "Incident"])
-            for event in events[:LINKED_EVENTS_SHOWN]]
+    return [
+        (event, [link for link in event_links.links(event) if link[0] != "Incident"])
+        for event in events[:LINKED_EVENTS_SHOWN]
+    ]
 
 
 def _forms(incident):
     postmortem = incident.postmortem if incident.has_postmortem else None
     return {
-        "note_form": f.NoteForm(), "status_form": f.StatusForm(initial={"status": incident.status}),
+        "note_form": f.NoteForm(),
+        "status_form": f.StatusForm(initial={"status": incident.status}),
         "owner_form": f.OwnerForm(initial={"owner": incident.owner_id}),
         "severity_form": f.SeverityForm(initial={"severity": incident.severity}),
         "details_form": f.DetailsForm(initial={name: getattr(incident, name) for name in f.DetailsForm.base_fields}),
-        "follow_up_form": f.FollowUpForm(), "link_ticket_form": f.LinkTicketForm(),
+        "follow_up_form": f.FollowUpForm(),
+        "link_ticket_form": f.LinkTicketForm(),
         "link_run_form": f.LinkAutomationRunForm(),
-        "postmortem_form": f.PostmortemForm(initial={
-            name: getattr(postmortem, name) for name in f.PostmortemForm.base_fields} if postmortem else None),
+        "postmortem_form": f.PostmortemForm(
+            initial={name: getattr(postmortem, name) for name in f.PostmortemForm.base_fields} if postmortem else None
+        ),
         "tenant_switch_choices": f.TenantSwitchForm.base_fields["action"].choices,
         "global_switch_form": f.GlobalSwitchForm(),
     }

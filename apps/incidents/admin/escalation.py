@@ -1,4 +1,5 @@
 """Escalation policies, the on-call roster (who holds each level now) and emergency contacts."""
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -9,10 +10,21 @@ from apps.incidents.services import roster
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["severity", "acknowledge_within_minutes", "escalate_unacknowledged", "level2_after_minutes",
-                    "level3_after_minutes", "notify_on_open"]
-    list_editable = ["acknowledge_within_minutes", "escalate_unacknowledged", "level2_after_minutes",
-                     "level3_after_minutes", "notify_on_open"]
+    list_display = [
+        "severity",
+        "acknowledge_within_minutes",
+        "escalate_unacknowledged",
+        "level2_after_minutes",
+        "level3_after_minutes",
+        "notify_on_open",
+    ]
+    list_editable = [
+        "acknowledge_within_minutes",
+        "escalate_unacknowledged",
+        "level2_after_minutes",
+        "level3_after_minutes",
+        "notify_on_open",
+    ]
 
 
 class OnCallEntryForm(forms.ModelForm):
@@ -20,8 +32,11 @@ class OnCallEntryForm(forms.ModelForm):
     services.roster (see OnCallEntryAdmin.save_model)."""
 
     slack_webhook_url = forms.URLField(
-        required=False, label="Slack webhook URL", assume_scheme="https",
-        help_text="Optional, write-only: leave empty to keep the current one. Tick the box below to remove it.")
+        required=False,
+        label="Slack webhook URL",
+        assume_scheme="https",
+        help_text="Optional, write-only: leave empty to keep the current one. Tick the box below to remove it.",
+    )
     clear_slack_webhook = forms.BooleanField(required=False, label="Remove the Slack webhook")
 
     class Meta:
@@ -52,9 +67,13 @@ class OnCallEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        roster.save_entry(obj, slack_webhook_url=data.get("slack_webhook_url") or "",
-                          clear_slack_webhook=data.get("clear_slack_webhook", False), actor=request.user,
-                          request=request)
+        roster.save_entry(
+            obj,
+            slack_webhook_url=data.get("slack_webhook_url") or "",
+            clear_slack_webhook=data.get("clear_slack_webhook", False),
+            actor=request.user,
+            request=request,
+        )
 
     def delete_model(self, request, obj):
         roster.remove_entry(obj, actor=request.user, request=request)

@@ -1,4 +1,5 @@
 """The forms of the incident console. Each one feeds exactly one service call."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -37,8 +38,11 @@ class DetailsForm(forms.Form):
     title = forms.CharField(max_length=300)
     root_cause_hypothesis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
     impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
-    public_update = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-                                    help_text="Shown on the public status page: no tenant names, no internals.")
+    public_update = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Shown on the public status page: no tenant names, no internals.",
+    )
     affected_conversations = forms.IntegerField(min_value=0)
     sla_breaches = forms.IntegerField(min_value=0, label="SLA breaches")
 
@@ -56,8 +60,11 @@ class FollowUpForm(forms.Form):
 class PostmortemForm(forms.Form):
     root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
     resolution_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
-    detection = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-                                help_text="Empty: the detection method, time and time to acknowledge.")
+    detection = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Empty: the detection method, time and time to acknowledge.",
+    )
     preventive_actions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 
@@ -83,8 +90,9 @@ class LinkAutomationRunForm(forms.Form):
 class NewIncidentForm(forms.Form):
     title = forms.CharField(max_length=300)
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3)
-    codes = forms.MultipleChoiceField(choices=catalog.choices, required=False,
-                                      help_text="The event codes it is about: they choose the runbook.")
+    codes = forms.MultipleChoiceField(
+        choices=catalog.choices, required=False, help_text="The event codes it is about: they choose the runbook."
+    )
     tenants = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected tenants")
     impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
     root_cause_hypothesis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))

@@ -1,4 +1,5 @@
 """The incident list (queues and filters) whose rows open the console (admin/console.py)."""
+
 from django.contrib import admin
 from django.db.models import Case, CharField, IntegerField, Value, When
 from django.urls import path
@@ -18,8 +19,12 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("mine", "Mine (open)"), ("unacknowledged", "Unacknowledged (open)"),
-                ("postmortem_overdue", "Postmortem overdue")]
+        return [
+            ("open", "Open"),
+            ("mine", "Mine (open)"),
+            ("unacknowledged", "Unacknowledged (open)"),
+            ("postmortem_overdue", "Postmortem overdue"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -36,8 +41,18 @@ class QueueFilter(admin.SimpleListFilter):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "severity", "status", "owner", "detection_method", "tenant_count",
-                    "detected_at", "escalation_level", "postmortem_state"]
+    list_display = [
+        "id",
+        "title",
+        "severity",
+        "status",
+        "owner",
+        "detection_method",
+        "tenant_count",
+        "detected_at",
+        "escalation_level",
+        "postmortem_state",
+    ]
     list_display_links = ["id", "title"]
     list_filter = [QueueFilter, "severity", "status", ("owner", admin.RelatedOnlyFieldListFilter), "detection_method"]
     search_fields = ["=id", "title", "dedup_key"]
@@ -85,14 +100,35 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "incident_link", "level", "channel", "recipient", "reason", "status", "attempts",
-                    "short_error"]
+    list_display = [
+        "created_at",
+        "incident_link",
+        "level",
+        "channel",
+        "recipient",
+        "reason",
+        "status",
+        "attempts",
+        "short_error",
+    ]
     list_filter = ["status", "channel", "level", "reason"]
     search_fields = ["recipient", "=incident__id"]
     list_select_related = ["incident"]
     show_full_result_count = False
-    fields = ["incident_link", "level", "channel", "reason", "recipient", "subject", "body", "status", "attempts",
-              "error", "created_at", "sent_at"]
+    fields = [
+        "incident_link",
+        "level",
+        "channel",
+        "reason",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Incident")
@@ -102,4 +138,3 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Error")
     def short_error(self, obj):
         return obj.error[:100]
-

@@ -27,5 +27,7 @@ class RunbookAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
-        return [path("by-slug/<slug:slug>/", wrap(console.runbook_by_slug), name="incidents_runbook_by_slug"),
-                *super().get_urls()]
+        return [
+            path("by-slug/<slug:slug>/", wrap(console.runbook_by_slug), name="incidents_runbook_by_slug"),
+            *super().get_urls(),
+        ]

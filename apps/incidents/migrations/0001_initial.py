@@ -6,39 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("tenants", "0002_default_plans_and_staff_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('severity', models.CharField(choices=[('sev1', 'sev1 — production outage'), ('sev2', 'sev2 — partial outage / error spike'), ('sev3', 'sev3 — one tenant or degraded'), ('sev4', 'sev4 — minor')], default='sev3', max_length=4)),
-                ('status', models.CharField(choices=[('detected', 'Detected'), ('triaged', 'Triaged'), ('mitigating', 'Mitigating'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='detected', max_length=12)),
-                ('detection_method', models.CharField(choices=[('spike', 'Error spike'), ('alert_rule', 'Alert rule'), ('health_monitor', 'Health monitor'), ('ticket', 'Ticket'), ('manual', 'Manual')], default='manual', max_length=20)),
-                ('dedup_key', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('codes', models.JSONField(blank=True, default=list, help_text='Event codes this incident is about.')),
-                ('root_cause_hypothesis', models.TextField(blank=True)),
-                ('impact', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('detected_at', models.DateTimeField(auto_now_add=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('mitigated_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('affected_tenants', models.ManyToManyField(blank=True, related_name='incidents', to='tenants.tenant')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_incidents', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("sev1", "sev1 — production outage"),
+                            ("sev2", "sev2 — partial outage / error spike"),
+                            ("sev3", "sev3 — one tenant or degraded"),
+                            ("sev4", "sev4 — minor"),
+                        ],
+                        default="sev3",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("detected", "Detected"),
+                            ("triaged", "Triaged"),
+                            ("mitigating", "Mitigating"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="detected",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "detection_method",
+                    models.CharField(
+                        choices=[
+                            ("spike", "Error spike"),
+                            ("alert_rule", "Alert rule"),
+                            ("health_monitor", "Health monitor"),
+                            ("ticket", "Ticket"),
+                            ("manual", "Manual"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                ("dedup_key", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("codes", models.JSONField(blank=True, default=list, help_text="Event codes this incident is about.")),
+                ("root_cause_hypothesis", models.TextField(blank=True)),
+                ("impact", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("detected_at", models.DateTimeField(auto_now_add=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("mitigated_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("affected_tenants", models.ManyToManyField(blank=True, related_name="incidents", to="tenants.tenant")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_incidents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-detected_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ('detected', 'triaged', 'mitigating')), models.Q(('dedup_key', ''), _negated=True)), fields=('dedup_key',), name='incident_one_open_per_dedup_key')],
+                "ordering": ["-detected_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("status__in", ("detected", "triaged", "mitigating")),
+                            models.Q(("dedup_key", ""), _negated=True),
+                        ),
+                        fields=("dedup_key",),
+                        name="incident_one_open_per_dedup_key",
+                    )
+                ],
             },
         ),
     ]

@@ -8,177 +8,353 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmergencyContact',
+            name="EmergencyContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(help_text='E.g. CTO, database provider support, Meta partner manager.', max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('notes', models.TextField(blank=True, help_text='When to call, what to have ready.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        help_text="E.g. CTO, database provider support, Meta partner manager.", max_length=200
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("notes", models.TextField(blank=True, help_text="When to call, what to have ready.")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'role'],
+                "ordering": ["position", "role"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationPolicy',
+            name="EscalationPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('severity', models.CharField(choices=[('sev1', 'sev1 — production outage'), ('sev2', 'sev2 — partial outage / error spike'), ('sev3', 'sev3 — one tenant or degraded'), ('sev4', 'sev4 — minor')], max_length=4, unique=True)),
-                ('acknowledge_within_minutes', models.PositiveIntegerField(default=5)),
-                ('escalate_unacknowledged', models.BooleanField(default=True, help_text='Tell the next level as soon as the acknowledgement window passes unacknowledged.')),
-                ('level2_after_minutes', models.PositiveIntegerField(blank=True, help_text='Unresolved this long: tell the team lead.', null=True)),
-                ('level3_after_minutes', models.PositiveIntegerField(blank=True, help_text='Unresolved this long: tell CTO / infrastructure.', null=True)),
-                ('notify_on_open', models.BooleanField(default=True, help_text='Tell level 1 when the incident opens.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("sev1", "sev1 — production outage"),
+                            ("sev2", "sev2 — partial outage / error spike"),
+                            ("sev3", "sev3 — one tenant or degraded"),
+                            ("sev4", "sev4 — minor"),
+                        ],
+                        max_length=4,
+                        unique=True,
+                    ),
+                ),
+                ("acknowledge_within_minutes", models.PositiveIntegerField(default=5)),
+                (
+                    "escalate_unacknowledged",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Tell the next level as soon as the acknowledgement window passes unacknowledged.",
+                    ),
+                ),
+                (
+                    "level2_after_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Unresolved this long: tell the team lead.", null=True
+                    ),
+                ),
+                (
+                    "level3_after_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Unresolved this long: tell CTO / infrastructure.", null=True
+                    ),
+                ),
+                (
+                    "notify_on_open",
+                    models.BooleanField(default=True, help_text="Tell level 1 when the incident opens."),
+                ),
             ],
             options={
-                'verbose_name_plural': 'escalation policies',
-                'ordering': ['severity'],
+                "verbose_name_plural": "escalation policies",
+                "ordering": ["severity"],
             },
         ),
         migrations.CreateModel(
-            name='Runbook',
+            name="Runbook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('symptom', models.TextField()),
-                ('impact', models.TextField()),
-                ('checks', models.JSONField(blank=True, default=list, help_text='Names of the checks that run by themselves, in order.', validators=[apps.incidents.models.runbook.validate_names])),
-                ('fix', models.TextField()),
-                ('evidence', models.TextField(help_text='What to capture before and after the fix.')),
-                ('codes', models.JSONField(blank=True, default=list, help_text='The event codes this runbook covers.', validators=[apps.incidents.models.runbook.validate_codes])),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("symptom", models.TextField()),
+                ("impact", models.TextField()),
+                (
+                    "checks",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Names of the checks that run by themselves, in order.",
+                        validators=[apps.incidents.models.runbook.validate_names],
+                    ),
+                ),
+                ("fix", models.TextField()),
+                ("evidence", models.TextField(help_text="What to capture before and after the fix.")),
+                (
+                    "codes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The event codes this runbook covers.",
+                        validators=[apps.incidents.models.runbook.validate_codes],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.AddField(
-            model_name='incident',
-            name='affected_conversations',
+            model_name="incident",
+            name="affected_conversations",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='escalation_level',
-            field=models.PositiveSmallIntegerField(default=0, help_text='The highest on-call level notified so far (0: nobody yet).'),
+            model_name="incident",
+            name="escalation_level",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="The highest on-call level notified so far (0: nobody yet)."
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='public_update',
-            field=models.TextField(blank=True, help_text='What the public status page says about it: no tenant names, no internals.'),
+            model_name="incident",
+            name="public_update",
+            field=models.TextField(
+                blank=True, help_text="What the public status page says about it: no tenant names, no internals."
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='sla_breaches',
-            field=models.PositiveIntegerField(default=0, help_text='Ticket SLA targets breached during it.'),
+            model_name="incident",
+            name="sla_breaches",
+            field=models.PositiveIntegerField(default=0, help_text="Ticket SLA targets breached during it."),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='detected_at',
+            model_name="incident",
+            name="detected_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('done', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assignee', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incident_follow_ups', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("done", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="incident_follow_ups",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="follow_ups", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['done', 'due_on', 'id'],
+                "ordering": ["done", "due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OnCallEntry',
+            name="OnCallEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Level 1 — on-call engineer'), (2, 'Level 2 — team lead'), (3, 'Level 3 — CTO / infrastructure')])),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('slack_webhook_encrypted', models.TextField(blank=True, editable=False)),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='on_call_entries', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Level 1 — on-call engineer"),
+                            (2, "Level 2 — team lead"),
+                            (3, "Level 3 — CTO / infrastructure"),
+                        ]
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("slack_webhook_encrypted", models.TextField(blank=True, editable=False)),
+                ("starts_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="on_call_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'on-call roster entry',
-                'verbose_name_plural': 'on-call roster',
-                'ordering': ['level', 'starts_at'],
+                "verbose_name": "on-call roster entry",
+                "verbose_name_plural": "on-call roster",
+                "ordering": ["level", "starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Postmortem',
+            name="Postmortem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('root_cause', models.TextField()),
-                ('resolution_steps', models.TextField()),
-                ('detection', models.TextField(help_text='What detected it, and how fast.')),
-                ('preventive_actions', models.TextField()),
-                ('timeline_snapshot', models.JSONField(blank=True, default=list, help_text='The timeline when it was written.')),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('written_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='postmortem', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("root_cause", models.TextField()),
+                ("resolution_steps", models.TextField()),
+                ("detection", models.TextField(help_text="What detected it, and how fast.")),
+                ("preventive_actions", models.TextField()),
+                (
+                    "timeline_snapshot",
+                    models.JSONField(blank=True, default=list, help_text="The timeline when it was written."),
+                ),
+                ("duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("written_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="postmortem", to="incidents.incident"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Level 1 — on-call engineer'), (2, 'Level 2 — team lead'), (3, 'Level 3 — CTO / infrastructure')])),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('slack', 'Slack')], max_length=8)),
-                ('reason', models.CharField(choices=[('opened', 'Incident opened'), ('escalated', 'Escalated')], max_length=12)),
-                ('recipient', models.CharField(help_text='An email address, or a redacted webhook URL.', max_length=300)),
-                ('target_encrypted', models.TextField(blank=True, editable=False)),
-                ('subject', models.CharField(max_length=300)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='incidents.incident')),
-                ('on_call_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.oncallentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Level 1 — on-call engineer"),
+                            (2, "Level 2 — team lead"),
+                            (3, "Level 3 — CTO / infrastructure"),
+                        ]
+                    ),
+                ),
+                ("channel", models.CharField(choices=[("email", "Email"), ("slack", "Slack")], max_length=8)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("opened", "Incident opened"), ("escalated", "Escalated")], max_length=12
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(help_text="An email address, or a redacted webhook URL.", max_length=300),
+                ),
+                ("target_encrypted", models.TextField(blank=True, editable=False)),
+                ("subject", models.CharField(max_length=300)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "on_call_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="incidents.oncallentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='incident_notification_status')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "created_at"], name="incident_notification_status")],
             },
         ),
         migrations.CreateModel(
-            name='TimelineEntry',
+            name="TimelineEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('status', 'Status'), ('owner', 'Owner'), ('severity', 'Severity'), ('note', 'Note'), ('switch', 'Switch'), ('check', 'Check'), ('notification', 'Notification'), ('system', 'System'), ('recovery', 'Recovery')], max_length=16)),
-                ('text', models.TextField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("status", "Status"),
+                            ("owner", "Owner"),
+                            ("severity", "Severity"),
+                            ("note", "Note"),
+                            ("switch", "Switch"),
+                            ("check", "Check"),
+                            ("notification", "Notification"),
+                            ("system", "System"),
+                            ("recovery", "Recovery"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="timeline", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'timeline entries',
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['incident', 'at'], name='incident_timeline_at')],
+                "verbose_name_plural": "timeline entries",
+                "ordering": ["at", "id"],
+                "indexes": [models.Index(fields=["incident", "at"], name="incident_timeline_at")],
             },
         ),
     ]

@@ -4,16 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0003_seed_runbooks_and_escalation'),
-        ('integrations', '0004_dead_letter_view'),
+        ("incidents", "0003_seed_runbooks_and_escalation"),
+        ("integrations", "0004_dead_letter_view"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incident',
-            name='automation_runs',
-            field=models.ManyToManyField(blank=True, help_text='n8n runs that failed or timed out in it: linked with their events, or by hand.', related_name='incidents', to='integrations.automationrun'),
+            model_name="incident",
+            name="automation_runs",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="n8n runs that failed or timed out in it: linked with their events, or by hand.",
+                related_name="incidents",
+                to="integrations.automationrun",
+            ),
         ),
     ]

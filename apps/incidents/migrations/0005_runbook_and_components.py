@@ -5,20 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0004_automation_runs'),
+        ("incidents", "0004_automation_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incident',
-            name='components',
-            field=models.JSONField(blank=True, default=list, help_text="Parts of the system it is about (apps.events.components): its tenants' failures there join it."),
+            model_name="incident",
+            name="components",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Parts of the system it is about (apps.events.components): its tenants' failures there join it.",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='runbook',
-            field=models.ForeignKey(blank=True, help_text="Chosen by detection from what failed (the monitor, the alert rule's metric, the spiking code).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='incidents.runbook'),
+            model_name="incident",
+            name="runbook",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Chosen by detection from what failed (the monitor, the alert rule's metric, the spiking code).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="incidents",
+                to="incidents.runbook",
+            ),
         ),
     ]

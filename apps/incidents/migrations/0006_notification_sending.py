@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0005_runbook_and_components'),
+        ("incidents", "0005_runbook_and_components"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When a worker took it to send.', null=True),
+            model_name="notification",
+            name="claimed_at",
+            field=models.DateTimeField(blank=True, help_text="When a worker took it to send.", null=True),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8),
+            model_name="notification",
+            name="status",
+            field=models.CharField(
+                choices=[("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed")],
+                default="queued",
+                max_length=8,
+            ),
         ),
     ]

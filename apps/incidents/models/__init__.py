@@ -1,8 +1,22 @@
 from apps.incidents.models.escalation import (  # noqa: F401
-    EmergencyContact, EscalationPolicy, Level, Notification, OnCallEntry, redacted_webhook,
+    EmergencyContact,
+    EscalationPolicy,
+    Level,
+    Notification,
+    OnCallEntry,
+    redacted_webhook,
 )
 from apps.incidents.models.incident import (  # noqa: F401
-    OPEN_STATUSES, POSTMORTEM_DUE_AFTER, POSTMORTEM_REQUIRED, DetectionMethod, FollowUp, Incident,
-    IncidentQuerySet, Postmortem, Severity, Status, TimelineEntry,
+    OPEN_STATUSES,
+    POSTMORTEM_DUE_AFTER,
+    POSTMORTEM_REQUIRED,
+    DetectionMethod,
+    FollowUp,
+    Incident,
+    IncidentQuerySet,
+    Postmortem,
+    Severity,
+    Status,
+    TimelineEntry,
 )
 from apps.incidents.models.runbook import Runbook  # noqa: F401

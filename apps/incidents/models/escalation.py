@@ -1,5 +1,6 @@
 """Who is told about an incident, when, and what was sent: the escalation policy per severity,
 the on-call roster, the emergency contacts and every notification sent or failed."""
+
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -26,11 +27,14 @@ class EscalationPolicy(models.Model):
     severity = models.CharField(max_length=4, choices=Severity.choices, unique=True)
     acknowledge_within_minutes = models.PositiveIntegerField(default=5)
     escalate_unacknowledged = models.BooleanField(
-        default=True, help_text="Tell the next level as soon as the acknowledgement window passes unacknowledged.")
-    level2_after_minutes = models.PositiveIntegerField(null=True, blank=True,
-                                                       help_text="Unresolved this long: tell the team lead.")
-    level3_after_minutes = models.PositiveIntegerField(null=True, blank=True,
-                                                       help_text="Unresolved this long: tell CTO / infrastructure.")
+        default=True, help_text="Tell the next level as soon as the acknowledgement window passes unacknowledged."
+    )
+    level2_after_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Unresolved this long: tell the team lead."
+    )
+    level3_after_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Unresolved this long: tell CTO / infrastructure."
+    )
     notify_on_open = models.BooleanField(default=True, help_text="Tell level 1 when the incident opens.")
 
     class Meta:
@@ -41,8 +45,11 @@ class EscalationPolicy(models.Model):
         return f"Escalation for {self.severity}"
 
     def clean(self):
-        if self.level2_after_minutes and self.level3_after_minutes \
-                and self.level3_after_minutes <= self.level2_after_minutes:
+        if (
+            self.level2_after_minutes
+            and self.level3_after_minutes
+            and self.level3_after_minutes <= self.level2_after_minutes
+        ):
             raise ValidationError({"level3_after_minutes": "Level 3 must come after level 2."})
 
     def acknowledge_by(self, incident):
@@ -55,8 +62,10 @@ class EscalationPolicy(models.Model):
         level = Level.ON_CALL if self.notify_on_open else 0
         if self.escalate_unacknowledged and incident.acknowledged_at is None and now >= self.acknowledge_by(incident):
             level = max(level, Level.TEAM_LEAD)
-        for target, minutes in ((Level.TEAM_LEAD, self.level2_after_minutes),
-                                (Level.INFRASTRUCTURE, self.level3_after_minutes)):
+        for target, minutes in (
+            (Level.TEAM_LEAD, self.level2_after_minutes),
+            (Level.INFRASTRUCTURE, self.level3_after_minutes),
+        ):
             if minutes is not None and now >= incident.detected_at + timedelta(minutes=minutes):
                 level = max(level, target)
         return level
@@ -66,7 +75,8 @@ class OnCallQuerySet(models.QuerySet):
     def holding(self, level, now=None):
         now = now or timezone.now()
         return self.filter(level=level, starts_at__lte=now).filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now))
+            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now)
+        )
 
 
 class OnCallEntry(models.Model):
@@ -74,8 +84,14 @@ class OnCallEntry(models.Model):
 
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     name = models.CharField(max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="on_call_entries", limit_choices_to={"is_staff": True})
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="on_call_entries",
+        limit_choices_to={"is_staff": True},
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     slack_webhook_encrypted = models.TextField(blank=True, editable=False)

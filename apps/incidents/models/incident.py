@@ -1,5 +1,6 @@
 """The incident, its timeline, follow-up tasks and postmortem. Every change goes through
 `apps.incidents.services`; these classes hold data and the invariants read from it."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,8 +46,12 @@ class IncidentQuerySet(models.QuerySet):
     def postmortem_overdue(self, now=None):
         """Resolved sev1/sev2 incidents past the 24-hour postmortem deadline without one."""
         now = now or timezone.now()
-        return self.filter(severity__in=POSTMORTEM_REQUIRED, status__in=(Status.RESOLVED, Status.CLOSED),
-                           postmortem__isnull=True, resolved_at__lt=now - POSTMORTEM_DUE_AFTER)
+        return self.filter(
+            severity__in=POSTMORTEM_REQUIRED,
+            status__in=(Status.RESOLVED, Status.CLOSED),
+            postmortem__isnull=True,
+            resolved_at__lt=now - POSTMORTEM_DUE_AFTER,
+        )
 
 
 class Incident(models.Model):
@@ -62,26 +67,42 @@ class Incident(models.Model):
     dedup_key = models.CharField(max_length=200, blank=True, db_index=True)
     codes = models.JSONField(default=list, blank=True, help_text="Event codes this incident is about.")
     runbook = models.ForeignKey(
-        "incidents.Runbook", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents",
-        help_text="Chosen by detection from what failed (the monitor, the alert rule's metric, the spiking code).")
+        "incidents.Runbook",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        help_text="Chosen by detection from what failed (the monitor, the alert rule's metric, the spiking code).",
+    )
     components = models.JSONField(
-        default=list, blank=True,
-        help_text="Parts of the system it is about (apps.events.components): its tenants' failures there join it.")
+        default=list,
+        blank=True,
+        help_text="Parts of the system it is about (apps.events.components): its tenants' failures there join it.",
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_incidents",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_incidents",
     )
     affected_tenants = models.ManyToManyField("tenants.Tenant", blank=True, related_name="incidents")
     automation_runs = models.ManyToManyField(
-        "integrations.AutomationRun", blank=True, related_name="incidents",
-        help_text="n8n runs that failed or timed out in it: linked with their events, or by hand.")
+        "integrations.AutomationRun",
+        blank=True,
+        related_name="incidents",
+        help_text="n8n runs that failed or timed out in it: linked with their events, or by hand.",
+    )
     root_cause_hypothesis = models.TextField(blank=True)
     impact = models.TextField(blank=True)
     public_update = models.TextField(
-        blank=True, help_text="What the public status page says about it: no tenant names, no internals.")
+        blank=True, help_text="What the public status page says about it: no tenant names, no internals."
+    )
     affected_conversations = models.PositiveIntegerField(default=0)
     sla_breaches = models.PositiveIntegerField(default=0, help_text="Ticket SLA targets breached during it.")
     escalation_level = models.PositiveSmallIntegerField(
-        default=0, help_text="The highest on-call level notified so far (0: nobody yet).")
+        default=0, help_text="The highest on-call level notified so far (0: nobody yet)."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     detected_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -95,7 +116,8 @@ class Incident(models.Model):
         ordering = ["-detected_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dedup_key"], condition=models.Q(status__in=OPEN_STATUSES) & ~models.Q(dedup_key=""),
+                fields=["dedup_key"],
+                condition=models.Q(status__in=OPEN_STATUSES) & ~models.Q(dedup_key=""),
                 name="incident_one_open_per_dedup_key",
             ),
         ]
@@ -158,8 +180,9 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField()
     data = models.JSONField(default=dict, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -178,8 +201,14 @@ class TimelineEntry(models.Model):
 class FollowUp(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="follow_ups")
     title = models.CharField(max_length=300)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="incident_follow_ups", limit_choices_to={"is_staff": True})
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incident_follow_ups",
+        limit_choices_to={"is_staff": True},
+    )
     due_on = models.DateField(null=True, blank=True)
     done = models.BooleanField(default=False)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -202,8 +231,9 @@ class Postmortem(models.Model):
     preventive_actions = models.TextField()
     timeline_snapshot = models.JSONField(default=list, blank=True, help_text="The timeline when it was written.")
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     written_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -24,12 +24,17 @@ class Runbook(models.Model):
     title = models.CharField(max_length=200)
     symptom = models.TextField()
     impact = models.TextField()
-    checks = models.JSONField(default=list, blank=True, validators=[validate_names],
-                              help_text="Names of the checks that run by themselves, in order.")
+    checks = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_names],
+        help_text="Names of the checks that run by themselves, in order.",
+    )
     fix = models.TextField()
     evidence = models.TextField(help_text="What to capture before and after the fix.")
-    codes = models.JSONField(default=list, blank=True, validators=[validate_codes],
-                             help_text="The event codes this runbook covers.")
+    codes = models.JSONField(
+        default=list, blank=True, validators=[validate_codes], help_text="The event codes this runbook covers."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,5 +1,6 @@
-""""Run checks" on an incident: the checks its runbooks name run now (apps.health.checks), and each
+""" "Run checks" on an incident: the checks its runbooks name run now (apps.health.checks), and each
 result lands on the timeline as evidence."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,8 +17,11 @@ def run_checks(incident, *, actor, names=None, now=None) -> list[TimelineEntry]:
     """Runs `names` (default: every check of the incident's runbooks) for its affected tenants."""
     names = list(names or runbooks.checks_for(incident))
     if not names:
-        raise ServiceError("No runbook of this incident names a check: add checks to its runbook, or give the "
-                           "incident the event codes it is about.", "no_checks")
+        raise ServiceError(
+            "No runbook of this incident names a check: add checks to its runbook, or give the "
+            "incident the event codes it is about.",
+            "no_checks",
+        )
     from apps.health import checks
 
     results = checks.run_many(names, tenants=list(incident.affected_tenants.order_by("slug")))

@@ -6,6 +6,7 @@ Spikes and alert rules are decided here: the Error Center computes the rates and
 rule's evaluation (`events.spikes`, `events.alerts`); what that opens or joins, and what a
 maintenance window holds back, is this module's. When one tenant alone fails behind a critical
 rule, it is that tenant's incident (sev3, titled with the tenant), not a platform-wide one."""
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,8 +29,10 @@ from apps.tenants.models import Tenant
 
 MAX_EVENTS_PER_INCIDENT_ACTION = 1000
 SEVERITY_BY_LEVEL = {
-    catalog.CRITICAL: Severity.SEV1, catalog.ERROR: Severity.SEV2,
-    catalog.WARNING: Severity.SEV3, catalog.INFO: Severity.SEV4,
+    catalog.CRITICAL: Severity.SEV1,
+    catalog.ERROR: Severity.SEV2,
+    catalog.WARNING: Severity.SEV3,
+    catalog.INFO: Severity.SEV4,
 }
 Kind = TimelineEntry.Kind
 
@@ -40,8 +43,19 @@ def severity_for_codes(codes):
     return SEVERITY_BY_LEVEL[worst]
 
 
-def open_or_join(dedup_key, *, title, codes, tenant_ids=(), event_ids=(), severity=None,
-                 detection_method=DetectionMethod.SPIKE, runbook="", components=(), now=None):
+def open_or_join(
+    dedup_key,
+    *,
+    title,
+    codes,
+    tenant_ids=(),
+    event_ids=(),
+    severity=None,
+    detection_method=DetectionMethod.SPIKE,
+    runbook="",
+    components=(),
+    now=None,
+):
     """The open incident for `dedup_key`, created when there is none, with the given tenants and
     events attached. Returns (incident, created). A partial unique constraint on open incidents'
     dedup keys makes concurrent detectors converge on one incident. A new one notifies level 1.
@@ -49,18 +63,34 @@ def open_or_join(dedup_key, *, title, codes, tenant_ids=(), event_ids=(), severi
     `runbook` (a slug) and `components` say what failed; the tenants' recent failures in those
     components are linked now, and new ones as they come while the incident is open."""
     now = now or timezone.now()
-    what = {"title": title, "codes": list(codes), "severity": severity, "detection_method": detection_method,
-            "runbook": runbooks.by_slug(runbook), "components": list(components)}
+    what = {
+        "title": title,
+        "codes": list(codes),
+        "severity": severity,
+        "detection_method": detection_method,
+        "runbook": runbooks.by_slug(runbook),
+        "components": list(components),
+    }
     incident, created = _find_or_create(dedup_key, what, now)
     added = attach(incident, tenant_ids=tenant_ids, event_ids=event_ids)
     if created:
-        add_timeline_entry(incident, Kind.SYSTEM, f"Opened by {incident.get_detection_method_display().lower()}: "
-                           f"{title}", at=now, data={"dedup_key": dedup_key, "codes": list(codes),
-                                                     "tenants": sorted(tenant_ids), "runbook": runbook,
-                                                     "components": list(components)})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Opened by {incident.get_detection_method_display().lower()}: {title}",
+            at=now,
+            data={
+                "dedup_key": dedup_key,
+                "codes": list(codes),
+                "tenants": sorted(tenant_ids),
+                "runbook": runbook,
+                "components": list(components),
+            },
+        )
     elif added:
-        add_timeline_entry(incident, Kind.SYSTEM, f"{len(added)} more tenant(s) affected", at=now,
-                           data={"tenants": sorted(added)})
+        add_timeline_entry(
+            incident, Kind.SYSTEM, f"{len(added)} more tenant(s) affected", at=now, data={"tenants": sorted(added)}
+        )
     link_recent_failures(incident, tenant_ids, now)
     if created:
         _notify(incident, now)
@@ -94,44 +124,83 @@ def attach(incident, *, tenant_ids=(), event_ids=()):
 
 def open_from_events(events, *, actor, title=""):
     """An operator's "Open incident from selected events": one incident linking them all."""
-    events = list(events[:MAX_EVENTS_PER_INCIDENT_ACTION + 1])
+    events = list(events[: MAX_EVENTS_PER_INCIDENT_ACTION + 1])
     if not events:
         raise ServiceError("Select at least one event.", code="no_events")
     if len(events) > MAX_EVENTS_PER_INCIDENT_ACTION:
-        raise ServiceError(f"Select at most {MAX_EVENTS_PER_INCIDENT_ACTION} events; narrow the filter "
-                           "(the spike detector links the rest automatically).", code="too_many_events")
+        raise ServiceError(
+            f"Select at most {MAX_EVENTS_PER_INCIDENT_ACTION} events; narrow the filter "
+            "(the spike detector links the rest automatically).",
+            code="too_many_events",
+        )
     codes = sorted({event.code for event in events})
     with transaction.atomic():
         incident = Incident.objects.create(
-            title=title or f"{', '.join(codes)} — {len(events)} event(s)", codes=codes,
-            severity=severity_for_codes(codes), detection_method=DetectionMethod.MANUAL,
-            started_at=min(event.occurred_at for event in events), owner=actor,
+            title=title or f"{', '.join(codes)} — {len(events)} event(s)",
+            codes=codes,
+            severity=severity_for_codes(codes),
+            detection_method=DetectionMethod.MANUAL,
+            started_at=min(event.occurred_at for event in events),
+            owner=actor,
         )
         incident.affected_tenants.add(*{event.tenant_id for event in events if event.tenant_id})
         link_events(incident, [event.pk for event in events])
-        add_timeline_entry(incident, Kind.SYSTEM, f"Opened from {len(events)} Error Center event(s)", author=actor,
-                           data={"codes": codes, "events": len(events)})
-        audit.record("incident.opened", actor=actor, target=incident,
-                     after={"codes": codes, "events": len(events)})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Opened from {len(events)} Error Center event(s)",
+            author=actor,
+            data={"codes": codes, "events": len(events)},
+        )
+        audit.record("incident.opened", actor=actor, target=incident, after={"codes": codes, "events": len(events)})
         _notify(incident, incident.detected_at)
     return incident
 
 
-def create_incident(*, actor, title, severity, codes=(), tenants=(), impact="", root_cause_hypothesis="",
-                    detection_method=DetectionMethod.MANUAL, now=None, request=None) -> Incident:
+def create_incident(
+    *,
+    actor,
+    title,
+    severity,
+    codes=(),
+    tenants=(),
+    impact="",
+    root_cause_hypothesis="",
+    detection_method=DetectionMethod.MANUAL,
+    now=None,
+    request=None,
+) -> Incident:
     """An incident opened by hand (admin or API), owned by whoever opened it."""
     title, codes, now = (title or "").strip(), list(codes), now or timezone.now()
     _validate_new(title, severity, codes, detection_method)
     with transaction.atomic():
         incident = Incident.objects.create(
-            title=title[:300], severity=severity, codes=codes, detection_method=detection_method, impact=impact,
-            root_cause_hypothesis=root_cause_hypothesis, owner=actor if getattr(actor, "is_staff", False) else None,
-            started_at=now, detected_at=now)
+            title=title[:300],
+            severity=severity,
+            codes=codes,
+            detection_method=detection_method,
+            impact=impact,
+            root_cause_hypothesis=root_cause_hypothesis,
+            owner=actor if getattr(actor, "is_staff", False) else None,
+            started_at=now,
+            detected_at=now,
+        )
         incident.affected_tenants.add(*tenants)
-        add_timeline_entry(incident, Kind.SYSTEM, f"Opened by hand: {title}", author=actor, at=now,
-                           data={"codes": codes, "tenants": [tenant.slug for tenant in tenants]})
-        audit.record("incident.opened", actor=actor, target=incident, request=request,
-                     after={"severity": severity, "codes": codes, "tenants": [tenant.slug for tenant in tenants]})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Opened by hand: {title}",
+            author=actor,
+            at=now,
+            data={"codes": codes, "tenants": [tenant.slug for tenant in tenants]},
+        )
+        audit.record(
+            "incident.opened",
+            actor=actor,
+            target=incident,
+            request=request,
+            after={"severity": severity, "codes": codes, "tenants": [tenant.slug for tenant in tenants]},
+        )
         _notify(incident, now)
     return incident
 
@@ -140,8 +209,9 @@ def _validate_new(title, severity, codes, detection_method):
     if not title:
         raise ServiceError("Give the incident a title.", "empty_title")
     if severity not in Severity.values:
-        raise ServiceError(f"Unknown severity {severity!r}; use one of {', '.join(Severity.values)}.",
-                           "invalid_severity")
+        raise ServiceError(
+            f"Unknown severity {severity!r}; use one of {', '.join(Severity.values)}.", "invalid_severity"
+        )
     if detection_method not in DetectionMethod.values:
         raise ServiceError(f"Unknown detection method {detection_method!r}.", "invalid_detection_method")
     unknown = [code for code in codes if catalog.get(code) is None]
@@ -179,21 +249,35 @@ def _open_spike(code, counts, window_start, now):
     tenant_ids = sorted(counts)
     event_ids = spikes.events_of(code, tenant_ids, window_start, now).values_list("id", flat=True)
     incident, created = open_or_join(
-        f"spike:{code}", title=f"{code} spiking in {len(tenant_ids)} tenants", codes=[code],
-        tenant_ids=tenant_ids, event_ids=list(event_ids), detection_method=DetectionMethod.SPIKE,
-        runbook=runbooks.slug_for_code(code), components=components.of_code(code),
+        f"spike:{code}",
+        title=f"{code} spiking in {len(tenant_ids)} tenants",
+        codes=[code],
+        tenant_ids=tenant_ids,
+        event_ids=list(event_ids),
+        detection_method=DetectionMethod.SPIKE,
+        runbook=runbooks.slug_for_code(code),
+        components=components.of_code(code),
     )
     if created:
-        emit("ERROR_SPIKE", message=f"{code} is spiking in {len(tenant_ids)} tenants",
-             meta={"code": code, "tenants": tenant_ids, "counts": {str(t): n for t, n in counts.items()}},
-             source="events.spikes", incident=incident)
+        emit(
+            "ERROR_SPIKE",
+            message=f"{code} is spiking in {len(tenant_ids)} tenants",
+            meta={"code": code, "tenants": tenant_ids, "counts": {str(t): n for t, n in counts.items()}},
+            source="events.spikes",
+            incident=incident,
+        )
     return created
 
 
 def _spike_held(code, tenant_ids, now):
     """Inside a platform-wide maintenance window the spike opens no incident; the hold is recorded."""
-    return maintenance.hold("spike", f"spike:{code}", f"{code} spiking in {len(tenant_ids)} tenants",
-                            detail={"code": code, "tenants": tenant_ids}, at=now)
+    return maintenance.hold(
+        "spike",
+        f"spike:{code}",
+        f"{code} spiking in {len(tenant_ids)} tenants",
+        detail={"code": code, "tenants": tenant_ids},
+        at=now,
+    )
 
 
 def evaluate_alert_rules(now=None):
@@ -221,10 +305,21 @@ def evaluate_alert_rule(rule, now=None):
 
 def _announce_transition(rule, old, new, value):
     incident = _open_for_rule(rule, value) if new == AlertState.CRITICAL else None
-    emit("ALERT_RULE_TRANSITION", message=f"{rule.name}: {old} → {new} ({value})",
-         meta={"rule_id": rule.pk, "rule": rule.name, "metric": rule.metric, "from": old, "to": new,
-               "value": value, "priority": rule.priority},
-         source="events.alerts", incident=incident)
+    emit(
+        "ALERT_RULE_TRANSITION",
+        message=f"{rule.name}: {old} → {new} ({value})",
+        meta={
+            "rule_id": rule.pk,
+            "rule": rule.name,
+            "metric": rule.metric,
+            "from": old,
+            "to": new,
+            "value": value,
+            "priority": rule.priority,
+        },
+        source="events.alerts",
+        incident=incident,
+    )
 
 
 @dataclass(frozen=True)
@@ -239,8 +334,9 @@ def scope_of(rule, now) -> Scope:
     tenant_ids, platform = alerts.failing_tenants(rule, now)
     if len(tenant_ids) == 1 and not platform:
         tenant = Tenant.objects.get(pk=tenant_ids[0])
-        return Scope(alerts.dedup_key(rule, tenant.pk), f"Alert: {rule.name} — {tenant.name}", tenant_ids,
-                     Severity.SEV3)
+        return Scope(
+            alerts.dedup_key(rule, tenant.pk), f"Alert: {rule.name} — {tenant.name}", tenant_ids, Severity.SEV3
+        )
     severity = Severity.SEV1 if rule.priority.upper() == "P1" else Severity.SEV2
     return Scope(alerts.dedup_key(rule), f"Alert: {rule.name}", tenant_ids, severity)
 
@@ -250,11 +346,17 @@ def _open_for_rule(rule, value):
     if _rule_held(rule, value):
         return None
     scope = scope_of(rule, rule.last_evaluated_at)
-    incident, _ = open_or_join(scope.dedup_key, title=scope.title, codes=["ALERT_RULE_TRANSITION"],
-                               tenant_ids=scope.tenant_ids, severity=scope.severity,
-                               detection_method=DetectionMethod.ALERT_RULE, now=rule.last_evaluated_at,
-                               runbook=runbooks.slug_for_metric(rule.metric, rule.params),
-                               components=components.of_metric(rule.metric, rule.params))
+    incident, _ = open_or_join(
+        scope.dedup_key,
+        title=scope.title,
+        codes=["ALERT_RULE_TRANSITION"],
+        tenant_ids=scope.tenant_ids,
+        severity=scope.severity,
+        detection_method=DetectionMethod.ALERT_RULE,
+        now=rule.last_evaluated_at,
+        runbook=runbooks.slug_for_metric(rule.metric, rule.params),
+        components=components.of_metric(rule.metric, rule.params),
+    )
     return incident
 
 
@@ -270,23 +372,38 @@ def _incident_owed(rule):
 
 def _rule_held(rule, value):
     """Inside a platform-wide maintenance window the rule opens no incident; the hold is recorded."""
-    return maintenance.hold("alert_rule", alerts.dedup_key(rule), f"Alert: {rule.name}",
-                            detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
-                            at=rule.last_evaluated_at)
+    return maintenance.hold(
+        "alert_rule",
+        alerts.dedup_key(rule),
+        f"Alert: {rule.name}",
+        detail={"rule_id": rule.pk, "metric": rule.metric, "value": value},
+        at=rule.last_evaluated_at,
+    )
 
 
 def open_for_monitor(outcome, title, check, now):
     """A down monitor opens or joins the incident of its component, with the runbook and components
     of what failed: the connection's provider, or the platform component."""
     monitor = outcome.monitor
-    incident, created = open_or_join(monitor.dedup_key, title=title, codes=["HEALTH_CHECK_FAILED"],
-                                     tenant_ids=[monitor.tenant_id] if monitor.tenant_id else [],
-                                     severity=health.severity_for(monitor), detection_method="health_monitor",
-                                     now=now, runbook=runbooks.slug_for_monitor(monitor.kind, monitor.provider),
-                                     components=components.of_monitor(monitor.kind, monitor.provider))
+    incident, created = open_or_join(
+        monitor.dedup_key,
+        title=title,
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[monitor.tenant_id] if monitor.tenant_id else [],
+        severity=health.severity_for(monitor),
+        detection_method="health_monitor",
+        now=now,
+        runbook=runbooks.slug_for_monitor(monitor.kind, monitor.provider),
+        components=components.of_monitor(monitor.kind, monitor.provider),
+    )
     if not created and monitor.consecutive_failures == settings.HEALTH_FAILURE_THRESHOLD:
-        add_timeline_entry(incident, Kind.SYSTEM, f"{monitor.name} failing again ({check.detail})", at=now,
-                           data={"monitor": monitor.key, "flapping": True})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"{monitor.name} failing again ({check.detail})",
+            at=now,
+            data={"monitor": monitor.key, "flapping": True},
+        )
     monitor.incident, outcome.incident = incident, incident
     monitor.save(update_fields=["incident"])
 
@@ -296,8 +413,20 @@ def note_recovery(outcome, now):
     monitor, incident = outcome.monitor, outcome.incident
     failing = list(incident.health_monitors.exclude(state=HealthMonitor.State.HEALTHY).values_list("name", flat=True))
     text = f"{monitor.name} recovered: {monitor.last_detail}."
-    text += f" Still failing: {', '.join(failing)}." if failing else \
-        " Every component of this incident is healthy again: consider resolving it."
-    add_timeline_entry(incident, Kind.RECOVERY, text, at=now,
-                       data={"monitor": monitor.key, "latency_ms": monitor.last_latency_ms,
-                             "still_failing": failing, "suggest_resolve": not failing})
+    text += (
+        f" Still failing: {', '.join(failing)}."
+        if failing
+        else " Every component of this incident is healthy again: consider resolving it."
+    )
+    add_timeline_entry(
+        incident,
+        Kind.RECOVERY,
+        text,
+        at=now,
+        data={
+            "monitor": monitor.key,
+            "latency_ms": monitor.last_latency_ms,
+            "still_failing": failing,
+            "suggest_resolve": not failing,
+        },
+    )

@@ -1,5 +1,6 @@
 """An incident's status, owner, severity and notes. `TRANSITIONS` is the one place that says which
 status may follow which; `change_status` stamps the times and writes the timeline and audit."""
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,8 +21,7 @@ TRANSITIONS = {
     Status.RESOLVED: (Status.CLOSED, Status.TRIAGED),
     Status.CLOSED: (),
 }
-DETAIL_FIELDS = ("title", "root_cause_hypothesis", "impact", "public_update", "affected_conversations",
-                 "sla_breaches")
+DETAIL_FIELDS = ("title", "root_cause_hypothesis", "impact", "public_update", "affected_conversations", "sla_breaches")
 
 
 def locked(incident) -> Incident:
@@ -35,12 +35,16 @@ def check_transition(incident, status):
     allowed = TRANSITIONS[incident.status]
     if status not in allowed:
         choices = ", ".join(allowed) or "nothing (closed incidents stay closed)"
-        raise ServiceError(f"An incident that is {incident.status} cannot become {status}; it can become {choices}.",
-                           "invalid_transition")
+        raise ServiceError(
+            f"An incident that is {incident.status} cannot become {status}; it can become {choices}.",
+            "invalid_transition",
+        )
     if status == Status.CLOSED and incident.needs_postmortem and not incident.has_postmortem:
-        raise ServiceError(f"A {incident.severity} incident cannot be closed without a postmortem: write the "
-                           "postmortem (root cause, resolution steps, preventive actions) first.",
-                           "postmortem_required")
+        raise ServiceError(
+            f"A {incident.severity} incident cannot be closed without a postmortem: write the "
+            "postmortem (root cause, resolution steps, preventive actions) first.",
+            "postmortem_required",
+        )
 
 
 def change_status(incident, status, *, actor, note="", now=None, request=None) -> Incident:
@@ -55,8 +59,15 @@ def change_status(incident, status, *, actor, note="", now=None, request=None) -
         add_timeline_entry(incident, Kind.STATUS, text, author=actor, at=now, data={"from": before, "to": status})
         if status == Status.RESOLVED:
             _record_recovery_evidence(incident, actor, now)
-        audit.record("incident.status_changed", actor=actor, target=incident, request=request,
-                     before={"status": before}, after={"status": status}, reason=note or "")
+        audit.record(
+            "incident.status_changed",
+            actor=actor,
+            target=incident,
+            request=request,
+            before={"status": before},
+            after={"status": status},
+            reason=note or "",
+        )
     return incident
 
 
@@ -69,8 +80,9 @@ def _stamp(incident, status, now):
     if status == Status.RESOLVED:
         incident.resolved_at = now
         incident.sla_breaches = max(incident.sla_breaches, evidence.sla_breaches_of_linked_tickets(incident))
-        incident.affected_conversations = max(incident.affected_conversations,
-                                              evidence.conversations_during(incident, now))
+        incident.affected_conversations = max(
+            incident.affected_conversations, evidence.conversations_during(incident, now)
+        )
     if status == Status.TRIAGED:
         incident.resolved_at = None
     if status == Status.CLOSED:
@@ -83,8 +95,10 @@ def _save_status(incident):
         with transaction.atomic():
             incident.save()
     except IntegrityError:
-        raise ServiceError(f"Another open incident already covers {incident.dedup_key!r}; work on that one "
-                           "instead of reopening this.", "duplicate_open_incident") from None
+        raise ServiceError(
+            f"Another open incident already covers {incident.dedup_key!r}; work on that one instead of reopening this.",
+            "duplicate_open_incident",
+        ) from None
 
 
 def _record_recovery_evidence(incident, actor, now):
@@ -99,14 +113,21 @@ def acknowledge(incident, *, actor, now=None, request=None) -> Incident:
     with transaction.atomic():
         incident = locked(incident)
         if incident.acknowledged_at is not None:
-            raise ServiceError(f"Already acknowledged at {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC.",
-                               "already_acknowledged")
+            raise ServiceError(
+                f"Already acknowledged at {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC.", "already_acknowledged"
+            )
         incident.acknowledged_at = now
         incident.owner = incident.owner or _staff(actor)
         incident.save(update_fields=["acknowledged_at", "owner"])
         minutes = round((now - incident.detected_at).total_seconds() / 60, 1)
-        add_timeline_entry(incident, Kind.OWNER, f"Acknowledged by {_name(actor)} after {minutes} min",
-                           author=actor, at=now, data={"minutes": minutes})
+        add_timeline_entry(
+            incident,
+            Kind.OWNER,
+            f"Acknowledged by {_name(actor)} after {minutes} min",
+            author=actor,
+            at=now,
+            data={"minutes": minutes},
+        )
         audit.record("incident.acknowledged", actor=actor, target=incident, request=request)
     return incident
 
@@ -121,17 +142,30 @@ def assign_owner(incident, owner, *, actor, now=None, request=None) -> Incident:
             raise ServiceError("That is already the owner.", "unchanged")
         incident.owner = owner
         incident.save(update_fields=["owner"])
-        add_timeline_entry(incident, Kind.OWNER, f"Owner {_name(before)} → {_name(owner)}", author=actor, at=now,
-                           data={"from": _name(before), "to": _name(owner)})
-        audit.record("incident.owner_changed", actor=actor, target=incident, request=request,
-                     before={"owner": _name(before)}, after={"owner": _name(owner)})
+        add_timeline_entry(
+            incident,
+            Kind.OWNER,
+            f"Owner {_name(before)} → {_name(owner)}",
+            author=actor,
+            at=now,
+            data={"from": _name(before), "to": _name(owner)},
+        )
+        audit.record(
+            "incident.owner_changed",
+            actor=actor,
+            target=incident,
+            request=request,
+            before={"owner": _name(before)},
+            after={"owner": _name(owner)},
+        )
     return incident
 
 
 def change_severity(incident, severity, *, actor, reason="", now=None, request=None) -> Incident:
     if severity not in Severity.values:
-        raise ServiceError(f"Unknown severity {severity!r}; use one of {', '.join(Severity.values)}.",
-                           "invalid_severity")
+        raise ServiceError(
+            f"Unknown severity {severity!r}; use one of {', '.join(Severity.values)}.", "invalid_severity"
+        )
     with transaction.atomic():
         incident = locked(incident)
         before = incident.severity
@@ -141,8 +175,15 @@ def change_severity(incident, severity, *, actor, reason="", now=None, request=N
         incident.save(update_fields=["severity"])
         text = f"Severity {before} → {severity}" + (f": {reason.strip()}" if reason.strip() else "")
         add_timeline_entry(incident, Kind.SEVERITY, text, author=actor, at=now, data={"from": before, "to": severity})
-        audit.record("incident.severity_changed", actor=actor, target=incident, request=request,
-                     before={"severity": before}, after={"severity": severity}, reason=reason)
+        audit.record(
+            "incident.severity_changed",
+            actor=actor,
+            target=incident,
+            request=request,
+            before={"severity": before},
+            after={"severity": severity},
+            reason=reason,
+        )
     return incident
 
 
@@ -168,10 +209,16 @@ def update_details(incident, *, actor, request=None, **changes) -> Incident:
         for name, value in changed.items():
             setattr(incident, name, value)
         incident.save(update_fields=list(changed))
-        add_timeline_entry(incident, Kind.SYSTEM, f"Details changed: {', '.join(sorted(changed))}", author=actor,
-                           data={"changed": changed})
-        audit.record("incident.details_changed", actor=actor, target=incident, request=request,
-                     before=before, after=changed)
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Details changed: {', '.join(sorted(changed))}",
+            author=actor,
+            data={"changed": changed},
+        )
+        audit.record(
+            "incident.details_changed", actor=actor, target=incident, request=request, before=before, after=changed
+        )
     return incident
 
 
@@ -180,8 +227,13 @@ def link_ticket(incident, ticket, *, actor, request=None):
     with transaction.atomic():
         ticket = tickets.record_incident(ticket, incident, actor=actor, request=request)
         attach(incident, tenant_ids=[ticket.tenant_id])
-        add_timeline_entry(incident, Kind.SYSTEM, f"Ticket #{ticket.pk} ({ticket.tenant.name}) linked",
-                           author=actor, data={"ticket": ticket.pk})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Ticket #{ticket.pk} ({ticket.tenant.name}) linked",
+            author=actor,
+            data={"ticket": ticket.pk},
+        )
     return ticket
 
 
@@ -189,13 +241,25 @@ def link_automation_run(incident, run, *, actor, request=None):
     """An operator links an n8n run to the incident (the tenant joins the affected ones)."""
     with transaction.atomic():
         if incident.automation_runs.filter(pk=run.pk).exists():
-            raise ServiceError(f"Automation run {run.pk} is already linked to incident #{incident.pk}.", "already_linked")
+            raise ServiceError(
+                f"Automation run {run.pk} is already linked to incident #{incident.pk}.", "already_linked"
+            )
         incident.automation_runs.add(run)
         incident.affected_tenants.add(run.tenant_id)
-        add_timeline_entry(incident, Kind.SYSTEM, f"Automation run {run.pk} ({run.tenant.name}, {run.status}) linked",
-                           author=actor, data={"automation_run": run.pk})
-        audit.record("incident.automation_run_linked", actor=actor, target=incident, request=request,
-                     after={"automation_run": run.pk, "tenant": run.tenant.slug})
+        add_timeline_entry(
+            incident,
+            Kind.SYSTEM,
+            f"Automation run {run.pk} ({run.tenant.name}, {run.status}) linked",
+            author=actor,
+            data={"automation_run": run.pk},
+        )
+        audit.record(
+            "incident.automation_run_linked",
+            actor=actor,
+            target=incident,
+            request=request,
+            after={"automation_run": run.pk, "tenant": run.tenant.slug},
+        )
     return run
 
 

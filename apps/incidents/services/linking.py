@@ -2,6 +2,7 @@
 and components (apps.events.components), the tenants' recent events of those components are
 linked, with the automation runs and tickets they carry; while it is open, each new event of an
 affected tenant in one of its components joins it as it is stored (apps.incidents.receivers)."""
+
 from datetime import timedelta
 
 from django.db import transaction
@@ -22,10 +23,17 @@ def link_recent_failures(incident, tenant_ids, now) -> dict:
     codes = parts.codes_of(incident.components or [])
     if not (codes and tenant_ids):
         return {}
-    event_ids = list(SystemEvent.objects.filter(
-        tenant_id__in=list(tenant_ids), code__in=codes, incident__isnull=True,
-        occurred_at__gte=now - RECENT, occurred_at__lte=now,
-    ).order_by("-occurred_at").values_list("pk", flat=True)[:MAX_LINKED])
+    event_ids = list(
+        SystemEvent.objects.filter(
+            tenant_id__in=list(tenant_ids),
+            code__in=codes,
+            incident__isnull=True,
+            occurred_at__gte=now - RECENT,
+            occurred_at__lte=now,
+        )
+        .order_by("-occurred_at")
+        .values_list("pk", flat=True)[:MAX_LINKED]
+    )
     linked = link_events(incident, event_ids)
     if linked["events"]:
         add_timeline_entry(incident, TimelineEntry.Kind.SYSTEM, _summary(linked), at=now, data=linked)
@@ -36,15 +44,21 @@ def link_events(incident, event_ids) -> dict:
     """Links the events no incident holds yet, then the automation runs and tickets they carry."""
     SystemEvent.objects.filter(pk__in=list(event_ids), incident__isnull=True).update(incident=incident)
     mine = list(SystemEvent.objects.filter(pk__in=list(event_ids), incident=incident))
-    return {"events": len(mine), "codes": sorted({event.code for event in mine}),
-            "automation_runs": link_runs_of_events(incident, [event.pk for event in mine]),
-            "tickets": _link_tickets_of(incident, mine)}
+    return {
+        "events": len(mine),
+        "codes": sorted({event.code for event in mine}),
+        "automation_runs": link_runs_of_events(incident, [event.pk for event in mine]),
+        "tickets": _link_tickets_of(incident, mine),
+    }
 
 
 def link_runs_of_events(incident, event_ids) -> int:
     """The automation runs the events name (N8N_TIMEOUT, N8N_TRIGGER_FAIL …) join the incident."""
-    run_ids = set(SystemEvent.objects.filter(pk__in=list(event_ids), automation_run__isnull=False)
-                  .values_list("automation_run_id", flat=True))
+    run_ids = set(
+        SystemEvent.objects.filter(pk__in=list(event_ids), automation_run__isnull=False).values_list(
+            "automation_run_id", flat=True
+        )
+    )
     if run_ids:
         incident.automation_runs.add(*run_ids)
     return len(run_ids)
@@ -54,15 +68,21 @@ def _link_tickets_of(incident, events) -> int:
     """The tickets an event names (its ticket link, or tickets that linked it) join the incident."""
     named = (str((event.meta or {}).get("ticket_id") or "") for event in events)
     ticket_ids = {int(value) for value in named if value.isdigit()}  # meta may come from the API
-    ticket_ids |= set(SystemEvent.tickets.through.objects.filter(systemevent_id__in=[event.pk for event in events])
-                      .values_list("ticket_id", flat=True))
+    ticket_ids |= set(
+        SystemEvent.tickets.through.objects.filter(systemevent_id__in=[event.pk for event in events]).values_list(
+            "ticket_id", flat=True
+        )
+    )
     return len(link_detected_incident(ticket_ids, incident)) if ticket_ids else 0
 
 
 def _summary(linked):
     text = f"Linked {linked['events']} recent event(s) of the affected tenant(s): {', '.join(linked['codes'])}"
-    extras = [f"{linked[name]} {label}" for name, label in (("automation_runs", "automation run(s)"),
-                                                            ("tickets", "ticket(s)")) if linked[name]]
+    extras = [
+        f"{linked[name]} {label}"
+        for name, label in (("automation_runs", "automation run(s)"), ("tickets", "ticket(s)"))
+        if linked[name]
+    ]
     return text + (f"; with {' and '.join(extras)}" if extras else "")
 
 
@@ -84,8 +104,11 @@ def link_new_events(events) -> int:
 
 
 def _open_incidents_by_tenant(tenant_ids) -> dict:
-    rows = (Incident.affected_tenants.through.objects.filter(tenant_id__in=tenant_ids, incident__status__in=OPEN_STATUSES)
-            .select_related("incident").order_by("incident__severity", "-incident__detected_at"))
+    rows = (
+        Incident.affected_tenants.through.objects.filter(tenant_id__in=tenant_ids, incident__status__in=OPEN_STATUSES)
+        .select_related("incident")
+        .order_by("incident__severity", "-incident__detected_at")
+    )
     found = {}
     for row in rows:
         found.setdefault(row.tenant_id, []).append(row.incident)

@@ -1,5 +1,6 @@
 """Kill switches one click from the incident: each calls the tenants service (which validates,
 requires the reason and audits) and writes the switch to the incident's timeline."""
+
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -23,6 +24,7 @@ def _tenant(call, **kwargs):
     def apply(tenant, actor, reason, request):
         call(tenant, actor=actor, reason=reason, request=request, **kwargs)
         return {}
+
     return apply
 
 
@@ -30,6 +32,7 @@ def _global_whatsapp(enabled):
     def apply(_tenant, actor, reason, request):
         tenants.set_global_whatsapp(enabled, actor=actor, reason=reason, request=request)
         return {}
+
     return apply
 
 
@@ -43,8 +46,9 @@ def _ai_provider_mock(_tenant, actor, reason, request):
 
 MITIGATIONS = {
     "tenant_whatsapp_off": Mitigation("Switch WhatsApp off", True, _tenant(tenants.disable_whatsapp)),
-    "tenant_whatsapp_off_ban": Mitigation("Switch WhatsApp off (ban: 24 h hold)", True,
-                                          _tenant(tenants.disable_whatsapp, for_ban=True)),
+    "tenant_whatsapp_off_ban": Mitigation(
+        "Switch WhatsApp off (ban: 24 h hold)", True, _tenant(tenants.disable_whatsapp, for_ban=True)
+    ),
     "tenant_whatsapp_on": Mitigation("Switch WhatsApp on", True, _tenant(tenants.enable_whatsapp)),
     "tenant_ai_off": Mitigation("Switch AI off", True, _tenant(tenants.set_ai_enabled, enabled=False)),
     "tenant_ai_on": Mitigation("Switch AI on", True, _tenant(tenants.set_ai_enabled, enabled=True)),
@@ -72,8 +76,7 @@ def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=No
     """Flips one switch for the incident. Tenant switches apply to affected tenants only."""
     mitigation = MITIGATIONS.get(action)
     if mitigation is None:
-        raise ServiceError(f"Unknown mitigation {action!r}; use one of {', '.join(MITIGATIONS)}.",
-                           "invalid_mitigation")
+        raise ServiceError(f"Unknown mitigation {action!r}; use one of {', '.join(MITIGATIONS)}.", "invalid_mitigation")
     reason = tenants.require_reason(reason)
     if mitigation.per_tenant:
         _require_affected(incident, tenant)
@@ -81,14 +84,24 @@ def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=No
         changed = mitigation.apply(tenant if mitigation.per_tenant else None, actor, reason, request)
         scope = f" for {tenant.name}" if mitigation.per_tenant else ""
         return add_timeline_entry(
-            incident, TimelineEntry.Kind.SWITCH, f"{mitigation.label}{scope}: {reason}", author=actor,
-            data={"action": action, "tenant": tenant.slug if mitigation.per_tenant else None, "reason": reason,
-                  **(changed or {})})
+            incident,
+            TimelineEntry.Kind.SWITCH,
+            f"{mitigation.label}{scope}: {reason}",
+            author=actor,
+            data={
+                "action": action,
+                "tenant": tenant.slug if mitigation.per_tenant else None,
+                "reason": reason,
+                **(changed or {}),
+            },
+        )
 
 
 def _require_affected(incident, tenant):
     if tenant is None:
         raise ServiceError("Choose the tenant to switch.", "no_tenant")
     if not incident.affected_tenants.filter(pk=tenant.pk).exists():
-        raise ServiceError(f"{tenant.name} is not among this incident's affected tenants; switch it from the "
-                           "tenant's own page.", "tenant_not_affected")
+        raise ServiceError(
+            f"{tenant.name} is not among this incident's affected tenants; switch it from the tenant's own page.",
+            "tenant_not_affected",
+        )

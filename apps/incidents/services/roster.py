@@ -1,6 +1,7 @@
 """The on-call roster: who holds each escalation level, and how to reach them. It decides who is
 woken at night, so every change is audited; the Slack webhook is a secret and is audited only as
 "set" or "removed", never its URL."""
+
 from django.db import transaction
 
 from apps.events import audit
@@ -19,8 +20,14 @@ def save_entry(entry, *, slack_webhook_url="", clear_slack_webhook=False, actor=
     with transaction.atomic():
         before = _stored_state(entry.pk)
         entry.save()
-        audit.record("oncall.added" if before is None else "oncall.changed", actor=actor, target=entry,
-                     before=before or {}, after=_state(entry), request=request)
+        audit.record(
+            "oncall.added" if before is None else "oncall.changed",
+            actor=actor,
+            target=entry,
+            before=before or {},
+            after=_state(entry),
+            request=request,
+        )
     return entry
 
 

@@ -1,4 +1,5 @@
 """The incident's timeline: every service that acts on an incident writes its line here."""
+
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,14 +15,19 @@ def add_timeline_entry(incident, kind, text, *, author=None, data=None, at=None)
     """Appends one entry. `kind` is a TimelineEntry.Kind value; `data` any JSON-able dict (datetimes as
     ISO text, other values that are not JSON as their text)."""
     if kind not in TimelineEntry.Kind.values:
-        raise ServiceError(f"Unknown timeline kind {kind!r}; use one of {', '.join(TimelineEntry.Kind.values)}.",
-                           "invalid_kind")
+        raise ServiceError(
+            f"Unknown timeline kind {kind!r}; use one of {', '.join(TimelineEntry.Kind.values)}.", "invalid_kind"
+        )
     text = (text or "").strip()
     if not text:
         raise ServiceError("A timeline entry needs text.", "empty_text")
     return TimelineEntry.objects.create(
-        incident=incident, kind=kind, text=text[:MAX_TEXT], data=_jsonable(data or {}),
-        author=_user(author), at=at or timezone.now(),
+        incident=incident,
+        kind=kind,
+        text=text[:MAX_TEXT],
+        data=_jsonable(data or {}),
+        author=_user(author),
+        at=at or timezone.now(),
     )
 
 
@@ -50,5 +56,7 @@ def _user(author):
 
 def snapshot(incident) -> list[dict]:
     """The timeline as plain data, for the postmortem."""
-    return [{"at": entry.at.isoformat(), "kind": entry.kind, "text": entry.text, "author": entry.author_label}
-            for entry in incident.timeline.select_related("author").order_by("at", "id")]
+    return [
+        {"at": entry.at.isoformat(), "kind": entry.kind, "text": entry.text, "author": entry.author_label}
+        for entry in incident.timeline.select_related("author").order_by("at", "id")
+    ]

@@ -1,6 +1,7 @@
 """Chatwoot webhooks. Chatwoot 4.11.2 and later sign deliveries when the webhook has a secret;
 older versions send none, so a connection without a secret accepts unsigned deliveries (the admin
 says so). Chatwoot sends once and never retries."""
+
 from apps.integrations import signatures
 from apps.integrations.delivery import Item, bad_payload, content_hash, require_object
 
@@ -11,8 +12,9 @@ def verify(connection, request, body: bytes) -> bool:
     secret = connection.secret("signing_secret")
     if not secret:
         return True
-    return signatures.chatwoot_signature_ok(secret, body, request.headers.get("X-Chatwoot-Signature", ""),
-                                            request.headers.get("X-Chatwoot-Timestamp", ""))
+    return signatures.chatwoot_signature_ok(
+        secret, body, request.headers.get("X-Chatwoot-Signature", ""), request.headers.get("X-Chatwoot-Timestamp", "")
+    )
 
 
 def items(connection, data, request) -> list[Item]:

@@ -1,6 +1,7 @@
 """WhatsApp Cloud API sender: `POST /{phone-number-id}/messages` on the Graph API with the
 connection's access token. An answer is classified by Meta's error code first (the HTTP status
 alone misleads: throughput errors come back as 400), then by HTTP status."""
+
 import requests
 from django.conf import settings
 
@@ -10,13 +11,17 @@ from apps.integrations.meta.graph import graph_url
 
 RETRYABLE_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056})
 TOKEN_CODES = frozenset({190})
-PERMANENT_CODES = frozenset({
-    131047,            # more than 24 hours since the customer last wrote: a template is needed
-    131026,            # recipient cannot receive the message (not on WhatsApp)
-    131049, 131050,    # marketing limits, recipient stopped marketing messages
-    131031, 368,       # business account locked or restricted
-    *range(132000, 132017),  # template errors
-})
+PERMANENT_CODES = frozenset(
+    {
+        131047,  # more than 24 hours since the customer last wrote: a template is needed
+        131026,  # recipient cannot receive the message (not on WhatsApp)
+        131049,
+        131050,  # marketing limits, recipient stopped marketing messages
+        131031,
+        368,  # business account locked or restricted
+        *range(132000, 132017),  # template errors
+    }
+)
 
 _session = requests.Session()
 
@@ -26,8 +31,13 @@ def messages_url(connection) -> str:
 
 
 def text_payload(to, body) -> dict:
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "text",
-            "text": {"preview_url": False, "body": body}}
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "text",
+        "text": {"preview_url": False, "body": body},
+    }
 
 
 def template_payload(to, template) -> dict:
@@ -35,27 +45,46 @@ def template_payload(to, template) -> dict:
     body = {"name": template["name"], "language": {"code": template.get("language") or "en_US"}}
     if parameters:
         body["components"] = [{"type": "body", "parameters": parameters}]
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
-            "template": body}
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": body,
+    }
 
 
 def summary(connection, payload) -> dict:
     """What was sent, for the attempt log: never the token, never the text itself."""
     part = payload.get(payload["type"], {})
-    return {"method": "POST", "url": messages_url(connection), "to": payload["to"], "type": payload["type"],
-            "template": part.get("name", "") if payload["type"] == "template" else "",
-            "chars": len(part.get("body", "")) if payload["type"] == "text" else 0}
+    return {
+        "method": "POST",
+        "url": messages_url(connection),
+        "to": payload["to"],
+        "type": payload["type"],
+        "template": part.get("name", "") if payload["type"] == "template" else "",
+        "chars": len(part.get("body", "")) if payload["type"] == "text" else 0,
+    }
 
 
 def send(connection, payload) -> http.Outcome:
     token = connection.secret("access_token")
     if not token:
-        return http.Outcome(http.AUTH, error_code="no_access_token", error_title="The connection has no access token.",
-                            request_summary=summary(connection, payload))
-    return http.exchange(_session, messages_url(connection), payload=payload,
-                         headers={"Authorization": f"Bearer {token}"},
-                         timeout=(settings.OUTBOUND_HTTP_CONNECT_TIMEOUT_S, settings.OUTBOUND_HTTP_TIMEOUT_S),
-                         summary=summary(connection, payload), classify=classify)
+        return http.Outcome(
+            http.AUTH,
+            error_code="no_access_token",
+            error_title="The connection has no access token.",
+            request_summary=summary(connection, payload),
+        )
+    return http.exchange(
+        _session,
+        messages_url(connection),
+        payload=payload,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=(settings.OUTBOUND_HTTP_CONNECT_TIMEOUT_S, settings.OUTBOUND_HTTP_TIMEOUT_S),
+        summary=summary(connection, payload),
+        classify=classify,
+    )
 
 
 def classify(response) -> http.Outcome:
@@ -64,16 +93,25 @@ def classify(response) -> http.Outcome:
         return _accepted(response.status_code, body)
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     code = error.get("code")
-    return http.Outcome(kind_for(code, response.status_code), response.status_code, error_code=str(code or ""),
-                        error_title=_title(error, response), retry_after=backoff.retry_after_seconds(response.headers.get("Retry-After")))
+    return http.Outcome(
+        kind_for(code, response.status_code),
+        response.status_code,
+        error_code=str(code or ""),
+        error_title=_title(error, response),
+        retry_after=backoff.retry_after_seconds(response.headers.get("Retry-After")),
+    )
 
 
 def _accepted(status_code, body) -> http.Outcome:
     messages = body.get("messages") or [{}]
     message_id = messages[0].get("id") if isinstance(messages[0], dict) else None
     if not message_id:
-        return http.Outcome(http.PERMANENT, status_code, error_code="no_message_id",
-                            error_title="Meta accepted the request but returned no message id.")
+        return http.Outcome(
+            http.PERMANENT,
+            status_code,
+            error_code="no_message_id",
+            error_title="Meta accepted the request but returned no message id.",
+        )
     return http.Outcome(http.SUCCESS, status_code, provider_message_id=str(message_id))
 
 

@@ -3,6 +3,7 @@
 A base URL may carry its API version (`https://graph.facebook.com/v21.0`, as Meta's docs write
 it) or not (`https://graph.facebook.com`); the URL `graph_url` builds has exactly one version
 segment either way: the base's own, else META_GRAPH_API_VERSION."""
+
 import re
 
 from django.conf import settings

@@ -1,6 +1,7 @@
 """What Meta's webhook items do: an inbound message is stored as a conversation message and handed
 to outbound policy (STOP words, the 24-hour window, stop-on-reply) and to automations; a status
 moves the outbound message it belongs to."""
+
 from apps.core import contacts
 from apps.events import emit
 from apps.integrations import automation, conversations, signals
@@ -35,13 +36,25 @@ def inbound_message(event):
     sender = contacts.canonical_or_raw(CHANNEL, message.get("from"))
     sent_at = conversations.from_unix(message.get("timestamp"))
     name = _contact_name(event.payload, sender)
-    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=sender, contact_id=sender,
-                                                     contact_name=name, at=sent_at)
-    stored = conversations.record_message(event, conversation, provider_message_id=message["id"],
-                                          text=message_text(message), sent_at=sent_at,
-                                          message_type=message.get("type", "text"))
-    signals.inbound_message.send(sender=CHANNEL, connection=event.connection, contact_id=sender, text=stored.text,
-                                 received_at=sent_at, contact_name=name)
+    conversation = conversations.upsert_conversation(
+        event, channel=CHANNEL, external_id=sender, contact_id=sender, contact_name=name, at=sent_at
+    )
+    stored = conversations.record_message(
+        event,
+        conversation,
+        provider_message_id=message["id"],
+        text=message_text(message),
+        sent_at=sent_at,
+        message_type=message.get("type", "text"),
+    )
+    signals.inbound_message.send(
+        sender=CHANNEL,
+        connection=event.connection,
+        contact_id=sender,
+        text=stored.text,
+        received_at=sent_at,
+        contact_name=name,
+    )
     automation.start_runs(event, stored)
 
 
@@ -49,13 +62,23 @@ def inbound_message(event):
 def delivery_status(event):
     status = event.payload["status"]
     error = (status.get("errors") or [{}])[0]
-    matched = signals.answered(signals.delivery_status.send(
-        sender=CHANNEL, connection=event.connection, provider_message_id=status["id"], status=status.get("status", ""),
-        error_code=error.get("code"), error_title=error.get("title", ""),
-        occurred_at=conversations.from_unix(status.get("timestamp")),
-    ))
+    matched = signals.answered(
+        signals.delivery_status.send(
+            sender=CHANNEL,
+            connection=event.connection,
+            provider_message_id=status["id"],
+            status=status.get("status", ""),
+            error_code=error.get("code"),
+            error_title=error.get("title", ""),
+            occurred_at=conversations.from_unix(status.get("timestamp")),
+        )
+    )
     if not matched and status.get("status") == "failed":
-        emit("META_SEND_FAIL", tenant=event.tenant, source="integrations.meta",
-             message=f"Meta reported message {status['id']} failed: {error.get('code')} {error.get('title', '')}",
-             meta={"meta_error_code": error.get("code"), "recipient": status.get("recipient_id", "")},
-             inbound_event=event)
+        emit(
+            "META_SEND_FAIL",
+            tenant=event.tenant,
+            source="integrations.meta",
+            message=f"Meta reported message {status['id']} failed: {error.get('code')} {error.get('title', '')}",
+            meta={"meta_error_code": error.get("code"), "recipient": status.get("recipient_id", "")},
+            inbound_event=event,
+        )

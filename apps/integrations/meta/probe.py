@@ -2,6 +2,7 @@
 phone number? `GET /{version}/{phone-number-id}`, read as Meta answers it: error 190 is an expired
 or revoked token, anything else is another failure. apps.health registers it as the check
 `connection_meta_token` and lends it its HTTP GET (timeouts, errors in words)."""
+
 from urllib.parse import quote
 
 from apps.integrations.http import json_body
@@ -21,8 +22,10 @@ def token_status(connection, get) -> tuple[dict, str]:
     phone_number_id = connection.setting("phone_number_id")
     if not phone_number_id:
         raise ProbeFailed("the connection has no phone_number_id configured")
-    response = get(graph_url(connection, quote(str(phone_number_id))),
-                   {"Authorization": f"Bearer {connection.secret('access_token')}"})
+    response = get(
+        graph_url(connection, quote(str(phone_number_id))),
+        {"Authorization": f"Bearer {connection.secret('access_token')}"},
+    )
     if response.status_code >= 400:
         raise _failure(response)
     body = json_body(response)
@@ -35,7 +38,12 @@ def _failure(response) -> ProbeFailed:
     code, subcode, message = error.get("code"), error.get("error_subcode"), error.get("message", "")
     value = {"http_status": response.status_code, "code": code, "error_subcode": subcode}
     if code == TOKEN_INVALID:
-        return ProbeFailed(f"access token expired or invalid (Meta error 190"
-                           f"{f'/{subcode}' if subcode else ''}): {message[:200]}", value=value)
-    return ProbeFailed(f"Meta Graph API answered HTTP {response.status_code}"
-                       f"{f' (error {code})' if code else ''}: {message[:200] or response.text[:200]}", value=value)
+        return ProbeFailed(
+            f"access token expired or invalid (Meta error 190{f'/{subcode}' if subcode else ''}): {message[:200]}",
+            value=value,
+        )
+    return ProbeFailed(
+        f"Meta Graph API answered HTTP {response.status_code}"
+        f"{f' (error {code})' if code else ''}: {message[:200] or response.text[:200]}",
+        value=value,
+    )

@@ -1,5 +1,6 @@
 """Meta's WhatsApp Cloud API webhooks: the subscription handshake, the app-secret signature, and
 one item per message and per status of a (possibly batched) delivery."""
+
 from django.conf import settings
 
 from apps.integrations import signatures
@@ -45,11 +46,17 @@ def _phone_number_id(value) -> str:
 
 
 def _connections(phone_number_ids) -> dict:
-    found = {c.external_key: c for c in Connection.objects.select_related("tenant").filter(
-        provider=Provider.META, external_key__in=phone_number_ids, is_active=True)}
+    found = {
+        c.external_key: c
+        for c in Connection.objects.select_related("tenant").filter(
+            provider=Provider.META, external_key__in=phone_number_ids, is_active=True
+        )
+    }
     unknown = sorted(phone_number_ids - set(found))
     if unknown:
-        raise Refused(404, "unknown_phone_number", f"No active connection has phone_number_id {', '.join(unknown) or '(empty)'}.")
+        raise Refused(
+            404, "unknown_phone_number", f"No active connection has phone_number_id {', '.join(unknown) or '(empty)'}."
+        )
     return found
 
 

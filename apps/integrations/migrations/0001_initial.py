@@ -6,35 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('provider', models.CharField(choices=[('meta', 'WhatsApp Cloud API (Meta)'), ('waha', 'WhatsApp (WAHA)'), ('chatwoot', 'Chatwoot'), ('pms', 'Hotel PMS'), ('telegram', 'Telegram'), ('n8n', 'n8n')], max_length=16)),
-                ('name', models.CharField(max_length=200)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('secrets_encrypted', models.TextField(blank=True, editable=False)),
-                ('external_key', models.CharField(blank=True, db_index=True, max_length=128)),
-                ('is_active', models.BooleanField(default=True)),
-                ('state', models.CharField(choices=[('unknown', 'Unknown'), ('connected', 'Connected'), ('disconnected', 'Disconnected')], default='unknown', max_length=16)),
-                ('state_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('sending_paused_at', models.DateTimeField(blank=True, null=True)),
-                ('sending_paused_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='connections', to='tenants.tenant')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("meta", "WhatsApp Cloud API (Meta)"),
+                            ("waha", "WhatsApp (WAHA)"),
+                            ("chatwoot", "Chatwoot"),
+                            ("pms", "Hotel PMS"),
+                            ("telegram", "Telegram"),
+                            ("n8n", "n8n"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("secrets_encrypted", models.TextField(blank=True, editable=False)),
+                ("external_key", models.CharField(blank=True, db_index=True, max_length=128)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("unknown", "Unknown"), ("connected", "Connected"), ("disconnected", "Disconnected")],
+                        default="unknown",
+                        max_length=16,
+                    ),
+                ),
+                ("state_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("sending_paused_at", models.DateTimeField(blank=True, null=True)),
+                ("sending_paused_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="connections", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant__name', 'provider', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_key', ''), _negated=True), fields=('provider', 'external_key'), name='connection_unique_external_key')],
+                "ordering": ["tenant__name", "provider", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_key", ""), _negated=True),
+                        fields=("provider", "external_key"),
+                        name="connection_unique_external_key",
+                    )
+                ],
             },
         ),
     ]

@@ -6,135 +6,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("integrations", "0001_initial"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(help_text='Chat id, phone number or Chatwoot conversation id.', max_length=255)),
-                ('channel', models.CharField(max_length=16)),
-                ('contact_id', models.CharField(blank=True, max_length=255)),
-                ('contact_name', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(blank=True, help_text='Chatwoot: open, resolved, pending, snoozed.', max_length=32)),
-                ('last_message_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='integrations.connection')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "external_id",
+                    models.CharField(help_text="Chat id, phone number or Chatwoot conversation id.", max_length=255),
+                ),
+                ("channel", models.CharField(max_length=16)),
+                ("contact_id", models.CharField(blank=True, max_length=255)),
+                ("contact_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True, help_text="Chatwoot: open, resolved, pending, snoozed.", max_length=32
+                    ),
+                ),
+                ("last_message_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="conversations", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_message_at', '-id'],
+                "ordering": ["-last_message_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=16)),
-                ('external_id', models.CharField(max_length=255)),
-                ('event_type', models.CharField(max_length=100)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('raw_body', models.TextField()),
-                ('payload', models.JSONField(blank=True, default=dict, help_text='The item of the delivery this row is about.')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processing', 'Processing'), ('processed', 'Processed'), ('failed', 'Failed (will retry)'), ('dead_lettered', 'Dead-lettered'), ('ignored', 'Ignored')], default='received', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('correlation_id', models.CharField(blank=True, max_length=128)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processing_started_at', models.DateTimeField(blank=True, null=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('dead_lettered_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_events', to='integrations.connection')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_events', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=16)),
+                ("external_id", models.CharField(max_length=255)),
+                ("event_type", models.CharField(max_length=100)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("raw_body", models.TextField()),
+                (
+                    "payload",
+                    models.JSONField(blank=True, default=dict, help_text="The item of the delivery this row is about."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processing", "Processing"),
+                            ("processed", "Processed"),
+                            ("failed", "Failed (will retry)"),
+                            ("dead_lettered", "Dead-lettered"),
+                            ("ignored", "Ignored"),
+                        ],
+                        default="received",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("correlation_id", models.CharField(blank=True, max_length=128)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processing_started_at", models.DateTimeField(blank=True, null=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("dead_lettered_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_events",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="inbound_events", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ConversationMessage',
+            name="ConversationMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(help_text='whatsapp_cloud, waha, telegram or chatwoot', max_length=16)),
-                ('direction', models.CharField(choices=[('inbound', 'From the contact'), ('outbound', 'To the contact')], default='inbound', max_length=8)),
-                ('provider_message_id', models.CharField(max_length=255)),
-                ('contact_id', models.CharField(help_text='Phone number, chat id or Chatwoot contact id.', max_length=255)),
-                ('contact_name', models.CharField(blank=True, max_length=255)),
-                ('message_type', models.CharField(default='text', max_length=32)),
-                ('text', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversation_messages', to='integrations.connection')),
-                ('conversation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='integrations.conversation')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversation_messages', to='tenants.tenant')),
-                ('inbound_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversation_messages', to='integrations.inboundevent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(help_text="whatsapp_cloud, waha, telegram or chatwoot", max_length=16)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "From the contact"), ("outbound", "To the contact")],
+                        default="inbound",
+                        max_length=8,
+                    ),
+                ),
+                ("provider_message_id", models.CharField(max_length=255)),
+                (
+                    "contact_id",
+                    models.CharField(help_text="Phone number, chat id or Chatwoot contact id.", max_length=255),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=255)),
+                ("message_type", models.CharField(default="text", max_length=32)),
+                ("text", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversation_messages",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="integrations.conversation",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversation_messages",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "inbound_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversation_messages",
+                        to="integrations.inboundevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-id'],
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=255)),
-                ('status', models.CharField(choices=[('created', 'Created'), ('modified', 'Modified'), ('cancelled', 'Cancelled'), ('checked_in', 'Checked in'), ('checked_out', 'Checked out'), ('no_show', 'No-show')], default='created', max_length=16)),
-                ('guest_name', models.CharField(blank=True, max_length=255)),
-                ('guest_phone', models.CharField(blank=True, max_length=64)),
-                ('guest_email', models.CharField(blank=True, max_length=255)),
-                ('room', models.CharField(blank=True, max_length=64)),
-                ('check_in', models.DateField(blank=True, null=True)),
-                ('check_out', models.DateField(blank=True, null=True)),
-                ('last_event_type', models.CharField(blank=True, max_length=64)),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('history', models.JSONField(blank=True, default=list, help_text='Every PMS event applied, oldest first.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='integrations.connection')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("modified", "Modified"),
+                            ("cancelled", "Cancelled"),
+                            ("checked_in", "Checked in"),
+                            ("checked_out", "Checked out"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="created",
+                        max_length=16,
+                    ),
+                ),
+                ("guest_name", models.CharField(blank=True, max_length=255)),
+                ("guest_phone", models.CharField(blank=True, max_length=64)),
+                ("guest_email", models.CharField(blank=True, max_length=255)),
+                ("room", models.CharField(blank=True, max_length=64)),
+                ("check_in", models.DateField(blank=True, null=True)),
+                ("check_out", models.DateField(blank=True, null=True)),
+                ("last_event_type", models.CharField(blank=True, max_length=64)),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "history",
+                    models.JSONField(blank=True, default=list, help_text="Every PMS event applied, oldest first."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reservations", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-check_in', '-id'],
+                "ordering": ["-check_in", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='conversation',
-            constraint=models.UniqueConstraint(fields=('connection', 'external_id'), name='conversation_once_per_connection'),
+            model_name="conversation",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "external_id"), name="conversation_once_per_connection"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboundevent',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='inbound_status_due'),
+            model_name="inboundevent",
+            index=models.Index(fields=["status", "next_attempt_at"], name="inbound_status_due"),
         ),
         migrations.AddIndex(
-            model_name='inboundevent',
-            index=models.Index(fields=['tenant', '-received_at'], name='inbound_tenant_time'),
+            model_name="inboundevent",
+            index=models.Index(fields=["tenant", "-received_at"], name="inbound_tenant_time"),
         ),
         migrations.AddIndex(
-            model_name='inboundevent',
-            index=models.Index(fields=['provider', 'status', '-received_at'], name='inbound_provider_status'),
+            model_name="inboundevent",
+            index=models.Index(fields=["provider", "status", "-received_at"], name="inbound_provider_status"),
         ),
         migrations.AddConstraint(
-            model_name='inboundevent',
-            constraint=models.UniqueConstraint(fields=('provider', 'connection', 'external_id'), name='inbound_event_once'),
+            model_name="inboundevent",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "connection", "external_id"), name="inbound_event_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversationmessage',
-            index=models.Index(fields=['tenant', 'contact_id', '-sent_at'], name='conversation_contact_time'),
+            model_name="conversationmessage",
+            index=models.Index(fields=["tenant", "contact_id", "-sent_at"], name="conversation_contact_time"),
         ),
         migrations.AddConstraint(
-            model_name='conversationmessage',
-            constraint=models.UniqueConstraint(fields=('connection', 'provider_message_id'), name='conversation_message_once'),
+            model_name="conversationmessage",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "provider_message_id"), name="conversation_message_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.UniqueConstraint(fields=('connection', 'external_id'), name='reservation_once_per_connection'),
+            model_name="reservation",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "external_id"), name="reservation_once_per_connection"
+            ),
         ),
     ]

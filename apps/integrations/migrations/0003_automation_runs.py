@@ -6,47 +6,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_inbox'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("integrations", "0002_inbox"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bot',
+            name="Bot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('workflow_path', models.CharField(help_text='The n8n webhook path, e.g. webhook/hotel-concierge.', max_length=300)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bots', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "workflow_path",
+                    models.CharField(help_text="The n8n webhook path, e.g. webhook/hotel-concierge.", max_length=300),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bots", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant__name', 'name'],
+                "ordering": ["tenant__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AutomationRun',
+            name="AutomationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('timeout', 'Timed out')], default='queued', max_length=16)),
-                ('n8n_execution_id', models.CharField(blank=True, max_length=100)),
-                ('error', models.TextField(blank=True)),
-                ('reply', models.TextField(blank=True, help_text='What the workflow answered, sent through the outbound pipeline.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('inbound_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='automation_runs', to='integrations.inboundevent')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='automation_runs', to='integrations.conversationmessage')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='automation_runs', to='tenants.tenant')),
-                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='integrations.bot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("timeout", "Timed out"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("n8n_execution_id", models.CharField(blank=True, max_length=100)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "reply",
+                    models.TextField(
+                        blank=True, help_text="What the workflow answered, sent through the outbound pipeline."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "inbound_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="automation_runs",
+                        to="integrations.inboundevent",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="automation_runs",
+                        to="integrations.conversationmessage",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="automation_runs", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "bot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="runs", to="integrations.bot"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'started_at'], name='automation_run_status_time'), models.Index(fields=['tenant', '-created_at'], name='automation_run_tenant_time')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('message__isnull', False)), fields=('bot', 'message'), name='automation_run_once_per_message')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "started_at"], name="automation_run_status_time"),
+                    models.Index(fields=["tenant", "-created_at"], name="automation_run_tenant_time"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("message__isnull", False)),
+                        fields=("bot", "message"),
+                        name="automation_run_once_per_message",
+                    )
+                ],
             },
         ),
     ]

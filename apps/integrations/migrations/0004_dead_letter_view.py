@@ -4,23 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0003_automation_runs'),
+        ("integrations", "0003_automation_runs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadLetter',
-            fields=[
-            ],
+            name="DeadLetter",
+            fields=[],
             options={
-                'verbose_name': 'dead letter',
-                'verbose_name_plural': 'dead letters',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "dead letter",
+                "verbose_name_plural": "dead letters",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('integrations.inboundevent',),
+            bases=("integrations.inboundevent",),
         ),
     ]

@@ -5,65 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0004_dead_letter_view'),
+        ("integrations", "0004_dead_letter_view"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='automationrun',
-            name='n8n_execution_id',
-            field=models.CharField(blank=True, max_length=100, verbose_name='n8n execution ID'),
+            model_name="automationrun",
+            name="n8n_execution_id",
+            field=models.CharField(blank=True, max_length=100, verbose_name="n8n execution ID"),
         ),
         migrations.AlterField(
-            model_name='bot',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='active'),
+            model_name="bot",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="active"),
         ),
         migrations.AlterField(
-            model_name='connection',
-            name='id',
-            field=models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='ID'),
+            model_name="connection",
+            name="id",
+            field=models.UUIDField(
+                default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name="ID"
+            ),
         ),
         migrations.AlterField(
-            model_name='connection',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='active'),
+            model_name="connection",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="active"),
         ),
         migrations.AlterField(
-            model_name='conversation',
-            name='contact_id',
-            field=models.CharField(blank=True, max_length=255, verbose_name='contact'),
+            model_name="conversation",
+            name="contact_id",
+            field=models.CharField(blank=True, max_length=255, verbose_name="contact"),
         ),
         migrations.AlterField(
-            model_name='conversation',
-            name='external_id',
-            field=models.CharField(help_text='Chat id, phone number or Chatwoot conversation id.', max_length=255, verbose_name='external ID'),
+            model_name="conversation",
+            name="external_id",
+            field=models.CharField(
+                help_text="Chat id, phone number or Chatwoot conversation id.",
+                max_length=255,
+                verbose_name="external ID",
+            ),
         ),
         migrations.AlterField(
-            model_name='conversationmessage',
-            name='contact_id',
-            field=models.CharField(help_text='Phone number, chat id or Chatwoot contact id.', max_length=255, verbose_name='contact'),
+            model_name="conversationmessage",
+            name="contact_id",
+            field=models.CharField(
+                help_text="Phone number, chat id or Chatwoot contact id.", max_length=255, verbose_name="contact"
+            ),
         ),
         migrations.AlterField(
-            model_name='conversationmessage',
-            name='provider_message_id',
-            field=models.CharField(max_length=255, verbose_name='provider message ID'),
+            model_name="conversationmessage",
+            name="provider_message_id",
+            field=models.CharField(max_length=255, verbose_name="provider message ID"),
         ),
         migrations.AlterField(
-            model_name='inboundevent',
-            name='correlation_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='correlation ID'),
+            model_name="inboundevent",
+            name="correlation_id",
+            field=models.CharField(blank=True, max_length=128, verbose_name="correlation ID"),
         ),
         migrations.AlterField(
-            model_name='inboundevent',
-            name='external_id',
-            field=models.CharField(max_length=255, verbose_name='external ID'),
+            model_name="inboundevent",
+            name="external_id",
+            field=models.CharField(max_length=255, verbose_name="external ID"),
         ),
         migrations.AlterField(
-            model_name='reservation',
-            name='external_id',
-            field=models.CharField(max_length=255, verbose_name='external ID'),
+            model_name="reservation",
+            name="external_id",
+            field=models.CharField(max_length=255, verbose_name="external ID"),
         ),
     ]

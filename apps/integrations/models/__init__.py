@@ -1,4 +1,5 @@
 """The integrations' data, one module per concept."""
+
 from apps.integrations.models.connections import PROVIDER_KEYS, Connection, Provider, secret_keys  # noqa: F401
 from apps.integrations.models.inbox import DeadLetter, InboundEvent  # noqa: F401
 from apps.integrations.models.conversations import Conversation, ConversationMessage  # noqa: F401

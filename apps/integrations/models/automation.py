@@ -35,10 +35,17 @@ class AutomationRun(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="automation_runs")
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="runs")
     inbound_event = models.ForeignKey(
-        "integrations.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="automation_runs",
+        "integrations.InboundEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="automation_runs",
     )
     message = models.ForeignKey(
-        "integrations.ConversationMessage", null=True, blank=True, on_delete=models.SET_NULL,
+        "integrations.ConversationMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="automation_runs",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -54,8 +61,11 @@ class AutomationRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["bot", "message"], condition=models.Q(message__isnull=False),
-                                    name="automation_run_once_per_message"),
+            models.UniqueConstraint(
+                fields=["bot", "message"],
+                condition=models.Q(message__isnull=False),
+                name="automation_run_once_per_message",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "started_at"], name="automation_run_status_time"),

@@ -71,15 +71,18 @@ class Connection(models.Model):
     class Meta:
         ordering = ["tenant__name", "provider", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "external_key"], condition=~models.Q(external_key=""),
-                                    name="connection_unique_external_key"),
+            models.UniqueConstraint(
+                fields=["provider", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="connection_unique_external_key",
+            ),
         ]
 
     def __str__(self):
         """The name and the provider's short name unless the name already says it: "Bella WhatsApp
         (WAHA)", never "Bella WhatsApp (WAHA) (WhatsApp (WAHA))"."""
         label = self.get_provider_display()
-        short = label[label.index("(") + 1:-1] if label.endswith(")") else label
+        short = label[label.index("(") + 1 : -1] if label.endswith(")") else label
         return self.name if short.lower() in self.name.lower() else f"{self.name} ({short})"
 
     def setting(self, key, default=""):
@@ -95,12 +98,14 @@ class Connection(models.Model):
         return bool(self.secret(key))
 
     def unsigned_warning(self) -> str:
-        """"" unless this connection accepts deliveries nobody signed, which anyone can forge."""
+        """ "" unless this connection accepts deliveries nobody signed, which anyone can forge."""
         signer = UNSIGNED_ACCEPTED.get(self.provider)
         if not signer or self.has_secret("signing_secret"):
             return ""
-        return (f"Accepts forged deliveries: no signing secret is set, so anyone who knows the webhook URL can "
-                f"post events as this connection. Set {signer} in the provider and here.")
+        return (
+            f"Accepts forged deliveries: no signing secret is set, so anyone who knows the webhook URL can "
+            f"post events as this connection. Set {signer} in the provider and here."
+        )
 
     def set_secrets(self, **values):
         """Merges `values` into the stored secrets; an empty value removes that secret. Unsaved."""

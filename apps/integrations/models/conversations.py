@@ -9,7 +9,9 @@ class Conversation(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="conversations")
     connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="conversations")
-    external_id = models.CharField("external ID", max_length=255, help_text="Chat id, phone number or Chatwoot conversation id.")
+    external_id = models.CharField(
+        "external ID", max_length=255, help_text="Chat id, phone number or Chatwoot conversation id."
+    )
     channel = models.CharField(max_length=16)
     contact_id = models.CharField("contact", max_length=255, blank=True)
     contact_name = models.CharField(max_length=255, blank=True)
@@ -41,15 +43,25 @@ class ConversationMessage(models.Model):
         OUTBOUND = "outbound", "To the contact"
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="conversation_messages")
-    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="conversation_messages")
+    connection = models.ForeignKey(
+        "integrations.Connection", on_delete=models.CASCADE, related_name="conversation_messages"
+    )
     inbound_event = models.ForeignKey(
-        "integrations.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversation_messages",
+        "integrations.InboundEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversation_messages",
     )
     channel = models.CharField(max_length=16, help_text="whatsapp_cloud, waha, telegram or chatwoot")
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
     provider_message_id = models.CharField("provider message ID", max_length=255)
     conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages",
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
     contact_id = models.CharField("contact", max_length=255, help_text="Phone number, chat id or Chatwoot contact id.")
     contact_name = models.CharField(max_length=255, blank=True)

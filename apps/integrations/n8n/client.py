@@ -1,4 +1,5 @@
 """The n8n HTTP client: triggers a workflow's webhook with the connection's token."""
+
 import requests
 from django.conf import settings
 
@@ -18,8 +19,12 @@ def workflow_url(connection, path) -> str:
 def trigger(connection, path, payload) -> dict:
     """POSTs the payload to the workflow; returns n8n's JSON answer (an empty dict when none)."""
     try:
-        response = _session.post(workflow_url(connection, path), json=payload, timeout=settings.N8N_HTTP_TIMEOUT_S,
-                                 headers={"Authorization": f"Bearer {connection.secret('token')}"})
+        response = _session.post(
+            workflow_url(connection, path),
+            json=payload,
+            timeout=settings.N8N_HTTP_TIMEOUT_S,
+            headers={"Authorization": f"Bearer {connection.secret('token')}"},
+        )
     except requests.Timeout:
         raise N8nError(f"n8n did not answer within {settings.N8N_HTTP_TIMEOUT_S} s.") from None
     except requests.RequestException as exc:

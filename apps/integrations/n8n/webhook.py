@@ -1,5 +1,6 @@
 """n8n callbacks that finish automation runs, authenticated by the connection's bearer token.
 One callback per run and outcome: a repeated callback is a duplicate."""
+
 from apps.integrations import signatures
 from apps.integrations.delivery import Item, bad_payload, require_object
 

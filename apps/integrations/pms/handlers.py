@@ -1,5 +1,6 @@
 """PMS reservation events: each one moves its `Reservation` through its lifecycle
 (apps.integrations.reservations writes it)."""
+
 from django.utils.dateparse import parse_datetime
 
 from apps.integrations import reservations
@@ -28,6 +29,12 @@ def reservation_event(event):
     external_id = data.get("reservation_id") or data.get("id")
     if not external_id:
         raise bad_payload("A reservation event needs data.reservation_id.")
-    reservations.record_event(event.connection, external_id, status=LIFECYCLE[event.event_type],
-                              event_type=event.event_type, webhook_id=event.external_id, at=_occurred_at(event),
-                              data=data)
+    reservations.record_event(
+        event.connection,
+        external_id,
+        status=LIFECYCLE[event.event_type],
+        event_type=event.event_type,
+        webhook_id=event.external_id,
+        at=_occurred_at(event),
+        data=data,
+    )

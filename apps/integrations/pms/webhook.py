@@ -1,5 +1,6 @@
 """Hotel PMS webhooks, signed with the Standard Webhooks scheme (`webhook-id`,
 `webhook-timestamp`, `webhook-signature`); the webhook id is the item's id."""
+
 from apps.integrations import signatures
 from apps.integrations.delivery import Item, bad_payload, require_object
 
@@ -9,8 +10,11 @@ SIGNATURE_CODE = "PMS_WEBHOOK_SIGNATURE_FAIL"
 def verify(connection, request, body: bytes) -> bool:
     headers = request.headers
     return signatures.standard_webhooks_ok(
-        connection.secret("signing_secret"), body, headers.get("webhook-id", ""),
-        headers.get("webhook-timestamp", ""), headers.get("webhook-signature", ""),
+        connection.secret("signing_secret"),
+        body,
+        headers.get("webhook-id", ""),
+        headers.get("webhook-timestamp", ""),
+        headers.get("webhook-signature", ""),
     )
 
 

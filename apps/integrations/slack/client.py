@@ -2,6 +2,7 @@
 explicit timeout, retries with jittered back-off for what may pass (timeouts, connection errors,
 429 honouring Retry-After, 5xx), and classified errors for what will not (Slack's 4xx answers
 such as `invalid_token`, `no_service`)."""
+
 import time
 
 import requests
@@ -64,5 +65,6 @@ def error_for(response) -> SlackError:
     body = response.text.strip()[:200] or response.reason
     status = response.status_code
     retry_after = backoff.retry_after_seconds(response.headers.get("Retry-After")) if status == 429 else None
-    return SlackError(f"HTTP {status}: {body}", retryable=status == 429 or status >= 500, status=status,
-                      retry_after=retry_after)
+    return SlackError(
+        f"HTTP {status}: {body}", retryable=status == 429 or status >= 500, status=status, retry_after=retry_after
+    )

@@ -2,6 +2,7 @@
 "description", "parameters": {"retry_after"}}`; its error code is the HTTP status, so 429 (with
 `retry_after`) and 5xx are retried and other 4xx (403: the user blocked the bot) are final.
 The bot token is part of the URL, so the attempt log keeps a redacted URL."""
+
 import requests
 from django.conf import settings
 
@@ -17,12 +18,22 @@ def api_base(connection) -> str:
 
 def send_message(connection, chat_id, text) -> http.Outcome:
     payload = {"chat_id": chat_id, "text": text}
-    summary = {"method": "POST", "url": f"{api_base(connection)}/bot<token>/sendMessage", "chat_id": chat_id,
-               "chars": len(text)}
+    summary = {
+        "method": "POST",
+        "url": f"{api_base(connection)}/bot<token>/sendMessage",
+        "chat_id": chat_id,
+        "chars": len(text),
+    }
     url = f"{api_base(connection)}/bot{connection.secret('bot_token')}/sendMessage"
-    return http.exchange(_session, url, payload=payload, headers={},
-                         timeout=(settings.OUTBOUND_HTTP_CONNECT_TIMEOUT_S, settings.OUTBOUND_HTTP_TIMEOUT_S),
-                         summary=summary, classify=lambda response: classify(response, chat_id))
+    return http.exchange(
+        _session,
+        url,
+        payload=payload,
+        headers={},
+        timeout=(settings.OUTBOUND_HTTP_CONNECT_TIMEOUT_S, settings.OUTBOUND_HTTP_TIMEOUT_S),
+        summary=summary,
+        classify=lambda response: classify(response, chat_id),
+    )
 
 
 def classify(response, chat_id) -> http.Outcome:
@@ -33,6 +44,10 @@ def classify(response, chat_id) -> http.Outcome:
     code = body.get("error_code") or response.status_code
     parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
     retry_after = parameters.get("retry_after", response.headers.get("Retry-After"))
-    return http.Outcome(http.by_status(int(code)) if str(code).isdigit() else http.PERMANENT, response.status_code,
-                        error_code=str(code), error_title=str(body.get("description") or response.reason or "")[:500],
-                        retry_after=backoff.retry_after_seconds(retry_after))
+    return http.Outcome(
+        http.by_status(int(code)) if str(code).isdigit() else http.PERMANENT,
+        response.status_code,
+        error_code=str(code),
+        error_title=str(body.get("description") or response.reason or "")[:500],
+        retry_after=backoff.retry_after_seconds(retry_after),
+    )

@@ -1,4 +1,5 @@
 """Telegram updates: messages are stored as conversation messages of the chat."""
+
 from apps.core import contacts
 from apps.integrations import conversations, signals
 from apps.integrations.handlers import handles
@@ -12,12 +13,22 @@ def message(event):
     chat, sender = message.get("chat") or {}, message.get("from") or {}
     name = " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])) or chat.get("title", "")
     sent_at, chat_id = conversations.from_unix(message.get("date")), contacts.canonical_or_raw(CHANNEL, chat.get("id"))
-    conversation = conversations.upsert_conversation(event, channel=CHANNEL, external_id=chat.get("id"),
-                                                     contact_id=chat_id, contact_name=name, at=sent_at)
+    conversation = conversations.upsert_conversation(
+        event, channel=CHANNEL, external_id=chat.get("id"), contact_id=chat_id, contact_name=name, at=sent_at
+    )
     stored = conversations.record_message(
-        event, conversation, provider_message_id=f"{chat.get('id')}:{message.get('message_id')}",
-        text=message.get("text") or message.get("caption") or "", sent_at=sent_at,
+        event,
+        conversation,
+        provider_message_id=f"{chat.get('id')}:{message.get('message_id')}",
+        text=message.get("text") or message.get("caption") or "",
+        sent_at=sent_at,
     )
     if "message" in event.payload:
-        signals.inbound_message.send(sender=CHANNEL, connection=event.connection, contact_id=chat_id,
-                                     text=stored.text, received_at=sent_at, contact_name=name)
+        signals.inbound_message.send(
+            sender=CHANNEL,
+            connection=event.connection,
+            contact_id=chat_id,
+            text=stored.text,
+            received_at=sent_at,
+            contact_name=name,
+        )

@@ -1,4 +1,5 @@
 """Telegram Bot API updates, authenticated by the secret token given to setWebhook."""
+
 from apps.integrations import signatures
 from apps.integrations.delivery import Item, bad_payload, require_object
 
@@ -6,8 +7,9 @@ SIGNATURE_CODE = "TELEGRAM_WEBHOOK_SIGNATURE_FAIL"
 
 
 def verify(connection, request, body: bytes) -> bool:
-    return signatures.token_ok(connection.secret("signing_secret"),
-                               request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""))
+    return signatures.token_ok(
+        connection.secret("signing_secret"), request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    )
 
 
 def items(connection, data, request) -> list[Item]:

@@ -3,6 +3,7 @@ knows the URL can post events: the admin, `add_connection` and the health monito
 item per event. Its id is WAHA's event id (`evt_…`); WAHA's documented `session.status` example
 and older versions send none, so the `X-Webhook-Request-Id` header stands in, and failing that a
 SHA-256 of the raw body, so such deliveries are stored (once) instead of refused."""
+
 import hashlib
 
 from apps.integrations import signatures
@@ -15,8 +16,9 @@ def verify(connection, request, body: bytes) -> bool:
     key = connection.secret("signing_secret")
     if not key:
         return True
-    return signatures.waha_signature_ok(key, body, request.headers.get("X-Webhook-Hmac", ""),
-                                        request.headers.get("X-Webhook-Hmac-Algorithm", "sha512"))
+    return signatures.waha_signature_ok(
+        key, body, request.headers.get("X-Webhook-Hmac", ""), request.headers.get("X-Webhook-Hmac-Algorithm", "sha512")
+    )
 
 
 def items(connection, data, request) -> list[Item]:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='workerrun',
-            name='duration_ms',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (ms)'),
+            model_name="workerrun",
+            name="duration_ms",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="duration (ms)"),
         ),
     ]

@@ -1,4 +1,5 @@
 """The runbooks about sends failing or blocked run the outbound_sending check too."""
+
 from django.db import migrations
 
 SLUGS = ("whatsapp-outbound", "outbound-blocked", "whatsapp-ban")

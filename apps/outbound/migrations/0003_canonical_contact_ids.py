@@ -4,14 +4,21 @@ one channel. Two policies that turn out to be one contact are merged into the ca
 strictest of each kept: opted out if either is, stop-on-reply if either stops, the lower cap and
 the longer window, the sends of both windows. Pure ASCII digits without a leading zero are
 already canonical and are not read."""
+
 from django.db import migrations
 from django.db.models import Q
 
 from apps.core import contacts
 
 ALREADY_CANONICAL = Q(contact_id__regex=r"^[1-9][0-9]*$")
-OPT_OUT_FIELDS = ("opted_out", "opted_out_at", "opted_out_via", "opted_out_by_id", "opted_out_by_label",
-                  "opted_out_note")
+OPT_OUT_FIELDS = (
+    "opted_out",
+    "opted_out_at",
+    "opted_out_via",
+    "opted_out_by_id",
+    "opted_out_by_label",
+    "opted_out_note",
+)
 
 
 def forwards(apps, schema_editor):

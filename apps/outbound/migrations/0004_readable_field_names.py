@@ -4,75 +4,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outbound', '0003_canonical_contact_ids'),
+        ("outbound", "0003_canonical_contact_ids"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contactchannelpolicy',
-            name='contact_id',
-            field=models.CharField(max_length=128, verbose_name='contact'),
+            model_name="contactchannelpolicy",
+            name="contact_id",
+            field=models.CharField(max_length=128, verbose_name="contact"),
         ),
         migrations.AlterField(
-            model_name='contactchannelpolicy',
-            name='frequency_window_s',
-            field=models.PositiveIntegerField(blank=True, help_text="Seconds; empty: the tenant's default.", null=True, verbose_name='frequency window (s)'),
+            model_name="contactchannelpolicy",
+            name="frequency_window_s",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Seconds; empty: the tenant's default.",
+                null=True,
+                verbose_name="frequency window (s)",
+            ),
         ),
         migrations.AlterField(
-            model_name='contactchannelpolicy',
-            name='opted_in_by_label',
-            field=models.CharField(blank=True, max_length=150, verbose_name='opted in by'),
+            model_name="contactchannelpolicy",
+            name="opted_in_by_label",
+            field=models.CharField(blank=True, max_length=150, verbose_name="opted in by"),
         ),
         migrations.AlterField(
-            model_name='contactchannelpolicy',
-            name='opted_out_by_label',
-            field=models.CharField(blank=True, max_length=150, verbose_name='opted out by'),
+            model_name="contactchannelpolicy",
+            name="opted_out_by_label",
+            field=models.CharField(blank=True, max_length=150, verbose_name="opted out by"),
         ),
         migrations.AlterField(
-            model_name='outboundattempt',
-            name='latency_ms',
-            field=models.PositiveIntegerField(default=0, verbose_name='latency (ms)'),
+            model_name="outboundattempt",
+            name="latency_ms",
+            field=models.PositiveIntegerField(default=0, verbose_name="latency (ms)"),
         ),
         migrations.AlterField(
-            model_name='outboundattempt',
-            name='provider_message_id',
-            field=models.CharField(blank=True, max_length=255, verbose_name='provider message ID'),
+            model_name="outboundattempt",
+            name="provider_message_id",
+            field=models.CharField(blank=True, max_length=255, verbose_name="provider message ID"),
         ),
         migrations.AlterField(
-            model_name='outboundattempt',
-            name='retry_after_s',
-            field=models.FloatField(blank=True, null=True, verbose_name='Retry-After (s)'),
+            model_name="outboundattempt",
+            name="retry_after_s",
+            field=models.FloatField(blank=True, null=True, verbose_name="Retry-After (s)"),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='approved_by_label',
-            field=models.CharField(blank=True, max_length=150, verbose_name='approved by'),
+            model_name="outboundmessage",
+            name="approved_by_label",
+            field=models.CharField(blank=True, max_length=150, verbose_name="approved by"),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='contact_id',
-            field=models.CharField(help_text='Phone number (digits) or chat id.', max_length=128, verbose_name='contact'),
+            model_name="outboundmessage",
+            name="contact_id",
+            field=models.CharField(
+                help_text="Phone number (digits) or chat id.", max_length=128, verbose_name="contact"
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='created_by_label',
-            field=models.CharField(blank=True, max_length=150, verbose_name='created by'),
+            model_name="outboundmessage",
+            name="created_by_label",
+            field=models.CharField(blank=True, max_length=150, verbose_name="created by"),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='is_opt_out_confirmation',
-            field=models.BooleanField(default=False, editable=False, verbose_name='opt-out confirmation'),
+            model_name="outboundmessage",
+            name="is_opt_out_confirmation",
+            field=models.BooleanField(default=False, editable=False, verbose_name="opt-out confirmation"),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='provider_message_id',
-            field=models.CharField(blank=True, max_length=255, verbose_name='provider message ID'),
+            model_name="outboundmessage",
+            name="provider_message_id",
+            field=models.CharField(blank=True, max_length=255, verbose_name="provider message ID"),
         ),
         migrations.AlterField(
-            model_name='outboundsettings',
-            name='frequency_window_s',
-            field=models.PositiveIntegerField(help_text='Window length in seconds.', verbose_name='frequency window (s)'),
+            model_name="outboundsettings",
+            name="frequency_window_s",
+            field=models.PositiveIntegerField(
+                help_text="Window length in seconds.", verbose_name="frequency window (s)"
+            ),
         ),
     ]

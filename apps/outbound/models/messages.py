@@ -53,17 +53,22 @@ class OutboundMessage(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="outbound_messages")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    connection = models.ForeignKey("integrations.Connection", on_delete=models.RESTRICT, related_name="outbound_messages")
+    connection = models.ForeignKey(
+        "integrations.Connection", on_delete=models.RESTRICT, related_name="outbound_messages"
+    )
     contact_id = models.CharField("contact", max_length=128, help_text="Phone number (digits) or chat id.")
     contact_name = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
     template = models.JSONField(null=True, blank=True, help_text="WhatsApp template: name, language, parameters.")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TRANSACTIONAL)
-    stop_on_reply = models.BooleanField(default=False, help_text="Part of a sequence that stops when the contact replies.")
+    stop_on_reply = models.BooleanField(
+        default=False, help_text="Part of a sequence that stops when the contact replies."
+    )
     is_opt_out_confirmation = models.BooleanField("opt-out confirmation", default=False, editable=False)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
-    automation_run = models.ForeignKey("integrations.AutomationRun", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="outbound_messages")
+    automation_run = models.ForeignKey(
+        "integrations.AutomationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     preflight_code = models.CharField(max_length=40, blank=True)
     preflight_reason = models.CharField(max_length=500, blank=True)
@@ -74,11 +79,13 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Send attempts in all.")
     round_attempts = models.PositiveIntegerField(default=0, help_text="Attempts since the last approval or retry.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by_label = models.CharField("created by", max_length=150, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_by_label = models.CharField("approved by", max_length=150, blank=True)
     created_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -103,8 +110,9 @@ class OutboundMessage(models.Model):
             models.Index(fields=["tenant", "channel", "contact_id"], name="outbound_contact"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(body="") | models.Q(template__isnull=False),
-                                   name="outbound_body_or_template"),
+            models.CheckConstraint(
+                condition=~models.Q(body="") | models.Q(template__isnull=False), name="outbound_body_or_template"
+            ),
         ]
 
     def __str__(self):

@@ -26,19 +26,25 @@ class ContactChannelPolicy(models.Model):
     opted_out = models.BooleanField(default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
     opted_out_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
-    opted_out_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    opted_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opted_out_by_label = models.CharField("opted out by", max_length=150, blank=True)
     opted_out_note = models.CharField(max_length=500, blank=True, help_text="The keyword, or the reason given.")
     opted_in_at = models.DateTimeField(null=True, blank=True)
     opted_in_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
-    opted_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    opted_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opted_in_by_label = models.CharField("opted in by", max_length=150, blank=True)
     opted_in_note = models.CharField(max_length=500, blank=True)
     stop_on_reply = models.BooleanField(default=False, help_text="New messages to this contact stop when they reply.")
-    frequency_cap = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per window; empty: the tenant's default.")
-    frequency_window_s = models.PositiveIntegerField("frequency window (s)", null=True, blank=True, help_text="Seconds; empty: the tenant's default.")
+    frequency_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Messages per window; empty: the tenant's default."
+    )
+    frequency_window_s = models.PositiveIntegerField(
+        "frequency window (s)", null=True, blank=True, help_text="Seconds; empty: the tenant's default."
+    )
     window_started_at = models.DateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
@@ -68,10 +74,14 @@ class OutboundSettings(models.Model):
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="outbound_settings")
     frequency_cap = models.PositiveIntegerField(help_text="Messages per contact per window.")
     frequency_window_s = models.PositiveIntegerField("frequency window (s)", help_text="Window length in seconds.")
-    stop_words = models.CharField(max_length=500, blank=True,
-                                  help_text="Extra single-word opt-out keywords, comma-separated (e.g. ABMELDEN, BAJA).")
-    opt_out_confirmation = models.CharField(max_length=1000, blank=True,
-                                            help_text="Sent once after an opt-out; empty: the default text.")
+    stop_words = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Extra single-word opt-out keywords, comma-separated (e.g. ABMELDEN, BAJA).",
+    )
+    opt_out_confirmation = models.CharField(
+        max_length=1000, blank=True, help_text="Sent once after an opt-out; empty: the default text."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantScopedManager()

@@ -1,12 +1,16 @@
 """Helpers the outbound services share: who acted, locking a message, handing ids to Celery after
 commit, and the event code of a provider's send failure."""
+
 from django.db import transaction
 
 from apps.core.tasks import publish
 from apps.outbound.models import Channel, OutboundMessage
 
-SEND_FAIL_CODE = {Channel.WHATSAPP_CLOUD: "META_SEND_FAIL", Channel.WAHA: "WAHA_SEND_FAIL",
-                  Channel.TELEGRAM: "TELEGRAM_SEND_FAIL"}
+SEND_FAIL_CODE = {
+    Channel.WHATSAPP_CLOUD: "META_SEND_FAIL",
+    Channel.WAHA: "WAHA_SEND_FAIL",
+    Channel.TELEGRAM: "TELEGRAM_SEND_FAIL",
+}
 
 
 def who(actor, label="") -> tuple:
@@ -19,8 +23,11 @@ def who(actor, label="") -> tuple:
 
 def locked(message) -> OutboundMessage:
     message_id = getattr(message, "pk", message)
-    return (OutboundMessage.objects.select_for_update(of=("self",)).select_related("tenant__plan", "connection")
-            .get(pk=message_id))
+    return (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("tenant__plan", "connection")
+        .get(pk=message_id)
+    )
 
 
 def enqueue(message_ids, countdown: float = 0.0) -> None:

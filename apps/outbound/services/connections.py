@@ -1,5 +1,6 @@
 """Pausing and resuming a connection's sending. A pause holds every queued message of the
 connection (nothing fails); resuming hands them back to dispatch."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,8 +14,11 @@ from apps.outbound.services.common import enqueue, who
 
 def _pause(connection, reason, now) -> bool:
     """True only for the call that paused it: a conditional UPDATE, so concurrent callers agree."""
-    return bool(Connection.objects.filter(pk=connection.pk, sending_paused_at__isnull=True).update(
-        sending_paused_at=now, sending_paused_reason=reason[:500], updated_at=now))
+    return bool(
+        Connection.objects.filter(pk=connection.pk, sending_paused_at__isnull=True).update(
+            sending_paused_at=now, sending_paused_reason=reason[:500], updated_at=now
+        )
+    )
 
 
 def pause_for_credentials(connection, outcome, now=None) -> bool:
@@ -23,11 +27,25 @@ def pause_for_credentials(connection, outcome, now=None) -> bool:
     reason = f"Meta rejected the access token ({outcome.error}). Replace the token, then resume sending."
     if not _pause(connection, reason, now):
         return False
-    audit.record("connection.sending_paused", actor_label="dispatch", tenant=connection.tenant, target=connection,
-                 reason=reason, after={"sending_paused_at": now.isoformat()})
-    emit("META_TOKEN_EXPIRED", tenant=connection.tenant, source="outbound.dispatch", message=reason,
-         meta={"connection_id": str(connection.pk), "meta_error_code": outcome.error_code,
-               "status_code": outcome.status_code})
+    audit.record(
+        "connection.sending_paused",
+        actor_label="dispatch",
+        tenant=connection.tenant,
+        target=connection,
+        reason=reason,
+        after={"sending_paused_at": now.isoformat()},
+    )
+    emit(
+        "META_TOKEN_EXPIRED",
+        tenant=connection.tenant,
+        source="outbound.dispatch",
+        message=reason,
+        meta={
+            "connection_id": str(connection.pk),
+            "meta_error_code": outcome.error_code,
+            "status_code": outcome.status_code,
+        },
+    )
     return True
 
 
@@ -37,8 +55,15 @@ def pause_sending(connection, *, actor=None, reason, request=None, now=None) -> 
     with transaction.atomic():
         if not _pause(connection, f"Paused by {label}: {reason}", now or timezone.now()):
             raise ServiceError(f"Sending on {connection} is already paused.", "already_paused")
-        audit.record("connection.sending_paused", actor=user, actor_label=label, tenant=connection.tenant,
-                     target=connection, reason=reason, request=request)
+        audit.record(
+            "connection.sending_paused",
+            actor=user,
+            actor_label=label,
+            tenant=connection.tenant,
+            target=connection,
+            reason=reason,
+            request=request,
+        )
     connection.refresh_from_db()
     return connection
 
@@ -52,13 +77,25 @@ def resume_sending(connection, *, actor=None, reason, request=None, now=None) ->
         if row.sending_paused_at is None:
             raise ServiceError(f"Sending on {connection} is not paused.", "not_paused")
         before = {"sending_paused_at": row.sending_paused_at.isoformat(), "reason": row.sending_paused_reason}
-        Connection.objects.filter(pk=row.pk).update(sending_paused_at=None, sending_paused_reason="",
-                                                    updated_at=now or timezone.now())
-        audit.record("connection.sending_resumed", actor=user, actor_label=label, tenant=row.tenant, target=row,
-                     reason=reason, before=before, request=request)
-        waiting = list(OutboundMessage.objects.filter(connection=row, status=Status.QUEUED).values_list("id", flat=True))
-        states.annotate_many(waiting, status=Status.QUEUED, next_attempt_at=now or timezone.now(), preflight_code="",
-                             preflight_reason="")
+        Connection.objects.filter(pk=row.pk).update(
+            sending_paused_at=None, sending_paused_reason="", updated_at=now or timezone.now()
+        )
+        audit.record(
+            "connection.sending_resumed",
+            actor=user,
+            actor_label=label,
+            tenant=row.tenant,
+            target=row,
+            reason=reason,
+            before=before,
+            request=request,
+        )
+        waiting = list(
+            OutboundMessage.objects.filter(connection=row, status=Status.QUEUED).values_list("id", flat=True)
+        )
+        states.annotate_many(
+            waiting, status=Status.QUEUED, next_attempt_at=now or timezone.now(), preflight_code="", preflight_reason=""
+        )
         enqueue(waiting)
     connection.refresh_from_db()
     return len(waiting)

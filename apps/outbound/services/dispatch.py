@@ -4,6 +4,7 @@ record the attempt and move the message on by how the answer was classified.
 
 Safe to run twice for one message: the claim takes the row with SKIP LOCKED and only from
 `queued`, so a duplicate task finds nothing to do."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,8 +42,12 @@ def dispatch(message_id, now=None) -> str:
 
 def _claim(message_id, now) -> Claim:
     with transaction.atomic():
-        message = (OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-                   .select_related("tenant__plan", "connection").filter(pk=message_id, status=Status.QUEUED).first())
+        message = (
+            OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("tenant__plan", "connection")
+            .filter(pk=message_id, status=Status.QUEUED)
+            .first()
+        )
         if message is None:
             return Claim("skipped")
         if message.next_attempt_at and message.next_attempt_at > now:
@@ -61,67 +66,120 @@ def _preflight_and_pace(message, now) -> Claim:
         messages.refuse(message, verdict, now)
         return Claim(verdict.status)
     connection = message.connection
-    wait = pacing.contact_wait(contact, now) or pacing.take(pacing.connection_key(connection),
-                                                           pacing.pace_for(connection.provider), now)
+    wait = pacing.contact_wait(contact, now) or pacing.take(
+        pacing.connection_key(connection), pacing.pace_for(connection.provider), now
+    )
     if wait:
         states.annotate(message, next_attempt_at=now + timedelta(seconds=wait))
         enqueue([message.pk], countdown=wait)
         return Claim("deferred")
     policies.reserve(contact, facts.window_s, now)
-    states.transition(message, Status.SENDING, now=now, attempts=message.attempts + 1, next_attempt_at=None,
-                      round_attempts=message.round_attempts + 1, preflight_code=verdict.code,
-                      preflight_reason=verdict.reason, preflight_at=now)
+    states.transition(
+        message,
+        Status.SENDING,
+        now=now,
+        attempts=message.attempts + 1,
+        next_attempt_at=None,
+        round_attempts=message.round_attempts + 1,
+        preflight_code=verdict.code,
+        preflight_reason=verdict.reason,
+        preflight_at=now,
+    )
     return Claim("sending", message)
 
 
 def hold(message, now) -> None:
     connection = message.connection
     since = f" since {connection.sending_paused_at:%Y-%m-%d %H:%M} UTC" if connection.sending_paused_at else ""
-    states.annotate(message, preflight_code=PAUSED, preflight_at=now, next_attempt_at=None, preflight_reason=(
-        f"Sending on {connection.name} is paused{since}: {connection.sending_paused_reason} The message waits and "
-        "goes out when sending is resumed.")[:500])
+    states.annotate(
+        message,
+        preflight_code=PAUSED,
+        preflight_at=now,
+        next_attempt_at=None,
+        preflight_reason=(
+            f"Sending on {connection.name} is paused{since}: {connection.sending_paused_reason} The message waits and "
+            "goes out when sending is resumed."
+        )[:500],
+    )
 
 
 def finish(message, outcome, now=None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
-        message = (OutboundMessage.objects.select_for_update(of=("self",)).select_related("tenant", "connection")
-                   .get(pk=message.pk))
-        handler = {http.SUCCESS: _sent, http.RETRYABLE: _retry_or_fail, http.PERMANENT: _failed,
-                   http.AUTH: _credentials_rejected}[outcome.kind]
+        message = (
+            OutboundMessage.objects.select_for_update(of=("self",))
+            .select_related("tenant", "connection")
+            .get(pk=message.pk)
+        )
+        handler = {
+            http.SUCCESS: _sent,
+            http.RETRYABLE: _retry_or_fail,
+            http.PERMANENT: _failed,
+            http.AUTH: _credentials_rejected,
+        }[outcome.kind]
         return handler(message, outcome, now)
 
 
 def _attempt(message, outcome, now, next_attempt_at=None) -> OutboundAttempt:
     return OutboundAttempt.objects.create(
-        tenant_id=message.tenant_id, message=message, number=message.attempts, outcome=outcome.kind,
-        status_code=outcome.status_code, error_code=outcome.error_code[:40], error_title=outcome.error_title[:500],
-        provider_message_id=outcome.provider_message_id[:255], latency_ms=outcome.latency_ms,
-        retry_after_s=outcome.retry_after, next_attempt_at=next_attempt_at, request_summary=outcome.request_summary,
-        created_at=now)
+        tenant_id=message.tenant_id,
+        message=message,
+        number=message.attempts,
+        outcome=outcome.kind,
+        status_code=outcome.status_code,
+        error_code=outcome.error_code[:40],
+        error_title=outcome.error_title[:500],
+        provider_message_id=outcome.provider_message_id[:255],
+        latency_ms=outcome.latency_ms,
+        retry_after_s=outcome.retry_after,
+        next_attempt_at=next_attempt_at,
+        request_summary=outcome.request_summary,
+        created_at=now,
+    )
 
 
 def _sent(message, outcome, now) -> str:
     _attempt(message, outcome, now)
-    states.transition(message, Status.SENT, now=now, provider_message_id=outcome.provider_message_id,
-                      last_error="", last_error_code="")
+    states.transition(
+        message,
+        Status.SENT,
+        now=now,
+        provider_message_id=outcome.provider_message_id,
+        last_error="",
+        last_error_code="",
+    )
     usage.increment(message.tenant, UsageCounter.Metric.MESSAGES_SENT, now=now)
-    audit.record("outbound.sent", actor_label="dispatch", tenant=message.tenant, target=message,
-                 after={"provider_message_id": outcome.provider_message_id, "attempt": message.attempts})
+    audit.record(
+        "outbound.sent",
+        actor_label="dispatch",
+        tenant=message.tenant,
+        target=message,
+        after={"provider_message_id": outcome.provider_message_id, "attempt": message.attempts},
+    )
     return Status.SENT
 
 
 def _retry_or_fail(message, outcome, now) -> str:
     if message.round_attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
         return _failed(message, outcome, now, exhausted=True)
-    delay = backoff.backoff_seconds(message.round_attempts, base=settings.OUTBOUND_BACKOFF_BASE_S,
-                                    cap=settings.OUTBOUND_BACKOFF_MAX_S, retry_after=outcome.retry_after)
+    delay = backoff.backoff_seconds(
+        message.round_attempts,
+        base=settings.OUTBOUND_BACKOFF_BASE_S,
+        cap=settings.OUTBOUND_BACKOFF_MAX_S,
+        retry_after=outcome.retry_after,
+    )
     at = now + timedelta(seconds=delay)
     _attempt(message, outcome, now, next_attempt_at=at)
     policies.release(message)
-    states.transition(message, Status.QUEUED, now=now, next_attempt_at=at, last_error_code=outcome.error_code[:40],
-                      last_error=f"{outcome.error} Retrying at {at:%Y-%m-%d %H:%M:%S} UTC "
-                                 f"(attempt {message.round_attempts} of {settings.OUTBOUND_MAX_ATTEMPTS}).")
+    states.transition(
+        message,
+        Status.QUEUED,
+        now=now,
+        next_attempt_at=at,
+        last_error_code=outcome.error_code[:40],
+        last_error=f"{outcome.error} Retrying at {at:%Y-%m-%d %H:%M:%S} UTC "
+        f"(attempt {message.round_attempts} of {settings.OUTBOUND_MAX_ATTEMPTS}).",
+    )
     enqueue([message.pk], countdown=delay)
     return Status.QUEUED
 
@@ -131,12 +189,26 @@ def _failed(message, outcome, now, exhausted=False) -> str:
     policies.release(message)
     error = outcome.error + (f" Gave up after {message.round_attempts} attempts." if exhausted else "")
     states.transition(message, Status.FAILED, now=now, last_error=error, last_error_code=outcome.error_code[:40])
-    emit(SEND_FAIL_CODE[message.channel], tenant=message.tenant, source="outbound.dispatch",
-         message=f"Message #{message.pk} to {message.contact_id} failed: {error}",
-         meta={"outbound_message_id": message.pk, "provider_error_code": outcome.error_code,
-               "status_code": outcome.status_code, "attempts": message.attempts})
-    audit.record("outbound.failed", actor_label="dispatch", tenant=message.tenant, target=message, reason=error,
-                 after={"error_code": outcome.error_code, "status_code": outcome.status_code})
+    emit(
+        SEND_FAIL_CODE[message.channel],
+        tenant=message.tenant,
+        source="outbound.dispatch",
+        message=f"Message #{message.pk} to {message.contact_id} failed: {error}",
+        meta={
+            "outbound_message_id": message.pk,
+            "provider_error_code": outcome.error_code,
+            "status_code": outcome.status_code,
+            "attempts": message.attempts,
+        },
+    )
+    audit.record(
+        "outbound.failed",
+        actor_label="dispatch",
+        tenant=message.tenant,
+        target=message,
+        reason=error,
+        after={"error_code": outcome.error_code, "status_code": outcome.status_code},
+    )
     return Status.FAILED
 
 
@@ -148,7 +220,9 @@ def _credentials_rejected(message, outcome, now) -> str:
     policies.release(message)
     connections.pause_for_credentials(message.connection, outcome, now)
     message.connection.refresh_from_db()
-    states.transition(message, Status.QUEUED, now=now, last_error=outcome.error, last_error_code=outcome.error_code[:40])
+    states.transition(
+        message, Status.QUEUED, now=now, last_error=outcome.error, last_error_code=outcome.error_code[:40]
+    )
     hold(message, now)
     return "held"
 
@@ -171,18 +245,26 @@ def _scoped(tenant):
 
 
 def _due_ids(tenant, now, limit) -> list:
-    return list(_scoped(tenant).filter(status=Status.QUEUED, connection__sending_paused_at__isnull=True)
-                .exclude(next_attempt_at__gt=now).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    return list(
+        _scoped(tenant)
+        .filter(status=Status.QUEUED, connection__sending_paused_at__isnull=True)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def _release_capped(tenant, now) -> int:
     capped = _scoped(tenant).filter(status=Status.FREQUENCY_CAPPED, next_attempt_at__lte=now)
     released = 0
-    for message_id in capped.values_list("id", flat=True)[:settings.OUTBOUND_PROCESS_BATCH]:
+    for message_id in capped.values_list("id", flat=True)[: settings.OUTBOUND_PROCESS_BATCH]:
         with transaction.atomic():
-            message = (OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-                       .select_related("tenant__plan", "connection")
-                       .filter(pk=message_id, status=Status.FREQUENCY_CAPPED).first())
+            message = (
+                OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("tenant__plan", "connection")
+                .filter(pk=message_id, status=Status.FREQUENCY_CAPPED)
+                .first()
+            )
             if message is not None:
                 released += messages.queue(message, now).status == Status.QUEUED
     return released
@@ -191,13 +273,24 @@ def _release_capped(tenant, now) -> int:
 def _fail_stuck(tenant, now) -> int:
     cutoff = now - timedelta(seconds=settings.OUTBOUND_SENDING_STUCK_S)
     failed = 0
-    for message_id in _scoped(tenant).filter(status=Status.SENDING, sending_at__lt=cutoff).values_list("id", flat=True)[:500]:
-        outcome = http.Outcome(http.PERMANENT, error_code="outcome_unknown", error_title=(
-            f"No result was recorded within {settings.OUTBOUND_SENDING_STUCK_S} s of sending (the worker stopped); "
-            "the provider may have accepted it, check before retrying."))
+    for message_id in (
+        _scoped(tenant).filter(status=Status.SENDING, sending_at__lt=cutoff).values_list("id", flat=True)[:500]
+    ):
+        outcome = http.Outcome(
+            http.PERMANENT,
+            error_code="outcome_unknown",
+            error_title=(
+                f"No result was recorded within {settings.OUTBOUND_SENDING_STUCK_S} s of sending (the worker stopped); "
+                "the provider may have accepted it, check before retrying."
+            ),
+        )
         with transaction.atomic():
-            message = (OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-                       .select_related("tenant", "connection").filter(pk=message_id, status=Status.SENDING).first())
+            message = (
+                OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("tenant", "connection")
+                .filter(pk=message_id, status=Status.SENDING)
+                .first()
+            )
             if message is not None:
                 failed += _failed(message, outcome, now) == Status.FAILED
     return failed

@@ -1,6 +1,7 @@
 """What the inbound pipeline tells outbound: a contact wrote (the 24-hour window opens, STOP and
 START keywords change the opt-out, a reply stops stop-on-reply messages) and a provider reported
 a delivery status (the message moves forward, never back)."""
+
 import re
 
 from django.db import transaction
@@ -47,16 +48,33 @@ def _note_inbound(policy, received_at, contact_name):
 
 
 def _stop_sequences(policy, received_at):
-    pending = (OutboundMessage.objects.for_tenant(policy.tenant)
-               .select_for_update(skip_locked=True, of=("self",))
-               .filter(channel=policy.channel, contact_id=policy.contact_id, stop_on_reply=True,
-                       status__in=states.PENDING, created_at__lte=received_at))
+    pending = (
+        OutboundMessage.objects.for_tenant(policy.tenant)
+        .select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            channel=policy.channel,
+            contact_id=policy.contact_id,
+            stop_on_reply=True,
+            status__in=states.PENDING,
+            created_at__lte=received_at,
+        )
+    )
     for message in pending:
-        states.transition(message, Status.CANCELED, last_error=(
-            f"The contact replied at {received_at:%Y-%m-%d %H:%M} UTC; this message stops on reply."),
-            preflight_code="STOPPED_BY_REPLY", preflight_reason="The contact replied; this message stops on reply.")
-        audit.record("outbound.blocked", actor_label="contact reply", tenant=policy.tenant, target=message,
-                     reason="Stopped by the contact's reply.", after={"status": Status.CANCELED})
+        states.transition(
+            message,
+            Status.CANCELED,
+            last_error=(f"The contact replied at {received_at:%Y-%m-%d %H:%M} UTC; this message stops on reply."),
+            preflight_code="STOPPED_BY_REPLY",
+            preflight_reason="The contact replied; this message stops on reply.",
+        )
+        audit.record(
+            "outbound.blocked",
+            actor_label="contact reply",
+            tenant=policy.tenant,
+            target=message,
+            reason="Stopped by the contact's reply.",
+            after={"status": Status.CANCELED},
+        )
 
 
 def _keywords(policy, connection, word, received_at):
@@ -65,23 +83,37 @@ def _keywords(policy, connection, word, received_at):
     if word in tenant_defaults.stop_words:
         if policies.opt_out(policy, via=Via.KEYWORD, actor_label=label, note=word, now=received_at):
             messages.create_message(
-                policy.tenant, channel=policy.channel, to=policy.contact_id, body=tenant_defaults.opt_out_confirmation,
-                connection=connection, approve=True, source=Source.SYSTEM, created_by_label="opt-out confirmation",
-                contact_name=policy.contact_name, stop_on_reply=False, is_opt_out_confirmation=True)
+                policy.tenant,
+                channel=policy.channel,
+                to=policy.contact_id,
+                body=tenant_defaults.opt_out_confirmation,
+                connection=connection,
+                approve=True,
+                source=Source.SYSTEM,
+                created_by_label="opt-out confirmation",
+                contact_name=policy.contact_name,
+                stop_on_reply=False,
+                is_opt_out_confirmation=True,
+            )
     elif word in defaults.START_WORDS:
         policy.refresh_from_db()
         if policy.opted_out:
             policies.opt_in(policy, via=Via.KEYWORD, confirmed=True, actor_label=label, note=word, now=received_at)
 
 
-def apply_delivery_status(connection, provider_message_id, status, *, error_code=None, error_title=None,
-                          occurred_at=None) -> bool:
+def apply_delivery_status(
+    connection, provider_message_id, status, *, error_code=None, error_title=None, occurred_at=None
+) -> bool:
     """Moves the message with this provider id forward; False when no message has it."""
     if not provider_message_id:
         return False
     with transaction.atomic():
-        message = (OutboundMessage.objects.select_for_update(of=("self",)).select_related("tenant")
-                   .filter(connection=connection, provider_message_id=provider_message_id).first())
+        message = (
+            OutboundMessage.objects.select_for_update(of=("self",))
+            .select_related("tenant")
+            .filter(connection=connection, provider_message_id=provider_message_id)
+            .first()
+        )
         if message is None:
             return False
         target = DELIVERY.get(status)
@@ -103,17 +135,33 @@ def _forward(current, target) -> bool:
 
 
 def _stamp_skipped(message, target, when):
-    """"read" can arrive without "delivered" before it: a read message was delivered too."""
+    """ "read" can arrive without "delivered" before it: a read message was delivered too."""
     if target == Status.READ and message.delivered_at is None:
         states.annotate(message, delivered_at=when)
 
 
 def _delivery_failed(message, when, error_code, error_title):
-    error = f"{error_code}: {error_title}".strip(": ") if error_code else (error_title or "The provider reported failure.")
+    error = (
+        f"{error_code}: {error_title}".strip(": ") if error_code else (error_title or "The provider reported failure.")
+    )
     states.transition(message, Status.FAILED, now=when, last_error=error, last_error_code=str(error_code or "")[:40])
-    emit(SEND_FAIL_CODE[message.channel], tenant=message.tenant, source="outbound.delivery",
-         message=f"Message #{message.pk} to {message.contact_id} was not delivered: {error}",
-         meta={"outbound_message_id": message.pk, "meta_error_code": error_code, "provider_error_code": error_code,
-               "provider_message_id": message.provider_message_id})
-    audit.record("outbound.failed", actor_label="delivery status", tenant=message.tenant, target=message,
-                 reason=error, after={"error_code": error_code})
+    emit(
+        SEND_FAIL_CODE[message.channel],
+        tenant=message.tenant,
+        source="outbound.delivery",
+        message=f"Message #{message.pk} to {message.contact_id} was not delivered: {error}",
+        meta={
+            "outbound_message_id": message.pk,
+            "meta_error_code": error_code,
+            "provider_error_code": error_code,
+            "provider_message_id": message.provider_message_id,
+        },
+    )
+    audit.record(
+        "outbound.failed",
+        actor_label="delivery status",
+        tenant=message.tenant,
+        target=message,
+        reason=error,
+        after={"error_code": error_code},
+    )

@@ -1,6 +1,7 @@
 """Creating, approving, canceling and retrying outbound messages. Every path that can lead to a
 send (API, admin, portal, automation, retry, opt-in unlock) goes through `queue`, which runs the
 preflight and stores its verdict; dispatch runs it once more right before the send."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,9 +15,25 @@ from apps.outbound.services.common import enqueue, locked, who
 RETRYABLE = (Status.FAILED, Status.BLOCKED_POLICY, Status.FREQUENCY_CAPPED, Status.BLOCKED_OPT_OUT)
 
 
-def create_message(tenant, *, channel, to, body=None, template=None, kind="transactional", created_by=None,
-                   connection=None, approve=False, source=Source.API, contact_name="", stop_on_reply=None,
-                   created_by_label="", automation_run=None, is_opt_out_confirmation=False, now=None) -> OutboundMessage:
+def create_message(
+    tenant,
+    *,
+    channel,
+    to,
+    body=None,
+    template=None,
+    kind="transactional",
+    created_by=None,
+    connection=None,
+    approve=False,
+    source=Source.API,
+    contact_name="",
+    stop_on_reply=None,
+    created_by_label="",
+    automation_run=None,
+    is_opt_out_confirmation=False,
+    now=None,
+) -> OutboundMessage:
     """A draft (or, with `approve`, an approved message that goes on through preflight)."""
     now = now or timezone.now()
     message = _build(tenant, channel, to, body, template, kind, connection, source, contact_name, now)
@@ -27,9 +44,20 @@ def create_message(tenant, *, channel, to, body=None, template=None, kind="trans
         policy = policies.contact_policy(tenant, message.channel, message.contact_id, message.contact_name)
         message.stop_on_reply = policy.stop_on_reply if stop_on_reply is None else bool(stop_on_reply)
         message.save()
-        audit.record("outbound.created", actor=user, actor_label=label, tenant=tenant, target=message,
-                     after={"channel": message.channel, "to": message.contact_id, "kind": message.kind,
-                            "source": message.source, "template": (message.template or {}).get("name", "")})
+        audit.record(
+            "outbound.created",
+            actor=user,
+            actor_label=label,
+            tenant=tenant,
+            target=message,
+            after={
+                "channel": message.channel,
+                "to": message.contact_id,
+                "kind": message.kind,
+                "source": message.source,
+                "template": (message.template or {}).get("name", ""),
+            },
+        )
         if approve:
             message = approve_message(message, actor=created_by, actor_label=label, now=now)
     return message
@@ -39,9 +67,17 @@ def _build(tenant, channel, to, body, template, kind, connection, source, contac
     channel = validation.channel(channel)
     body, template = validation.content(channel, body, template)
     return OutboundMessage(
-        tenant=tenant, channel=channel, connection=validation.connection(tenant, channel, connection),
-        contact_id=validation.contact(channel, to), contact_name=(contact_name or "").strip()[:255], body=body,
-        template=template, kind=validation.kind(kind), source=source, created_at=now, updated_at=now,
+        tenant=tenant,
+        channel=channel,
+        connection=validation.connection(tenant, channel, connection),
+        contact_id=validation.contact(channel, to),
+        contact_name=(contact_name or "").strip()[:255],
+        body=body,
+        template=template,
+        kind=validation.kind(kind),
+        source=source,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -51,8 +87,15 @@ def approve_message(message, *, actor=None, actor_label="", reason="", request=N
     with transaction.atomic():
         message = locked(message)
         states.transition(message, Status.APPROVED, now=now, approved_by=user, approved_by_label=label)
-        audit.record("outbound.approved", actor=user, actor_label=label, tenant=message.tenant, target=message,
-                     reason=reason, request=request)
+        audit.record(
+            "outbound.approved",
+            actor=user,
+            actor_label=label,
+            tenant=message.tenant,
+            target=message,
+            reason=reason,
+            request=request,
+        )
         return queue(message, now)
 
 
@@ -62,8 +105,17 @@ def cancel(message, *, actor=None, actor_label="", reason="", request=None, now=
         message = locked(message)
         before = message.status
         states.transition(message, Status.CANCELED, now=now, last_error=f"Canceled by {label}. {reason}".strip())
-        audit.record("outbound.canceled", actor=user, actor_label=label, tenant=message.tenant, target=message,
-                     reason=reason, before={"status": before}, after={"status": Status.CANCELED}, request=request)
+        audit.record(
+            "outbound.canceled",
+            actor=user,
+            actor_label=label,
+            tenant=message.tenant,
+            target=message,
+            reason=reason,
+            before={"status": before},
+            after={"status": Status.CANCELED},
+            request=request,
+        )
     return message
 
 
@@ -76,18 +128,30 @@ def retry(message, *, actor=None, actor_label="", reason="", request=None, now=N
         message = locked(message)
         _check_retryable(message)
         before = message.status
-        audit.record("outbound.retried", actor=user, actor_label=label, tenant=message.tenant, target=message,
-                     reason=reason, before={"status": before}, request=request)
+        audit.record(
+            "outbound.retried",
+            actor=user,
+            actor_label=label,
+            tenant=message.tenant,
+            target=message,
+            reason=reason,
+            before={"status": before},
+            request=request,
+        )
         return queue(message, now)
 
 
 def _check_retryable(message):
     if message.status not in RETRYABLE:
-        raise ServiceError(f"Message #{message.pk} is {message.get_status_display().lower()}; only failed, blocked "
-                           "or capped messages can be retried.", "not_retryable")
+        raise ServiceError(
+            f"Message #{message.pk} is {message.get_status_display().lower()}; only failed, blocked "
+            "or capped messages can be retried.",
+            "not_retryable",
+        )
     if message.status == Status.BLOCKED_OPT_OUT and policies.policy_of(message).opted_out:
-        raise ServiceError(f"Message #{message.pk}: the contact is still opted out; only an explicit opt-in "
-                           "unlocks it.", "opted_out")
+        raise ServiceError(
+            f"Message #{message.pk}: the contact is still opted out; only an explicit opt-in unlocks it.", "opted_out"
+        )
 
 
 def queue(message, now) -> OutboundMessage:
@@ -114,14 +178,24 @@ def refuse(message, verdict, now) -> OutboundMessage:
         states.annotate(message, **fields)
     else:
         states.transition(message, verdict.status, now=now, **fields)
-    audit.record("outbound.blocked", actor_label="preflight", tenant=message.tenant, target=message,
-                 reason=verdict.reason, after={"status": verdict.status, "code": verdict.code})
+    audit.record(
+        "outbound.blocked",
+        actor_label="preflight",
+        tenant=message.tenant,
+        target=message,
+        reason=verdict.reason,
+        after={"status": verdict.status, "code": verdict.code},
+    )
     _emit_refusal(message, verdict)
     return message
 
 
 def _emit_refusal(message, verdict):
     code = verdict.code if codes.get(verdict.code) else "OUTBOUND_BLOCKED"
-    emit(code, tenant=message.tenant, source="outbound.preflight", message=f"Message #{message.pk} to "
-         f"{message.contact_id} on {message.channel}: {verdict.reason}",
-         meta={"outbound_message_id": message.pk, "preflight_code": verdict.code, "status": verdict.status})
+    emit(
+        code,
+        tenant=message.tenant,
+        source="outbound.preflight",
+        message=f"Message #{message.pk} to {message.contact_id} on {message.channel}: {verdict.reason}",
+        meta={"outbound_message_id": message.pk, "preflight_code": verdict.code, "status": verdict.status},
+    )

@@ -1,6 +1,7 @@
 """Changes to contact policies and tenant outbound settings. Opt-out and opt-in record when, how
 and who; every change is audited as `outbound.policy_changed`. Opting back in is always explicit:
 the contact's own START, or a person who confirms it."""
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,8 +24,9 @@ def contact_policy(tenant, channel, contact_id, contact_name="") -> ContactChann
         return found
     try:
         with transaction.atomic():
-            return ContactChannelPolicy.objects.create(tenant=tenant, channel=channel, contact_id=contact_id,
-                                                       contact_name=contact_name[:255])
+            return ContactChannelPolicy.objects.create(
+                tenant=tenant, channel=channel, contact_id=contact_id, contact_name=contact_name[:255]
+            )
     except IntegrityError:
         return ContactChannelPolicy.objects.get(tenant=tenant, channel=channel, contact_id=contact_id)
 
@@ -44,8 +46,17 @@ def _snapshot(policy) -> dict:
 
 
 def _audit(policy, before, actor, label, reason, request):
-    audit.record("outbound.policy_changed", actor=actor, actor_label=label, tenant=policy.tenant, target=policy,
-                 reason=reason, before=before, after=_snapshot(policy), request=request)
+    audit.record(
+        "outbound.policy_changed",
+        actor=actor,
+        actor_label=label,
+        tenant=policy.tenant,
+        target=policy,
+        reason=reason,
+        before=before,
+        after=_snapshot(policy),
+        request=request,
+    )
 
 
 def opt_out(policy, *, via, actor=None, actor_label="", note="", request=None, now=None) -> bool:
@@ -63,14 +74,17 @@ def opt_out(policy, *, via, actor=None, actor_label="", note="", request=None, n
     return True
 
 
-def opt_in(policy, *, via, confirmed, actor=None, actor_label="", note="", requeue_blocked=False, request=None,
-           now=None) -> int:
+def opt_in(
+    policy, *, via, confirmed, actor=None, actor_label="", note="", requeue_blocked=False, request=None, now=None
+) -> int:
     """Opts the contact back in. Needs `confirmed` (the person confirmed the contact asked for it,
     or the contact sent START). With `requeue_blocked`, messages blocked by the opt-out go through
     preflight again. Returns how many were requeued."""
     if not confirmed:
-        raise ServiceError("Opting a contact back in needs an explicit confirmation that they asked to receive "
-                           "messages again.", "confirmation_required")
+        raise ServiceError(
+            "Opting a contact back in needs an explicit confirmation that they asked to receive messages again.",
+            "confirmation_required",
+        )
     user, label = who(actor, actor_label)
     with transaction.atomic():
         policy = ContactChannelPolicy.objects.select_for_update().get(pk=policy.pk)
@@ -87,28 +101,42 @@ def opt_in(policy, *, via, confirmed, actor=None, actor_label="", note="", reque
 def _requeue_blocked(policy, now) -> int:
     from apps.outbound.services import messages
 
-    blocked = list(OutboundMessage.objects.for_tenant(policy.tenant).filter(
-        channel=policy.channel, contact_id=policy.contact_id, status=Status.BLOCKED_OPT_OUT,
-    ).select_related("tenant__plan", "connection"))
+    blocked = list(
+        OutboundMessage.objects.for_tenant(policy.tenant)
+        .filter(
+            channel=policy.channel,
+            contact_id=policy.contact_id,
+            status=Status.BLOCKED_OPT_OUT,
+        )
+        .select_related("tenant__plan", "connection")
+    )
     for message in blocked:
         messages.queue(message, now or timezone.now())
     return len(blocked)
 
 
 def blocked_count(policy) -> int:
-    return OutboundMessage.objects.for_tenant(policy.tenant).filter(
-        channel=policy.channel, contact_id=policy.contact_id, status=Status.BLOCKED_OPT_OUT).count()
+    return (
+        OutboundMessage.objects.for_tenant(policy.tenant)
+        .filter(channel=policy.channel, contact_id=policy.contact_id, status=Status.BLOCKED_OPT_OUT)
+        .count()
+    )
 
 
-def update_policy(policy, *, stop_on_reply, frequency_cap, frequency_window_s, actor=None, reason="",
-                  request=None) -> ContactChannelPolicy:
+def update_policy(
+    policy, *, stop_on_reply, frequency_cap, frequency_window_s, actor=None, reason="", request=None
+) -> ContactChannelPolicy:
     """Sets stop-on-reply and the contact's own cap (None: the tenant's default)."""
     _check_cap(frequency_cap, frequency_window_s)
     user, label = who(actor)
     with transaction.atomic():
         policy = ContactChannelPolicy.objects.select_for_update().get(pk=policy.pk)
         before = _snapshot(policy)
-        policy.stop_on_reply, policy.frequency_cap, policy.frequency_window_s = stop_on_reply, frequency_cap, frequency_window_s
+        policy.stop_on_reply, policy.frequency_cap, policy.frequency_window_s = (
+            stop_on_reply,
+            frequency_cap,
+            frequency_window_s,
+        )
         if before != _snapshot(policy):
             policy.save()
             _audit(policy, before, user, label, reason, request)
@@ -122,21 +150,42 @@ def _check_cap(cap, window):
         raise ServiceError("frequency_window_s: a window is at least 60 seconds.", "invalid_window")
 
 
-def set_tenant_settings(tenant, *, frequency_cap, frequency_window_s, stop_words="", opt_out_confirmation="",
-                        actor=None, reason="", request=None) -> OutboundSettings:
+def set_tenant_settings(
+    tenant,
+    *,
+    frequency_cap,
+    frequency_window_s,
+    stop_words="",
+    opt_out_confirmation="",
+    actor=None,
+    reason="",
+    request=None,
+) -> OutboundSettings:
     _check_cap(frequency_cap, frequency_window_s)
     if frequency_cap is None or frequency_window_s is None:
         raise ServiceError("frequency_cap, frequency_window_s: a tenant default needs both.", "invalid_cap")
     user, label = who(actor)
-    fields = {"frequency_cap": frequency_cap, "frequency_window_s": frequency_window_s,
-              "stop_words": ", ".join(sorted({w.strip().upper() for w in stop_words.split(",") if w.strip()})),
-              "opt_out_confirmation": opt_out_confirmation.strip()}
+    fields = {
+        "frequency_cap": frequency_cap,
+        "frequency_window_s": frequency_window_s,
+        "stop_words": ", ".join(sorted({w.strip().upper() for w in stop_words.split(",") if w.strip()})),
+        "opt_out_confirmation": opt_out_confirmation.strip(),
+    }
     with transaction.atomic():
         row = OutboundSettings.objects.select_for_update().filter(tenant=tenant).first()
         before = {k: getattr(row, k) for k in fields} if row else {}
         row, _ = OutboundSettings.objects.update_or_create(tenant=tenant, defaults=fields)
-        audit.record("outbound.policy_changed", actor=user, actor_label=label, tenant=tenant, target=row,
-                     reason=reason, before=before, after=fields, request=request)
+        audit.record(
+            "outbound.policy_changed",
+            actor=user,
+            actor_label=label,
+            tenant=tenant,
+            target=row,
+            reason=reason,
+            before=before,
+            after=fields,
+            request=request,
+        )
     return row
 
 
@@ -147,14 +196,18 @@ def reserve(policy, window_s, now) -> None:
     policy.window_count = policy.window_count + 1 if running else 1
     policy.last_sent_at = now
     ContactChannelPolicy.objects.filter(pk=policy.pk).update(
-        window_started_at=policy.window_started_at, window_count=policy.window_count, last_sent_at=now)
+        window_started_at=policy.window_started_at, window_count=policy.window_count, last_sent_at=now
+    )
 
 
 def release(message) -> None:
     """Gives back what a send that did not go out took: its count, if its window still runs, and
     its place in the contact's spacing, if no later send took it (the one before was at least
     OUTBOUND_CONTACT_INTERVAL_S earlier, or this one would not have been allowed)."""
-    rows = ContactChannelPolicy.objects.filter(tenant_id=message.tenant_id, channel=message.channel,
-                                               contact_id=message.contact_id)
-    rows.filter(window_started_at__lte=message.sending_at, window_count__gt=0).update(window_count=F("window_count") - 1)
+    rows = ContactChannelPolicy.objects.filter(
+        tenant_id=message.tenant_id, channel=message.channel, contact_id=message.contact_id
+    )
+    rows.filter(window_started_at__lte=message.sending_at, window_count__gt=0).update(
+        window_count=F("window_count") - 1
+    )
     rows.filter(last_sent_at=message.sending_at).update(last_sent_at=None)

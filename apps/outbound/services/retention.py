@@ -1,4 +1,5 @@
 """Keeping the attempt log to a size: attempts are the largest outbound table (one row per try)."""
+
 from datetime import timedelta
 
 from django.conf import settings

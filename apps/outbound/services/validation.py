@@ -1,6 +1,7 @@
 """What a new message must look like before it is written: a known channel and kind, a contact
 the channel can address, a body or a template (templates on WhatsApp Cloud only) and a
 connection of the tenant for that channel. Each refusal names the field."""
+
 import re
 
 from apps.core import contacts
@@ -14,7 +15,9 @@ _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 
 def channel(value) -> str:
     if value not in Channel.values:
-        raise ServiceError(f"channel: {value!r} is not a channel; use one of {', '.join(Channel.values)}.", "invalid_channel")
+        raise ServiceError(
+            f"channel: {value!r} is not a channel; use one of {', '.join(Channel.values)}.", "invalid_channel"
+        )
     return value
 
 
@@ -52,12 +55,17 @@ def content(channel_name, body, template) -> tuple[str, dict | None]:
 
 def _template(channel_name, template) -> dict:
     if channel_name != Channel.WHATSAPP_CLOUD:
-        raise ServiceError(f"template: templates are a WhatsApp Cloud API feature; send body on {channel_name}.",
-                           "template_not_supported")
+        raise ServiceError(
+            f"template: templates are a WhatsApp Cloud API feature; send body on {channel_name}.",
+            "template_not_supported",
+        )
     name = str(template.get("name", "")).strip() if isinstance(template, dict) else ""
     if not _TEMPLATE_NAME.match(name):
-        raise ServiceError('template: give its approved name in lower case, e.g. {"name": "order_update", '
-                           '"language": "en_US", "parameters": ["1042"]}.', "invalid_template")
+        raise ServiceError(
+            'template: give its approved name in lower case, e.g. {"name": "order_update", '
+            '"language": "en_US", "parameters": ["1042"]}.',
+            "invalid_template",
+        )
     parameters = template.get("parameters") or []
     if not isinstance(parameters, list) or any(isinstance(p, (dict, list)) for p in parameters):
         raise ServiceError("template.parameters: give a list of texts, one per {{n}} placeholder.", "invalid_template")
@@ -69,10 +77,16 @@ def connection(tenant, channel_name, chosen=None) -> Connection:
     provider = PROVIDER_OF[channel_name]
     if chosen is not None:
         if chosen.tenant_id != tenant.pk or chosen.provider != provider:
-            raise ServiceError(f"connection: {chosen} is not a {provider} connection of {tenant.name}.", "invalid_connection")
+            raise ServiceError(
+                f"connection: {chosen} is not a {provider} connection of {tenant.name}.", "invalid_connection"
+            )
         return chosen
-    found = Connection.objects.for_tenant(tenant).filter(provider=provider, is_active=True).order_by("created_at").first()
+    found = (
+        Connection.objects.for_tenant(tenant).filter(provider=provider, is_active=True).order_by("created_at").first()
+    )
     if found is None:
-        raise ServiceError(f"channel: {tenant.name} has no active {Channel(channel_name).label} connection to send "
-                           "through.", "no_connection")
+        raise ServiceError(
+            f"channel: {tenant.name} has no active {Channel(channel_name).label} connection to send through.",
+            "no_connection",
+        )
     return found

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,83 +15,157 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('monthly_message_limit', models.PositiveIntegerField(help_text='Outbound messages per calendar month.')),
-                ('bot_limit', models.PositiveIntegerField(help_text='Active bots at once.')),
-                ('ai_daily_limit', models.PositiveIntegerField(help_text='AI requests per day.')),
-                ('ai_monthly_limit', models.PositiveIntegerField(help_text='AI requests per calendar month.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64, unique=True)),
+                (
+                    "monthly_message_limit",
+                    models.PositiveIntegerField(help_text="Outbound messages per calendar month."),
+                ),
+                ("bot_limit", models.PositiveIntegerField(help_text="Active bots at once.")),
+                ("ai_daily_limit", models.PositiveIntegerField(help_text="AI requests per day.")),
+                ("ai_monthly_limit", models.PositiveIntegerField(help_text="AI requests per calendar month.")),
             ],
             options={
-                'ordering': ['monthly_message_limit', 'name'],
+                "ordering": ["monthly_message_limit", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SystemSettings',
+            name="SystemSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('global_whatsapp_enabled', models.BooleanField(default=True)),
-                ('default_ai_provider', models.CharField(choices=[('openrouter', 'OpenRouter'), ('openai', 'OpenAI'), ('mock', 'Mock (canned answers)')], default='openrouter', max_length=16)),
-                ('maintenance_banner', models.CharField(blank=True, max_length=500)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("global_whatsapp_enabled", models.BooleanField(default=True)),
+                (
+                    "default_ai_provider",
+                    models.CharField(
+                        choices=[("openrouter", "OpenRouter"), ("openai", "OpenAI"), ("mock", "Mock (canned answers)")],
+                        default="openrouter",
+                        max_length=16,
+                    ),
+                ),
+                ("maintenance_banner", models.CharField(blank=True, max_length=500)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'system settings',
-                'verbose_name_plural': 'system settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='system_settings_single_row')],
+                "verbose_name": "system settings",
+                "verbose_name_plural": "system settings",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="system_settings_single_row")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended')], default='active', max_length=16)),
-                ('is_whatsapp_enabled', models.BooleanField(default=True)),
-                ('is_ai_enabled', models.BooleanField(default=True)),
-                ('ai_daily_limit', models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True)),
-                ('ai_monthly_limit', models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[apps.tenants.models.validate_timezone])),
-                ('whatsapp_disabled_at', models.DateTimeField(blank=True, null=True)),
-                ('whatsapp_disabled_for_ban', models.BooleanField(default=False, help_text='WhatsApp was switched off because the number was banned.')),
-                ('suspended_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tenants', to='tenants.plan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended")], default="active", max_length=16
+                    ),
+                ),
+                ("is_whatsapp_enabled", models.BooleanField(default=True)),
+                ("is_ai_enabled", models.BooleanField(default=True)),
+                (
+                    "ai_daily_limit",
+                    models.PositiveIntegerField(blank=True, help_text="Overrides the plan when set.", null=True),
+                ),
+                (
+                    "ai_monthly_limit",
+                    models.PositiveIntegerField(blank=True, help_text="Overrides the plan when set.", null=True),
+                ),
+                (
+                    "timezone",
+                    models.CharField(default="UTC", max_length=64, validators=[apps.tenants.models.validate_timezone]),
+                ),
+                ("whatsapp_disabled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "whatsapp_disabled_for_ban",
+                    models.BooleanField(
+                        default=False, help_text="WhatsApp was switched off because the number was banned."
+                    ),
+                ),
+                ("suspended_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="tenants", to="tenants.plan"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('admin', 'Admin'), ('agent', 'Agent'), ('viewer', 'Viewer')], default='agent', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("admin", "Admin"), ("agent", "Agent"), ("viewer", "Viewer")],
+                        default="agent",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant__name', 'user__username'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'tenant'), name='membership_user_tenant_unique')],
+                "ordering": ["tenant__name", "user__username"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "tenant"), name="membership_user_tenant_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UsageCounter',
+            name="UsageCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('messages_sent', 'Messages sent'), ('ai_requests', 'AI requests'), ('bots', 'Active bots')], max_length=32)),
-                ('day', models.DateField()),
-                ('value', models.PositiveIntegerField(default=0)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage_counters', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("messages_sent", "Messages sent"),
+                            ("ai_requests", "AI requests"),
+                            ("bots", "Active bots"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("value", models.PositiveIntegerField(default=0)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="usage_counters", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', 'metric'],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'metric', 'day'), name='usage_counter_unique_day')],
+                "ordering": ["-day", "metric"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "metric", "day"), name="usage_counter_unique_day")
+                ],
             },
         ),
     ]

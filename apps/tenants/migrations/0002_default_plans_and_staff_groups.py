@@ -13,9 +13,15 @@ PLANS = [
 def create_plans(apps, schema_editor):
     Plan = apps.get_model("tenants", "Plan")
     for name, messages, bots, ai_day, ai_month in PLANS:
-        Plan.objects.get_or_create(name=name, defaults={
-            "monthly_message_limit": messages, "bot_limit": bots,
-            "ai_daily_limit": ai_day, "ai_monthly_limit": ai_month})
+        Plan.objects.get_or_create(
+            name=name,
+            defaults={
+                "monthly_message_limit": messages,
+                "bot_limit": bots,
+                "ai_daily_limit": ai_day,
+                "ai_monthly_limit": ai_month,
+            },
+        )
 
 
 def create_staff_groups(apps, schema_editor):

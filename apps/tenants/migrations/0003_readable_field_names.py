@@ -4,40 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("tenants", "0002_default_plans_and_staff_groups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='plan',
-            name='ai_daily_limit',
-            field=models.PositiveIntegerField(help_text='AI requests per day.', verbose_name='AI requests per day'),
+            model_name="plan",
+            name="ai_daily_limit",
+            field=models.PositiveIntegerField(help_text="AI requests per day.", verbose_name="AI requests per day"),
         ),
         migrations.AlterField(
-            model_name='plan',
-            name='ai_monthly_limit',
-            field=models.PositiveIntegerField(help_text='AI requests per calendar month.', verbose_name='AI requests per month'),
+            model_name="plan",
+            name="ai_monthly_limit",
+            field=models.PositiveIntegerField(
+                help_text="AI requests per calendar month.", verbose_name="AI requests per month"
+            ),
         ),
         migrations.AlterField(
-            model_name='tenant',
-            name='ai_daily_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True, verbose_name='AI requests per day'),
+            model_name="tenant",
+            name="ai_daily_limit",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Overrides the plan when set.", null=True, verbose_name="AI requests per day"
+            ),
         ),
         migrations.AlterField(
-            model_name='tenant',
-            name='ai_monthly_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True, verbose_name='AI requests per month'),
+            model_name="tenant",
+            name="ai_monthly_limit",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Overrides the plan when set.", null=True, verbose_name="AI requests per month"
+            ),
         ),
         migrations.AlterField(
-            model_name='tenant',
-            name='is_ai_enabled',
-            field=models.BooleanField(default=True, verbose_name='AI enabled'),
+            model_name="tenant",
+            name="is_ai_enabled",
+            field=models.BooleanField(default=True, verbose_name="AI enabled"),
         ),
         migrations.AlterField(
-            model_name='tenant',
-            name='is_whatsapp_enabled',
-            field=models.BooleanField(default=True, verbose_name='WhatsApp enabled'),
+            model_name="tenant",
+            name="is_whatsapp_enabled",
+            field=models.BooleanField(default=True, verbose_name="WhatsApp enabled"),
         ),
     ]

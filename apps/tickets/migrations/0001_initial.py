@@ -8,188 +8,411 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('events', '0007_systemevent_covering_time_index'),
-        ('incidents', '0001_initial'),
-        ('tenants', '0002_default_plans_and_staff_groups'),
+        ("events", "0007_systemevent_covering_time_index"),
+        ("incidents", "0001_initial"),
+        ("tenants", "0002_default_plans_and_staff_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Macro',
+            name="Macro",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('body', models.TextField()),
-                ('visibility', models.CharField(choices=[('public', 'Public reply'), ('internal', 'Internal note')], default='public', max_length=10)),
-                ('set_status', models.CharField(blank=True, choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending (waiting on the customer)'), ('solved', 'Solved'), ('closed', 'Closed')], help_text='Empty: the usual rules decide (a public reply sets pending).', max_length=10)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("body", models.TextField()),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Public reply"), ("internal", "Internal note")],
+                        default="public",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "set_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending (waiting on the customer)"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        help_text="Empty: the usual rules decide (a public reply sets pending).",
+                        max_length=10,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.SlugField(unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], max_length=10)),
-                ('first_response_minutes', models.PositiveIntegerField()),
-                ('next_response_minutes', models.PositiveIntegerField()),
-                ('resolution_minutes', models.PositiveIntegerField()),
-                ('business_hours', models.BooleanField(default=True, help_text='Off: the clock runs around the clock (24x7).')),
-                ('business_weekdays', models.JSONField(default=list, help_text='0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4].', validators=[apps.tickets.models.validate_weekdays])),
-                ('business_start', models.TimeField(default=datetime.time(9, 0))),
-                ('business_end', models.TimeField(default=datetime.time(18, 0))),
-                ('plan', models.ForeignKey(blank=True, help_text='Empty: the default for plans without their own.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sla_policies', to='tenants.plan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("low", "Low"), ("normal", "Normal"), ("high", "High"), ("urgent", "Urgent")],
+                        max_length=10,
+                    ),
+                ),
+                ("first_response_minutes", models.PositiveIntegerField()),
+                ("next_response_minutes", models.PositiveIntegerField()),
+                ("resolution_minutes", models.PositiveIntegerField()),
+                (
+                    "business_hours",
+                    models.BooleanField(default=True, help_text="Off: the clock runs around the clock (24x7)."),
+                ),
+                (
+                    "business_weekdays",
+                    models.JSONField(
+                        default=list,
+                        help_text="0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4].",
+                        validators=[apps.tickets.models.validate_weekdays],
+                    ),
+                ),
+                ("business_start", models.TimeField(default=datetime.time(9, 0))),
+                ("business_end", models.TimeField(default=datetime.time(18, 0))),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the default for plans without their own.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_policies",
+                        to="tenants.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SLA policy',
-                'verbose_name_plural': 'SLA policies',
-                'ordering': ['plan__name', 'priority'],
+                "verbose_name": "SLA policy",
+                "verbose_name_plural": "SLA policies",
+                "ordering": ["plan__name", "priority"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=300)),
-                ('requester_name', models.CharField(blank=True, max_length=200)),
-                ('requester_email', models.EmailField(blank=True, max_length=254)),
-                ('requester_phone', models.CharField(blank=True, max_length=40)),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('whatsapp', 'WhatsApp'), ('chatwoot', 'Chatwoot'), ('api', 'API')], default='portal', max_length=10)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending (waiting on the customer)'), ('solved', 'Solved'), ('closed', 'Closed')], default='new', max_length=10)),
-                ('correlation_id', models.CharField(blank=True, help_text='Of the request that opened it.', max_length=128)),
-                ('first_response_due_at', models.DateTimeField(blank=True, null=True)),
-                ('next_response_due_at', models.DateTimeField(blank=True, null=True)),
-                ('next_response_started_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_due_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('next_response_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_next_due_at', models.DateTimeField(blank=True, help_text='The nearest target not yet met or breached; empty while the clock is paused.', null=True)),
-                ('sla_paused_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_paused_minutes', models.FloatField(default=0, help_text='SLA minutes spent paused (pending or solved).')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_minutes', models.FloatField(blank=True, help_text="In the SLA's clock, pauses excluded.", null=True)),
-                ('solved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_minutes', models.FloatField(blank=True, help_text="In the SLA's clock, pauses excluded.", null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_activity_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('events', models.ManyToManyField(blank=True, related_name='tickets', to='events.systemevent')),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='incidents.incident')),
-                ('requester_user', models.ForeignKey(blank=True, help_text='A member of the tenant; empty for an external contact.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requested_tickets', to=settings.AUTH_USER_MODEL)),
-                ('sla_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.slapolicy')),
-                ('tags', models.ManyToManyField(blank=True, related_name='tickets', to='tickets.tag')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tickets', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("subject", models.CharField(max_length=300)),
+                ("requester_name", models.CharField(blank=True, max_length=200)),
+                ("requester_email", models.EmailField(blank=True, max_length=254)),
+                ("requester_phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "Email"),
+                            ("whatsapp", "WhatsApp"),
+                            ("chatwoot", "Chatwoot"),
+                            ("api", "API"),
+                        ],
+                        default="portal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("low", "Low"), ("normal", "Normal"), ("high", "High"), ("urgent", "Urgent")],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending (waiting on the customer)"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "correlation_id",
+                    models.CharField(blank=True, help_text="Of the request that opened it.", max_length=128),
+                ),
+                ("first_response_due_at", models.DateTimeField(blank=True, null=True)),
+                ("next_response_due_at", models.DateTimeField(blank=True, null=True)),
+                ("next_response_started_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_due_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("next_response_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_breached_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sla_next_due_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The nearest target not yet met or breached; empty while the clock is paused.",
+                        null=True,
+                    ),
+                ),
+                ("sla_paused_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sla_paused_minutes",
+                    models.FloatField(default=0, help_text="SLA minutes spent paused (pending or solved)."),
+                ),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "first_response_minutes",
+                    models.FloatField(blank=True, help_text="In the SLA's clock, pauses excluded.", null=True),
+                ),
+                ("solved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resolution_minutes",
+                    models.FloatField(blank=True, help_text="In the SLA's clock, pauses excluded.", null=True),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_activity_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("events", models.ManyToManyField(blank=True, related_name="tickets", to="events.systemevent")),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "requester_user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A member of the tenant; empty for an external contact.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="requested_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sla_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.slapolicy",
+                    ),
+                ),
+                ("tags", models.ManyToManyField(blank=True, related_name="tickets", to="tickets.tag")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tickets", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_activity_at', '-id'],
+                "ordering": ["-last_activity_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketMessage',
+            name="TicketMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visibility', models.CharField(choices=[('public', 'Public reply'), ('internal', 'Internal note')], default='public', max_length=10)),
-                ('author_kind', models.CharField(choices=[('agent', 'Agent'), ('member', 'Tenant member'), ('requester', 'External requester'), ('system', 'System')], max_length=10)),
-                ('author_name', models.CharField(blank=True, help_text='As shown at the time.', max_length=200)),
-                ('body', models.TextField()),
-                ('correlation_id', models.CharField(blank=True, max_length=128)),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Public reply"), ("internal", "Internal note")],
+                        default="public",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "author_kind",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent"),
+                            ("member", "Tenant member"),
+                            ("requester", "External requester"),
+                            ("system", "System"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, help_text="As shown at the time.", max_length=200)),
+                ("body", models.TextField()),
+                ("correlation_id", models.CharField(blank=True, max_length=128)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketNotification',
+            name="TicketNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('public_reply', 'Public reply (to the requester)'), ('status_change', 'Status change (to the requester)'), ('customer_reply', 'Customer reply (to the assignee)')], max_length=20)),
-                ('event_key', models.CharField(help_text='What it is about, e.g. message:42 or status:pending:…', max_length=100)),
-                ('recipient', models.EmailField(max_length=254)),
-                ('subject', models.CharField(max_length=300)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("public_reply", "Public reply (to the requester)"),
+                            ("status_change", "Status change (to the requester)"),
+                            ("customer_reply", "Customer reply (to the assignee)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "event_key",
+                    models.CharField(help_text="What it is about, e.g. message:42 or status:pending:…", max_length=100),
+                ),
+                ("recipient", models.EmailField(max_length=254)),
+                ("subject", models.CharField(max_length=300)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='slapolicy',
-            constraint=models.UniqueConstraint(fields=('plan', 'priority'), name='sla_policy_plan_priority_unique'),
+            model_name="slapolicy",
+            constraint=models.UniqueConstraint(fields=("plan", "priority"), name="sla_policy_plan_priority_unique"),
         ),
         migrations.AddConstraint(
-            model_name='slapolicy',
-            constraint=models.UniqueConstraint(condition=models.Q(('plan__isnull', True)), fields=('priority',), name='sla_policy_default_priority_unique'),
+            model_name="slapolicy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("plan__isnull", True)),
+                fields=("priority",),
+                name="sla_policy_default_priority_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['tenant', 'status', '-last_activity_at'], name='ticket_tenant_status'),
+            model_name="ticket",
+            index=models.Index(fields=["tenant", "status", "-last_activity_at"], name="ticket_tenant_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'sla_next_due_at'], name='ticket_status_sla_due'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "sla_next_due_at"], name="ticket_status_sla_due"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status'], name='ticket_assignee_status'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'solved_at'], name='ticket_status_solved'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['first_response_at'], name='ticket_first_response'),
+            model_name="ticket",
+            index=models.Index(fields=["first_response_at"], name="ticket_first_response"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['-created_at'], name='ticket_created'),
+            model_name="ticket",
+            index=models.Index(fields=["-created_at"], name="ticket_created"),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('requester_user__isnull', False), models.Q(('requester_name', ''), _negated=True), models.Q(('requester_email', ''), _negated=True), models.Q(('requester_phone', ''), _negated=True), _connector='OR'), name='ticket_has_requester'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("requester_user__isnull", False),
+                    models.Q(("requester_name", ""), _negated=True),
+                    models.Q(("requester_email", ""), _negated=True),
+                    models.Q(("requester_phone", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ticket_has_requester",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketmessage',
-            index=models.Index(fields=['ticket', 'created_at'], name='ticketmessage_ticket_time'),
+            model_name="ticketmessage",
+            index=models.Index(fields=["ticket", "created_at"], name="ticketmessage_ticket_time"),
         ),
         migrations.AddIndex(
-            model_name='ticketnotification',
-            index=models.Index(fields=['status', 'created_at'], name='ticketnotif_status_time'),
+            model_name="ticketnotification",
+            index=models.Index(fields=["status", "created_at"], name="ticketnotif_status_time"),
         ),
         migrations.AddConstraint(
-            model_name='ticketnotification',
-            constraint=models.UniqueConstraint(fields=('ticket', 'event_key', 'recipient'), name='ticket_notification_once_per_event'),
+            model_name="ticketnotification",
+            constraint=models.UniqueConstraint(
+                fields=("ticket", "event_key", "recipient"), name="ticket_notification_once_per_event"
+            ),
         ),
     ]

@@ -18,14 +18,32 @@ def seed(apps, schema_editor):
     SlaPolicy = apps.get_model("tickets", "SlaPolicy")
     Plan = apps.get_model("tenants", "Plan")
     for priority, first, following, resolution in DEFAULTS:
-        SlaPolicy.objects.get_or_create(plan=None, priority=priority, defaults=dict(
-            first_response_minutes=first, next_response_minutes=following, resolution_minutes=resolution,
-            business_hours=True, business_weekdays=WEEKDAYS, business_start=time(9), business_end=time(18)))
+        SlaPolicy.objects.get_or_create(
+            plan=None,
+            priority=priority,
+            defaults=dict(
+                first_response_minutes=first,
+                next_response_minutes=following,
+                resolution_minutes=resolution,
+                business_hours=True,
+                business_weekdays=WEEKDAYS,
+                business_start=time(9),
+                business_end=time(18),
+            ),
+        )
     enterprise = Plan.objects.filter(name="Enterprise").first()
     for priority, first, following, resolution in ENTERPRISE_24X7 if enterprise else ():
-        SlaPolicy.objects.get_or_create(plan=enterprise, priority=priority, defaults=dict(
-            first_response_minutes=first, next_response_minutes=following, resolution_minutes=resolution,
-            business_hours=False, business_weekdays=WEEKDAYS))
+        SlaPolicy.objects.get_or_create(
+            plan=enterprise,
+            priority=priority,
+            defaults=dict(
+                first_response_minutes=first,
+                next_response_minutes=following,
+                resolution_minutes=resolution,
+                business_hours=False,
+                business_weekdays=WEEKDAYS,
+            ),
+        )
 
 
 def unseed(apps, schema_editor):

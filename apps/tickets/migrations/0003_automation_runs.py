@@ -4,16 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0004_dead_letter_view'),
-        ('tickets', '0002_default_sla_policies'),
+        ("integrations", "0004_dead_letter_view"),
+        ("tickets", "0002_default_sla_policies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='automation_runs',
-            field=models.ManyToManyField(blank=True, help_text="The tenant's n8n runs the ticket is about.", related_name='tickets', to='integrations.automationrun'),
+            model_name="ticket",
+            name="automation_runs",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The tenant's n8n runs the ticket is about.",
+                related_name="tickets",
+                to="integrations.automationrun",
+            ),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_automation_runs'),
+        ("tickets", "0003_automation_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticketnotification',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When a worker took it to send.', null=True),
+            model_name="ticketnotification",
+            name="claimed_at",
+            field=models.DateTimeField(blank=True, help_text="When a worker took it to send.", null=True),
         ),
         migrations.AlterField(
-            model_name='ticketnotification',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10),
+            model_name="ticketnotification",
+            name="status",
+            field=models.CharField(
+                choices=[("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed")],
+                default="queued",
+                max_length=10,
+            ),
         ),
     ]

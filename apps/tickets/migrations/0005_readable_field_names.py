@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0004_notification_sending'),
+        ("tickets", "0004_notification_sending"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='macro',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='active'),
+            model_name="macro",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="active"),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='correlation_id',
-            field=models.CharField(blank=True, help_text='Of the request that opened it.', max_length=128, verbose_name='correlation ID'),
+            model_name="ticket",
+            name="correlation_id",
+            field=models.CharField(
+                blank=True, help_text="Of the request that opened it.", max_length=128, verbose_name="correlation ID"
+            ),
         ),
         migrations.AlterField(
-            model_name='ticketmessage',
-            name='correlation_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='correlation ID'),
+            model_name="ticketmessage",
+            name="correlation_id",
+            field=models.CharField(blank=True, max_length=128, verbose_name="correlation ID"),
         ),
     ]

@@ -1,4 +1,5 @@
 """Shared by the ticket services: the locked row, messages, and the checks every change makes."""
+
 from apps.core import context
 from apps.core.errors import PermissionRefused, ServiceError
 from apps.tenants.models import Membership
@@ -9,8 +10,11 @@ Visibility, AuthorKind = TicketMessage.Visibility, TicketMessage.AuthorKind
 
 
 def _locked(ticket) -> Ticket:
-    return (Ticket.objects.select_for_update(of=("self",))
-            .select_related("tenant", "tenant__plan", "sla_policy", "requester_user", "assignee").get(pk=ticket.pk))
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tenant", "tenant__plan", "sla_policy", "requester_user", "assignee")
+        .get(pk=ticket.pk)
+    )
 
 
 def _save(ticket, now):
@@ -20,10 +24,16 @@ def _save(ticket, now):
 
 def _message(ticket, visibility, author_kind, author, body, now, author_name=None) -> TicketMessage:
     return TicketMessage.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, visibility=visibility, author_kind=author_kind,
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        visibility=visibility,
+        author_kind=author_kind,
         author=author if getattr(author, "pk", None) else None,
-        author_name=(author_name or _name(author) or ticket.requester_label)[:200], body=body,
-        correlation_id=context.current_correlation_id() or "", created_at=now)
+        author_name=(author_name or _name(author) or ticket.requester_label)[:200],
+        body=body,
+        correlation_id=context.current_correlation_id() or "",
+        created_at=now,
+    )
 
 
 def _name(user):
@@ -58,7 +68,9 @@ def _clean_text(value, field, max_length):
     if not value:
         raise ServiceError(f"{field}: this field is required.", f"{field}_required")
     if len(value) > max_length:
-        raise ServiceError(f"{field}: at most {max_length} characters (this one has {len(value)}).", f"{field}_too_long")
+        raise ServiceError(
+            f"{field}: at most {max_length} characters (this one has {len(value)}).", f"{field}_too_long"
+        )
     return value
 
 

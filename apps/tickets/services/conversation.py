@@ -1,5 +1,6 @@
 """The conversation: an agent's public reply moves a new or open ticket to pending (waiting on the
 customer) unless the agent picks another status; a customer's reply reopens a pending or solved ticket."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,8 +9,17 @@ from apps.events import audit
 from apps.tickets import macros, notifications, sla
 from apps.tickets.models import PAUSED_STATUSES, Status, TicketMessage
 from apps.tickets.services.common import (
-    _check_choice, _clean_body, _customer_kind, _locked, _message, _refuse_closed,
-    _require_agent, _require_member, _save, AuthorKind, Visibility,
+    _check_choice,
+    _clean_body,
+    _customer_kind,
+    _locked,
+    _message,
+    _refuse_closed,
+    _require_agent,
+    _require_member,
+    _save,
+    AuthorKind,
+    Visibility,
 )
 from apps.tickets.services.lifecycle import _move, change_status
 
@@ -56,8 +66,9 @@ def customer_reply(ticket, body, *, author=None, author_name="", now=None) -> Ti
         if ticket.status in PAUSED_STATUSES:
             _move(ticket, Status.OPEN, actor=author, now=now, notify=False)
         sla.customer_wrote(ticket, now)
-        message = _message(ticket, Visibility.PUBLIC, _customer_kind(author), author, body, now,
-                           author_name=author_name or None)
+        message = _message(
+            ticket, Visibility.PUBLIC, _customer_kind(author), author, body, now, author_name=author_name or None
+        )
         _save(ticket, now)
         notifications.customer_reply(ticket, message)
     return message
@@ -90,6 +101,11 @@ def reply_to_incident_tickets(incident, body, *, actor, status=None, now=None, r
             result["replied"].append(ticket.pk)
         except ServiceError as exc:
             result["refused"].append((ticket.pk, exc.message))
-    audit.record("incident.tickets_replied", actor=actor, target=incident, request=request,
-                 after={"tickets": result["replied"], "status": status or "", "refused": len(result["refused"])})
+    audit.record(
+        "incident.tickets_replied",
+        actor=actor,
+        target=incident,
+        request=request,
+        after={"tickets": result["replied"], "status": status or "", "refused": len(result["refused"])},
+    )
     return result

@@ -1,5 +1,6 @@
 """Status rules: a ticket moves only along TRANSITIONS; solved tickets close by themselves after
 TICKET_AUTOCLOSE_DAYS (`close_solved_tickets`)."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,9 +39,16 @@ def change_status(ticket, status, *, actor=None, now=None, request=None, by_cust
         before = ticket.status
         _move(ticket, status, actor=actor, now=now, notify=not by_customer)
         _save(ticket, now)
-        audit.record("ticket.status_changed", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
-                     before={"status": before}, after={"status": status},
-                     actor_label="" if actor else "system (auto-close)")
+        audit.record(
+            "ticket.status_changed",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            before={"status": before},
+            after={"status": status},
+            actor_label="" if actor else "system (auto-close)",
+        )
     return ticket
 
 

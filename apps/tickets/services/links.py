@@ -1,5 +1,6 @@
 """What a ticket is linked to: Error Center events, automation runs, an incident (through
 `incidents.services.link_ticket`, the one way in), and the events that share its correlation ids."""
+
 from datetime import timedelta
 
 from django.db import transaction
@@ -17,7 +18,7 @@ MAX_EVENTS_PER_LINK = 200
 def link_events(ticket, events, *, actor, request=None) -> int:
     """Links Error Center events of the ticket's tenant (or platform-wide ones) to the ticket."""
     _require_agent(actor)
-    events = list(events[:MAX_EVENTS_PER_LINK + 1])
+    events = list(events[: MAX_EVENTS_PER_LINK + 1])
     if not events:
         raise ServiceError("Choose at least one event to link.", "no_events")
     if len(events) > MAX_EVENTS_PER_LINK:
@@ -27,8 +28,14 @@ def link_events(ticket, events, *, actor, request=None) -> int:
         raise ServiceError(f"Event(s) {foreign} belong to another tenant.", "foreign_events")
     with transaction.atomic():
         ticket.events.add(*events)
-        audit.record("ticket.events_linked", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
-                     after={"events": [event.pk for event in events], "codes": sorted({e.code for e in events})})
+        audit.record(
+            "ticket.events_linked",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            after={"events": [event.pk for event in events], "codes": sorted({e.code for e in events})},
+        )
     return len(events)
 
 
@@ -38,16 +45,23 @@ def recent_automation_runs(ticket, limit=20):
     from apps.integrations.models import AutomationRun
 
     since = ticket.created_at - timedelta(days=1)
-    trouble = Case(When(status__in=[AutomationRun.Status.FAILED, AutomationRun.Status.TIMEOUT], then=Value(0)),
-                   default=Value(1), output_field=IntegerField())
-    return list(AutomationRun.objects.for_tenant(ticket.tenant).filter(created_at__gte=since).select_related("bot")
-                .order_by(trouble, "-created_at")[:limit])
+    trouble = Case(
+        When(status__in=[AutomationRun.Status.FAILED, AutomationRun.Status.TIMEOUT], then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        AutomationRun.objects.for_tenant(ticket.tenant)
+        .filter(created_at__gte=since)
+        .select_related("bot")
+        .order_by(trouble, "-created_at")[:limit]
+    )
 
 
 def link_automation_runs(ticket, runs, *, actor, request=None) -> int:
     """Links automation runs of the ticket's tenant to the ticket."""
     _require_agent(actor)
-    runs = list(runs[:MAX_EVENTS_PER_LINK + 1])
+    runs = list(runs[: MAX_EVENTS_PER_LINK + 1])
     if not runs:
         raise ServiceError("Choose at least one automation run to link.", "no_runs")
     if len(runs) > MAX_EVENTS_PER_LINK:
@@ -57,8 +71,14 @@ def link_automation_runs(ticket, runs, *, actor, request=None) -> int:
         raise ServiceError(f"Automation run(s) {foreign} belong to another tenant.", "foreign_runs")
     with transaction.atomic():
         ticket.automation_runs.add(*runs)
-        audit.record("ticket.automation_runs_linked", actor=actor, tenant=ticket.tenant, target=ticket,
-                     request=request, after={"automation_runs": [run.pk for run in runs]})
+        audit.record(
+            "ticket.automation_runs_linked",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            after={"automation_runs": [run.pk for run in runs]},
+        )
     return len(runs)
 
 
@@ -71,23 +91,37 @@ def record_incident(ticket, incident, *, actor, request=None) -> Ticket:
         before = ticket.incident_id
         ticket.incident = incident
         ticket.save(update_fields=["incident", "updated_at"])
-        audit.record("ticket.incident_linked", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
-                     before={"incident": before}, after={"incident": incident.pk if incident else None})
+        audit.record(
+            "ticket.incident_linked",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            before={"incident": before},
+            after={"incident": incident.pk if incident else None},
+        )
     return ticket
 
 
 def link_detected_incident(ticket_ids, incident) -> list[int]:
     """Detection links the tickets its events name to their incident: only tickets of the
     incident's affected tenants that no incident holds yet. The system acts, so no agent is needed."""
-    unlinked = Ticket.objects.filter(pk__in=list(ticket_ids), incident__isnull=True,
-                                     tenant__in=incident.affected_tenants.all())
+    unlinked = Ticket.objects.filter(
+        pk__in=list(ticket_ids), incident__isnull=True, tenant__in=incident.affected_tenants.all()
+    )
     linked = []
     with transaction.atomic():
         for ticket in unlinked.select_for_update(of=("self",)).select_related("tenant"):
             ticket.incident = incident
             ticket.save(update_fields=["incident", "updated_at"])
-            audit.record("ticket.incident_linked", tenant=ticket.tenant, target=ticket, actor_label="detection",
-                         before={"incident": None}, after={"incident": incident.pk})
+            audit.record(
+                "ticket.incident_linked",
+                tenant=ticket.tenant,
+                target=ticket,
+                actor_label="detection",
+                before={"incident": None},
+                after={"incident": incident.pk},
+            )
             linked.append(ticket.pk)
     return linked
 
@@ -98,11 +132,17 @@ def correlated_events(ticket, *, before=timedelta(hours=1), limit=100):
     events; newest first."""
     ids = correlation_ids(ticket)
     around = SystemEvent.objects.for_tenant(ticket.tenant).filter(occurred_at__gte=ticket.created_at - before)
-    same = SystemEvent.objects.filter(Q(tenant=ticket.tenant) | Q(tenant__isnull=True), correlation_id__in=ids) \
-        if ids else SystemEvent.objects.none()
+    same = (
+        SystemEvent.objects.filter(Q(tenant=ticket.tenant) | Q(tenant__isnull=True), correlation_id__in=ids)
+        if ids
+        else SystemEvent.objects.none()
+    )
     return (around | same).select_related("tenant").order_by("-occurred_at", "-id")[:limit]
 
 
 def correlation_ids(ticket) -> set[str]:
-    return {ticket.correlation_id, *ticket.messages.values_list("correlation_id", flat=True),
-            *ticket.events.values_list("correlation_id", flat=True)} - {""}
+    return {
+        ticket.correlation_id,
+        *ticket.messages.values_list("correlation_id", flat=True),
+        *ticket.events.values_list("correlation_id", flat=True),
+    } - {""}

@@ -1,4 +1,5 @@
 """Who works a ticket, how urgent it is, its tags."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,8 +20,15 @@ def assign(ticket, assignee, *, actor, request=None) -> Ticket:
         before = ticket.assignee.get_username() if ticket.assignee_id else None
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee", "updated_at"])
-        audit.record("ticket.assigned", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
-                     before={"assignee": before}, after={"assignee": assignee.get_username() if assignee else None})
+        audit.record(
+            "ticket.assigned",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            before={"assignee": before},
+            after={"assignee": assignee.get_username() if assignee else None},
+        )
     return ticket
 
 
@@ -36,8 +44,15 @@ def set_priority(ticket, priority, *, actor, now=None, request=None) -> Ticket:
         ticket.priority = priority
         sla.start(ticket)
         _save(ticket, now or timezone.now())
-        audit.record("ticket.priority_changed", actor=actor, tenant=ticket.tenant, target=ticket, request=request,
-                     before={"priority": before}, after={"priority": priority})
+        audit.record(
+            "ticket.priority_changed",
+            actor=actor,
+            tenant=ticket.tenant,
+            target=ticket,
+            request=request,
+            before={"priority": before},
+            after={"priority": priority},
+        )
     return ticket
 
 

@@ -6,8 +6,10 @@ from apps.tenants.commands import get_tenant
 
 
 class Command(BaseCommand):
-    help = ("Issue an API key and print it once. create_api_key <tenant-slug> [--name N], or "
-            "create_api_key --staff <username> for an operator key.")
+    help = (
+        "Issue an API key and print it once. create_api_key <tenant-slug> [--name N], or "
+        "create_api_key --staff <username> for an operator key."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("tenant_slug", nargs="?")

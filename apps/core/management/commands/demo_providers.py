@@ -9,13 +9,16 @@ from apps.core import demo_providers
 
 
 class Command(BaseCommand):
-    help = ("Serves healthy local stand-ins for Chatwoot, WAHA, n8n, the PMS, Meta's Graph API, Telegram and "
-            "Slack on one port (DEMO_PROVIDERS_URL), for the demo connections `make run` seeds. "
-            "Ctrl-C or SIGTERM stops it.")
+    help = (
+        "Serves healthy local stand-ins for Chatwoot, WAHA, n8n, the PMS, Meta's Graph API, Telegram and "
+        "Slack on one port (DEMO_PROVIDERS_URL), for the demo connections `make run` seeds. "
+        "Ctrl-C or SIGTERM stops it."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=None,
-                            help="Port to listen on (default: the port of DEMO_PROVIDERS_URL).")
+        parser.add_argument(
+            "--port", type=int, default=None, help="Port to listen on (default: the port of DEMO_PROVIDERS_URL)."
+        )
 
     def handle(self, *args, port=None, **options):
         address = urlsplit(settings.DEMO_PROVIDERS_URL)

@@ -7,9 +7,11 @@ from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = ("Create demo data (idempotent: a second run changes and duplicates nothing). Each app "
-            "contributes through `seed(out)` in its demo.py, in INSTALLED_APPS order, and may print "
-            "what a newcomer needs afterwards through `notes()`.")
+    help = (
+        "Create demo data (idempotent: a second run changes and duplicates nothing). Each app "
+        "contributes through `seed(out)` in its demo.py, in INSTALLED_APPS order, and may print "
+        "what a newcomer needs afterwards through `notes()`."
+    )
 
     def handle(self, *args, **options):
         modules = _demo_modules()

@@ -8,8 +8,10 @@ from apps.health import report, services
 
 
 class Command(BaseCommand):
-    help = ("Runs the health monitors once, prints a table, writes a JSON artifact (--json) and exits "
-            "non-zero when one fails — for cron and CI.")
+    help = (
+        "Runs the health monitors once, prints a table, writes a JSON artifact (--json) and exits "
+        "non-zero when one fails — for cron and CI."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--only", metavar="NAME", help="A monitor key (e.g. database), check name or kind.")

@@ -12,22 +12,28 @@ class Command(BaseCommand):
     help = "Connects a tenant to a provider and prints the connection's id and webhook URL."
 
     def create_parser(self, prog_name, subcommand, **kwargs):
-        return super().create_parser(prog_name, subcommand, epilog=provider_keys_help(),
-                                     formatter_class=RawDescriptionHelpFormatter, **kwargs)
+        return super().create_parser(
+            prog_name, subcommand, epilog=provider_keys_help(), formatter_class=RawDescriptionHelpFormatter, **kwargs
+        )
 
     def add_arguments(self, parser):
         parser.add_argument("tenant_slug")
         parser.add_argument("provider", choices=Provider.values)
         parser.add_argument("--name", default="")
         parser.add_argument("--secret", default="", help="The provider's webhook signing secret.")
-        parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="values",
-                            help="A setting or secret of the provider (repeatable); the keys are listed below.")
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="values",
+            help="A setting or secret of the provider (repeatable); the keys are listed below.",
+        )
 
     def handle(self, tenant_slug, provider, name, secret, values, **options):
         tenant = get_tenant(tenant_slug)
         with refusals_as_command_errors():
-            connection = services.create_connection(tenant, provider, name=name, secret=secret,
-                                                    values=_pairs(values))
+            connection = services.create_connection(tenant, provider, name=name, secret=secret, values=_pairs(values))
         self.stdout.write(f"connection id: {connection.pk}")
         self.stdout.write(f"webhook URL:   {services.webhook_url(connection)}")
         if provider in services.GENERATED_SECRETS and not secret:
@@ -53,6 +59,8 @@ def provider_keys_help() -> str:
         shown = [f"{key}*" if secret else key for key, secret in keys.items() if key != "signing_secret"]
         lines.append(f"  {provider:9} {', '.join(shown)}")
     lines.append("Meta's webhooks are signed with META_APP_SECRET (one per app), not per connection.")
-    lines.append("example: add_connection acme-hotels waha --secret <hmac-key> --set base_url=https://waha.example "
-                 "--set session=default --set api_key=<key>")
+    lines.append(
+        "example: add_connection acme-hotels waha --secret <hmac-key> --set base_url=https://waha.example "
+        "--set session=default --set api_key=<key>"
+    )
     return "\n".join(lines)

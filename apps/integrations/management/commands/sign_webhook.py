@@ -10,8 +10,10 @@ from apps.integrations.models import Connection
 
 
 class Command(BaseCommand):
-    help = ("Prints a curl command that posts FILE to the connection's webhook URL, signed the way its provider "
-            "signs (timestamped signatures are valid for 5 minutes). The body is sent as the file's exact bytes.")
+    help = (
+        "Prints a curl command that posts FILE to the connection's webhook URL, signed the way its provider "
+        "signs (timestamped signatures are valid for 5 minutes). The body is sent as the file's exact bytes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("connection_id", help="The connection's id (add_connection and the admin show it).")
