@@ -236,7 +236,8 @@ def main():
         server.wait()
     print(f"machine: {os.cpu_count()} cores; gunicorn 2 workers; load generator in this process")
     print(
-        f"ceiling GET /healthz   c={args.concurrency}: {ceiling['rps']:8.1f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms"
+        f"ceiling GET /healthz   c={args.concurrency}: {ceiling['rps']:8.1f} req/s"
+        f"  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms"
     )
     print(
         f"ingest POST /webhooks/meta/ c={args.concurrency}: {ingest['rps']:8.1f} req/s  p50 {ingest['p50']:6.2f} ms  "

@@ -196,5 +196,5 @@ def test_a_tenants_broken_n8n_walked_from_failure_to_resolution(live_server, pag
     assert page.url == f"{live_server.url}{run_url}"
     page.goto(f"{live_server.url}{event_url}")
     with page.expect_navigation():
-        page.locator(".field-links a:has-text('#%d')" % incident.pk).click()
+        page.locator(f".field-links a:has-text('#{incident.pk}')").click()
     assert page.url == console_url

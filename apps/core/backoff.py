@@ -2,7 +2,7 @@
 jitter, and the `Retry-After` header read as RFC 9110 writes it (delta-seconds or an HTTP date)."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -22,8 +22,8 @@ def _seconds_until(value, now):
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float, retry_after: float | None = None, rng=random) -> float:

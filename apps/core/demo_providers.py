@@ -141,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def log_message(self, format, *args):  # noqa: A002 — the base class's signature
+    def log_message(self, format, *args):
         """Health probes every few minutes are not worth a line each; `_respond` logs the rest."""
 
 

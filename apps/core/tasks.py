@@ -11,7 +11,7 @@ def publish(task, *args, countdown=None, **kwargs) -> bool:
     publishes what was not."""
     try:
         task.apply_async(args=list(args), kwargs=kwargs or None, countdown=countdown, retry=False)
-    except Exception as exc:  # noqa: BLE001 — any broker or serialiser failure leaves the work to a sweeper
+    except Exception as exc:
         logger.warning(
             "could not publish %s%s (%s); a sweeper will",
             task.name,

@@ -8,8 +8,10 @@ class EventsConfig(AppConfig):
     verbose_name = "Error Center and audit log"
 
     def ready(self):
-        from apps.events import app_role
-        from apps.events import signals  # noqa: F401 — connects the slow-request receiver
+        from apps.events import (
+            app_role,
+            signals,  # noqa: F401 — connects the slow-request receiver
+        )
         from apps.tenants.portal import register_nav
 
         register_nav("Errors", "errors:list")

@@ -112,7 +112,7 @@ def emit(code, *, tenant=None, message="", meta=None, source="", occurred_at=Non
         )
         with transaction.atomic():
             event.save()
-    except Exception as exc:  # noqa: BLE001 — recording a failure must never cause one
+    except Exception as exc:
         logger.error(
             "Event could not be stored",
             extra={
@@ -141,7 +141,7 @@ def _announce(events):
 def _loggable(meta):
     try:
         return json.loads(json.dumps(redact(dict(meta or {})), default=str))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return {"unserialisable": True}
 
 

@@ -6,8 +6,8 @@ None means "no data in the window" (e.g. no deliveries at all), which never fire
 registers its `volume` (how many outcomes the rate is taken over), so a rule can refuse to judge
 one failed message out of one (AlertRule.min_volume)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

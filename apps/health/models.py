@@ -3,8 +3,7 @@
 Every change goes through apps.health.services / apps.health.maintenance; these classes hold the
 data and the invariants read from it (e.g. whether a window covers a moment)."""
 
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.utils import timezone
 from apps.health.checks import FAIL, PASS, SKIP
 from apps.tenants.models import TenantScopedQuerySet
 
-UTC = dt_timezone.utc
+UTC = UTC
 
 
 class HealthMonitor(models.Model):

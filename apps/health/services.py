@@ -116,7 +116,7 @@ def run_monitors(*, only=None, now=None) -> list[Outcome]:
             outcomes.append(run_monitor(monitor, now=now))
         except DatabaseError:
             raise  # nothing else can be recorded either
-        except Exception:  # noqa: BLE001 — one broken monitor must not silence the rest
+        except Exception:
             logger.exception("health monitor %s could not be run", monitor.key)
     return outcomes
 

@@ -1,5 +1,6 @@
 """The public status page's content: components and their state and maintenance coming up (the
-open incidents' public updates come from `incidents.public`, added by the view). Built only from public labels: no tenant names, no connection names, no
+open incidents' public updates come from `incidents.public`, added by the view). Built only from
+public labels: no tenant names, no connection names, no
 check details, no incident titles (they are written for operators).
 
 The page speaks for the platform. A tenant's own connection failing (its WAHA server, its PMS, its
@@ -99,7 +100,9 @@ def _tenants_component(name, monitors, states) -> Component:
     of them, fail at once (the provider itself is likely in trouble); otherwise operational, or
     under maintenance when a window announced the work."""
     tenants = {monitor.tenant_id for monitor in monitors}
-    failing = {monitor.tenant_id for monitor, state in zip(monitors, states) if state in (DEGRADED, OUTAGE)}
+    failing = {
+        monitor.tenant_id for monitor, state in zip(monitors, states, strict=True) if state in (DEGRADED, OUTAGE)
+    }
     if len(failing) >= 2 and 2 * len(failing) >= len(tenants):
         return Component(name, status=DEGRADED, total=len(tenants), failing=len(failing), states=states)
     status = MAINTENANCE if MAINTENANCE in states else UNKNOWN if set(states) == {UNKNOWN} else OPERATIONAL

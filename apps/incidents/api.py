@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from apps.core.api import requires, validated
 from apps.incidents import services
-from apps.incidents.services.mitigations import switch_permission
 from apps.incidents.models import Incident
 from apps.incidents.serializers import (
     FollowUpInSerializer,
@@ -26,6 +25,7 @@ from apps.incidents.serializers import (
     StatusInSerializer,
     TimelineEntrySerializer,
 )
+from apps.incidents.services.mitigations import switch_permission
 from apps.tenants.models import Tenant
 
 LIST_FILTERS = ("status", "severity", "detection_method")

@@ -145,7 +145,7 @@ def _send(notification):
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
     except SlackError as exc:
         notification.status, notification.attempts, notification.error = State.FAILED, exc.attempts, exc.message
-    except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
+    except Exception as exc:
         notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
     if notification.status == State.FAILED:
         logger.warning(

@@ -7,7 +7,6 @@ from apps.incidents import runbooks
 from apps.incidents.models import FollowUp, Incident, Notification, Postmortem, Severity, Status, TimelineEntry
 from apps.incidents.services import evidence, mitigations
 
-
 # --- input ---------------------------------------------------------------------------------
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from apps.core.errors import ServiceError
 from apps.core.tasks import publish
 from apps.events import audit, emit
-from apps.integrations.models import AutomationRun, Bot, Connection, Provider
 from apps.integrations import signals
+from apps.integrations.models import AutomationRun, Bot, Connection, Provider
 from apps.integrations.n8n import client
 from apps.tenants import policy
 from apps.tenants.models import UsageCounter

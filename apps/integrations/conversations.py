@@ -1,7 +1,7 @@
 """Conversations and their messages as providers report them; every write is an upsert keyed by
 the provider's own ids, so a replayed event changes nothing twice."""
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ def from_unix(value) -> datetime:
         return timezone.now()
     if number > 1e11:
         number /= 1000
-    return datetime.fromtimestamp(number, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(number, tz=UTC)
 
 
 def upsert_conversation(event, *, channel, external_id, contact_id="", contact_name="", status=None, at=None):

@@ -74,7 +74,7 @@ def finish(event_id, attempt) -> str:
         try:
             with transaction.atomic():
                 handler(event)
-        except Exception as exc:  # noqa: BLE001 — a failing handler is retried, then dead-lettered
+        except Exception as exc:
             logger.warning("inbox: %s %s failed: %s", event.provider, event.pk, exc)
             return _fail(event, exc)
         return _end(event, S.PROCESSED)
@@ -124,8 +124,12 @@ def _dead_letter(event):
         f"{event.provider.upper()}_WEBHOOK_DEAD_LETTERED",
         tenant=event.tenant,
         source="integrations.inbox",
-        message=f"{event.event_type} {event.external_id} failed {event.attempts} times: {event.last_error.splitlines()[0]}",
+        message=f"{event.event_type} {event.external_id} failed {event.attempts} times: {first_line(event.last_error)}",
         meta={"attempts": event.attempts, "connection_id": str(event.connection_id)},
         inbound_event=event,
     )
     return S.DEAD_LETTERED
+
+
+def first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""

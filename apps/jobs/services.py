@@ -23,7 +23,7 @@ def run_job(name, *, trigger="schedule") -> WorkerRun:
     with context.bound(job_id=f"{name}:{run.pk}"):
         try:
             counts = job.func() or {}
-        except Exception as exc:  # noqa: BLE001 — a failed job is recorded, not lost
+        except Exception as exc:
             logger.exception("job %s failed", name)
             return _finish(run, started, WorkerRun.Status.FAILED, error=_describe(exc))
     return _finish(run, started, WorkerRun.Status.SUCCEEDED, counts=counts)

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from apps.outbound.models import SendBucket
 
-
 # Waits are whole milliseconds rounded up, and a bucket short of a token by less than this
 # (float rounding) has it: waiting the returned time always yields the token.
 TOKEN_EPSILON = 1e-6

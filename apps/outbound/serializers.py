@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core import contacts
-
 from apps.outbound.models import Channel, Kind, OutboundAttempt, OutboundMessage
 
 

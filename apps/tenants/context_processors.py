@@ -6,7 +6,7 @@ def portal(request):
     data = {"maintenance_banner": ""}
     try:
         data["maintenance_banner"] = SystemSettings.load().maintenance_banner
-    except Exception:  # noqa: BLE001 — a page must render even when settings cannot be read
+    except Exception:
         pass
     membership = getattr(request, "membership", None)
     if membership is not None:

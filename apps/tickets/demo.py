@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.tickets import services
 from apps.tenants.models import Plan
+from apps.tickets import services
 from apps.tickets.models import Macro, SlaPolicy, Status, Ticket
 
 MACROS = [

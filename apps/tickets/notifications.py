@@ -101,7 +101,7 @@ def _send(notification):
             fail_silently=False,
         )
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
-    except Exception as exc:  # noqa: BLE001 — SMTP and backend errors of every kind are recorded
+    except Exception as exc:
         notification.status, notification.error = State.FAILED, outbox.failure_text(exc)
         logger.warning("Ticket email failed", extra={"notification_id": notification.pk, "error": notification.error})
 

@@ -1,14 +1,14 @@
 """apps.core.backoff: Retry-After as RFC 9110 writes it, and jitter that stays in its bounds."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from apps.core.backoff import backoff_seconds, jittered, retry_after_seconds
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("value, seconds", [("120", 120.0), ("0", 0.0), ("-5", 0.0), (" 7 ", 7.0), (3, 3.0)])
@@ -35,7 +35,7 @@ def test_retry_after_absent_or_unreadable_is_none(value):
 
 
 def test_retry_after_date_counts_from_the_real_clock_by_default():
-    ahead = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
+    ahead = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
     assert 55 <= retry_after_seconds(ahead) <= 60
 
 

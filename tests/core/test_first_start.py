@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core import demo_providers
-from apps.incidents.services import detection
 from apps.health import services as health
 from apps.health import status
 from apps.health.models import HealthMonitor
 from apps.incidents import escalation
 from apps.incidents.models import Incident, Notification
+from apps.incidents.services import detection
 from apps.integrations.models import Connection
 from apps.tickets import sla
 

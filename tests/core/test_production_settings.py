@@ -100,8 +100,9 @@ def test_local_values_fill_only_what_the_environment_leaves_blank(tmp_path, monk
 
 
 def test_tests_hash_passwords_fast_and_production_does_not():
-    import config.settings
     from django.contrib.auth.hashers import get_hasher
+
+    import config.settings
 
     assert get_hasher().algorithm == "md5"
     assert not hasattr(config.settings, "PASSWORD_HASHERS")  # Django's default: PBKDF2 first

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from apps.events import emit
-from apps.incidents.services import detection
 from apps.events.alert_models import AlertRule
 from apps.incidents.models import Incident
+from apps.incidents.services import detection
 from apps.integrations import services as integration_services
 from apps.outbound import services as outbound
 from tests.factories import TenantFactory

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.events import metrics
-from apps.incidents.services import detection
 from apps.events.alert_models import AlertEvaluation, AlertRule
 from apps.events.models import SystemEvent
 from apps.incidents.models import Incident
+from apps.incidents.services import detection
 from apps.jobs.registry import get as get_job
 from tests.factories import SystemEventFactory
 

@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -99,7 +98,7 @@ def test_member_of_another_tenant_does_not_see_this_tenants_errors(client, peopl
 def test_date_filter_uses_the_tenants_own_days(owner_client, tenant):
     tenant.timezone = "Asia/Tokyo"
     tenant.save(update_fields=["timezone"])
-    late_utc_evening = datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc)  # 2 January, 05:00 in Tokyo
+    late_utc_evening = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)  # 2 January, 05:00 in Tokyo
     emit("JOB_FAILED", tenant=tenant, message="tokyo-morning", occurred_at=late_utc_evening)
     on_second = owner_client.get(URL, {"date_from": "2026-01-02", "date_to": "2026-01-02"}).content.decode()
     on_first = owner_client.get(URL, {"date_from": "2026-01-01", "date_to": "2026-01-01"}).content.decode()
@@ -114,7 +113,7 @@ def test_error_times_read_in_the_tenants_time_zone(owner_client, tenant):
         "JOB_FAILED",
         tenant=tenant,
         message="tokyo-clock",
-        occurred_at=datetime(2026, 1, 1, 20, 0, tzinfo=dt_timezone.utc),
+        occurred_at=datetime(2026, 1, 1, 20, 0, tzinfo=UTC),
     )
     body = owner_client.get(URL).content.decode()
     assert "2026-01-02 05:00" in body

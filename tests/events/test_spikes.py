@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.incidents.services import detection
 from apps.events.models import SystemEvent
 from apps.incidents.models import Incident
+from apps.incidents.services import detection
 from tests.factories import SystemEventFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db

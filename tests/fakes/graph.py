@@ -81,7 +81,8 @@ def window_closed():
         131047,
         "(#131047) Re-engagement message",
         details=(
-            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+            "Message failed to send because more than 24 hours have passed "
+            "since the customer last replied to this number."
         ),
     )
 

@@ -187,9 +187,9 @@ def test_a_component_window_does_not_hold_error_center_spikes(chatwoot_connectio
 
 
 def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_incident():
-    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
     from apps.events.models import SystemEvent
+    from apps.incidents.services import detection
     from apps.integrations.models import InboundEvent
     from tests.integrations.factories import InboundEventFactory
 
@@ -211,8 +211,8 @@ def test_an_alert_rule_going_critical_inside_a_platform_wide_window_opens_no_inc
 
 
 def test_an_alert_rule_still_critical_when_the_window_ends_opens_its_incident_then():
-    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
+    from apps.incidents.services import detection
     from apps.integrations.models import InboundEvent
     from tests.integrations.factories import InboundEventFactory
 

@@ -93,9 +93,9 @@ def probe():
 
 @pytest.fixture
 def alert_incident(probe):
-    from apps.incidents.services import detection
     from apps.events.alert_models import AlertRule
     from apps.incidents.models import Incident
+    from apps.incidents.services import detection
 
     rule = AlertRule.objects.create(
         name="Probe failures", metric="probe_failure_rate", critical_threshold=10, window_minutes=15, min_volume=20

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from apps.events import metrics
-from apps.incidents.services import detection
 from apps.events.alert_models import AlertRule
 from apps.health import services as health
 from apps.incidents import runbooks
 from apps.incidents.models import Incident
+from apps.incidents.services import detection
 from tests.factories import SystemEventFactory, TenantFactory
 from tests.integrations.factories import ConnectionFactory
 

@@ -2,7 +2,7 @@
 both its forms (seconds or an HTTP date), stops on Slack's permanent answers."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -34,7 +34,7 @@ def test_a_429_with_retry_after_in_seconds_waits_then_sends(slack):
 
 
 def test_a_429_with_retry_after_as_an_http_date_waits_until_then_capped(slack):
-    slack.script(rate_limited(format_datetime(datetime.now(timezone.utc) + timedelta(minutes=5), usegmt=True)))
+    slack.script(rate_limited(format_datetime(datetime.now(UTC) + timedelta(minutes=5), usegmt=True)))
     attempts, elapsed = timed_post(slack)
     assert attempts == 2 and slack.messages == ["hello"]
     assert 0.3 <= elapsed < 2, "the date is read (not taken as 'no Retry-After') and capped at the maximum"

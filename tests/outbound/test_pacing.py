@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.outbound import pacing, services
 from apps.outbound.models import SendBucket, Status
-from tests.outbound.conftest import PHONE, queued
+from tests.outbound.conftest import queued
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.now()

@@ -82,7 +82,7 @@ def test_policy_page_offers_opt_in_only_as_a_link_to_its_confirmation(owner_clie
     policy = contact_wrote(meta, text="STOP")
     page = owner_client.get(f"{LIST}contacts/{policy.pk}/").content.decode()
     assert f'href="/dashboard/outbound/contacts/{policy.pk}/opt-in/"' in page
-    assert 'action="/dashboard/outbound/contacts/%d/opt-in/"' % policy.pk not in page
+    assert f'action="/dashboard/outbound/contacts/{policy.pk}/opt-in/"' not in page
 
 
 def test_portal_opt_out_and_settings(owner_client, people, tenant, meta):

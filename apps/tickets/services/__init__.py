@@ -14,8 +14,8 @@ from apps.tickets.services.links import (
     link_automation_runs,
     link_detected_incident,
     link_events,
-    record_incident,
     recent_automation_runs,
+    record_incident,
 )
 from apps.tickets.services.properties import assign, set_priority, set_tags
 

@@ -9,6 +9,8 @@ from apps.events import audit
 from apps.tickets import macros, notifications, sla
 from apps.tickets.models import PAUSED_STATUSES, Status, TicketMessage
 from apps.tickets.services.common import (
+    AuthorKind,
+    Visibility,
     _check_choice,
     _clean_body,
     _customer_kind,
@@ -18,8 +20,6 @@ from apps.tickets.services.common import (
     _require_agent,
     _require_member,
     _save,
-    AuthorKind,
-    Visibility,
 )
 from apps.tickets.services.lifecycle import _move, change_status
 

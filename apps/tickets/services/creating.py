@@ -11,13 +11,13 @@ from apps.tenants.models import Membership
 from apps.tickets import sla
 from apps.tickets.models import Channel, Priority, Status, Ticket
 from apps.tickets.services.common import (
+    Visibility,
     _check_choice,
     _clean_body,
     _clean_text,
     _customer_kind,
     _message,
     _tags,
-    Visibility,
 )
 
 
