@@ -1,37 +1,17 @@
 """The portal's login and dashboard in a real headless Chromium (Debian's), driven by
 Playwright with `executable_path`."""
 
-import os
-
 import pytest
-from django.db import connections
 
-from tests.conftest import CHROMIUM
+from tests.browser import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
 def browser_page():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def test_tenant_owner_logs_in_with_the_keyboard_and_sees_the_dashboard(live_server, people, tenant, browser_page):
@@ -60,18 +40,8 @@ def test_wrong_password_shows_a_clear_error(live_server, people, browser_page):
 
 @pytest.fixture
 def page_without_javascript():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(java_script_enabled=False)
-        finally:
-            # Queries the test made inside Playwright's greenlet used a connection of their own;
-            # left open, it keeps the test database from being dropped.
-            connections.close_all()
-            browser.close()
+    with chromium_page(java_script_enabled=False) as page:
+        yield page
 
 
 def log_in(page, live_server, people):

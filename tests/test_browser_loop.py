@@ -5,17 +5,14 @@ the tenant's failed runs and events linked. The engineer runs the runbook's chec
 tenant's WhatsApp off, sees n8n recover (the server answers 200 and the monitor runs), reads that
 it is over by the monitor, switches WhatsApp back on and resolves the incident."""
 
-import os
-
 import pytest
-from django.db import connections
 
 from apps.health import services as health
 from apps.incidents.models import Incident, TimelineEntry
 from apps.integrations import automation
 from apps.integrations import services as integration_services
 from apps.tenants.models import Tenant
-from tests.conftest import CHROMIUM
+from tests.browser import chromium_page
 from tests.factories import PASSWORD, StaffFactory, TenantFactory
 from tests.fakes.graph import FakeGraph
 from tests.fakes.n8n_health import OK, FakeN8nInstance
@@ -24,31 +21,14 @@ from tests.integrations import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 APP_SECRET = "meta-app-secret"
 BROKEN = Reply(500, {"message": "Internal Server Error"})
 
 
 @pytest.fixture
 def page():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            connections.close_all()  # the test's own queries ran on a connection of Playwright's greenlet
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 @pytest.fixture

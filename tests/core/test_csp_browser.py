@@ -1,33 +1,22 @@
 """Under the Content-Security-Policy the admin, the Swagger UI and the portal still work in a real
 Chromium, and it reports no violation."""
 
-import os
-
 import pytest
 
-from tests.conftest import CHROMIUM
+from tests.browser import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.fixture
 def page_and_violations():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     violations = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on(
-                "console",
-                lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
-            )
-            yield page, violations
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.on(
+            "console",
+            lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        yield page, violations
 
 
 def log_in(page, url, username, password):
