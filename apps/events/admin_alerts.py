@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin_display import number
+from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.events.alert_models import AlertEvaluation, AlertRule
 from apps.events.metrics import choices as metric_choices
 
@@ -33,7 +34,7 @@ class AlertEvaluationInline(admin.TabularInline):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(AuditedConfigurationAdmin):
     list_display = (
         "name",
         "metric",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
+from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.incidents.services import link_ticket
 from apps.tickets import admin_views, notifications, services, sla
 from apps.tickets.models import (
@@ -154,7 +155,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedConfigurationAdmin):
     """Changes apply to tickets opened (or re-prioritised) afterwards; open tickets keep their due times."""
 
     list_display = [
@@ -172,14 +173,14 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
+class MacroAdmin(AuditedConfigurationAdmin):
     list_display = ["name", "visibility", "set_status", "is_active"]
     list_filter = ["visibility", "is_active"]
     search_fields = ["name", "body"]
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedConfigurationAdmin):
     search_fields = ["name"]
 
 

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
+from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.incidents.models import EmergencyContact, EscalationPolicy, OnCallEntry, redacted_webhook
 from apps.incidents.services import roster
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(AuditedConfigurationAdmin):
     list_display = [
         "severity",
         "acknowledge_within_minutes",
@@ -93,7 +94,7 @@ class OnCallEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmergencyContact)
-class EmergencyContactAdmin(admin.ModelAdmin):
+class EmergencyContactAdmin(AuditedConfigurationAdmin):
     list_display = ["role", "name", "email", "phone", "notes", "position"]
     list_editable = ["position"]
     search_fields = ["role", "name", "email"]

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import path
 
+from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.incidents.admin import console
 from apps.incidents.models import Runbook
 
 
 @admin.register(Runbook)
-class RunbookAdmin(admin.ModelAdmin):
+class RunbookAdmin(AuditedConfigurationAdmin):
     """Loaded by a data migration, edited here; incidents and Error Center events link to it."""
 
     list_display = ["title", "slug", "check_list", "code_list", "updated_at"]
