@@ -20,19 +20,28 @@ def _same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), (given or "").strip().encode())
 
 
+def meta_signature(app_secret: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of the body keyed with the app secret (after `sha256=`)."""
+    return _hex_hmac(app_secret.encode(), body, hashlib.sha256)
+
+
 def meta_signature_ok(app_secret: str, body: bytes, header: str) -> bool:
-    """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed with the app secret>`."""
+    """`X-Hub-Signature-256: sha256=<meta_signature>`."""
     scheme, _, given = (header or "").partition("=")
     if scheme != "sha256" or not app_secret:
         return False
-    return _same(_hex_hmac(app_secret.encode(), body, hashlib.sha256), given)
+    return _same(meta_signature(app_secret, body), given)
+
+
+def waha_signature(key: str, body: bytes) -> str:
+    return _hex_hmac(key.encode(), body, hashlib.sha512)
 
 
 def waha_signature_ok(key: str, body: bytes, header: str, algorithm: str = "sha512") -> bool:
     """`X-Webhook-Hmac`: hex HMAC-SHA512 of the body; the timestamp header is not signed."""
     if (algorithm or "sha512").lower() != "sha512":
         return False
-    return _same(_hex_hmac(key.encode(), body, hashlib.sha512), header)
+    return _same(waha_signature(key, body), header)
 
 
 def timestamp_fresh(timestamp: str, tolerance_s: int, now: float | None = None) -> bool:
@@ -49,8 +58,12 @@ def chatwoot_signature_ok(secret: str, body: bytes, signature: str, timestamp: s
     scheme, _, given = (signature or "").partition("=")
     if scheme != "sha256" or not timestamp_fresh(timestamp, CHATWOOT_TOLERANCE_S, now):
         return False
-    signed = f"{timestamp}.".encode() + body
-    return _same(_hex_hmac(secret.encode(), signed, hashlib.sha256), given)
+    return _same(chatwoot_signature(secret, body, timestamp), given)
+
+
+def chatwoot_signature(secret: str, body: bytes, timestamp: str) -> str:
+    """The hex HMAC-SHA256 of "{timestamp}.{body}" (after `sha256=`)."""
+    return _hex_hmac(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
 
 
 def standard_webhooks_key(secret: str) -> bytes | None:

@@ -2,8 +2,6 @@
 connection (`manage.py sign_webhook`). The mirror of the verifiers in signatures.py and
 <provider>/webhook.py: what one signs, the other accepts."""
 
-import hashlib
-import hmac
 import secrets
 import time
 
@@ -26,10 +24,6 @@ SCHEMES = {
 }
 
 
-def _hex(key: str, message: bytes, digest) -> str:
-    return hmac.new(key.encode(), message, digest).hexdigest()
-
-
 def _meta(connection, body, now):
     if not settings.META_APP_SECRET:
         raise ServiceError(
@@ -37,20 +31,20 @@ def _meta(connection, body, now):
             "writes a demo value into .run/demo.env).",
             "no_secret",
         )
-    return {"X-Hub-Signature-256": "sha256=" + _hex(settings.META_APP_SECRET, body, hashlib.sha256)}
+    return {"X-Hub-Signature-256": "sha256=" + signatures.meta_signature(settings.META_APP_SECRET, body)}
 
 
 def _waha(connection, body, now):
     key = connection.secret("signing_secret")
-    return {"X-Webhook-Hmac": _hex(key, body, hashlib.sha512), "X-Webhook-Hmac-Algorithm": "sha512"} if key else {}
+    return {"X-Webhook-Hmac": signatures.waha_signature(key, body), "X-Webhook-Hmac-Algorithm": "sha512"} if key else {}
 
 
 def _chatwoot(connection, body, now):
     key, timestamp = connection.secret("signing_secret"), str(int(now))
     if not key:
         return {}
-    signed = f"{timestamp}.".encode() + body
-    return {"X-Chatwoot-Timestamp": timestamp, "X-Chatwoot-Signature": "sha256=" + _hex(key, signed, hashlib.sha256)}
+    signature = "sha256=" + signatures.chatwoot_signature(key, body, timestamp)
+    return {"X-Chatwoot-Timestamp": timestamp, "X-Chatwoot-Signature": signature}
 
 
 def _pms(connection, body, now):
