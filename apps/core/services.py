@@ -6,7 +6,7 @@ import logging
 from django.apps import apps
 from django.db import transaction
 
-from apps.core import crypto
+from apps.core import crypto, signals
 
 logger = logging.getLogger("opsdesk.security")
 ROTATE_BATCH = 500
@@ -24,13 +24,14 @@ def encrypted_fields() -> list[tuple]:
     ]
 
 
-def rotate_connection_key(batch_size=ROTATE_BATCH) -> dict[str, dict[str, int]]:
+def rotate_connection_key(actor_label="", batch_size=ROTATE_BATCH) -> dict[str, dict[str, int]]:
     """{"app.Model.field": {"rotated": n, "unreadable": m}} for every encrypted field. Rows no
-    configured key decrypts are left as they are and counted."""
+    configured key decrypts are left as they are and counted. Audited through `secrets_rotated`."""
     report = {
         f"{model._meta.label}.{name}": _rotate_field(model, name, batch_size) for model, name in encrypted_fields()
     }
     logger.info("Connection secrets re-encrypted with the current key", extra={"rotation": report})
+    signals.secrets_rotated.send(sender=rotate_connection_key, report=report, actor_label=actor_label)
     return report
 
 

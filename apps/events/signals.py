@@ -1,9 +1,10 @@
-"""Slow responses become SLOW_REQUEST events, so they show up in the Error Center."""
+"""What core reports upwards: slow responses become SLOW_REQUEST events (the Error Center), a key
+rotation an audit record."""
 
 from django.dispatch import receiver
 
-from apps.core.signals import slow_request
-from apps.events import emit
+from apps.core.signals import secrets_rotated, slow_request
+from apps.events import audit, emit
 from apps.tenants.models import Tenant
 
 
@@ -22,3 +23,8 @@ def record_slow_request(sender, request, duration_ms, response=None, **kwargs):
         },
         source="middleware",
     )
+
+
+@receiver(secrets_rotated, dispatch_uid="events.audit_secrets_rotated")
+def audit_secrets_rotated(sender, report, actor_label, **kwargs):
+    audit.record("security.connection_key_rotated", actor_label=actor_label, after=report)

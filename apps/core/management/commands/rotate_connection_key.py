@@ -4,17 +4,15 @@ CONNECTION_ENCRYPTION_KEY (the previous keys in CONNECTION_ENCRYPTION_PREVIOUS_K
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core import services
-from apps.events import audit
 
 
 class Command(BaseCommand):
     help = "Re-encrypt every stored connection secret with the current CONNECTION_ENCRYPTION_KEY."
 
     def handle(self, *args, **options):
-        report = services.rotate_connection_key()
+        report = services.rotate_connection_key(actor_label="manage.py rotate_connection_key")
         for field, counts in report.items():
             self.stdout.write(f"{field}: {counts['rotated']} re-encrypted, {counts['unreadable']} unreadable")
-        audit.record("security.connection_key_rotated", actor_label="manage.py rotate_connection_key", after=report)
         unreadable = sum(counts["unreadable"] for counts in report.values())
         if unreadable:
             raise CommandError(
