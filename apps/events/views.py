@@ -1,6 +1,5 @@
 """The tenant's errors page: what went wrong for them, in their words, never the internal meta."""
 
-import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -9,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.core import zones
 from apps.events import codes
 from apps.events.models import SystemEvent
 from apps.tenants.portal import role_required
@@ -65,7 +65,7 @@ def rows(events):
 def error_list(request):
     form = ErrorFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    zone = zoneinfo.ZoneInfo(request.tenant.timezone)
+    zone = zones.tenant_zone(request.tenant)
     events = filtered(SystemEvent.objects.for_tenant(request.tenant), filters, zone).order_by("-occurred_at", "-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -1,6 +1,5 @@
 """How the portal and the API find the tenant a request acts for."""
 
-import zoneinfo
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -8,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.core import context
+from apps.core import context, zones
 from apps.tenants import roles
 from apps.tenants.models import Membership
 
@@ -56,7 +55,7 @@ def tenant_member_required(view):
         request.tenant = membership.tenant
         request.may = roles.actions_of(membership.role)
         context.tenant_id_var.set(membership.tenant_id)
-        with timezone.override(zoneinfo.ZoneInfo(membership.tenant.timezone)):
+        with timezone.override(zones.tenant_zone(membership.tenant)):
             return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,12 +1,12 @@
 """Usage counters: daily rows per tenant and metric, summed into months, in the tenant's zone."""
 
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from apps.core import zones
 from apps.tenants.models import UsageCounter
 
 Metric = UsageCounter.Metric
@@ -22,7 +22,7 @@ class Usage:
 
 def tenant_today(tenant, now=None):
     now = now or timezone.now()
-    return now.astimezone(zoneinfo.ZoneInfo(tenant.timezone)).date()
+    return now.astimezone(zones.tenant_zone(tenant)).date()
 
 
 def usage_for(tenant, now=None) -> Usage:
