@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "apps.tickets",
     "apps.health",
     "apps.outbound",
+    "apps.ai",
+    "apps.knowledge",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ LAYER = {
     "tickets": 3,
     "health": 3,
     "jobs": 3,
+    "ai": 3,
+    "knowledge": 3,
     "incidents": 4,
 }
 TOP = 9

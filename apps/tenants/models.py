@@ -22,6 +22,12 @@ class Plan(models.Model):
     bot_limit = models.PositiveIntegerField(help_text="Active bots at once.")
     ai_daily_limit = models.PositiveIntegerField("AI requests per day", help_text="AI requests per day.")
     ai_monthly_limit = models.PositiveIntegerField("AI requests per month", help_text="AI requests per calendar month.")
+    ai_daily_token_limit = models.PositiveIntegerField(
+        "AI tokens per day", default=200_000, help_text="Prompt and completion tokens per day."
+    )
+    ai_monthly_token_limit = models.PositiveIntegerField(
+        "AI tokens per month", default=2_000_000, help_text="Prompt and completion tokens per calendar month."
+    )
 
     class Meta:
         ordering = ["monthly_message_limit", "name"]
@@ -52,6 +58,12 @@ class Tenant(models.Model):
     ai_monthly_limit = models.PositiveIntegerField(
         "AI requests per month", null=True, blank=True, help_text="Overrides the plan when set."
     )
+    ai_daily_token_limit = models.PositiveIntegerField(
+        "AI tokens per day", null=True, blank=True, help_text="Overrides the plan when set."
+    )
+    ai_monthly_token_limit = models.PositiveIntegerField(
+        "AI tokens per month", null=True, blank=True, help_text="Overrides the plan when set."
+    )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     whatsapp_disabled_at = models.DateTimeField(null=True, blank=True)
     whatsapp_disabled_for_ban = models.BooleanField(
@@ -78,6 +90,16 @@ class Tenant(models.Model):
     @property
     def effective_ai_monthly_limit(self):
         return self.ai_monthly_limit if self.ai_monthly_limit is not None else self.plan.ai_monthly_limit
+
+    @property
+    def effective_ai_daily_token_limit(self):
+        own = self.ai_daily_token_limit
+        return own if own is not None else self.plan.ai_daily_token_limit
+
+    @property
+    def effective_ai_monthly_token_limit(self):
+        own = self.ai_monthly_token_limit
+        return own if own is not None else self.plan.ai_monthly_token_limit
 
 
 class SystemSettings(models.Model):
@@ -142,6 +164,7 @@ class UsageCounter(models.Model):
     class Metric(models.TextChoices):
         MESSAGES_SENT = "messages_sent", "Messages sent"
         AI_REQUESTS = "ai_requests", "AI requests"
+        AI_TOKENS = "ai_tokens", "AI tokens"
         BOTS = "bots", "Active bots"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage_counters")

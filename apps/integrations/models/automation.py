@@ -5,11 +5,23 @@ from apps.tenants.models import TenantScopedManager
 
 
 class Bot(models.Model):
-    """A tenant's automation: inbound messages start a run of its n8n workflow."""
+    """A tenant's automation: inbound messages start a run, answered by its n8n workflow or, in AI
+    mode, by the AI gateway with the bot's system prompt."""
+
+    class Mode(models.TextChoices):
+        N8N = "n8n", "n8n workflow"
+        AI = "ai", "AI (through the gateway)"
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="bots")
     name = models.CharField(max_length=200)
-    workflow_path = models.CharField(max_length=300, help_text="The n8n webhook path, e.g. webhook/hotel-concierge.")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.N8N)
+    workflow_path = models.CharField(
+        max_length=300, blank=True, help_text="n8n mode: the n8n webhook path, e.g. webhook/hotel-concierge."
+    )
+    system_prompt = models.TextField(blank=True, help_text="AI mode: the instructions the model answers under.")
+    model = models.CharField(
+        max_length=200, blank=True, help_text="AI mode: the provider's model name; empty uses the provider's default."
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AiConfig(AppConfig):
+    name = "apps.ai"
+    label = "ai"
+    verbose_name = "AI gateway"
