@@ -152,6 +152,8 @@ def test_changing_a_plans_limits_in_the_admin_is_audited(admin_client, tenant, s
             "bot_limit": plan.bot_limit,
             "ai_daily_limit": plan.ai_daily_limit,
             "ai_monthly_limit": plan.ai_monthly_limit,
+            "ai_daily_token_limit": plan.ai_daily_token_limit,
+            "ai_monthly_token_limit": plan.ai_monthly_token_limit,
         },
     )
     assert response.status_code == 302
