@@ -1,0 +1,69 @@
+"""Where chunks' vectors live: packed float32 bytes in the narrow `ChunkVector` table.
+
+The only module that reads or writes `ChunkVector`, so a pgvector column (or another store) can
+replace it behind the same three functions. A project's vectors load in one query into one
+float32 matrix; search then scores them all exactly with one matrix product."""
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from apps.knowledge.models import Chunk, ChunkVector
+
+DTYPE = np.float32
+
+
+def pack(vector) -> bytes:
+    return np.asarray(vector, dtype=DTYPE).tobytes()
+
+
+def unpack(data, dims: int) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=DTYPE, count=dims)
+
+
+def save(pairs: Iterable[tuple[Chunk, np.ndarray]], *, model: str | None = None) -> int:
+    """Stores each chunk's vector (replacing an older one), labelled with the model that made it
+    (default: the configured embedder's); returns how many were written. Call inside the
+    transaction that marks the chunks ready."""
+    model = model or _default_model()
+    rows = [
+        ChunkVector(chunk_id=chunk.pk, project_id=chunk.project_id, model=model, dims=len(vector), vector=pack(vector))
+        for chunk, vector in pairs
+    ]
+    ChunkVector.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["chunk"], update_fields=["project_id", "model", "dims", "vector"]
+    )
+    return len(rows)
+
+
+def discard(chunk_ids: Iterable[int]) -> int:
+    """Forgets the vectors of chunks whose text changed; returns how many were deleted."""
+    deleted, _ = ChunkVector.objects.filter(chunk_id__in=list(chunk_ids)).delete()
+    return deleted
+
+
+def load_project(project_id: int, *, model: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every ready chunk's vector of one project: (chunk ids as int64, float32 matrix (n, dims)).
+
+    With `model`, only vectors that model made (vectors of another model are not comparable)."""
+    rows = ChunkVector.objects.filter(project_id=project_id, chunk__embedding_status=Chunk.EmbeddingStatus.READY)
+    if model is not None:
+        rows = rows.filter(model=model)
+    pairs = list(rows.order_by("chunk_id").values_list("chunk_id", "dims", "vector"))
+    if not pairs:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=DTYPE)
+    dims = pairs[0][1]
+    pairs = [pair for pair in pairs if pair[1] == dims]
+    ids = np.fromiter((pair[0] for pair in pairs), dtype=np.int64, count=len(pairs))
+    matrix = np.frombuffer(b"".join(bytes(pair[2]) for pair in pairs), dtype=DTYPE).reshape(len(pairs), dims)
+    return ids, matrix
+
+
+def _default_model() -> str:
+    from apps.knowledge.embeddings import get_embedder
+
+    return get_embedder().model
+
+
+def count_project(project_id: int) -> int:
+    return ChunkVector.objects.filter(project_id=project_id).count()
