@@ -3,6 +3,7 @@
 Beat's schedule is built from here (`beat_schedule()`), `manage.py run_job <name>` runs any of
 them now, and the scheduler API reads the same list."""
 
+import inspect
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,6 +28,22 @@ class Job:
         if self.cron is not None:
             return crontab(**self.cron)
         return schedule(run_every=self.every)
+
+    @property
+    def parameters(self) -> list[str]:
+        """The keyword arguments the job's function takes (what `params` may name); `trigger` is
+        not one of them: a function that takes it gets the run's own."""
+        kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = [p.name for p in inspect.signature(self.func).parameters.values() if p.kind in kinds]
+        return [name for name in names if name != "trigger"]
+
+    @property
+    def takes_trigger(self) -> bool:
+        return "trigger" in inspect.signature(self.func).parameters
+
+    def unknown_params(self, params) -> list[str]:
+        """The names in `params` the job does not take (so a run never fails on a typo)."""
+        return sorted(set(params or {}) - set(self.parameters))
 
     @property
     def schedule_label(self) -> str:

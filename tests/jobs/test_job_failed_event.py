@@ -1,0 +1,62 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.events.models import SystemEvent
+from apps.jobs import alerts, services
+from apps.jobs.models import FailureAlert, WorkerRun
+
+pytestmark = pytest.mark.django_db
+
+
+def job_failed_events():
+    return SystemEvent.objects.filter(code="JOB_FAILED").order_by("occurred_at")
+
+
+def test_a_failed_run_emits_job_failed_with_its_error(test_jobs):
+    run = services.run_job("tests.broken", params={"project_id": 9})
+    assert run.status == WorkerRun.Status.FAILED
+    assert "401 Unauthorized" in run.error
+    event = job_failed_events().get()
+    assert event.message.startswith("tests.broken failed: RuntimeError: 401 Unauthorized")
+    assert event.meta["worker_run_id"] == run.pk
+    assert event.meta["params"] == {"project_id": 9}
+    assert event.source == "jobs"
+
+
+def test_job_failed_is_emitted_once_per_job_per_hour(test_jobs):
+    for _ in range(3):
+        services.run_job("tests.broken")
+    assert job_failed_events().count() == 1
+
+
+def test_another_job_failing_has_its_own_hour(test_jobs, monkeypatch):
+    services.run_job("tests.broken")
+    from apps.jobs import registry
+
+    monkeypatch.setitem(registry._JOBS, "tests.also_broken", registry.get("tests.broken"))
+    services.run_job("tests.also_broken")
+    assert job_failed_events().count() == 2
+
+
+def test_after_an_hour_the_next_failure_is_announced_with_the_ones_in_between(test_jobs):
+    first = services.run_job("tests.broken")
+    services.run_job("tests.broken")
+    FailureAlert.objects.filter(name="tests.broken").update(last_alert_at=timezone.now() - timedelta(minutes=61))
+    WorkerRun.objects.filter(pk=first.pk).update(started_at=timezone.now() - timedelta(minutes=70))
+    services.run_job("tests.broken")
+    events = list(job_failed_events())
+    assert len(events) == 2
+    assert events[1].meta["failed_since_last_alert"] == 2
+
+
+def test_the_hour_is_kept_in_the_database_not_in_the_process(test_jobs):
+    run = services.run_job("tests.broken")
+    assert FailureAlert.objects.get(name="tests.broken").last_alert_at is not None
+    assert alerts.announce_failure(run) is None
+
+
+def test_a_successful_run_emits_nothing(test_jobs):
+    services.run_job("tests.plain")
+    assert not job_failed_events().exists()
