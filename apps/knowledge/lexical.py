@@ -1,0 +1,58 @@
+"""Full-text ranking of one project's chunks on PostgreSQL (the `search_vector` column and GIN
+index of migration 0002): the lexical half of hybrid search.
+
+The query is parsed with `websearch_to_tsquery` in the query's language and in `simple` (words as
+written: names, codes, room numbers), and its terms are OR-ed instead of AND-ed, so a question
+phrased in full still finds a chunk that shares its key words; `ts_rank_cd` orders the matches.
+Only chunks in the query's language (or of unknown language) are ranked: common words of another
+language matched as written pushed right answers down when every language took part. On other
+databases there is no lexical ranking and search uses vectors alone."""
+
+from django.db import connection
+
+from apps.knowledge import languages
+
+CONFIGS = {languages.ENGLISH, languages.PORTUGUESE, languages.SPANISH, languages.SIMPLE}
+
+# `websearch_to_tsquery` ANDs the words; turning each " & " into " | " keeps its stemming and stop
+# words while matching any of them (a "-word" negation would match nearly everything once OR-ed,
+# so its "!" goes). Each configuration's query is OR-ed with the others'.
+_RANK_SQL = """
+    WITH parts AS (
+        SELECT replace(replace(websearch_to_tsquery(config::regconfig, %s)::text, ' & ', ' | '), '!', '') AS words
+        FROM unnest(%s::text[]) AS config
+    ), query AS (
+        SELECT string_agg('(' || words || ')', ' | ')::tsquery AS q FROM parts WHERE words <> ''
+    )
+    SELECT chunk.id
+    FROM knowledge_chunk AS chunk, query
+    WHERE query.q IS NOT NULL
+      AND chunk.project_id = %s
+      AND chunk.language = ANY(%s)
+      AND chunk.search_vector @@ query.q
+    ORDER BY ts_rank_cd(chunk.search_vector, query.q) DESC, chunk.id
+    LIMIT %s
+"""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def rank(project_id: int, query: str, language: str, *, limit: int = 50) -> list[int]:
+    """Ids of the project's chunks matching `query`, best first; [] where there is no full-text
+    search. `language` is the query's (apps.knowledge.languages.detect)."""
+    if not available() or not query.strip():
+        return []
+    configs, allowed = scope(language)
+    with connection.cursor() as cursor:
+        cursor.execute(_RANK_SQL, [query, configs, project_id, allowed, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def scope(language: str) -> tuple[list[str], list[str]]:
+    """(configurations the query is parsed with, chunk languages ranked): the query's language and
+    `simple`; every language when the query's is unknown."""
+    if language in CONFIGS and language != languages.SIMPLE:
+        return [language, languages.SIMPLE], [language, languages.SIMPLE]
+    return sorted(CONFIGS), sorted(CONFIGS)

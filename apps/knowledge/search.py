@@ -1,0 +1,261 @@
+"""Hybrid search over one project's chunks: exact cosine similarity against every ready vector of
+the project, fused by weighted reciprocal rank fusion with PostgreSQL full-text ranking
+(apps/knowledge/lexical.py), one result per conversation, and an honest "no answer".
+
+Whether anything answers is decided on the vector side only (a fused rank says nothing about
+relevance): the best conversation's cosine must pass `ANSWER_SCORE`, or pass `NEAR_SCORE` while
+standing `ANSWER_MARGIN` above the next conversation. The thresholds are calibrated on the
+evaluation set (apps/knowledge/eval_set.json; bench/knowledge_bench.py --only eval) for the
+default embedder; figures are in bench/RESULTS.md. When nothing passes, the answer has no results.
+
+Every row read is the project's own: vectors come from `vectors.load_project(project.id)` and
+chunks are fetched by id *and* project. A process keeps the matrices of a few projects in memory,
+keyed by project and checked against the project's ready-chunk count and newest embedding before
+each query, so a re-embedded or deleted chunk is never served from a stale matrix."""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from django.db.models import Count, Max
+
+from apps.core.errors import ServiceError
+from apps.knowledge import languages, lexical, vectors
+from apps.knowledge.models import Chunk
+
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 20
+CANDIDATES = 50
+RRF_K = 60
+LEXICAL_WEIGHT = 0.25
+ANSWER_SCORE = 0.86
+NEAR_SCORE = 0.84
+ANSWER_MARGIN = 0.02
+SCORE_FLOOR = 0.70  # the cosine shown as score 0; the default model's unrelated texts sit near it
+CACHED_PROJECTS = 4
+READY = Chunk.EmbeddingStatus.READY
+
+
+class SearchError(ServiceError):
+    """A query search refuses (empty, too long, bad limit): a 400 saying what is wrong."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    conversation_id: int
+    message_ids: list = field(hash=False)
+    text: str
+    score: float
+    url: str
+
+    def as_json(self) -> dict:
+        return {
+            "conversation_id": self.conversation_id,
+            "message_ids": list(self.message_ids),
+            "text": self.text,
+            "score": self.score,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    project: str
+    answerable: bool
+    results: list = field(hash=False)
+
+    def as_json(self) -> dict:
+        return {"project": self.project, "answerable": self.answerable, "results": [h.as_json() for h in self.results]}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One conversation's best chunk after fusion, before it becomes a Hit."""
+
+    chunk_id: int
+    conversation_id: int
+    fused: float
+    cosine: float
+
+
+def clean_query(query) -> str:
+    """The query with its whitespace collapsed; SearchError for an empty or oversized one."""
+    text = " ".join(str(query or "").split())
+    if not text:
+        raise SearchError("Type what you are looking for: the query is empty.", code="empty_query")
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"The query is {len(text)} characters long; search takes at most {MAX_QUERY_CHARS}.", code="query_too_long"
+        )
+    return text
+
+
+def clean_limit(limit) -> int:
+    """`limit` as an int from 1 to MAX_LIMIT; SearchError otherwise."""
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= MAX_LIMIT or str(limit).strip() not in (str(value), f"{value}.0"):
+        raise SearchError(f"limit must be a whole number from 1 to {MAX_LIMIT}; got {limit!r}.", code="bad_limit")
+    return value
+
+
+def search(project, query, *, limit=5, public_only=False, lexical_weight=None) -> SearchAnswer:
+    """The conversations of `project` that answer `query`, best first, one hit per conversation.
+
+    `public_only` leaves out chunks holding private notes (for text a customer will see);
+    `lexical_weight` overrides the fusion weight (the benchmark compares vector-only with 0)."""
+    query, limit = clean_query(query), clean_limit(limit)
+    weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
+    ranked = rank(project, query, weight=weight, public_only=public_only)
+    if not answerable(ranked):
+        return SearchAnswer(project=project.slug, answerable=False, results=[])
+    return SearchAnswer(project=project.slug, answerable=True, results=hits(project, ranked[:limit]))
+
+
+def rank(project, query, *, weight=LEXICAL_WEIGHT, public_only=False) -> list[Ranked]:
+    """Every candidate conversation, best fused first (used by search and by the benchmark)."""
+    ids, cosines = vector_candidates(project, query)
+    lexical_ids = lexical.rank(project.id, query, languages.detect(query), limit=CANDIDATES) if weight else []
+    fused = fuse(ids, lexical_ids, weight)
+    chunks = candidate_chunks(project, fused, public_only)
+    return group(fused, chunks, dict(zip(ids.tolist(), cosines.tolist(), strict=True)))
+
+
+def answerable(ranked: list[Ranked]) -> bool:
+    if not ranked:
+        return False
+    best = max(r.cosine for r in ranked)
+    second = sorted((r.cosine for r in ranked), reverse=True)[1] if len(ranked) > 1 else SCORE_FLOOR
+    return best >= ANSWER_SCORE or (best >= NEAR_SCORE and best - second >= ANSWER_MARGIN)
+
+
+def vector_candidates(project, query) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk ids, cosines) of the CANDIDATES chunks nearest to the query, nearest first."""
+    ids, matrix, model = project_matrix(project)
+    if not len(ids):
+        return ids, np.empty(0, dtype=np.float32)
+    scores = matrix @ query_vector(model, query)
+    top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES] if len(scores) > CANDIDATES else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return ids[top], scores[top]
+
+
+def fuse(vector_ids, lexical_ids, weight) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: chunk id → 1/(k+rank) + weight/(k+lexical rank)."""
+    fused = {int(chunk_id): 1.0 / (RRF_K + position) for position, chunk_id in enumerate(vector_ids, 1)}
+    for position, chunk_id in enumerate(lexical_ids, 1):
+        fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + position)
+    return fused
+
+
+def candidate_chunks(project, fused, public_only) -> dict[int, tuple]:
+    """chunk id → (conversation id, has_private) for the fused candidates, read through the project."""
+    rows = Chunk.objects.filter(project=project, pk__in=list(fused))
+    if public_only:
+        rows = rows.filter(has_private=False)
+    return {
+        pk: (conversation, private)
+        for pk, conversation, private in rows.values_list("pk", "conversation_id", "has_private")
+    }
+
+
+def group(fused, chunks, cosines) -> list[Ranked]:
+    """One Ranked per conversation (its best fused chunk; its best cosine), best first."""
+    best: dict[int, Ranked] = {}
+    for chunk_id, score in sorted(fused.items(), key=lambda item: (-item[1], item[0])):
+        if chunk_id not in chunks:
+            continue
+        conversation = chunks[chunk_id][0]
+        cosine = cosines.get(chunk_id, 0.0)
+        known = best.get(conversation)
+        if known is None:
+            best[conversation] = Ranked(chunk_id, conversation, score, cosine)
+        elif cosine > known.cosine:
+            best[conversation] = Ranked(known.chunk_id, conversation, known.fused, cosine)
+    return list(best.values())
+
+
+def hits(project, ranked: list[Ranked]) -> list[Hit]:
+    chunks = Chunk.objects.filter(project=project, pk__in=[r.chunk_id for r in ranked]).select_related(
+        "source__connection"
+    )
+    by_id = {chunk.pk: chunk for chunk in chunks}
+    return [
+        Hit(
+            conversation_id=r.conversation_id,
+            message_ids=list(by_id[r.chunk_id].message_ids),
+            text=by_id[r.chunk_id].text,
+            score=shown_score(r.cosine),
+            url=conversation_url(by_id[r.chunk_id].source.connection, r.conversation_id),
+        )
+        for r in ranked
+        if r.chunk_id in by_id
+    ]
+
+
+def shown_score(cosine: float) -> float:
+    """The cosine rescaled to 0..1 from SCORE_FLOOR, rounded for people."""
+    return round(min(1.0, max(0.0, (cosine - SCORE_FLOOR) / (1.0 - SCORE_FLOOR))), 3)
+
+
+def conversation_url(connection, conversation_id) -> str:
+    """The conversation's page in Chatwoot: <base_url>/app/accounts/<account_id>/conversations/<id>."""
+    base = str(connection.setting("base_url") or "").rstrip("/")
+    account = connection.setting("account_id")
+    return f"{base}/app/accounts/{account}/conversations/{conversation_id}"
+
+
+# --- the per-process cache of project matrices and query vectors --------------------------------
+
+_matrices: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def embedder():
+    from apps.knowledge.embeddings import get_embedder
+
+    return get_embedder()
+
+
+def project_matrix(project) -> tuple[np.ndarray, np.ndarray, str]:
+    """(chunk ids, unit vectors, model) of the project's ready chunks, from the cache when the
+    project's ready count and newest embedding are what they were when it was loaded."""
+    model = embedder().model
+    key = (project.tenant_id, project.pk, model)
+    signature = ready_signature(project)
+    with _lock:
+        cached = _matrices.get(key)
+        if cached is not None and cached[0] == signature:
+            _matrices.move_to_end(key)
+            return cached[1], cached[2], model
+    ids, matrix = vectors.load_project(project.pk, model=model)
+    with _lock:
+        _matrices[key] = (signature, ids, matrix)
+        while len(_matrices) > CACHED_PROJECTS:
+            _matrices.popitem(last=False)
+    return ids, matrix, model
+
+
+def ready_signature(project) -> tuple:
+    ready = Chunk.objects.filter(project_id=project.pk, embedding_status=READY)
+    summary = ready.aggregate(count=Count("*"), newest=Max("embedded_at"))
+    return summary["count"], summary["newest"]
+
+
+@lru_cache(maxsize=512)
+def query_vector(model: str, query: str) -> np.ndarray:
+    """The query's unit vector; repeated queries (the same question asked again) skip the model."""
+    vector = embedder().embed_query(query)
+    vector = np.asarray(vector, dtype=np.float32)
+    vector.setflags(write=False)
+    return vector
+
+
+def forget_cache() -> None:
+    with _lock:
+        _matrices.clear()
+    query_vector.cache_clear()
