@@ -1,0 +1,39 @@
+"""The AI gateway's guardrails: `check_input` on the untrusted texts (the customers' messages, never
+the tenant's own system prompt) before a provider is called, `check_output` on the model's answer
+before anyone sees it. Both return a `Verdict`; `Verdict.PASS` when nothing matched.
+
+Input runs in layers: the heuristics (named rules over normalised and decoded text, EN/PT/ES) on
+every text first, then the offline classifier on each text the heuristics passed."""
+
+import time
+from collections.abc import Sequence
+
+from . import classifier, heuristics
+from .output import check_output as _check_output
+from .verdict import Verdict
+
+__all__ = ["Verdict", "check_input", "check_output"]
+
+
+def check_input(texts: Sequence[str]) -> Verdict:
+    started = time.perf_counter()
+    verdict = _first_blocked(texts)
+    return verdict.timed((time.perf_counter() - started) * 1000)
+
+
+def _first_blocked(texts: Sequence[str]) -> Verdict:
+    texts = [text for text in texts if text and text.strip()]
+    for layer in (heuristics.check, classifier.check):
+        for text in texts:
+            verdict = layer(text)
+            if verdict.blocked:
+                return verdict
+    return Verdict.PASS
+
+
+def check_output(text: str, *, system_prompt="", allowed_domains=(), contact_id="", secrets=()) -> Verdict:
+    started = time.perf_counter()
+    verdict = _check_output(
+        text or "", system_prompt=system_prompt, allowed_domains=allowed_domains, contact_id=contact_id, secrets=secrets
+    )
+    return verdict.timed((time.perf_counter() - started) * 1000)
