@@ -33,6 +33,10 @@ _NO_LIMITS = r"(?:no|without|sem|sin|zero|free of|livre de|libre de)\s+(?:any\s+
     "rules|restrictions|limits|filters|filtering|censorship|guidelines|ethics|morals",
     "regras|restricoes|limites|filtros|censura|reglas|restricciones|etica",
 )
+_NO_LIMITS_PT_ES = (
+    r"(?:nao (?:tem|tens|tivesse|tenha|possui)|no (?:tienes|tuvieras|tengas|tiene))\s+(?:nenhuma\s+|ninguna\s+)?"
+    + one_of("regras?|restricoes|limites|filtros|censura|reglas?|restricciones|etica")
+)
 _SYSTEM_PROMPT = one_of(
     r"system\s*prompt|initial prompt|original prompt|hidden prompt|secret prompt|developer (?:prompt|message)",
     "(?:system|initial|original|hidden|secret|internal|developer) (?:instructions|message|rules)",
@@ -96,6 +100,11 @@ _EN_OVERRIDE = [
     r"\b(?:do not|don'?t|never) follow (?:your|the|any) (?:previous |prior |original |system )?"
     r"(?:instructions|rules|guidelines)\b",
     r"\b(?:end|stop) of (?:system )?(?:prompt|instructions)\b.{0,40}\b(?:new|now|begin)\b",
+    r"\b(?:stop|quit|cease) (?:following|obeying|listening to) (?:your |the |any )?(?:system )?"
+    r"(?:prompt|instructions|rules|guidelines|programming)\b",
+    r"\b(?:pretend|imagine|assume|act as if) (?:that )?(?:the |your |all )?(?:\w+ )?"
+    r"(?:instructions|rules|guidelines|prompt) (?:never existed|do not exist|don'?t exist|do not apply|are gone)",
+    rf"\b(?:{_EARLIER} )?{_RULES} (?:are|is) (?:now )?(?:void|cancell?ed|revoked|obsolete|no longer valid)\b",
     r"(?:<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?(?:inst|system)\]|###\s*(?:system|instruction)|<<sys>>)",
 ]
 _PT_OVERRIDE = [
@@ -149,18 +158,19 @@ _JAILBREAK = [
     rf"\b(?:you are|you're|act as|pretend|roleplay|behave|answer|respond|reply)\b.{{0,50}}\b{_NO_LIMITS}\b",
     r"\b"
     + one_of(
-        "voce e|voce esta|tu es|aja como|atue como|finja (?:ser|que (?:voce )?(?:e|tem|nao tem))|fingir ser",
+        "voce e|voce esta|tu es|aja como|atue como|finja|finge|fingir",
         "se comporte como|simule|imagine que (?:voce )?e|responda|seja",
     )
     + r"\b.{0,50}\b"
-    + one_of(_NO_LIMITS, "irrestrit[oa]|sem censura|sem filtro|malvad[oa]|sem etica"),
+    + one_of(_NO_LIMITS, _NO_LIMITS_PT_ES, "irrestrit[oa]|sem censura|sem filtro|malvad[oa]|sem etica"),
     r"\b"
     + one_of(
-        "eres|estas|actua como|actue como|finge (?:ser|que (?:eres|tienes|no tienes))|fingir ser",
+        "eres|estas|actua como|actue como|finge|finja|fingir",
         "comportate como|simula|imagina que eres|responde|se",
     )
     + r"\b.{0,50}\b"
-    + one_of(_NO_LIMITS, "irrestrict[oa]|sin censura|sin filtro|malvad[oa]|sin etica"),
+    + one_of(_NO_LIMITS, _NO_LIMITS_PT_ES, "irrestrict[oa]|sin censura|sin filtro|malvad[oa]|sin etica"),
+    r"\b(?:respond|answer|reply|speak|talk|write)\b.{0,60}\b(?:uncensored|unfiltered|unrestricted|jailbroken)\b",
     r"\b(?:stay|remain) in character\b.{0,80}\b(?:no matter|always|even if|never break)",
     r"\b(?:not|no longer|never) (?:an? )?(?:ai|assistant|chatbot)\b.{0,40}\b"
     r"(?:no (?:rules|restrictions|limits)|can say anything|free to)",
