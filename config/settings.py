@@ -371,7 +371,6 @@ HEALTH_QUEUE_DEPTH_MAX = env.int("HEALTH_QUEUE_DEPTH_MAX", default=1000)
 HEALTH_PENDING_AGE_MAX_S = env.int("HEALTH_PENDING_AGE_MAX_S", default=900)
 HEALTH_DEAD_LETTERS_MAX = env.int("HEALTH_DEAD_LETTERS_MAX", default=5)
 HEALTH_USAGE_FAIL_PERCENT = env.float("HEALTH_USAGE_FAIL_PERCENT", default=100.0)
-HEALTH_AI_PROVIDER_URL = env.str("HEALTH_AI_PROVIDER_URL", default="")
 HEALTH_PLATFORM_TENANTS = env.list("HEALTH_PLATFORM_TENANTS", default=[])
 HEALTH_RESULT_RETENTION_DAYS = env.int("HEALTH_RESULT_RETENTION_DAYS", default=30)
 
@@ -396,3 +395,60 @@ OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", def
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
 META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
+
+# Knowledge sync from Chatwoot (apps.knowledge.sync): minutes between scheduled runs, how far before
+# a source's watermark a run starts again (late-arriving activity), the API client's timeouts, tries
+# on 429/5xx and the backoff between them (a Retry-After longer than the cap fails the run instead).
+CHATWOOT_SYNC_EVERY_MINUTES = env.int("CHATWOOT_SYNC_EVERY_MINUTES", default=5)
+CHATWOOT_SYNC_OVERLAP_MINUTES = env.int("CHATWOOT_SYNC_OVERLAP_MINUTES", default=10)
+CHATWOOT_CONNECT_TIMEOUT_S = env.float("CHATWOOT_CONNECT_TIMEOUT_S", default=3.05)
+CHATWOOT_TIMEOUT_S = env.float("CHATWOOT_TIMEOUT_S", default=15.0)
+CHATWOOT_MAX_ATTEMPTS = env.int("CHATWOOT_MAX_ATTEMPTS", default=4)
+CHATWOOT_BACKOFF_BASE_S = env.float("CHATWOOT_BACKOFF_BASE_S", default=1.0)
+CHATWOOT_BACKOFF_MAX_S = env.float("CHATWOOT_BACKOFF_MAX_S", default=30.0)
+
+# Knowledge embeddings (apps.knowledge.embedding): the provider ("local": the offline multilingual
+# model shipped in a PyPI wheel; "openai": any OpenAI-compatible /v1/embeddings at OPENAI_BASE_URL
+# with OPENAI_API_KEY), its model, chunks per request (halved within a run on 413/429/timeouts),
+# BLAS threads of the local model (one was fastest), the HTTP timeouts, the longest Retry-After a
+# run waits out (longer: the run stops and the next one goes on), failures before a chunk is
+# `failed`, and minutes between scheduled runs.
+EMBEDDINGS_PROVIDER = env.str("EMBEDDINGS_PROVIDER", default="local")
+EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="text-embedding-3-small")
+EMBED_BATCH_SIZE = env.int("EMBED_BATCH_SIZE", default=64)
+EMBEDDINGS_THREADS = env.int("EMBEDDINGS_THREADS", default=1)
+EMBEDDINGS_TIMEOUT_S = env.float("EMBEDDINGS_TIMEOUT_S", default=30.0)
+EMBEDDINGS_CONNECT_TIMEOUT_S = env.float("EMBEDDINGS_CONNECT_TIMEOUT_S", default=3.05)
+EMBEDDINGS_RETRY_AFTER_MAX_S = env.float("EMBEDDINGS_RETRY_AFTER_MAX_S", default=30.0)
+EMBEDDINGS_MAX_FAILURES = env.int("EMBEDDINGS_MAX_FAILURES", default=3)
+EMBED_EVERY_MINUTES = env.int("EMBED_EVERY_MINUTES", default=2)
+
+# AI gateway (apps.ai): providers (OpenAI-compatible HTTP APIs; no key = skipped), their models, the
+# read timeout of one provider call and the connect timeout, the longest Retry-After waited out
+# within one request, the circuit (failures in a row that open it, seconds it stays open), and days
+# of AI requests kept.
+OPENROUTER_API_KEY = env.str("OPENROUTER_API_KEY", default="")
+OPENROUTER_BASE_URL = env.str("OPENROUTER_BASE_URL", default="https://openrouter.ai/api/v1")
+OPENROUTER_MODEL = env.str("OPENROUTER_MODEL", default="openai/gpt-4o-mini")
+OPENROUTER_SITE_URL = env.str("OPENROUTER_SITE_URL", default="") or SITE_URL
+OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="Opsdesk")
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+AI_TIMEOUT_S = env.float("AI_TIMEOUT_S", default=20.0)
+AI_CONNECT_TIMEOUT_S = env.float("AI_CONNECT_TIMEOUT_S", default=3.05)
+AI_RETRY_AFTER_MAX_S = env.float("AI_RETRY_AFTER_MAX_S", default=2.0)
+AI_CIRCUIT_FAILURES = env.int("AI_CIRCUIT_FAILURES", default=5)
+AI_CIRCUIT_COOLDOWN_S = env.int("AI_CIRCUIT_COOLDOWN_S", default=60)
+AI_REQUEST_RETENTION_DAYS = env.int("AI_REQUEST_RETENTION_DAYS", default=90)
+# The AI billing alert: cost per UTC day above this (USD) goes critical (80 % of it warns); 0: no budget.
+AI_DAILY_COST_BUDGET_USD = env.float("AI_DAILY_COST_BUDGET_USD", default=20.0)
+# The probe ("Test with a single request", manage.py ai_probe, the AI provider monitor): its read timeout (s).
+AI_PROBE_TIMEOUT_S = env.float("AI_PROBE_TIMEOUT_S", default=10.0)
+# The OpenAI-compatible endpoint (apps.ai.validation): most messages, characters of content and
+# max_tokens one request may ask for; a body past them is a 400 in OpenAI's error shape.
+AI_API_MAX_MESSAGES = env.int("AI_API_MAX_MESSAGES", default=100)
+AI_API_MAX_PROMPT_CHARS = env.int("AI_API_MAX_PROMPT_CHARS", default=32000)
+AI_API_MAX_COMPLETION_TOKENS = env.int("AI_API_MAX_COMPLETION_TOKENS", default=4096)
+# AI bots (apps.ai.bots): earlier messages of the conversation sent with a customer's new one.
+AI_BOT_HISTORY_MESSAGES = env.int("AI_BOT_HISTORY_MESSAGES", default=10)

@@ -1,6 +1,37 @@
-"""Chatwoot's health endpoint as a Rails app answers it: `GET /rails/health` is 200 with Rails'
-green HTML page when the app booted, 500 with an error page when it raises (database or Redis
-behind it gone), 502/503 from its proxy when the app is down, or no answer at all."""
+"""A local Chatwoot: its health endpoint, and its application API over an in-memory corpus.
+
+Health: `GET /rails/health` is 200 with Rails' green HTML page when the app booted, 500 with an
+error page when it raises (database or Redis behind it gone), 502/503 from its proxy when the app
+is down, or no answer at all (`up()`, `down()`, `health_script()`).
+
+API, answered as Chatwoot's controllers, finders and jbuilder views answer it:
+
+- `GET /api/v1/accounts/<account>/conversations?status=&page=&sort_by=&inbox_id=`:
+  `{"data": {"meta": {mine_count, assigned_count, unassigned_count, all_count}, "payload": [...]}}`,
+  25 a page, newest activity first (`sort_by` also takes `last_activity_at_asc`, `created_at_desc`,
+  `created_at_asc`); `status` defaults to `open`, `all` lists every status.
+- `GET …/conversations/<id>/messages?after=&before=`: `{"meta": {...}, "payload": [...]}`; `after`
+  gives the next 100 oldest first, `before` the 20 before it, neither the latest 20.
+- `POST …/conversations/<id>/messages` stores an outgoing message (or a private note) and returns it.
+- Errors: a wrong `api_access_token` header is 401 `{"error": "Invalid Access Token"}`; an unknown
+  account or conversation 404 `{"error": "Resource could not be found"}`; `fail_next()` scripts
+  429 (rack-attack's `Retry later`, optionally with Retry-After), 500 (Rails' JSON error) or any
+  reply for the next API requests.
+
+Use it as a context manager. Typical test:
+
+    with FakeChatwoot(account_id=3, token="tok") as chatwoot:
+        conversation = chatwoot.add_conversation(inbox_id=1, status="resolved")
+        chatwoot.add_message(conversation["id"], "Can I check in early?")               # incoming
+        chatwoot.add_message(conversation["id"], "Yes, from 11:00.", message_type=1)     # outgoing
+        connection = make_chatwoot_connection(chatwoot)   # tests.knowledge.factories
+        ...
+        chatwoot.api_requests("messages")   # what Opsdesk asked for (Recorded: path, query, headers)
+
+`load_corpus(conversations)` takes the demo corpus' shape (apps/knowledge/demo_corpus.json)."""
+
+import re
+from urllib.parse import parse_qs
 
 from tests.fakes.server import FakeServer, Reply
 
@@ -8,18 +39,49 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 UP = Reply(200, '<!DOCTYPE html><html><body style="background-color: green"></body></html>', HTML)
 DOWN = Reply(500, '<!DOCTYPE html><html><body style="background-color: red"></body></html>', HTML)
 BAD_GATEWAY = Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", HTML)
+UNAUTHORIZED = Reply(401, {"error": "Invalid Access Token"})
+NOT_FOUND = Reply(404, {"error": "Resource could not be found"})
+SERVER_ERROR = Reply(500, {"status": 500, "error": "Internal Server Error"})
+MESSAGE_TYPES = {"incoming": 0, "outgoing": 1, "activity": 2, "template": 3}
+CONVERSATIONS_PER_PAGE = 25
+T0 = 1_764_000_000  # epoch seconds, late November 2025
+
+CONVERSATIONS = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/conversations")
+MESSAGES = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/conversations/(?P<conversation>\d+)/messages")
+SORTS = {
+    "last_activity_at_desc": (lambda c: c["last_activity_at"], True),
+    "last_activity_at_asc": (lambda c: c["last_activity_at"], False),
+    "created_at_desc": (lambda c: c["created_at"], True),
+    "created_at_asc": (lambda c: c["created_at"], False),
+}
 
 
 def silent(seconds):
     return Reply(200, UP.body, HTML, delay=seconds)
 
 
+def rate_limited(retry_after=None):
+    """Rack::Attack's throttled response: text, no JSON; Chatwoot sets no Retry-After by default."""
+    headers = {"Content-Type": "text/plain"}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return Reply(429, "Retry later\n", headers)
+
+
 class FakeChatwoot(FakeServer):
     HEALTH = "/rails/health"
 
-    def __init__(self):
+    def __init__(self, *, account_id=1, token="test-chatwoot-token"):
         super().__init__()
+        self.account_id, self.token = str(account_id), token
+        self.conversations: dict[int, dict] = {}
+        self.messages: dict[int, list[dict]] = {}
+        self._failures: list[Reply] = []
+        self._ids = {"conversation": 0, "message": 0, "contact": 0}
+        self._clock = T0
         self.up()
+
+    # --- health ---------------------------------------------------------------------------------
 
     def up(self):
         self.route("GET", self.HEALTH, UP)
@@ -34,3 +96,216 @@ class FakeChatwoot(FakeServer):
     @property
     def health_requests(self):
         return self.requests_to(self.HEALTH)
+
+    # --- the corpus -----------------------------------------------------------------------------
+
+    def tick(self, seconds=60) -> int:
+        """Moves the fake's clock (epoch seconds) on and returns it: new activity is newer."""
+        with self._lock:
+            self._clock += seconds
+            return self._clock
+
+    def add_conversation(self, *, inbox_id=1, status="open", contact_name="Ada Lovelace", at=None, **extra) -> dict:
+        with self._lock:
+            self._ids["conversation"] += 1
+            self._ids["contact"] += 1
+            at = at if at is not None else self._clock
+            conversation = {
+                "id": extra.pop("id", self._ids["conversation"]),
+                "inbox_id": inbox_id,
+                "status": status,
+                "contact": {"id": self._ids["contact"], "name": contact_name, "type": "contact"},
+                "created_at": at,
+                "last_activity_at": at,
+                **extra,
+            }
+            self.conversations[conversation["id"]] = conversation
+            self.messages[conversation["id"]] = []
+            return conversation
+
+    def add_message(
+        self, conversation_id, content, *, message_type=0, private=False, sender=None, at=None, **extra
+    ) -> dict:
+        """Adds a message (type as Chatwoot's integer or its name) and moves the conversation's
+        last activity to it, as Chatwoot does. The sender defaults to the contact for incoming
+        messages and to an agent otherwise."""
+        message_type = MESSAGE_TYPES.get(message_type, message_type)
+        with self._lock:
+            conversation = self.conversations[conversation_id]
+            self._ids["message"] += 1
+            self._clock = max(self._clock + 1, at or 0)
+            created = at if at is not None else self._clock
+            message = {
+                "id": extra.pop("id", self._ids["message"]),
+                "content": content,
+                "inbox_id": conversation["inbox_id"],
+                "conversation_id": conversation_id,
+                "message_type": message_type,
+                "content_type": "text",
+                "content_attributes": {},
+                "created_at": created,
+                "private": private,
+                "source_id": None,
+                "sender": sender if sender is not None else self._sender(conversation, message_type),
+                **extra,
+            }
+            self.messages[conversation_id].append(message)
+            conversation["last_activity_at"] = max(conversation["last_activity_at"], created)
+            return message
+
+    def edit_message(self, conversation_id, message_id, content):
+        """Changes a message's text without touching the conversation's activity (Chatwoot edits
+        move nothing either)."""
+        with self._lock:
+            for message in self.messages[conversation_id]:
+                if message["id"] == message_id:
+                    message["content"] = content
+
+    def set_status(self, conversation_id, status):
+        with self._lock:
+            self._clock += 1
+            self.conversations[conversation_id].update(status=status, last_activity_at=self._clock)
+
+    def load_corpus(self, conversations) -> int:
+        """Loads conversations shaped as apps/knowledge/demo_corpus.json holds them; returns the
+        number of messages added."""
+        added = 0
+        for item in conversations:
+            conversation = self.add_conversation(
+                inbox_id=item.get("inbox_id", 1), status=item.get("status", "resolved"), contact_name=item["contact"]
+            )
+            for turn in item["messages"]:
+                self.add_message(
+                    conversation["id"], turn["content"], message_type=turn["type"], private=turn.get("private", False)
+                )
+                added += 1
+        return added
+
+    def _sender(self, conversation, message_type):
+        if message_type == 0:
+            return conversation["contact"]
+        return {"id": 1, "name": "Grace (agent)", "type": "user"}
+
+    # --- scripted failures and what was asked ---------------------------------------------------
+
+    def fail_next(self, *replies):
+        """The next API requests (not health) get these replies, one each, then the API answers again."""
+        with self._lock:
+            self._failures.extend(replies)
+
+    def api_requests(self, what=None, method="GET"):
+        """Recorded API requests: `what` is "conversations", "messages" or None for both."""
+        found = []
+        for request in self.requests:
+            if request.method != method or not request.path.startswith("/api/"):
+                continue
+            kind = "messages" if MESSAGES.fullmatch(request.path) else "conversations"
+            if what in (None, kind):
+                found.append(request)
+        return found
+
+    @staticmethod
+    def params(request) -> dict:
+        return {key: values[-1] for key, values in parse_qs(request.query).items()}
+
+    # --- answering ------------------------------------------------------------------------------
+
+    def answer(self, request) -> Reply:
+        if not request.path.startswith("/api/"):
+            return super().answer(request)
+        with self._lock:
+            if self._failures:
+                return self._failures.pop(0)
+        if request.headers.get("api_access_token") != self.token:
+            return UNAUTHORIZED
+        return self._api(request)
+
+    def _api(self, request) -> Reply:
+        messages = MESSAGES.fullmatch(request.path)
+        conversations = CONVERSATIONS.fullmatch(request.path)
+        match = messages or conversations
+        if match is None or match["account"] != self.account_id:
+            return NOT_FOUND
+        if messages:
+            return self._messages(int(messages["conversation"]), request)
+        if request.method == "GET":
+            return self._conversation_page(self.params(request))
+        return NOT_FOUND
+
+    def _conversation_page(self, params) -> Reply:
+        with self._lock:
+            listed = [c for c in self.conversations.values() if _listed(c, params)]
+            key, reverse = SORTS.get(params.get("sort_by"), SORTS["last_activity_at_desc"])
+            listed.sort(key=lambda c: (key(c), c["id"]), reverse=reverse)
+            page = max(1, int(params.get("page") or 1))
+            start = (page - 1) * CONVERSATIONS_PER_PAGE
+            payload = [self._conversation_json(c) for c in listed[start : start + CONVERSATIONS_PER_PAGE]]
+        meta = {"mine_count": 0, "assigned_count": 0, "unassigned_count": len(listed), "all_count": len(listed)}
+        return Reply(200, {"data": {"meta": meta, "payload": payload}})
+
+    def _conversation_json(self, conversation) -> dict:
+        last = self.messages[conversation["id"]][-1:] or []
+        return {
+            "meta": {"sender": conversation["contact"], "channel": "Channel::Api"},
+            "id": conversation["id"],
+            "messages": last,
+            "account_id": int(self.account_id),
+            "inbox_id": conversation["inbox_id"],
+            "status": conversation["status"],
+            "muted": False,
+            "can_reply": True,
+            "timestamp": conversation["last_activity_at"],
+            "last_activity_at": conversation["last_activity_at"],
+            "created_at": conversation["created_at"],
+            "contact_last_seen_at": 0,
+            "agent_last_seen_at": 0,
+            "unread_count": 0,
+            "additional_attributes": {},
+            "labels": [],
+        }
+
+    def _messages(self, conversation_id, request) -> Reply:
+        if conversation_id not in self.conversations:
+            return NOT_FOUND
+        if request.method == "POST":
+            return self._create_message(conversation_id, request.json() or {})
+        params = self.params(request)
+        with self._lock:
+            listed = list(self.messages[conversation_id])
+            conversation = self.conversations[conversation_id]
+        payload = _window(listed, params)
+        meta = {"labels": [], "additional_attributes": {}, "contact": conversation["contact"]}
+        return Reply(200, {"meta": meta, "payload": payload})
+
+    def _create_message(self, conversation_id, body) -> Reply:
+        if not body.get("content"):
+            return Reply(422, {"error": "Content can't be blank"})
+        message = self.add_message(
+            conversation_id,
+            body["content"],
+            message_type=body.get("message_type") or "outgoing",
+            private=bool(body.get("private")),
+            sender={"id": 99, "name": "Opsdesk", "type": "agent_bot"},
+        )
+        return Reply(200, message)
+
+
+def _listed(conversation, params) -> bool:
+    status = params.get("status") or "open"
+    if status != "all" and conversation["status"] != status:
+        return False
+    inbox = params.get("inbox_id")
+    return inbox is None or str(conversation["inbox_id"]) == str(inbox)
+
+
+def _window(messages, params) -> list[dict]:
+    """MessageFinder: after → the next 100 ascending; before → the 20 before, ascending; else the latest 20."""
+    ordered = sorted(messages, key=lambda m: (m["created_at"], m["id"]))
+    after, before = params.get("after"), params.get("before")
+    if after is not None and before is not None:
+        return [m for m in ordered if int(after) <= m["id"] < int(before)][:1000]
+    if after is not None:
+        return [m for m in ordered if m["id"] > int(after)][:100]
+    if before is not None:
+        return [m for m in ordered if m["id"] < int(before)][-20:]
+    return ordered[-20:]
