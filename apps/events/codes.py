@@ -219,6 +219,38 @@ _CATALOG = [
         "A conversation was stopped by the AI safety rules. Review it in your inbox.",
         "tenant-abuse",
     ),
+    _code(
+        "AI_PROVIDER_MISCONFIGURED",
+        ERROR,
+        "ai",
+        "AI provider refused our request (configuration)",
+        "The AI assistant could not answer and a fallback message was sent instead. We are fixing it.",
+        "ai-provider-outage",
+    ),
+    _code(
+        "AI_PROVIDER_CIRCUIT_OPEN",
+        ERROR,
+        "ai",
+        "AI provider failing: skipped while it cools down",
+        "The AI assistant is answering through a backup provider for now. No action is needed.",
+        "ai-provider-outage",
+    ),
+    _code(
+        "AI_PROVIDER_CIRCUIT_CLOSED",
+        INFO,
+        "ai",
+        "AI provider answering again",
+        "The AI assistant's main provider is answering again.",
+        "ai-provider-outage",
+    ),
+    _code(
+        "AI_OUTPUT_BLOCKED",
+        WARNING,
+        "ai",
+        "AI answer blocked by the output guardrail",
+        "An AI answer was held back by the safety rules and your safe reply was sent instead.",
+        "tenant-abuse",
+    ),
     # Policy refusals of the Foundation issue.
     _code(
         "TENANT_SUSPENDED",

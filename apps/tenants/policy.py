@@ -23,8 +23,8 @@ REASONS = {
     AI_DISABLED_TENANT: "AI is switched off for this account.",
     MESSAGE_LIMIT_EXCEEDED: "The plan's monthly message limit is reached.",
     BOT_LIMIT_EXCEEDED: "The plan's bot limit is reached.",
-    AI_DAILY_LIMIT_EXCEEDED: "The daily AI request limit is reached.",
-    AI_MONTHLY_LIMIT_EXCEEDED: "The monthly AI request limit is reached.",
+    AI_DAILY_LIMIT_EXCEEDED: "The daily AI limit (requests or tokens) is reached.",
+    AI_MONTHLY_LIMIT_EXCEEDED: "The monthly AI limit (requests or tokens) is reached.",
 }
 
 
@@ -62,6 +62,10 @@ class PolicyInput:
     ai_monthly_limit: int = 1000
     ai_today: int = 0
     ai_this_month: int = 0
+    ai_daily_token_limit: int = 200_000
+    ai_monthly_token_limit: int = 2_000_000
+    ai_tokens_today: int = 0
+    ai_tokens_this_month: int = 0
 
 
 def decide_whatsapp(p: PolicyInput) -> Decision:
@@ -93,9 +97,9 @@ def decide_ai(p: PolicyInput) -> Decision:
         return deny(TENANT_SUSPENDED)
     if not p.ai_enabled:
         return deny(AI_DISABLED_TENANT)
-    if p.ai_today >= p.ai_daily_limit:
+    if p.ai_today >= p.ai_daily_limit or p.ai_tokens_today >= p.ai_daily_token_limit:
         return deny(AI_DAILY_LIMIT_EXCEEDED)
-    if p.ai_this_month >= p.ai_monthly_limit:
+    if p.ai_this_month >= p.ai_monthly_limit or p.ai_tokens_this_month >= p.ai_monthly_token_limit:
         return deny(AI_MONTHLY_LIMIT_EXCEEDED)
     return ALLOW
 
@@ -126,6 +130,10 @@ def input_for(tenant, now=None) -> PolicyInput:
         ai_monthly_limit=tenant.effective_ai_monthly_limit,
         ai_today=usage.ai_today,
         ai_this_month=usage.ai_this_month,
+        ai_daily_token_limit=tenant.effective_ai_daily_token_limit,
+        ai_monthly_token_limit=tenant.effective_ai_monthly_token_limit,
+        ai_tokens_today=usage.ai_tokens_today,
+        ai_tokens_this_month=usage.ai_tokens_this_month,
     )
 
 
@@ -139,6 +147,18 @@ def can_send_message(tenant, count: int = 1, now=None) -> Decision:
 
 def can_use_ai(tenant, now=None) -> Decision:
     return decide_ai(input_for(tenant, now))
+
+
+def ai_retry_after_s(code: str | None, tenant, now=None) -> int | None:
+    """For an AI limit refusal, whole seconds until the limit resets: the tenant's next local
+    midnight (daily) or the first of next month (monthly); None for any other code."""
+    from apps.tenants.usage import seconds_to_next_day, seconds_to_next_month
+
+    if code == AI_DAILY_LIMIT_EXCEEDED:
+        return seconds_to_next_day(tenant, now)
+    if code == AI_MONTHLY_LIMIT_EXCEEDED:
+        return seconds_to_next_month(tenant, now)
+    return None
 
 
 def can_create_bot(tenant, now=None) -> Decision:

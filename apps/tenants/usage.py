@@ -1,6 +1,8 @@
 """Usage counters: daily rows per tenant and metric, summed into months, in the tenant's zone."""
 
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -18,6 +20,8 @@ class Usage:
     ai_today: int
     ai_this_month: int
     bots: int
+    ai_tokens_today: int = 0
+    ai_tokens_this_month: int = 0
 
 
 def tenant_today(tenant, now=None):
@@ -29,7 +33,7 @@ def usage_for(tenant, now=None) -> Usage:
     today = tenant_today(tenant, now)
     month = UsageCounter.objects.filter(tenant=tenant, day__gte=today.replace(day=1), day__lte=today)
     sums = dict(month.values_list("metric").annotate(total=Sum("value")).values_list("metric", "total"))
-    ai_today = month.filter(metric=Metric.AI_REQUESTS, day=today).values_list("value", flat=True).first()
+    today_values = dict(month.filter(day=today).values_list("metric", "value"))
     bots = (
         UsageCounter.objects.filter(tenant=tenant, metric=Metric.BOTS)
         .order_by("-day")
@@ -38,10 +42,36 @@ def usage_for(tenant, now=None) -> Usage:
     )
     return Usage(
         messages_this_month=sums.get(Metric.MESSAGES_SENT, 0) or 0,
-        ai_today=ai_today or 0,
+        ai_today=today_values.get(Metric.AI_REQUESTS, 0) or 0,
         ai_this_month=sums.get(Metric.AI_REQUESTS, 0) or 0,
         bots=bots or 0,
+        ai_tokens_today=today_values.get(Metric.AI_TOKENS, 0) or 0,
+        ai_tokens_this_month=sums.get(Metric.AI_TOKENS, 0) or 0,
     )
+
+
+def seconds_to_next_day(tenant, now=None) -> int:
+    """Whole seconds until the tenant's next local midnight (when daily counters start again)."""
+    local = _local_now(tenant, now)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+    return _seconds_between(local, midnight)
+
+
+def seconds_to_next_month(tenant, now=None) -> int:
+    """Whole seconds until the first of next month, midnight in the tenant's zone."""
+    local = _local_now(tenant, now)
+    first = (local.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+    return _seconds_between(local, datetime.combine(first, time(), tzinfo=local.tzinfo))
+
+
+def _local_now(tenant, now):
+    return (now or timezone.now()).astimezone(zones.tenant_zone(tenant))
+
+
+def _seconds_between(start, end) -> int:
+    """Subtracted in UTC: Python subtracts two times of one zone by the wall clock, which is an
+    hour off across a daylight-saving change."""
+    return max(1, math.ceil((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()))
 
 
 def increment(tenant, metric: str, amount: int = 1, now=None) -> None:

@@ -1,0 +1,118 @@
+"""The provider chain: OpenRouter → OpenAI → mock, starting at `SystemSettings.default_ai_provider`.
+
+A provider without a key is skipped, one whose circuit is open is skipped without a network call,
+a failure that falls back moves on to the next, and a configuration error (400/401: our key, model
+or request is wrong) ends the chain at the mock, because another provider would not fix it. The mock
+always answers, with the tenant's fallback text. Nothing here touches the database inside a
+transaction: the circuit's updates are single statements."""
+
+from dataclasses import dataclass, field
+
+from apps.ai import circuit
+from apps.ai.providers import CHAIN, ProviderAnswer, ProviderError, get_provider
+from apps.ai.providers import errors as kinds
+
+MOCK = "mock"
+ANSWERED, FAILED, SKIPPED = "answered", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    provider: str
+    outcome: str
+    model: str = ""
+    kind: str = ""
+    status: int | None = None
+    message: str = ""
+    latency_ms: int = 0
+
+    def as_json(self) -> dict:
+        return {key: value for key, value in self.__dict__.items() if value not in ("", None)}
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    answer: ProviderAnswer
+    provider: str
+    attempts: tuple[Attempt, ...] = ()
+    misconfigured: ProviderError | None = field(default=None)
+    misconfigured_provider: str = ""
+
+    @property
+    def fallback(self) -> bool:
+        """The mock answered because real providers failed (not because none is configured or
+        the kill switch chose it)."""
+        return self.provider == MOCK and any(a.outcome == FAILED or a.message == CIRCUIT_OPEN for a in self.attempts)
+
+    @property
+    def errors(self) -> list[dict]:
+        return [attempt.as_json() for attempt in self.attempts if attempt.outcome != ANSWERED]
+
+
+CIRCUIT_OPEN = "circuit open: skipped while the provider cools down"
+
+
+def providers_from(start: str) -> tuple[str, ...]:
+    """The chain from `start` on; the kill switch (`mock`) is the mock alone."""
+    return CHAIN[CHAIN.index(start) :] if start in CHAIN else CHAIN
+
+
+def model_for(provider: str, model: str | None) -> str | None:
+    """A bot's model for this provider: OpenRouter names models "vendor/model"; OpenAI takes the
+    bare name of an OpenAI model and its own default for another vendor's."""
+    if not model:
+        return None
+    if provider == "openrouter":
+        return model if "/" in model else f"openai/{model}"
+    vendor, _, name = model.rpartition("/")
+    return name if vendor in ("", "openai") else None
+
+
+def run(messages, *, start: str, model=None, max_tokens=None, temperature=None, fallback_text="") -> ChainResult:
+    attempts: list[Attempt] = []
+    for name in providers_from(start):
+        if name == MOCK:
+            break
+        answer, stop = _try(name, messages, model_for(name, model), max_tokens, temperature, attempts)
+        if answer is not None:
+            return ChainResult(answer, name, tuple(attempts))
+        if stop is not None:
+            return _mock(messages, fallback_text, attempts, misconfigured=stop, misconfigured_provider=name)
+    return _mock(messages, fallback_text, attempts)
+
+
+def _try(name, messages, model, max_tokens, temperature, attempts):
+    """(answer, None) on success, (None, error) for a configuration error, (None, None) to move on."""
+    provider = get_provider(name)
+    if not provider.configured:
+        attempts.append(Attempt(name, SKIPPED, kind=kinds.NOT_CONFIGURED, message="no API key set"))
+        return None, None
+    if not circuit.allow(name):
+        attempts.append(Attempt(name, SKIPPED, kind="circuit_open", message=CIRCUIT_OPEN))
+        return None, None
+    try:
+        answer = provider.chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+    except ProviderError as error:
+        _record(name, error)
+        attempts.append(_failed(name, model or provider.default_model, error))
+        return None, (None if error.falls_back else error)
+    circuit.record_success(name)
+    attempts.append(Attempt(name, ANSWERED, model=answer.model, latency_ms=answer.latency_ms))
+    return answer, None
+
+
+def _record(name, error: ProviderError):
+    if error.counts_against_provider:
+        circuit.record_failure(name, error)
+    else:
+        circuit.record_success(name)
+
+
+def _failed(name, model, error: ProviderError) -> Attempt:
+    return Attempt(name, FAILED, model=model, kind=error.kind, status=error.status, message=error.message[:300])
+
+
+def _mock(messages, fallback_text, attempts, **stopped) -> ChainResult:
+    answer = get_provider(MOCK).chat(messages, text=fallback_text)
+    attempts.append(Attempt(MOCK, ANSWERED, model=answer.model))
+    return ChainResult(answer, MOCK, tuple(attempts), **stopped)

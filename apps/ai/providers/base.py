@@ -1,0 +1,115 @@
+"""The client every OpenAI-compatible provider shares: one `requests.Session` per provider, explicit
+(connect, read) timeouts, one short wait for a short `Retry-After`, and every failure classified
+into a `ProviderError`. A subclass names its settings and reads its own error bodies."""
+
+import time
+
+import requests
+from django.conf import settings
+
+from apps.ai.providers import errors
+from apps.ai.providers.answers import ProviderAnswer, parse_completion
+from apps.ai.providers.errors import ProviderError
+from apps.core import backoff
+
+
+class OpenAICompatibleProvider:
+    name = ""
+    title = ""
+
+    def __init__(self, *, api_key: str, base_url: str, default_model: str):
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.default_model = default_model
+        self.session = requests.Session()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def chat(self, messages, *, model=None, max_tokens=None, temperature=None, timeout=None) -> ProviderAnswer:
+        """One chat completion; a short `Retry-After` on a rate limit is waited out once."""
+        if not self.configured:
+            raise ProviderError(errors.NOT_CONFIGURED, f"No API key is set for {self.title}.")
+        payload = self.payload(messages, model or self.default_model, max_tokens, temperature)
+        try:
+            return self._attempt(payload, timeout)
+        except ProviderError as error:
+            if not self._worth_waiting(error):
+                raise
+            time.sleep(error.retry_after)
+            return self._attempt(payload, timeout)
+
+    def payload(self, messages, model, max_tokens, temperature) -> dict:
+        body = {"model": model, "messages": list(messages)}
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+        if temperature is not None:
+            body["temperature"] = temperature
+        return body
+
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+
+    def timeouts(self, timeout=None) -> tuple[float, float]:
+        read = float(timeout or settings.AI_TIMEOUT_S)
+        return (min(settings.AI_CONNECT_TIMEOUT_S, read), read)
+
+    def _attempt(self, payload, timeout) -> ProviderAnswer:
+        started = time.monotonic()
+        response = self._post(payload, timeout)
+        latency_ms = round((time.monotonic() - started) * 1000)
+        if response.status_code != 200:
+            raise self.classify(response.status_code, _json(response), response.headers)
+        body = _json(response)
+        if body is None:
+            raise ProviderError(errors.INVALID_RESPONSE, "The 200 response is not JSON.", status=200)
+        return parse_completion(body, requested_model=payload["model"], latency_ms=latency_ms)
+
+    def _post(self, payload, timeout):
+        url = f"{self.base_url}/chat/completions"
+        try:
+            return self.session.post(url, json=payload, headers=self.headers(), timeout=self.timeouts(timeout))
+        except requests.Timeout as exc:
+            raise ProviderError(errors.TIMEOUT, f"{self.title} did not answer in time ({type(exc).__name__}).") from exc
+        except requests.ConnectionError as exc:
+            raise ProviderError(errors.CONNECTION, f"{self.title} could not be reached: {exc}"[:500]) from exc
+        except requests.RequestException as exc:
+            raise ProviderError(errors.CONNECTION, f"{self.title} request failed: {exc}"[:500]) from exc
+
+    def _worth_waiting(self, error: ProviderError) -> bool:
+        short = error.retry_after is not None and error.retry_after <= settings.AI_RETRY_AFTER_MAX_S
+        return error.kind == errors.RATE_LIMITED and short
+
+    def classify(self, status: int, body, headers) -> ProviderError:
+        """The error for a non-200 answer, by status; subclasses read their own bodies first."""
+        message = self.error_message(body) or f"HTTP {status}"
+        retry_after = backoff.retry_after_seconds(headers.get("Retry-After"))
+        return ProviderError(status_kind(status), message, status=status, retry_after=retry_after)
+
+    def error_message(self, body) -> str:
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            return str(error.get("message") or "")[:500]
+        return str(error or "")[:500]
+
+
+def status_kind(status: int) -> str:
+    if status in (408, 504):
+        return errors.TIMEOUT
+    if status == 429:
+        return errors.RATE_LIMITED
+    if status >= 500:
+        return errors.SERVER_ERROR
+    if status == 402:
+        return errors.CREDITS
+    if status in (401, 403):
+        return errors.UNAUTHORIZED
+    return errors.BAD_REQUEST
+
+
+def _json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None

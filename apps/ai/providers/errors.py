@@ -1,0 +1,74 @@
+"""What can go wrong when a provider is asked for a completion, classified once so the chain, the
+circuit and the operator all read the same `kind`."""
+
+TIMEOUT = "timeout"
+CONNECTION = "connection"
+RATE_LIMITED = "rate_limited"
+SERVER_ERROR = "server_error"
+INVALID_RESPONSE = "invalid_response"
+CREDITS = "credits"
+MODERATION = "moderation"
+QUOTA = "quota"
+BAD_REQUEST = "bad_request"
+UNAUTHORIZED = "unauthorized"
+NOT_CONFIGURED = "not_configured"
+
+KINDS = (
+    TIMEOUT,
+    CONNECTION,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    INVALID_RESPONSE,
+    CREDITS,
+    MODERATION,
+    QUOTA,
+    BAD_REQUEST,
+    UNAUTHORIZED,
+    NOT_CONFIGURED,
+)
+
+# Our own configuration is wrong (key, model, request shape): the next provider would not make the
+# customer's answer right, and an operator must fix it.
+CONFIGURATION = frozenset({BAD_REQUEST, UNAUTHORIZED})
+
+# Kinds that say the provider itself is unwell or unusable for now; they count towards its circuit.
+# Moderation is about this input, and "not configured" never reached the provider.
+UNHEALTHY = frozenset({TIMEOUT, CONNECTION, RATE_LIMITED, SERVER_ERROR, INVALID_RESPONSE, CREDITS, QUOTA})
+
+FIXES = {
+    BAD_REQUEST: "check the model name in settings or the bot and the request the gateway sends",
+    UNAUTHORIZED: "set a valid API key for this provider (the key is missing, revoked or lacks access)",
+}
+
+
+class ProviderError(Exception):
+    """A provider did not give a usable completion. `falls_back` says whether the chain moves on to
+    the next provider (every kind except our own configuration errors)."""
+
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+        assert kind in KINDS, kind
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+    @property
+    def falls_back(self) -> bool:
+        return self.kind not in CONFIGURATION
+
+    @property
+    def counts_against_provider(self) -> bool:
+        return self.kind in UNHEALTHY
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "message": self.message[:500],
+            "retry_after": self.retry_after,
+        }
+
+    def __str__(self):
+        status = f" {self.status}" if self.status else ""
+        return f"{self.kind}{status}: {self.message}"

@@ -1,0 +1,293 @@
+"""The AI gateway: `complete()` is the only way any code reaches a model.
+
+policy (switch, limits) → abuse check → input guardrail on the customer's text → provider chain →
+output guardrail → one `AIRequest` row and the usage counters in one transaction, after every
+network call. Refusals and the fallback emit their events; the caller gets a `Completion` that says
+what to send the customer."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.ai import chain, costs, tokens
+from apps.ai.guardrails import check_input, check_output
+from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
+from apps.ai.providers.errors import FIXES
+from apps.ai.results import Completion
+from apps.core.batches import delete_in_batches
+from apps.core.context import current_correlation_id
+from apps.events import emit
+from apps.tenants import policy, usage
+from apps.tenants.models import SystemSettings, UsageCounter
+
+__all__ = ["complete", "settings_for", "purge_requests"]
+
+ABUSE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
+GUARDRAIL_VIOLATION = "AI_GUARDRAIL_VIOLATION"
+OUTPUT_BLOCKED = "AI_OUTPUT_BLOCKED"
+ABUSE_THROTTLED = "AI_ABUSE_THROTTLED"
+FALLBACK_SENT = "AI_FAILURE_FALLBACK_SENT"
+MISCONFIGURED = "AI_PROVIDER_MISCONFIGURED"
+STORED_MESSAGES = 50
+STORED_CHARS = 4000
+
+
+@dataclass
+class Call:
+    """One gateway call as it goes: its inputs, then what each step found."""
+
+    tenant: object
+    feature: str
+    messages: list
+    bot: object = None
+    contact_id: str = ""
+    conversation: object = None
+    model: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    verdicts: dict = field(default_factory=dict)
+
+    @property
+    def user_texts(self) -> list[str]:
+        return [str(m.get("content") or "") for m in self.messages if m.get("role") == "user"]
+
+    @property
+    def system_prompt(self) -> str:
+        prompts = [str(m.get("content") or "") for m in self.messages if m.get("role") == "system"]
+        return "\n".join(prompts) or getattr(self.bot, "system_prompt", "") or ""
+
+    @property
+    def last_user_text(self) -> str:
+        return self.user_texts[-1] if self.user_texts else ""
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.started) * 1000)
+
+
+def complete(
+    tenant,
+    feature,
+    messages,
+    *,
+    bot=None,
+    contact_id="",
+    conversation=None,
+    model=None,
+    max_tokens=None,
+    temperature=None,
+) -> Completion:
+    """Answers `messages` (OpenAI-style dicts; "user" content is the untrusted text) for `tenant`.
+    Writes exactly one AIRequest, whatever happens."""
+    call = Call(
+        tenant, str(feature), list(messages), bot, contact_id or "", conversation,
+        model or getattr(bot, "model", "") or None, max_tokens, temperature,
+    )  # fmt: skip
+    return _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
+
+
+def settings_for(tenant) -> TenantAISettings:
+    """The tenant's AI texts, created with the defaults the first time they are needed."""
+    found, _ = TenantAISettings.objects.get_or_create(tenant=tenant)
+    return found
+
+
+# --- refusals (no provider call) -------------------------------------------------------------------
+
+
+def _refused_by_policy(call: Call) -> Completion | None:
+    decision = policy.can_use_ai(call.tenant)
+    if decision:
+        return None
+    retry_after = policy.ai_retry_after_s(decision.code, call.tenant)
+    emit(decision.code, tenant=call.tenant, message=decision.reason, meta={"feature": call.feature})
+    row = _record(call, Outcome.REFUSED_POLICY, refusal_code=decision.code)
+    return Completion(
+        ok=False, text="", outcome=Outcome.REFUSED_POLICY, code=decision.code, message=decision.reason,
+        request_id=row.pk, retry_after_s=retry_after,
+    )  # fmt: skip
+
+
+def _throttled(call: Call) -> Completion | None:
+    if call.feature not in ABUSE_CHECKED_FEATURES or not call.contact_id:
+        return None
+    decision = _check_contact(call)
+    if decision is None or not decision.throttled:
+        return None
+    message = f"AI replies to this contact are throttled: {decision.reason}"
+    row = _record(call, Outcome.THROTTLED, refusal_code=ABUSE_THROTTLED)
+    return Completion(
+        ok=False, text="", outcome=Outcome.THROTTLED, code=ABUSE_THROTTLED, message=message, request_id=row.pk
+    )
+
+
+def _check_contact(call: Call):
+    """guard's abuse check (apps.ai.abuse); None while that module has not landed."""
+    try:
+        from apps.ai.abuse import check_contact
+    except ModuleNotFoundError as exc:
+        if exc.name != "apps.ai.abuse":
+            raise
+        return None
+    return check_contact(call.tenant, call.contact_id, call.last_user_text)
+
+
+def _refused_by_guardrail(call: Call) -> Completion | None:
+    verdict = check_input(call.user_texts)
+    call.verdicts["input"] = verdict.as_json()
+    if not verdict.blocked:
+        return None
+    safe_reply = settings_for(call.tenant).safe_reply
+    meta = {"feature": call.feature, "rule": verdict.rule, "layer": verdict.layer, "detail": verdict.detail}
+    row = _record(
+        call, Outcome.REFUSED_GUARDRAIL, refusal_code=GUARDRAIL_VIOLATION, guardrail=Guardrail.INPUT_BLOCKED,
+        completion=safe_reply,
+    )  # fmt: skip
+    emit(GUARDRAIL_VIOLATION, tenant=call.tenant, message=f"Input blocked by rule {verdict.rule}.", meta=meta)
+    return Completion(
+        ok=False, text=safe_reply, outcome=Outcome.REFUSED_GUARDRAIL, code=GUARDRAIL_VIOLATION,
+        message=f"The message was refused by the guardrail ({verdict.rule}).", request_id=row.pk,
+    )  # fmt: skip
+
+
+# --- the provider chain and the output check ------------------------------------------------------------
+
+
+def _answer(call: Call) -> Completion:
+    ai_settings = settings_for(call.tenant)
+    result = chain.run(
+        call.messages, start=SystemSettings.load().default_ai_provider, model=call.model,
+        max_tokens=call.max_tokens, temperature=call.temperature, fallback_text=ai_settings.fallback_text,
+    )  # fmt: skip
+    if result.provider == chain.MOCK:
+        return _mock_answer(call, result)
+    return _checked_answer(call, result, ai_settings)
+
+
+def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
+    outcome = Outcome.FALLBACK if result.fallback else Outcome.MOCK
+    row = _record(call, outcome, result=result, guardrail=Guardrail.NOT_CHECKED, completion=result.answer.text)
+    if result.misconfigured is not None:
+        _announce_misconfigured(call, result, row)
+    if result.fallback:
+        _announce_fallback(call, result, row)
+    message = "Every AI provider failed; the fallback text was sent." if result.fallback else "Answered by the mock."
+    return Completion(
+        ok=False, text=result.answer.text, outcome=outcome, message=message, provider=chain.MOCK,
+        model=result.answer.model, fallback=result.fallback, request_id=row.pk,
+    )  # fmt: skip
+
+
+def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Completion:
+    verdict = check_output(
+        result.answer.text, system_prompt=call.system_prompt, allowed_domains=tuple(ai_settings.link_domains),
+        contact_id=call.contact_id,
+    )  # fmt: skip
+    call.verdicts["output"] = verdict.as_json()
+    if verdict.blocked:
+        return _blocked_answer(call, result, verdict, ai_settings.safe_reply)
+    row = _record(call, Outcome.ANSWERED, result=result, guardrail=Guardrail.PASSED, completion=result.answer.text)
+    return Completion(
+        ok=True, text=result.answer.text, outcome=Outcome.ANSWERED, message="Answered.", provider=result.provider,
+        model=result.answer.model, request_id=row.pk, prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+    )  # fmt: skip
+
+
+def _blocked_answer(call, result, verdict, safe_reply) -> Completion:
+    row = _record(
+        call, Outcome.BLOCKED_OUTPUT, result=result, refusal_code=OUTPUT_BLOCKED, guardrail=Guardrail.OUTPUT_BLOCKED,
+        completion=safe_reply,
+    )  # fmt: skip
+    meta = {"feature": call.feature, "rule": verdict.rule, "layer": verdict.layer, "provider": result.provider}
+    emit(OUTPUT_BLOCKED, tenant=call.tenant, message=f"Answer blocked by rule {verdict.rule}.", meta=meta)
+    return Completion(
+        ok=False, text=safe_reply, outcome=Outcome.BLOCKED_OUTPUT, code=OUTPUT_BLOCKED,
+        message=f"The answer was blocked by the output guardrail ({verdict.rule}).", provider=result.provider,
+        model=result.answer.model, request_id=row.pk, prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+    )  # fmt: skip
+
+
+def _announce_fallback(call, result, row):
+    tried = [attempt.provider for attempt in result.attempts if attempt.provider != chain.MOCK]
+    meta = {"feature": call.feature, "chain": tried, "errors": result.errors, "ai_request_id": row.pk}
+    message = "Every AI provider failed (" + ", ".join(f"{e['provider']}: {e.get('kind')}" for e in result.errors) + ")"
+    emit(FALLBACK_SENT, tenant=call.tenant, message=message, meta=meta)
+
+
+def _announce_misconfigured(call, result, row):
+    error, provider = result.misconfigured, result.misconfigured_provider
+    fix = FIXES.get(error.kind, "check this provider's settings")
+    meta = {"provider": provider, "kind": error.kind, "status": error.status, "fix": fix, "ai_request_id": row.pk}
+    emit(MISCONFIGURED, message=f"{provider} refused the request ({error}): {fix}."[:1000], meta=meta)
+
+
+# --- the record ----------------------------------------------------------------------------------------
+
+
+def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guardrail.NOT_CHECKED, completion=""):
+    """The call's one AIRequest row, and (when a provider answered) the tenant's request and token
+    counters, in one transaction with no network call inside."""
+    fields = _result_fields(call, result) if result is not None else {}
+    with transaction.atomic():
+        row = AIRequest.objects.create(
+            tenant=call.tenant, feature=call.feature, bot=call.bot, conversation=call.conversation,
+            contact_id=call.contact_id[:255], outcome=outcome, refusal_code=refusal_code, guardrail=guardrail,
+            guardrail_verdicts=call.verdicts, messages=_stored(call.messages), completion=completion,
+            correlation_id=(current_correlation_id() or "")[:128], created_at=timezone.now(),
+            latency_ms=call.elapsed_ms(), **fields,
+        )  # fmt: skip
+        if result is not None and result.provider != chain.MOCK:
+            _count_usage(call.tenant, row)
+    return row
+
+
+def _result_fields(call: Call, result: chain.ChainResult) -> dict:
+    answer = result.answer
+    fields = {"provider": result.provider, "model": answer.model[:200], "chain": [a.as_json() for a in result.attempts]}
+    if result.provider == chain.MOCK:
+        return {**fields, "cost_source": costs.NONE}
+    prompt, completion, offline = _tokens(call, answer)
+    cost, source = costs.cost_of(result.provider, (answer.model, call.model), prompt, completion, answer.cost_usd)
+    return {
+        **fields, "prompt_tokens": prompt, "completion_tokens": completion, "tokens_counted_offline": offline,
+        "cost_usd": cost, "cost_source": source,
+    }  # fmt: skip
+
+
+def _tokens(call: Call, answer) -> tuple[int, int, bool]:
+    if answer.prompt_tokens is not None and answer.completion_tokens is not None:
+        return answer.prompt_tokens, answer.completion_tokens, False
+    prompt = (
+        answer.prompt_tokens if answer.prompt_tokens is not None else tokens.count_messages(call.messages, answer.model)
+    )
+    completion = answer.completion_tokens
+    if completion is None:
+        completion = tokens.count_text(answer.text, answer.model)
+    return prompt, completion, True
+
+
+def _count_usage(tenant, row: AIRequest):
+    usage.increment(tenant, UsageCounter.Metric.AI_REQUESTS)
+    if row.total_tokens:
+        usage.increment(tenant, UsageCounter.Metric.AI_TOKENS, row.total_tokens)
+
+
+def _stored(messages) -> list[dict]:
+    """The messages as stored on the row: the last STORED_MESSAGES, each content cut to STORED_CHARS."""
+    kept = messages[-STORED_MESSAGES:]
+    return [{"role": str(m.get("role", ""))[:16], "content": str(m.get("content") or "")[:STORED_CHARS]} for m in kept]
+
+
+# --- retention -------------------------------------------------------------------------------------------
+
+
+def purge_requests(now=None) -> int:
+    """Deletes AI requests older than AI_REQUEST_RETENTION_DAYS, in batches; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AI_REQUEST_RETENTION_DAYS)
+    return delete_in_batches(AIRequest.objects.filter(created_at__lt=cutoff))
