@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("apps.jobs.api_urls")),
     path("", include("apps.incidents.api_urls")),
     path("", include("apps.outbound.api_urls")),
+    path("", include("apps.knowledge.api_urls")),
 ]

@@ -40,6 +40,8 @@ ACTIONS = {
     "outbound.send": MANAGERS | {API_KEY},  # approve, cancel, retry, dispatch what is due
     "contacts.manage": MANAGERS,  # caps, stop-on-reply, opt-out, opt-in
     "api_keys.manage": MANAGERS,
+    "knowledge.view": MEMBERS | {API_KEY},  # search a project, list projects and pick the active one
+    "knowledge.sources": MANAGERS,  # see which Chatwoot connections and inboxes a project reads
 }
 
 LABELS = {OWNER: "an owner", ADMIN: "an admin", AGENT: "an agent", VIEWER: "a viewer", API_KEY: "an API key"}
