@@ -76,7 +76,7 @@ class FakeChatwoot(FakeServer):
         self.account_id, self.token = str(account_id), token
         self.conversations: dict[int, dict] = {}
         self.messages: dict[int, list[dict]] = {}
-        self._failures: list[Reply] = []
+        self._failures: list[tuple[str | None, Reply]] = []
         self._ids = {"conversation": 0, "message": 0, "contact": 0}
         self._clock = T0
         self.up()
@@ -188,10 +188,11 @@ class FakeChatwoot(FakeServer):
 
     # --- scripted failures and what was asked ---------------------------------------------------
 
-    def fail_next(self, *replies):
-        """The next API requests (not health) get these replies, one each, then the API answers again."""
+    def fail_next(self, *replies, only=None):
+        """The next API requests (not health) get these replies, one each, then the API answers
+        again; `only="messages"` or `"conversations"` scripts just that endpoint's requests."""
         with self._lock:
-            self._failures.extend(replies)
+            self._failures.extend((only, reply) for reply in replies)
 
     def api_requests(self, what=None, method="GET"):
         """Recorded API requests: `what` is "conversations", "messages" or None for both."""
@@ -213,9 +214,11 @@ class FakeChatwoot(FakeServer):
     def answer(self, request) -> Reply:
         if not request.path.startswith("/api/"):
             return super().answer(request)
+        kind = "messages" if MESSAGES.fullmatch(request.path) else "conversations"
         with self._lock:
-            if self._failures:
-                return self._failures.pop(0)
+            for index, scripted in enumerate(self._failures):
+                if scripted[0] in (None, kind):
+                    return self._failures.pop(index)[1]
         if request.headers.get("api_access_token") != self.token:
             return UNAUTHORIZED
         return self._api(request)

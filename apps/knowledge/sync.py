@@ -1,0 +1,300 @@
+"""The Chatwoot sync: each active source's changed conversations and their new messages, into
+ChatwootConversation and ChatwootMessage rows, then re-chunked.
+
+A run lists the account's conversations with `status=all` (Chatwoot's default is only `open`),
+newest activity first, page by page, and stops at the first one older than the source's watermark
+minus CHATWOOT_SYNC_OVERLAP_MINUTES. A listed conversation whose activity and status are what is
+stored is skipped; a changed one has its messages read with `after=<last synced message id>` (100 a
+page) until a page comes back short. So a second run costs one list request when nothing changed.
+
+Network calls happen outside transactions; each conversation's messages and its cursor are written
+in one short transaction, so a run that fails half-way keeps what it finished and the next run
+resumes from there. A failure is recorded on the source (consecutive failures, last error), as a
+CHATWOOT_SYNC_FAILED event with the fix, and in the job's error text: the endpoint, the HTTP status,
+the Chatwoot account and the inbox."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.events import emit
+from apps.integrations.chatwoot.client import (
+    CONVERSATIONS_PER_PAGE,
+    MESSAGES_AFTER_PAGE,
+    NOT_CONFIGURED,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ChatwootClient,
+    ChatwootError,
+)
+from apps.knowledge import messages as message_rows
+from apps.knowledge.models import ChatwootConversation, ProjectSource
+
+logger = logging.getLogger("opsdesk.knowledge")
+FIXES = {
+    UNAUTHORIZED: "check the Chatwoot API token of the connection",
+    NOT_FOUND: "check CHATWOOT account id (the connection's account_id) and that the token's user belongs to it",
+    NOT_CONFIGURED: "complete the connection's base_url, account_id and API token",
+}
+DEFAULT_FIX = "check that Chatwoot answers at the connection's base_url, then run the sync again"
+FAILING_AFTER = 3
+
+
+class SyncFailed(Exception):
+    """One or more sources failed; the message names each failure. `counts` are the run's counts."""
+
+    def __init__(self, message, counts):
+        super().__init__(message)
+        self.counts = counts
+
+
+@dataclass
+class Tally:
+    sources: int = 0
+    failed_sources: int = 0
+    conversations_listed: int = 0
+    conversations_changed: int = 0
+    messages_new: int = 0
+    messages_updated: int = 0
+    pages: int = 0
+    requests: int = 0
+    chunks: dict = field(default_factory=dict)
+
+    def add(self, other: "Tally"):
+        for name, value in vars(other).items():
+            if name == "chunks":
+                for key, count in value.items():
+                    self.chunks[key] = self.chunks.get(key, 0) + count
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self, started) -> dict:
+        return {**vars(self), "chunks": dict(self.chunks), "duration_ms": round((time.perf_counter() - started) * 1000)}
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+
+def sync_all(*, project_id=None, trigger="schedule") -> dict:
+    """Syncs every active source (of one project with `project_id`). A failing source does not stop
+    the others; when any failed, raises SyncFailed naming each failure after all have run."""
+    started, total, errors = time.perf_counter(), Tally(), []
+    for source in active_sources(project_id):
+        try:
+            total.add(_run(source))
+        except _SourceFailed as failure:
+            total.add(failure.tally)
+            errors.append(failure.text)
+    counts = total.as_dict(started)
+    if errors:
+        raise SyncFailed(" | ".join(errors), counts)
+    return counts
+
+
+def sync_source(source, *, trigger="schedule") -> dict:
+    """Syncs one source now; returns its counts (raises SyncFailed on failure, after recording it)."""
+    started = time.perf_counter()
+    try:
+        return _run(source).as_dict(started)
+    except _SourceFailed as failure:
+        raise SyncFailed(failure.text, failure.tally.as_dict(started)) from None
+
+
+def active_sources(project_id=None):
+    sources = ProjectSource.objects.filter(is_active=True, connection__is_active=True, connection__provider="chatwoot")
+    if project_id is not None:
+        sources = sources.filter(project_id=project_id)
+    return list(sources.select_related("connection", "project", "tenant").order_by("pk"))
+
+
+# --- one source -------------------------------------------------------------------------------------
+
+
+class _SourceFailed(Exception):
+    def __init__(self, text, tally):
+        super().__init__(text)
+        self.text, self.tally = text, tally
+
+
+def _run(source) -> Tally:
+    client, tally = ChatwootClient(source.connection), Tally(sources=1)
+    run_started = timezone.now()
+    inbox_id = None
+    try:
+        newest = source.watermark
+        for inbox_id in source.inbox_ids or [None]:
+            newest = _latest(newest, _sync_inbox(source, client, inbox_id, tally))
+    except ChatwootError as exc:
+        tally.requests, tally.failed_sources = client.requests, 1
+        raise _SourceFailed(record_failure(source, exc, getattr(exc, "inbox_id", inbox_id)), tally) from None
+    tally.requests = client.requests
+    record_success(source, newest, run_started)
+    return tally
+
+
+def _sync_inbox(source, client, inbox_id, tally):
+    """Lists this inbox's (or every inbox's) conversations newest first and syncs the changed ones;
+    returns the newest activity seen."""
+    cutoff = source.watermark - timedelta(minutes=settings.CHATWOOT_SYNC_OVERLAP_MINUTES) if source.watermark else None
+    stored = _stored_conversations(source)
+    newest, page = None, 1
+    while True:
+        listed = client.conversations(status="all", page=page, inbox_id=inbox_id)["payload"]
+        tally.pages += 1
+        for conversation in listed:
+            activity = message_rows.moment(_activity(conversation))
+            if cutoff is not None and activity < cutoff:
+                return newest
+            newest = _latest(newest, activity)
+            tally.conversations_listed += 1
+            known = stored.get(int(conversation["id"]))
+            if _changed(known, conversation, activity):
+                _sync_changed(source, client, conversation, known, tally)
+        if len(listed) < CONVERSATIONS_PER_PAGE:
+            return newest
+        page += 1
+
+
+def _sync_changed(source, client, conversation, known, tally):
+    """A failure here is about this conversation's inbox: the error says which."""
+    try:
+        sync_conversation(source, client, conversation, known, tally)
+    except ChatwootError as exc:
+        exc.inbox_id = conversation.get("inbox_id")
+        raise
+
+
+def sync_conversation(source, client, conversation: dict, known, tally: Tally):
+    """Reads the conversation's messages after the last synced one, stores them with the moved
+    cursor in one transaction, then re-chunks the conversation."""
+    conversation_id = int(conversation["id"])
+    after = known.last_message_id if known else 0
+    fetched = []
+    while True:
+        page = client.messages(conversation_id, after=after)
+        tally.pages += 1
+        fetched.extend(page)
+        if page:
+            after = max(after, *(int(m["id"]) for m in page))
+        if len(page) < MESSAGES_AFTER_PAGE:
+            break
+    with transaction.atomic():
+        stored = message_rows.upsert(source, [message_rows.row(source, conversation_id, m) for m in fetched])
+        _save_conversation(source, conversation, after)
+    tally.conversations_changed += 1
+    tally.messages_new += stored["new"]
+    tally.messages_updated += stored["updated"]
+    for key, count in rechunk(source, [conversation_id]).items():
+        tally.chunks[key] = tally.chunks.get(key, 0) + count
+
+
+def rechunk(source, conversation_ids) -> dict:
+    """Cuts the conversations' chunks again (apps.knowledge.chunking, owned by the embeddings part)."""
+    from apps.knowledge import chunking
+
+    return chunking.rechunk(source, conversation_ids) or {}
+
+
+def _save_conversation(source, conversation, last_message_id):
+    contact = (conversation.get("meta") or {}).get("sender") or {}
+    ChatwootConversation.objects.update_or_create(
+        source=source,
+        conversation_id=int(conversation["id"]),
+        defaults={
+            "tenant_id": source.tenant_id,
+            "project_id": source.project_id,
+            "inbox_id": conversation.get("inbox_id"),
+            "status": str(conversation.get("status") or "")[:16],
+            "contact_name": str(contact.get("name") or "")[:255],
+            "last_activity_at": message_rows.moment(_activity(conversation)),
+            "last_message_id": last_message_id,
+            "synced_at": timezone.now(),
+        },
+    )
+
+
+def _stored_conversations(source) -> dict:
+    return {c.conversation_id: c for c in ChatwootConversation.objects.filter(source=source)}
+
+
+def _changed(known, conversation, activity) -> bool:
+    if known is None or known.last_activity_at is None:
+        return True
+    return activity > known.last_activity_at or known.status != (conversation.get("status") or "")
+
+
+def _activity(conversation):
+    """`last_activity_at` (Chatwoot 2.x and later), or `timestamp`, which the list has always carried."""
+    return conversation.get("last_activity_at") or conversation.get("timestamp")
+
+
+def _latest(a, b):
+    return max(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+# --- recording the outcome ----------------------------------------------------------------------
+
+
+def record_success(source, newest, run_started):
+    ProjectSource.objects.filter(pk=source.pk).update(
+        watermark=newest,
+        last_sync_at=run_started,
+        last_success_at=timezone.now(),
+        consecutive_failures=0,
+        last_error="",
+    )
+    source.refresh_from_db()
+
+
+def record_failure(source, exc: ChatwootError, inbox_id) -> str:
+    """Counts the failure on the source, emits CHATWOOT_SYNC_FAILED with the fix, returns the text."""
+    text = failure_text(source, exc, inbox_id)
+    with transaction.atomic():
+        locked = ProjectSource.objects.select_for_update().get(pk=source.pk)
+        locked.consecutive_failures += 1
+        locked.last_error, locked.last_sync_at = text, timezone.now()
+        locked.save(update_fields=["consecutive_failures", "last_error", "last_sync_at"])
+    source.consecutive_failures, source.last_error = locked.consecutive_failures, text
+    emit(
+        "CHATWOOT_SYNC_FAILED",
+        tenant=source.tenant,
+        message=text,
+        source="knowledge.sync",
+        meta={
+            "endpoint": exc.endpoint,
+            "http_status": exc.status,
+            "kind": exc.kind,
+            "chatwoot_account_id": source.connection.setting("account_id"),
+            "inbox_id": inbox_id,
+            "project_id": source.project_id,
+            "project": source.project.slug,
+            "source_id": source.pk,
+            "connection_id": str(source.connection_id),
+            "consecutive_failures": locked.consecutive_failures,
+            "fix": fix_for(exc),
+        },
+    )
+    logger.warning("chatwoot sync failed: %s", text)
+    return text
+
+
+def failure_text(source, exc: ChatwootError, inbox_id) -> str:
+    account = source.connection.setting("account_id") or "?"
+    inbox = inbox_id if inbox_id is not None else "all"
+    return (
+        f"{exc.describe()} — Chatwoot account {account}, inbox {inbox}; project {source.project.slug!r} "
+        f"(source {source.pk}, connection {source.connection.name!r}). Fix: {fix_for(exc)}."
+    )
+
+
+def fix_for(exc: ChatwootError) -> str:
+    return FIXES.get(exc.kind, DEFAULT_FIX)
+
+
+def is_failing(source) -> bool:
+    return source.is_active and source.consecutive_failures >= FAILING_AFTER
