@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("apps.incidents.api_urls")),
     path("", include("apps.outbound.api_urls")),
     path("", include("apps.knowledge.api_urls")),
+    path("", include("apps.ai.api_urls")),
 ]

@@ -452,3 +452,13 @@ AI_API_MAX_PROMPT_CHARS = env.int("AI_API_MAX_PROMPT_CHARS", default=32000)
 AI_API_MAX_COMPLETION_TOKENS = env.int("AI_API_MAX_COMPLETION_TOKENS", default=4096)
 # AI bots (apps.ai.bots): earlier messages of the conversation sent with a customer's new one.
 AI_BOT_HISTORY_MESSAGES = env.int("AI_BOT_HISTORY_MESSAGES", default=10)
+# AI abuse (apps.ai.abuse): one contact sending more than BURST_MESSAGES AI requests within
+# BURST_WINDOW_S seconds, or the same message REPEAT_MESSAGES times in a row, gets no AI reply for
+# THROTTLE_S seconds (one event and one review ticket per throttle window). A tenant whose
+# guardrail violations spike (the spike detector) or whose AI requests in the spike window reach
+# TENANT_MIN_REQUESTS and SPIKE_BASELINE_FACTOR times its baseline gets a "tenant abuse" incident.
+AI_ABUSE_BURST_MESSAGES = env.int("AI_ABUSE_BURST_MESSAGES", default=20)
+AI_ABUSE_BURST_WINDOW_S = env.int("AI_ABUSE_BURST_WINDOW_S", default=60)
+AI_ABUSE_REPEAT_MESSAGES = env.int("AI_ABUSE_REPEAT_MESSAGES", default=5)
+AI_ABUSE_THROTTLE_S = env.int("AI_ABUSE_THROTTLE_S", default=900)
+AI_ABUSE_TENANT_MIN_REQUESTS = env.int("AI_ABUSE_TENANT_MIN_REQUESTS", default=300)

@@ -84,6 +84,7 @@ TENANT_RULES = {
     "api/v1/outbound/<int:message_id>/approve/": {"POST": "outbound.send"},
     "api/v1/outbound/<int:message_id>/cancel/": {"POST": "outbound.send"},
     "api/v1/outbound/<int:message_id>/retry/": {"POST": "outbound.send"},
+    "api/v1/ai/chat/completions": {"POST": "ai.complete"},
 }
 
 INCIDENT_CHANGE = {"POST": "incidents.change_incident"}

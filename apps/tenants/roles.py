@@ -39,9 +39,11 @@ ACTIONS = {
     "outbound.draft": WORKERS | {API_KEY},
     "outbound.send": MANAGERS | {API_KEY},  # approve, cancel, retry, dispatch what is due
     "contacts.manage": MANAGERS,  # caps, stop-on-reply, opt-out, opt-in
+    "ai.view": MEMBERS | {API_KEY},  # AI usage against limits, the tenant's AI requests
     "api_keys.manage": MANAGERS,
     "knowledge.view": MEMBERS | {API_KEY},  # search a project, list projects and pick the active one
     "knowledge.sources": MANAGERS,  # see which Chatwoot connections and inboxes a project reads
+    "ai.complete": WORKERS | {API_KEY},  # POST /api/v1/ai/chat/completions (spends the AI limits)
 }
 
 LABELS = {OWNER: "an owner", ADMIN: "an admin", AGENT: "an agent", VIEWER: "a viewer", API_KEY: "an API key"}

@@ -1,0 +1,137 @@
+"""`POST /api/v1/ai/chat/completions`: OpenAI's chat completions API in front of the gateway.
+
+Same request and response shapes as OpenAI's, so an OpenAI SDK or n8n's OpenAI node works by
+changing its base URL to `…/api/v1/ai` and using a tenant API key. The answer adds `provider` (who
+answered) and `opsdesk` (`request_id`, `fallback`). Every error, ours or DRF's (authentication,
+role, unreadable body), has OpenAI's shape `{"error": {"message", "type", "param", "code"}}`;
+refusals a retry cannot fix carry `x-should-retry: false`, which OpenAI's SDKs obey."""
+
+import time
+
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import APIView
+
+from apps.ai import refusals, validation
+from apps.ai.models import Feature, Outcome
+from apps.core.parsers import SafeJSONParser
+from apps.tenants.api import tenant_may
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
+REFUSALS = {  # Completion.code → (status, OpenAI-style code)
+    "AI_DISABLED_TENANT": (403, "ai_disabled"),
+    "TENANT_SUSPENDED": (403, "tenant_suspended"),
+    "AI_DAILY_LIMIT_EXCEEDED": (429, "ai_limit_reached"),
+    "AI_MONTHLY_LIMIT_EXCEEDED": (429, "ai_limit_reached"),
+    "AI_GUARDRAIL_VIOLATION": (400, "guardrail_violation"),
+    "AI_ABUSE_THROTTLED": (429, "ai_throttled"),
+}
+REFUSED_OUTCOMES = {
+    Outcome.REFUSED_POLICY: (403, "ai_disabled"),
+    Outcome.REFUSED_GUARDRAIL: (400, "guardrail_violation"),
+    Outcome.THROTTLED: (429, "ai_throttled"),
+    Outcome.INVALID: (400, "invalid_request"),
+}
+
+
+def error_response(status, code, message, *, param=None, headers=None) -> JsonResponse:
+    body = {
+        "error": {
+            "message": message,
+            "type": ERROR_TYPES.get(status, "invalid_request_error"),
+            "param": param,
+            "code": code,
+        }
+    }
+    return JsonResponse(body, status=status, headers=headers)
+
+
+def exception_handler(exc, context):
+    """DRF's own refusals (401, 403, 405, 413, 415, unreadable JSON) in OpenAI's error shape."""
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else None
+    code = "invalid_api_key" if exc.status_code == 401 else exc.get_codes()
+    return error_response(
+        exc.status_code, code if isinstance(code, str) else "invalid", str(exc.detail), headers=headers
+    )
+
+
+def completion_body(completion) -> dict:
+    blocked = completion.outcome == Outcome.BLOCKED_OUTPUT
+    return {
+        "id": f"chatcmpl-opsdesk-{completion.request_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": completion.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": completion.text, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "content_filter" if blocked else "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": completion.prompt_tokens or 0,
+            "completion_tokens": completion.completion_tokens or 0,
+            "total_tokens": (completion.prompt_tokens or 0) + (completion.completion_tokens or 0),
+        },
+        "system_fingerprint": None,
+        "provider": completion.provider,
+        "opsdesk": {"request_id": completion.request_id, "fallback": completion.fallback},
+    }
+
+
+def refusal_response(completion) -> JsonResponse:
+    status, code = REFUSALS.get(completion.code) or REFUSED_OUTCOMES[completion.outcome]
+    headers = {"x-should-retry": "false"}
+    if completion.retry_after_s:
+        headers["Retry-After"] = str(completion.retry_after_s)
+    return error_response(status, code, completion.message or "The request was refused.", headers=headers)
+
+
+def completion_response(completion) -> JsonResponse:
+    if completion.outcome in REFUSED_OUTCOMES:
+        return refusal_response(completion)
+    return JsonResponse(completion_body(completion))
+
+
+class ChatCompletions(APIView):
+    """OpenAI-compatible chat completions for the tenant behind the API key."""
+
+    permission_classes = [tenant_may("ai.complete")]
+    parser_classes = [SafeJSONParser]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def post(self, request):
+        try:
+            chat = validation.parse(request.data)
+        except validation.InvalidRequest as exc:
+            return self.invalid(exc.code, exc.message, exc.param)
+        except exceptions.APIException as exc:
+            return self.invalid(exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid", str(exc.detail))
+        from apps.ai import services  # TODO(aiapi): top-level once aicore's services lands
+
+        completion = services.complete(
+            request.tenant,
+            Feature.API,
+            chat.messages,
+            model=chat.model,
+            max_tokens=chat.max_tokens,
+            temperature=chat.temperature,
+        )
+        return completion_response(completion)
+
+    def invalid(self, code, message, param=None) -> JsonResponse:
+        """A body the endpoint cannot accept: its AIRequest row (outcome `invalid`), then a 400."""
+        refusals.record_invalid(self.request.tenant, code=code, message=message)
+        return error_response(400, code, message, param=param, headers={"x-should-retry": "false"})
