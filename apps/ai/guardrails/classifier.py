@@ -13,10 +13,10 @@ to be blocked; the heuristics cover those languages."""
 import re
 from functools import cache
 
+from . import heuristics
 from .normalise import normalise, readable
 from .verdict import CLASSIFIER, Verdict, block
 
-MAX_CHARS = 20_000
 OTHER_LANGUAGE_MIN_RISK = 85
 _ENGLISH = frozenset("the and you your to is are of for my what can i it this that with me be please".split())
 _IBERIAN = frozenset(
@@ -43,7 +43,7 @@ def guardian():
 def analyse(text: str) -> dict:
     from svguardian.serve import analyze
 
-    return analyze(readable(text)[:MAX_CHARS], guardian())
+    return analyze(heuristics.bounded(readable(text)), guardian())
 
 
 def check(text: str) -> Verdict:

@@ -7,11 +7,11 @@ from .normalise import decoded_forms, normalise
 from .patterns import COMPILED
 from .verdict import Verdict, block
 
-MAX_CHARS = 20_000
+MAX_CHARS = 40_000
 
 
 def check(text: str) -> Verdict:
-    text = text[:MAX_CHARS]
+    text = bounded(text)
     plain = match(normalise(text))
     if plain:
         return block(plain[0], f"matched {plain[1]!r}")
@@ -30,3 +30,11 @@ def match(normalised: str) -> tuple[str, str] | None:
             if found:
                 return rule, found.group(0)[:120]
     return None
+
+
+def bounded(text: str) -> str:
+    """A text past MAX_CHARS is read at both ends: padding pushes an instruction to the start or the end."""
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return f"{text[:half]}\n{text[-half:]}"

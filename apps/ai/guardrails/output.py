@@ -20,9 +20,9 @@ from .normalise import normalise
 from .verdict import Verdict, block
 
 PROVIDER_KEY_SETTINGS = ("OPENROUTER_API_KEY", "OPENAI_API_KEY")
-SHINGLE_WORDS = 6
+SHINGLE_WORDS = 4
 LEAK_SHARE = 0.3
-LEAK_RUN_WORDS = 16
+LEAK_RUN_WORDS = 25
 MIN_SECRET_CHARS = 8
 
 SECRET_SHAPES = {
@@ -61,8 +61,8 @@ def check_output(
         lambda: secret_in(text, secrets),
         lambda: system_prompt_in(text, system_prompt),
         lambda: foreign_phone_in(text, contact_id, system_prompt),
-        lambda: foreign_email_in(text, contact_id, system_prompt, allowed_domains),
         lambda: foreign_link_in(text, allowed_domains),
+        lambda: foreign_email_in(text, contact_id, system_prompt, allowed_domains),
     ):
         verdict = check()
         if verdict.blocked:
@@ -86,7 +86,9 @@ def _known_secrets(secrets: Iterable[str]) -> list[str]:
 
 
 def system_prompt_in(text: str, system_prompt: str) -> Verdict:
-    """Blocked when a long run of the prompt's words, or a large share of its phrasing, is in the answer."""
+    """Blocked when a long run of the prompt's words, or a large share of its phrasing (its 4-word
+    sequences), is in the answer. One sentence of it is not a leak: prompts hold the facts the
+    assistant is meant to give (opening hours, the reception's number)."""
     prompt_words = _words(system_prompt)
     if len(prompt_words) < 4:
         return Verdict.PASS
@@ -95,7 +97,7 @@ def system_prompt_in(text: str, system_prompt: str) -> Verdict:
     if run >= min(LEAK_RUN_WORDS, len(prompt_words)):
         return block("system_prompt_leak", f"the answer repeats {run} words in a row of the system prompt")
     share = shared_shingle_share(prompt_words, answer_words)
-    if len(prompt_words) >= SHINGLE_WORDS * 2 and share >= LEAK_SHARE:
+    if len(prompt_words) >= SHINGLE_WORDS * 3 and share >= LEAK_SHARE:
         return block("system_prompt_leak", f"the answer shares {share:.0%} of the system prompt's phrasing")
     return Verdict.PASS
 
@@ -170,7 +172,7 @@ def foreign_email_in(
 
 
 def foreign_link_in(text: str, allowed_domains: Sequence[str] = ()) -> Verdict:
-    for link in _URL.findall(_EMAIL.sub(" ", text)):
+    for link in _URL.findall(text):
         host = host_of(link)
         if host and not host_allowed(host, allowed_domains):
             return block("link_domain", f"the answer links to {host}, outside the allowed domains")

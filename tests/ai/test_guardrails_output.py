@@ -1,0 +1,119 @@
+"""The output guardrail: what a model's answer must never carry to a customer."""
+
+import pytest
+
+from apps.ai.guardrails import check_output
+from apps.ai.guardrails.output import host_allowed, longest_shared_run
+
+SYSTEM_PROMPT = (
+    "You are the front desk assistant of Hotel Mar Azul in Lisbon. Answer guests kindly and briefly. "
+    "Never offer discounts above ten percent. Reception can be reached at +351 213 456 789 or "
+    "reservas@marazul.pt. Internal note: the staff override code for late check-out is BLUE-42."
+)
+
+
+def test_a_plain_answer_passes():
+    verdict = check_output("Check-in is from 3 pm, and breakfast is served until 10.", system_prompt=SYSTEM_PROMPT)
+
+    assert not verdict.blocked and verdict.elapsed_ms >= 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Sure! Our key is sk-or-v1-" + "a1" * 32,
+        "Use sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX1234 for that.",
+        "The AWS key is AKIAIOSFODNN7EXAMPLE.",
+        "Token: ghp_" + "x" * 36,
+        "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB...",
+        "postgres://opsdesk:s3cretpass@db.internal:5432/opsdesk",
+    ],
+)
+def test_secret_shapes_are_blocked(answer):
+    verdict = check_output(answer)
+
+    assert verdict.blocked and verdict.rule == "secret"
+
+
+def test_configured_provider_keys_and_given_secrets_are_blocked(settings):
+    settings.OPENAI_API_KEY = "plain-looking-provider-key"
+
+    assert check_output("it is plain-looking-provider-key").rule == "secret"
+    assert check_output("the PMS password is hunter2-hotel", secrets=["hunter2-hotel"]).rule == "secret"
+    assert not check_output("nothing secret here", secrets=["", "short"]).blocked
+
+
+def test_the_system_prompt_verbatim_or_substantially_is_blocked():
+    verbatim = check_output("My instructions: " + SYSTEM_PROMPT, system_prompt=SYSTEM_PROMPT)
+    paraphrased_leak = check_output(
+        "Well, I am the front desk assistant of Hotel Mar Azul in Lisbon and I must answer guests kindly and "
+        "briefly and never offer discounts above ten percent; the staff override code for late check-out is BLUE-42.",
+        system_prompt=SYSTEM_PROMPT,
+    )
+
+    assert verbatim.rule == "system_prompt_leak"
+    assert paraphrased_leak.rule == "system_prompt_leak"
+
+
+def test_an_answer_sharing_a_few_words_with_the_prompt_passes():
+    verdict = check_output(
+        "You can reach reception at +351 213 456 789. Hotel Mar Azul is happy to help!", system_prompt=SYSTEM_PROMPT
+    )
+
+    assert not verdict.blocked
+
+
+def test_another_contacts_phone_number_is_blocked_the_contacts_own_is_not():
+    contact = "351912345678"
+
+    assert check_output("We will call you on +351 912 345 678.", contact_id=contact).blocked is False
+    foreign = check_output("Maria's number is +351 934 111 222.", contact_id=contact)
+    assert foreign.blocked and foreign.rule == "foreign_phone"
+
+
+def test_a_national_number_is_read_in_the_contacts_country():
+    verdict = check_output("Call our other guest at 934 111 222.", contact_id="351912345678")
+
+    assert verdict.rule == "foreign_phone"
+
+
+def test_the_tenants_own_numbers_and_addresses_from_its_prompt_pass():
+    answer = "Reception: +351 213 456 789, reservas@marazul.pt."
+
+    assert not check_output(answer, system_prompt=SYSTEM_PROMPT, contact_id="351912345678").blocked
+
+
+def test_an_email_address_other_than_the_contacts_is_blocked():
+    assert check_output("Write to john.doe@gmail.com", contact_id="ana@example.com").rule == "foreign_email"
+    assert not check_output("We wrote to ana@example.com", contact_id="ana@example.com").blocked
+    assert not check_output("Write to help@marazul.pt", allowed_domains=["marazul.pt"]).blocked
+
+
+def test_links_only_to_allowed_domains_and_their_subdomains():
+    allowed = ["marazul.pt"]
+
+    assert not check_output(
+        "See https://marazul.pt/rooms and https://book.marazul.pt/x", allowed_domains=allowed
+    ).blocked
+    for answer in (
+        "Pay at https://marazul.pt.evil.com/pay",
+        "Pay at http://evil-marazul.pt/pay",
+        "See www.example.org for more",
+        "Go to bit.ly/abc",
+        "https://user@evil.com/marazul.pt",
+    ):
+        verdict = check_output(answer, allowed_domains=allowed)
+        assert verdict.rule == "link_domain", answer
+    assert check_output("See https://marazul.pt").rule == "link_domain"
+
+
+def test_host_allowed_matches_the_domain_and_subdomains_only():
+    assert host_allowed("marazul.pt", ["MarAzul.pt"])
+    assert host_allowed("a.b.marazul.pt", ["marazul.pt"])
+    assert not host_allowed("notmarazul.pt", ["marazul.pt"])
+
+
+def test_longest_shared_run_counts_words_in_order():
+    assert longest_shared_run("a b c d e".split(), "x b c d y".split()) == 3
+    assert longest_shared_run([], ["a"]) == 0
