@@ -141,7 +141,7 @@ def _fill(chunk: Chunk, window: Window) -> Chunk:
     chunk.has_private = window.has_private
     chunk.language = window.language
     chunk.embedding_status, chunk.embedding_error, chunk.embedding_attempts = STATUS.PENDING, "", 0
-    chunk.embedded_at = None
+    chunk.embedded_at = chunk.embedding_claimed_at = None
     return chunk
 
 
@@ -155,6 +155,7 @@ UPDATED_FIELDS = [
     "embedding_error",
     "embedding_attempts",
     "embedded_at",
+    "embedding_claimed_at",
     "updated_at",
 ]
 

@@ -135,6 +135,9 @@ class Chunk(models.Model):
     embedding_status = models.CharField(max_length=16, choices=EmbeddingStatus.choices, default=EmbeddingStatus.PENDING)
     embedding_error = models.TextField(blank=True)
     embedding_attempts = models.PositiveSmallIntegerField(default=0)
+    embedding_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while an embed run holds the chunk; an old claim is a run that died."
+    )
     embedded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
