@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/incidents/", RedirectView.as_view(url="/admin/incidents/incident/", permanent=False)),
     path("admin/tickets/", RedirectView.as_view(url="/admin/tickets/ticket/", permanent=False)),
     path("admin/knowledge-search/", include("apps.knowledge.admin_search_urls")),
+    path("admin/jobs/", include("apps.jobs.admin_urls")),
+    path("jobs/", RedirectView.as_view(pattern_name="jobs-page", permanent=False)),
     path("admin/", admin.site.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),

@@ -27,7 +27,8 @@ class NotQueued(ServiceError):
 
 def run_job(name, *, trigger="schedule", params=None) -> WorkerRun:
     """Runs a registered job now and records it. The job's function gets `**params` (and the run's
-    trigger when it takes one); it returns a dict of counts (or None)."""
+    trigger when it takes one); it returns a dict of counts (or None). When it raises, the run
+    fails with the error, keeps the exception's `counts` if it has any, and JOB_FAILED is emitted."""
     job = registry.get(name)
     params = checked_params(job, params)
     run = WorkerRun.objects.create(
@@ -125,10 +126,16 @@ def _execute(job, run) -> WorkerRun:
             counts = job.func(**kwargs) or {}
         except Exception as exc:
             logger.exception("job %s failed", run.name)
-            run = _finish(run, started, WorkerRun.Status.FAILED, error=_describe(exc))
+            run = _finish(run, started, WorkerRun.Status.FAILED, counts=_partial_counts(exc), error=_describe(exc))
             alerts.announce_failure(run)
             return run
     return _finish(run, started, WorkerRun.Status.SUCCEEDED, counts=counts)
+
+
+def _partial_counts(exc):
+    """A job that fails after part of its work may say what it did in the exception's `counts`."""
+    counts = getattr(exc, "counts", None)
+    return counts if isinstance(counts, dict) else None
 
 
 def _finish(run, started, status, counts=None, error=""):

@@ -5,6 +5,7 @@ from apps.core.errors import ServiceError
 from apps.events.models import AuditEvent
 from apps.jobs import services, tasks
 from apps.jobs.models import WorkerRun
+from tests.integrations.services import publishing_to
 
 pytestmark = pytest.mark.django_db
 
@@ -54,25 +55,8 @@ def test_enqueue_refuses_an_unknown_job_without_a_row(db):
     assert not AuditEvent.objects.filter(action="jobs.run_requested").exists()
 
 
-@pytest.fixture
-def broker_away(settings):
-    """Celery publishing to a port where nothing listens."""
-    from config.celery import app
-
-    def reconnect(url):
-        app.conf.broker_url = url
-        app.pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.task_always_eager = False
-    reconnect("redis://127.0.0.1:1/0")
-    yield
-    reconnect(settings.CELERY_BROKER_URL)
-
-
-def test_a_broker_that_refuses_marks_the_queued_run_failed(test_jobs, broker_away):
-    with pytest.raises(services.NotQueued):
+def test_a_broker_that_refuses_marks_the_queued_run_failed(test_jobs):
+    with publishing_to("redis://127.0.0.1:1/0"), pytest.raises(services.NotQueued):
         services.enqueue("tests.plain")
     run = WorkerRun.objects.get()
     assert run.status == WorkerRun.Status.FAILED
