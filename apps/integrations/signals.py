@@ -2,7 +2,8 @@
 
 The outbound app connects receivers: inbound messages update contact policies (STOP words, the
 24-hour window, stop-on-reply), delivery statuses move outbound messages, and automation replies
-are sent through the outbound pipeline with its preflight."""
+are sent through the outbound pipeline with its preflight. The AI app answers the runs of AI-mode
+bots (`ai_reply_requested`)."""
 
 from django.dispatch import Signal
 
@@ -13,6 +14,12 @@ inbound_message = Signal()
 delivery_status = Signal()
 # run, tenant, channel, to, body, connection; a receiver returns the outbound message it created
 automation_reply = Signal()
+# connection, payload: a Chatwoot `message_created` delivery was processed (knowledge stores the
+# message for the projects that read this connection); a receiver returns how many stored it
+chatwoot_message = Signal()
+# run (an AI-mode bot's AutomationRun, running); the AI app's receiver answers it through the gateway
+# and returns an `AIReply`-like object: `text` to send ("" for none) and `error` ("" when it went well)
+ai_reply_requested = Signal()
 
 
 def answered(responses) -> bool:

@@ -7,7 +7,9 @@ class KnowledgeConfig(AppConfig):
     verbose_name = "Knowledge search"
 
     def ready(self):
+        from apps.knowledge import receivers
         from apps.tenants.portal import register_nav
 
         register_nav("Search", "knowledge:search")
         register_nav("Projects", "knowledge:projects")
+        receivers.connect()

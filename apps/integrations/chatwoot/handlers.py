@@ -1,6 +1,6 @@
 """Chatwoot events: messages and conversation status changes are stored."""
 
-from apps.integrations import conversations
+from apps.integrations import conversations, signals
 from apps.integrations.handlers import handles
 from apps.integrations.models import ConversationMessage
 
@@ -39,6 +39,7 @@ def message_created(event):
         message_type=str(data.get("content_type") or "text"),
         direction=direction,
     )
+    signals.chatwoot_message.send(sender=CHANNEL, connection=event.connection, payload=data)
 
 
 @handles("chatwoot", "conversation_status_changed")
