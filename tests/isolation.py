@@ -39,6 +39,15 @@ register("message_id", _other_tenants_outbound_message)
 register("policy_id", _other_tenants_contact_policy)
 
 
+def _other_tenants_ai_request(other_tenant):
+    from tests.ai.factories import AIRequestFactory
+
+    return AIRequestFactory(tenant=other_tenant, contact_id="their-contact").pk
+
+
+register("request_id", _other_tenants_ai_request)
+
+
 # The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
 # tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
 # the admin checks for the same action (STAFF_RULES). A route in neither fails
@@ -70,6 +79,8 @@ TENANT_RULES = {
     "dashboard/outbound/contacts/<int:policy_id>/settings/": {"POST": "contacts.manage"},
     "dashboard/outbound/contacts/<int:policy_id>/opt-out/": {"POST": "contacts.manage"},
     "dashboard/outbound/contacts/<int:policy_id>/opt-in/": both("contacts.manage"),
+    "dashboard/ai/": {"GET": "ai.view"},
+    "dashboard/ai/<int:request_id>/": {"GET": "ai.view"},
     "dashboard/search/": {"GET": "knowledge.view"},
     "dashboard/projects/": both("knowledge.view"),
     "api/v1/tenant/": {"GET": "tenant.view"},

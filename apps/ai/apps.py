@@ -5,3 +5,12 @@ class AiConfig(AppConfig):
     name = "apps.ai"
     label = "ai"
     verbose_name = "AI gateway"
+
+    def ready(self):
+        from apps.ai import (
+            checks,  # noqa: F401 — registers the ai_provider health check
+            metrics,  # noqa: F401 — registers the AI alert metrics
+        )
+        from apps.tenants.portal import register_nav
+
+        register_nav("AI", "ai:usage")

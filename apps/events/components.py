@@ -31,6 +31,7 @@ _OWN = {
     "workers": ["JOB_FAILED"],
     "database": ["SLOW_REQUEST"],
     "ai_provider": ["AI_FAILURE_FALLBACK_SENT"],
+    "ai_abuse": ["AI_GUARDRAIL_VIOLATION", "AI_ABUSE_THROTTLED"],
 }
 DETECTION_CODES = ("HEALTH_CHECK_FAILED", "HEALTH_CHECK_RECOVERED", "ALERT_RULE_TRANSITION", "ERROR_SPIKE")
 
@@ -55,6 +56,7 @@ METRIC_COMPONENTS = {
     "dead_letters_per_hour": (WEBHOOKS,),
     "sla_breaches": ("tickets",),
     "avg_first_response_minutes": ("tickets",),
+    "ai_fallback_rate": ("ai_provider",),
 }
 
 

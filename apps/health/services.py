@@ -65,8 +65,6 @@ def sync_monitors() -> dict:
 def _platform_in_use(key) -> bool:
     if key == "redis":
         return settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
-    if key == "ai_provider":
-        return bool(settings.HEALTH_AI_PROVIDER_URL)
     return True
 
 

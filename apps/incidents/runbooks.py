@@ -30,6 +30,11 @@ METRIC_RUNBOOKS = {
     "dead_letters_per_hour": "webhook-failures",
     "sla_breaches": "ticket-response",
     "avg_first_response_minutes": "ticket-response",
+    "ai_tenant_share": "ai-cost-spike",
+    "ai_cost_today": "ai-cost-spike",
+    "ai_budget_used": "ai-cost-spike",
+    "ai_cost_vs_baseline": "ai-cost-spike",
+    "ai_fallback_rate": "ai-provider-outage",
 }
 
 

@@ -124,6 +124,7 @@ class TenantAdmin(admin.ModelAdmin):
         "whatsapp_disabled_for_ban",
         "suspended_reason",
         "usage_detail",
+        "ai_links",
         "audit_link",
         "created_at",
         "updated_at",
@@ -145,7 +146,7 @@ class TenantAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Usage", {"fields": ["usage_detail", "audit_link"]}),
+        ("Usage", {"fields": ["usage_detail", "ai_links", "audit_link"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
     actions = [
@@ -253,6 +254,19 @@ class TenantAdmin(admin.ModelAdmin):
             obj.effective_ai_daily_limit,
             usage.ai_this_month,
             obj.effective_ai_monthly_limit,
+        )
+
+    @admin.display(description="AI")
+    def ai_links(self, obj):
+        if obj.pk is None:
+            return "-"
+        requests = reverse("admin:ai_airequest_changelist") + f"?tenant__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">AI requests of this tenant</a> · <a href="{}">AI usage by tenant</a> · '
+            '<a href="{}">AI texts (fallback, safe reply, link domains)</a>',
+            requests,
+            reverse("ai_usage:by_tenant"),
+            reverse("admin:ai_tenantaisettings_changelist") + f"?q={obj.slug}",
         )
 
     @admin.display(description="Audit log")

@@ -17,7 +17,7 @@ def _health_settings(settings):
     settings.HEALTH_HTTP_TIMEOUT = 0.5
     settings.HEALTH_FAILURE_THRESHOLD = 2
     settings.HEALTH_PLATFORM_TENANTS = ["opsdesk-support"]
-    settings.HEALTH_AI_PROVIDER_URL = ""
+    settings.OPENROUTER_API_KEY = settings.OPENAI_API_KEY = ""  # the AI monitor passes on the mock
     settings.SLACK_WEBHOOK_URL = ""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

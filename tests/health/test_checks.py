@@ -237,11 +237,12 @@ def test_ai_provider_on_mock_needs_nothing_external():
     assert checks.run("ai_provider").status == "pass"
 
 
-def test_ai_provider_fails_when_its_health_url_answers_an_error(settings, fake_server):
+def test_ai_provider_fails_when_a_configured_provider_answers_an_error(settings, fake_server):
     from tests.fakes.server import Reply
 
-    fake_server.route("GET", "/api/v1/models", Reply(503, {"error": {"message": "overloaded"}}))
-    settings.HEALTH_AI_PROVIDER_URL = fake_server.url + "/api/v1/models"
+    error = {"error": {"message": "The server had an error", "type": "server_error", "param": None, "code": None}}
+    fake_server.route("POST", "/v1/chat/completions", Reply(503, error))
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", fake_server.url + "/v1"
 
     result = checks.run("ai_provider")
 

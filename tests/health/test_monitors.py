@@ -29,7 +29,7 @@ def health_incidents(monitor):
 
 
 def test_sync_creates_platform_monitors_and_one_per_active_connection(tenant, chatwoot, waha, settings):
-    settings.CELERY_BROKER_URL, settings.HEALTH_AI_PROVIDER_URL = "redis://127.0.0.1:6379/6", "http://ai.test/health"
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/6"
     active = connection_to(chatwoot, tenant, "chatwoot")
     connection_to(waha, tenant, "waha", is_active=False)
     connection_to(chatwoot, tenant, "telegram")

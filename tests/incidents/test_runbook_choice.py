@@ -39,6 +39,10 @@ METRICS = {
     "dead_letters_per_hour": "webhook-failures",
     "sla_breaches": "ticket-response",
     "avg_first_response_minutes": "ticket-response",
+    "ai_tenant_share": "ai-cost-spike",
+    "ai_budget_used": "ai-cost-spike",
+    "ai_cost_vs_baseline": "ai-cost-spike",
+    "ai_fallback_rate": "ai-provider-outage",
 }
 SPIKING = {
     "META_SEND_FAIL": "whatsapp-outbound",
@@ -74,7 +78,8 @@ def _quick_health(settings):
 
 
 def break_platform(kind, settings, nowhere):
-    settings.HEALTH_AI_PROVIDER_URL = f"{nowhere}/health" if kind == "ai_provider" else ""
+    settings.OPENROUTER_API_KEY = "sk-or-test" if kind == "ai_provider" else ""
+    settings.OPENROUTER_BASE_URL, settings.OPENAI_API_KEY = f"{nowhere}/api/v1", ""
     if kind == "database":
         settings.HEALTH_DB_LATENCY_MS = 0.0
     if kind == "redis":

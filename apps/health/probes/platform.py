@@ -124,26 +124,6 @@ def dead_letters_last_hour(*, tenant=None, connection=None):
     return count, f"{count} dead letter(s) in the last hour (limit {limit})"
 
 
-@check("ai_provider", "The platform's AI provider answers its health URL")
-def ai_provider(*, tenant=None, connection=None):
-    from apps.health import http
-    from apps.tenants.models import SystemSettings
-
-    provider = SystemSettings.load().default_ai_provider
-    if provider == SystemSettings.AiProvider.MOCK:
-        return provider, "AI provider is set to mock (canned answers): nothing external to reach"
-    url = settings.HEALTH_AI_PROVIDER_URL
-    if not url:
-        raise CheckSkipped("HEALTH_AI_PROVIDER_URL is not set: nothing to probe")
-    try:
-        response = http.get(url)
-    except http.ProbeError as exc:
-        raise CheckFailed(f"{provider}: {exc}") from None
-    if response.status_code >= 400:
-        raise CheckFailed(f"{provider} answered HTTP {response.status_code}", value=response.status_code)
-    return response.status_code, f"{provider} answered HTTP {response.status_code}"
-
-
 @check("stuck_automation_runs", "Automation runs queued or running longer than N8N_RUN_TIMEOUT_S")
 def stuck_automation_runs(*, tenant=None, connection=None):
     from django.db.models import Q
