@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from apps.ai import refusals, validation
+from apps.ai import refusals, services, validation
 from apps.ai.models import Feature, Outcome
 from apps.core.parsers import SafeJSONParser
 from apps.tenants.api import tenant_may
@@ -119,8 +119,6 @@ class ChatCompletions(APIView):
             return self.invalid(exc.code, exc.message, exc.param)
         except exceptions.APIException as exc:
             return self.invalid(exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid", str(exc.detail))
-        from apps.ai import services  # TODO(aiapi): top-level once aicore's services lands
-
         completion = services.complete(
             request.tenant,
             Feature.API,

@@ -7,10 +7,6 @@ class AiConfig(AppConfig):
     verbose_name = "AI gateway"
 
     def ready(self):
-        from apps.ai import (
-            checks,  # noqa: F401 — registers the ai_provider health check
-            metrics,  # noqa: F401 — registers the AI alert metrics
-        )
-        from apps.tenants.portal import register_nav
+        from apps.ai import bots
 
-        register_nav("AI", "ai:usage")
+        bots.connect()

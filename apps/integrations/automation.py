@@ -1,4 +1,5 @@
-"""Automation runs: bots, the runs inbound messages start, their n8n trigger, callback and timeout.
+"""Automation runs: bots, the runs inbound messages start, their n8n trigger (or, for an AI-mode
+bot, the AI app's answer), callback and timeout.
 
 A run moves queued → running → succeeded / failed / timeout, each move one conditional UPDATE, so
 a callback racing the timeout sweep, or a duplicate trigger task, changes a run at most once."""
@@ -23,7 +24,10 @@ from apps.tenants.usage import set_gauge
 Run = AutomationRun.Status
 
 
-def create_bot(tenant, *, name, workflow_path, actor=None) -> Bot:
+def create_bot(tenant, *, name, workflow_path="", mode=Bot.Mode.N8N, system_prompt="", model="", actor=None) -> Bot:
+    """A bot answers inbound messages by its n8n workflow (`workflow_path`) or, in AI mode, through
+    the AI gateway under its `system_prompt` (and `model`, empty for the provider's default)."""
+    fields = bot_fields(mode=mode, workflow_path=workflow_path, system_prompt=system_prompt, model=model)
     decision = policy.can_create_bot(tenant)
     if not decision:
         emit(
@@ -34,26 +38,52 @@ def create_bot(tenant, *, name, workflow_path, actor=None) -> Bot:
         )
         raise ServiceError(decision.reason, code=decision.code)
     with transaction.atomic():
-        bot = Bot.objects.create(tenant=tenant, name=name, workflow_path=workflow_path)
+        bot = Bot.objects.create(tenant=tenant, name=name, **fields)
         _count_bots(tenant)
-        audit.record("bot.created", actor=actor, tenant=tenant, target=bot, after={"name": name, "path": workflow_path})
+        audit.record("bot.created", actor=actor, tenant=tenant, target=bot, after=_audited(bot))
     return bot
 
 
-def update_bot(bot, *, name, workflow_path, actor=None) -> Bot:
-    before = {"name": bot.name, "path": bot.workflow_path}
+def update_bot(bot, *, name, workflow_path, mode=None, system_prompt=None, model=None, actor=None) -> Bot:
+    """Changes a bot; a mode, prompt or model left as None stays as it is."""
+    fields = bot_fields(
+        mode=bot.mode if mode is None else mode,
+        workflow_path=workflow_path,
+        system_prompt=bot.system_prompt if system_prompt is None else system_prompt,
+        model=bot.model if model is None else model,
+    )
+    before = _audited(bot)
     with transaction.atomic():
-        bot.name, bot.workflow_path = name, workflow_path
-        bot.save(update_fields=["name", "workflow_path"])
-        audit.record(
-            "bot.updated",
-            actor=actor,
-            tenant=bot.tenant,
-            target=bot,
-            before=before,
-            after={"name": name, "path": workflow_path},
-        )
+        bot.name = name
+        for field, value in fields.items():
+            setattr(bot, field, value)
+        bot.save(update_fields=["name", *fields])
+        audit.record("bot.updated", actor=actor, tenant=bot.tenant, target=bot, before=before, after=_audited(bot))
     return bot
+
+
+def bot_fields(*, mode, workflow_path, system_prompt, model) -> dict:
+    """A bot's mode-dependent fields, checked: an n8n bot needs its workflow path."""
+    if mode not in Bot.Mode.values:
+        raise ServiceError(f"Unknown bot mode {mode!r}: use n8n or ai.", code="invalid_mode")
+    if mode == Bot.Mode.N8N and not (workflow_path or "").strip():
+        raise ServiceError("An n8n bot needs the path of its n8n workflow.", code="workflow_path_required")
+    return {
+        "mode": mode,
+        "workflow_path": (workflow_path or "").strip(),
+        "system_prompt": (system_prompt or "").strip(),
+        "model": (model or "").strip(),
+    }
+
+
+def _audited(bot) -> dict:
+    return {
+        "name": bot.name,
+        "mode": bot.mode,
+        "path": bot.workflow_path,
+        "system_prompt": bot.system_prompt,
+        "model": bot.model,
+    }
 
 
 def set_bot_active(bot, active, *, actor=None) -> Bot:
@@ -101,6 +131,8 @@ def trigger(run_id) -> str:
     if not _move(run_id, [Run.QUEUED], status=Run.RUNNING, started_at=timezone.now()):
         return "skipped"
     run = AutomationRun.objects.select_related("bot", "message", "tenant").get(pk=run_id)
+    if run.bot.mode == Bot.Mode.AI:
+        return _answer_with_ai(run)
     connection = Connection.objects.filter(tenant=run.tenant, provider=Provider.N8N, is_active=True).first()
     try:
         if connection is None:
@@ -112,6 +144,24 @@ def trigger(run_id) -> str:
     if execution_id:
         AutomationRun.objects.filter(pk=run.pk, n8n_execution_id="").update(n8n_execution_id=execution_id)
     return Run.RUNNING
+
+
+def _answer_with_ai(run) -> str:
+    """An AI-mode bot's run: the AI app answers it through its gateway (the `ai_reply_requested`
+    signal; integrations never import ai), the run ends, and its text goes out like a workflow's
+    reply, through the outbound pipeline."""
+    replies = [reply for _receiver, reply in signals.ai_reply_requested.send(sender=AutomationRun, run=run) if reply]
+    if not replies:
+        return _finish_ai(run, "", "The reply was not made: no AI gateway is installed.")
+    return _finish_ai(run, replies[0].text, replies[0].error)
+
+
+def _finish_ai(run, text, error) -> str:
+    status = Run.SUCCEEDED if text else Run.FAILED
+    moved = _move(run.pk, [Run.RUNNING], status=status, finished_at=timezone.now(), error=error, reply=text)
+    if moved and text and run.message:
+        _send_reply(run, text)
+    return status
 
 
 def trigger_payload(run, connection) -> dict:
