@@ -1,0 +1,85 @@
+"""The AI side of tenants.policy: request and token limits per day and month (plan values, tenant
+overrides), their order after the switches, and how long a refused caller waits for the reset in
+the tenant's own zone."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.tenants import policy, usage
+from apps.tenants.models import UsageCounter
+from tests.factories import PlanFactory, TenantFactory
+
+Metric = UsageCounter.Metric
+ROOM = policy.PolicyInput(ai_daily_token_limit=1000, ai_monthly_token_limit=5000)
+
+
+def decide(**changes):
+    return policy.decide_ai(policy.PolicyInput(**{**ROOM.__dict__, **changes})).code
+
+
+def test_room_left_is_allowed():
+    assert decide(ai_tokens_today=999, ai_tokens_this_month=4999) is None
+
+
+def test_the_daily_token_limit_refuses_like_the_daily_request_limit():
+    assert decide(ai_tokens_today=1000) == "AI_DAILY_LIMIT_EXCEEDED"
+    assert decide(ai_today=100) == "AI_DAILY_LIMIT_EXCEEDED"
+
+
+def test_the_monthly_token_limit_refuses_like_the_monthly_request_limit():
+    assert decide(ai_tokens_this_month=5000) == "AI_MONTHLY_LIMIT_EXCEEDED"
+    assert decide(ai_this_month=1000) == "AI_MONTHLY_LIMIT_EXCEEDED"
+
+
+def test_switches_come_before_limits():
+    assert decide(ai_enabled=False, ai_tokens_today=10**6) == "AI_DISABLED_TENANT"
+    assert decide(suspended=True, ai_tokens_this_month=10**6) == "TENANT_SUSPENDED"
+
+
+def test_a_full_day_is_reported_before_a_full_month():
+    assert decide(ai_tokens_today=1000, ai_tokens_this_month=5000) == "AI_DAILY_LIMIT_EXCEEDED"
+
+
+@pytest.mark.django_db
+def test_token_usage_counts_against_the_plan_limits():
+    tenant = TenantFactory(plan=PlanFactory(ai_daily_token_limit=500, ai_monthly_token_limit=800))
+    usage.increment(tenant, Metric.AI_TOKENS, 499)
+    assert policy.can_use_ai(tenant)
+    usage.increment(tenant, Metric.AI_TOKENS, 1)
+    assert policy.can_use_ai(tenant).code == "AI_DAILY_LIMIT_EXCEEDED"
+
+
+@pytest.mark.django_db
+def test_a_tenant_override_replaces_the_plans_token_limit():
+    tenant = TenantFactory(plan=PlanFactory(ai_daily_token_limit=500), ai_daily_token_limit=10_000)
+    usage.increment(tenant, Metric.AI_TOKENS, 600)
+    assert policy.can_use_ai(tenant)
+    inputs = policy.input_for(tenant)
+    assert (inputs.ai_daily_token_limit, inputs.ai_tokens_today, inputs.ai_tokens_this_month) == (10_000, 600, 600)
+
+
+@pytest.mark.django_db
+def test_a_daily_refusal_waits_until_the_tenants_local_midnight():
+    tenant = TenantFactory(timezone="America/Sao_Paulo")  # UTC-3
+    now = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 20:00 in São Paulo
+    assert policy.ai_retry_after_s("AI_DAILY_LIMIT_EXCEEDED", tenant, now) == 4 * 3600
+
+
+@pytest.mark.django_db
+def test_a_monthly_refusal_waits_until_the_first_of_next_month():
+    tenant = TenantFactory(timezone="UTC")
+    now = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+    assert policy.ai_retry_after_s("AI_MONTHLY_LIMIT_EXCEEDED", tenant, now) == 12 * 3600
+
+
+@pytest.mark.django_db
+def test_the_wait_counts_real_seconds_across_a_daylight_saving_change():
+    tenant = TenantFactory(timezone="Europe/Berlin")  # clocks go forward at 02:00 on 29 March 2026
+    now = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # midnight in Berlin, 29 March begins
+    assert policy.ai_retry_after_s("AI_DAILY_LIMIT_EXCEEDED", tenant, now) == 23 * 3600
+
+
+@pytest.mark.django_db
+def test_other_codes_have_no_wait(tenant):
+    assert policy.ai_retry_after_s("AI_DISABLED_TENANT", tenant) is None

@@ -1,0 +1,170 @@
+"""The provider clients against local servers that answer like OpenRouter and OpenAI: each kind of
+failure is classified once (and says whether the chain falls back), successes carry text, tokens
+and OpenRouter's cost, and the requests carry what the providers' docs ask for."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.ai.providers import CHAIN, ProviderError, get_provider
+from tests.fakes.server import Reply
+
+HELLO = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Is breakfast included?"}]
+
+
+def failure(provider_name) -> ProviderError:
+    with pytest.raises(ProviderError) as caught:
+        get_provider(provider_name).chat(HELLO)
+    return caught.value
+
+
+def test_the_chain_order_is_openrouter_openai_mock():
+    assert CHAIN == ("openrouter", "openai", "mock")
+
+
+def test_an_openrouter_answer_carries_text_tokens_and_its_own_cost(openrouter):
+    answer = get_provider("openrouter").chat(HELLO, max_tokens=50, temperature=0.2)
+    assert answer.text == "OpenRouter says hi."
+    assert (answer.prompt_tokens, answer.completion_tokens) == (13, 3)
+    assert answer.cost_usd == Decimal("0.000042")
+    sent = openrouter.completions[0]
+    assert sent["model"] == "openai/gpt-4o-mini" and sent["messages"] == HELLO
+    assert (sent["max_tokens"], sent["temperature"]) == (50, 0.2)
+
+
+def test_openrouter_requests_carry_the_key_and_the_attribution_headers(openrouter, settings):
+    get_provider("openrouter").chat(HELLO)
+    headers = openrouter.requests[0].headers
+    assert headers["Authorization"] == "Bearer sk-or-v1-test"
+    assert headers["HTTP-Referer"] == settings.OPENROUTER_SITE_URL
+    assert headers["X-Title"] == "Opsdesk"
+
+
+def test_an_openai_answer_has_tokens_and_no_cost(openai):
+    answer = get_provider("openai").chat(HELLO, model="gpt-4.1-mini")
+    assert (answer.text, answer.cost_usd) == ("OpenAI says hi.", None)
+    assert answer.completion_tokens == 3
+    assert openai.completions[0]["model"] == "gpt-4.1-mini"
+
+
+def test_a_provider_without_a_key_is_not_configured_and_never_called(openai, settings):
+    settings.OPENAI_API_KEY = ""
+    provider = get_provider("openai")
+    assert not provider.configured
+    error = failure("openai")
+    assert (error.kind, error.falls_back) == ("not_configured", True)
+    assert openai.requests == []
+
+
+def test_the_mock_is_always_configured_and_answers_without_a_network():
+    mock = get_provider("mock")
+    assert mock.configured
+    assert "trouble answering" in mock.chat(HELLO).text
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "status"),
+    [
+        (lambda f: f.server_error(500), "server_error", 500),
+        (lambda f: f.server_error(502), "server_error", 502),
+        (lambda f: f.server_error(503), "server_error", 503),
+        (lambda f: f.error(408, "Request timed out"), "timeout", 408),
+        (lambda f: f.rate_limited(retry_after=30), "rate_limited", 429),
+        (lambda f: f.credits(), "credits", 402),
+        (lambda f: f.moderation(["violence"]), "moderation", 403),
+        (lambda f: f.broken(), "invalid_response", 200),
+        (lambda f: f.broken({"choices": [{"message": {"role": "assistant"}}]}), "invalid_response", 200),
+        (lambda f: Reply(200, b"<html>gateway</html>", {"Content-Type": "text/html"}), "invalid_response", 200),
+        (lambda f: f.stream_error(), "invalid_response", 200),
+    ],
+)
+def test_openrouter_failures_that_fall_back(openrouter, reply, kind, status):
+    openrouter.always(reply(openrouter))
+    error = failure("openrouter")
+    assert (error.kind, error.status, error.falls_back) == (kind, status, True)
+
+
+def test_a_moderation_refusal_names_the_flagged_reasons(openrouter):
+    openrouter.always(openrouter.moderation(["harassment", "violence"]))
+    assert "harassment, violence" in failure("openrouter").message
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "status"),
+    [
+        (lambda f: f.unauthorized(), "unauthorized", 401),
+        (lambda f: f.bad_request("Invalid model"), "bad_request", 400),
+    ],
+)
+def test_configuration_errors_do_not_fall_back(openrouter, openai, reply, kind, status):
+    for fake, name in ((openrouter, "openrouter"), (openai, "openai")):
+        fake.always(reply(fake))
+        error = failure(name)
+        assert (error.kind, error.status, error.falls_back) == (kind, status, False)
+
+
+def test_a_wrong_key_is_unauthorized(openai, settings):
+    settings.OPENAI_API_KEY = "sk-wrong"
+    error = failure("openai")
+    assert (error.kind, error.falls_back) == ("unauthorized", False)
+    assert "Incorrect API key" in error.message
+
+
+def test_openai_insufficient_quota_is_billing_not_a_rate_limit_and_is_not_retried(openai):
+    openai.always(openai.quota())
+    error = failure("openai")
+    assert (error.kind, error.status, error.falls_back, error.retry_after) == ("quota", 429, True, None)
+    assert len(openai.requests) == 1
+
+
+def test_openai_rate_limits_and_server_errors_fall_back(openai):
+    openai.always(openai.rate_limited())
+    assert failure("openai").kind == "rate_limited"
+    openai.always(openai.server_error(503))
+    assert failure("openai").kind == "server_error"
+
+
+def test_a_short_retry_after_is_waited_out_once_within_the_request(openrouter):
+    openrouter.script(openrouter.rate_limited(retry_after=0.1))
+    answer = get_provider("openrouter").chat(HELLO)
+    assert answer.text == "OpenRouter says hi."
+    assert len(openrouter.requests) == 2
+
+
+def test_a_long_retry_after_moves_on_at_once(openrouter):
+    openrouter.script(openrouter.rate_limited(retry_after=30))
+    error = failure("openrouter")
+    assert (error.kind, error.retry_after) == ("rate_limited", 30.0)
+    assert len(openrouter.requests) == 1
+
+
+def test_the_in_flight_budget_402_is_a_rate_limit_with_its_retry_after(openrouter):
+    openrouter.always(openrouter.in_flight_budget(retry_after=5))
+    error = failure("openrouter")
+    assert (error.kind, error.status, error.retry_after) == ("rate_limited", 402, 5.0)
+
+
+def test_a_hanging_provider_times_out(openrouter, settings):
+    openrouter.always(openrouter.hang(settings.AI_TIMEOUT_S + 1))
+    error = failure("openrouter")
+    assert (error.kind, error.falls_back) == ("timeout", True)
+
+
+def test_a_provider_nobody_listens_on_is_a_connection_error(openrouter, settings):
+    openrouter.stop()
+    error = failure("openrouter")
+    assert (error.kind, error.falls_back) == ("connection", True)
+
+
+def test_a_usage_less_answer_has_no_token_counts(openai):
+    openai.usage = False
+    answer = get_provider("openai").chat(HELLO)
+    assert (answer.prompt_tokens, answer.completion_tokens) == (None, None)
+
+
+def test_the_client_is_kept_between_calls_and_rebuilt_when_settings_change(openai, settings):
+    first = get_provider("openai")
+    assert get_provider("openai") is first
+    settings.OPENAI_MODEL = "gpt-4.1-nano"
+    assert get_provider("openai") is not first
+    assert get_provider("openai").default_model == "gpt-4.1-nano"
