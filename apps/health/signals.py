@@ -8,3 +8,15 @@ from django.dispatch import Signal
 monitor_down = Signal()
 # outcome, now: a monitor that was down passed again.
 monitor_recovered = Signal()
+# connection: what the layers above know is wrong with a connection that its probe cannot see (the
+# knowledge sync of a Chatwoot account failing run after run); a receiver returns a list of sentences
+# and the connection's check fails with them, so its monitor and incident say so.
+connection_problems = Signal()
+
+
+def problems_of(connection) -> list[str]:
+    found = []
+    for _receiver, result in connection_problems.send_robust(sender=type(connection), connection=connection):
+        if isinstance(result, list):
+            found.extend(result)
+    return found

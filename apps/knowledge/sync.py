@@ -298,3 +298,16 @@ def fix_for(exc: ChatwootError) -> str:
 
 def is_failing(source) -> bool:
     return source.is_active and source.consecutive_failures >= FAILING_AFTER
+
+
+def problems(connection) -> list[str]:
+    """What the connection's health check reports: each active source of it failing
+    FAILING_AFTER runs in a row or more, with its last error."""
+    failing = ProjectSource.objects.filter(
+        connection=connection, is_active=True, consecutive_failures__gte=FAILING_AFTER
+    ).select_related("project")
+    return [
+        f"the knowledge sync of project {s.project.slug!r} failed {s.consecutive_failures} runs in a row "
+        f"(last: {s.last_error})"
+        for s in failing
+    ]

@@ -247,3 +247,25 @@ def test_inactive_sources_are_not_synced(chatwoot):
     counts = sync.sync_all()
 
     assert counts["sources"] == 0 and chatwoot.api_requests() == []
+
+
+def test_three_failed_runs_in_a_row_fail_the_connections_health_monitor(chatwoot):
+    from apps.health import services as health
+
+    source = synced_source(chatwoot)
+    chatwoot.fail_next(UNAUTHORIZED, UNAUTHORIZED)
+    for _ in range(2):
+        with pytest.raises(sync.SyncFailed):
+            sync.sync_source(source)
+    health.sync_monitors()
+    monitor = source.connection.health_monitor
+    assert health.run_monitor(monitor).result.ok
+
+    chatwoot.fail_next(UNAUTHORIZED)
+    with pytest.raises(sync.SyncFailed):
+        sync.sync_source(source)
+    result = health.run_monitor(monitor).result
+
+    assert not result.ok
+    assert f"knowledge sync of project {source.project.slug!r} failed 3 runs in a row" in result.detail
+    assert "check the Chatwoot API token" in result.detail

@@ -4,7 +4,7 @@ and is registered here."""
 
 from urllib.parse import quote
 
-from apps.health import http
+from apps.health import http, signals
 from apps.health.checks import CheckFailed, check
 from apps.integrations.meta import probe as meta_probe
 
@@ -37,10 +37,20 @@ def _excerpt(response):
     return f": {response.text.strip()[:200]}"
 
 
-@check("connection_chatwoot", "Chatwoot answers GET /rails/health", needs="connection:chatwoot")
+@check(
+    "connection_chatwoot",
+    "Chatwoot answers GET /rails/health and no knowledge sync of it keeps failing",
+    needs="connection:chatwoot",
+)
 def connection_chatwoot(*, tenant, connection):
     response = _get("Chatwoot", f"{_base_url(connection)}/rails/health")
     _require_ok("Chatwoot /rails/health", response)
+    problems = signals.problems_of(connection)
+    if problems:
+        raise CheckFailed(
+            f"Chatwoot /rails/health answered HTTP {response.status_code}, but {'; '.join(problems)}",
+            value=response.status_code,
+        )
     return response.status_code, f"Chatwoot /rails/health answered HTTP {response.status_code}"
 
 
