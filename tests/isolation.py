@@ -119,6 +119,8 @@ STAFF_RULES = {
     "api/v1/jobs/status": {"GET": "jobs.view_workerrun"},
     "api/v1/jobs/scheduler": {"GET": "jobs.view_workerrun"},
     "api/v1/jobs/scheduler/tick": {"POST": "jobs.change_workerrun"},
+    "api/v1/jobs/chatwoot/sync": {"POST": "jobs.change_workerrun"},
+    "api/v1/jobs/embeddings/run": {"POST": "jobs.change_workerrun"},
     "api/v1/incidents/": {"GET": "incidents.view_incident", "POST": "incidents.add_incident"},
     "api/v1/incidents/<int:incident_id>/": {"GET": "incidents.view_incident"},
     "api/v1/incidents/<int:incident_id>/status/": INCIDENT_CHANGE,

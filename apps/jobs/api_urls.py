@@ -6,4 +6,6 @@ urlpatterns = [
     path("jobs/status", api.JobStatus.as_view(), name="api-jobs-status"),
     path("jobs/scheduler", api.Scheduler.as_view(), name="api-jobs-scheduler"),
     path("jobs/scheduler/tick", api.SchedulerTick.as_view(), name="api-jobs-tick"),
+    path("jobs/chatwoot/sync", api.ChatwootSync.as_view(), name="api-jobs-chatwoot-sync"),
+    path("jobs/embeddings/run", api.EmbeddingsRun.as_view(), name="api-jobs-embeddings-run"),
 ]
