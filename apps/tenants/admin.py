@@ -29,6 +29,12 @@ class OverrideForm(ReasonForm):
 class AiLimitsForm(ReasonForm):
     daily = forms.IntegerField(required=False, min_value=0, help_text="Empty: use the plan's limit.")
     monthly = forms.IntegerField(required=False, min_value=0, help_text="Empty: use the plan's limit.")
+    daily_tokens = forms.IntegerField(
+        label="Tokens per day", required=False, min_value=0, help_text="Empty: use the plan's limit."
+    )
+    monthly_tokens = forms.IntegerField(
+        label="Tokens per month", required=False, min_value=0, help_text="Empty: use the plan's limit."
+    )
 
 
 class TenantForm(forms.ModelForm):
@@ -80,7 +86,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "monthly_message_limit", "bot_limit", "ai_daily_limit", "ai_monthly_limit", "tenant_count"]
+    list_display = [
+        "name",
+        "monthly_message_limit",
+        "bot_limit",
+        "ai_daily_limit",
+        "ai_monthly_limit",
+        "ai_daily_token_limit",
+        "ai_monthly_token_limit",
+        "tenant_count",
+    ]
     search_fields = ["name"]
 
     @admin.display(description="Tenants")
@@ -120,6 +135,8 @@ class TenantAdmin(admin.ModelAdmin):
         "is_ai_enabled",
         "ai_daily_limit",
         "ai_monthly_limit",
+        "ai_daily_token_limit",
+        "ai_monthly_token_limit",
         "whatsapp_disabled_at",
         "whatsapp_disabled_for_ban",
         "suspended_reason",
@@ -143,6 +160,8 @@ class TenantAdmin(admin.ModelAdmin):
                     "is_ai_enabled",
                     "ai_daily_limit",
                     "ai_monthly_limit",
+                    "ai_daily_token_limit",
+                    "ai_monthly_token_limit",
                 ]
             },
         ),
@@ -184,7 +203,14 @@ class TenantAdmin(admin.ModelAdmin):
             description="Set AI limits",
             form_class=AiLimitsForm,
             apply=lambda t, d, r: services.set_ai_limits(
-                t, daily=d["daily"], monthly=d["monthly"], actor=r.user, reason=d["reason"], request=r
+                t,
+                daily=d["daily"],
+                monthly=d["monthly"],
+                daily_tokens=d["daily_tokens"],
+                monthly_tokens=d["monthly_tokens"],
+                actor=r.user,
+                reason=d["reason"],
+                request=r,
             ),
         ),
     ]
@@ -245,7 +271,8 @@ class TenantAdmin(admin.ModelAdmin):
             return "-"
         usage = usage_for(obj)
         return format_html(
-            "Messages this month: {} / {}<br>Bots: {} / {}<br>AI today: {} / {}<br>AI this month: {} / {}",
+            "Messages this month: {} / {}<br>Bots: {} / {}<br>AI today: {} / {}<br>AI this month: {} / {}"
+            "<br>AI tokens today: {} / {}<br>AI tokens this month: {} / {}",
             usage.messages_this_month,
             obj.plan.monthly_message_limit,
             usage.bots,
@@ -254,6 +281,10 @@ class TenantAdmin(admin.ModelAdmin):
             obj.effective_ai_daily_limit,
             usage.ai_this_month,
             obj.effective_ai_monthly_limit,
+            usage.ai_tokens_today,
+            obj.effective_ai_daily_token_limit,
+            usage.ai_tokens_this_month,
+            obj.effective_ai_monthly_token_limit,
         )
 
     @admin.display(description="AI")

@@ -104,6 +104,8 @@ def tenant_status(tenant: Tenant) -> dict:
             "messages_this_month": usage.messages_this_month,
             "ai_today": usage.ai_today,
             "ai_this_month": usage.ai_this_month,
+            "ai_tokens_today": usage.ai_tokens_today,
+            "ai_tokens_this_month": usage.ai_tokens_this_month,
             "bots": usage.bots,
         },
         "limits": {
@@ -111,6 +113,8 @@ def tenant_status(tenant: Tenant) -> dict:
             "bots": inputs.bot_limit,
             "ai_daily": inputs.ai_daily_limit,
             "ai_monthly": inputs.ai_monthly_limit,
+            "ai_daily_tokens": inputs.ai_daily_token_limit,
+            "ai_monthly_tokens": inputs.ai_monthly_token_limit,
         },
         "decisions": {
             name: {"allowed": d.allowed, "code": d.code, "reason": d.reason} for name, d in decisions.items()

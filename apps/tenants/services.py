@@ -19,8 +19,12 @@ SWITCH_FIELDS = (
     "is_ai_enabled",
     "ai_daily_limit",
     "ai_monthly_limit",
+    "ai_daily_token_limit",
+    "ai_monthly_token_limit",
     "whatsapp_disabled_for_ban",
 )
+
+KEEP = object()  # a limit argument left as it is
 
 
 def require_reason(reason: str, what: str = "a switch") -> str:
@@ -115,14 +119,25 @@ def reactivate(tenant, *, actor, reason, request=None) -> Tenant:
     return _change_tenant(tenant, "tenant.reactivated", actor, reason, apply, request)
 
 
-def set_ai_limits(tenant, *, daily, monthly, actor, reason, request=None) -> Tenant:
-    for name, value in (("daily", daily), ("monthly", monthly)):
+def set_ai_limits(
+    tenant, *, daily, monthly, actor, reason, daily_tokens=KEEP, monthly_tokens=KEEP, request=None
+) -> Tenant:
+    """The tenant's own AI limits (requests, and tokens unless left as KEEP); None means the plan's."""
+    limits = {
+        "ai_daily_limit": daily,
+        "ai_monthly_limit": monthly,
+        "ai_daily_token_limit": daily_tokens,
+        "ai_monthly_token_limit": monthly_tokens,
+    }
+    limits = {field: value for field, value in limits.items() if value is not KEEP}
+    for field, value in limits.items():
         if value is not None and value < 0:
-            raise ServiceError(f"The AI {name} limit cannot be negative.", "invalid_limit")
+            label = field.removeprefix("ai_").replace("_", " ")
+            raise ServiceError(f"The AI {label} cannot be negative.", "invalid_limit")
 
     def apply(t):
-        t.ai_daily_limit = daily
-        t.ai_monthly_limit = monthly
+        for field, value in limits.items():
+            setattr(t, field, value)
 
     return _change_tenant(tenant, "tenant.ai_limits_changed", actor, reason, apply, request)
 
@@ -244,6 +259,8 @@ def _plan_state(plan) -> dict:
         "bot_limit": plan.bot_limit,
         "ai_daily_limit": plan.ai_daily_limit,
         "ai_monthly_limit": plan.ai_monthly_limit,
+        "ai_daily_token_limit": plan.ai_daily_token_limit,
+        "ai_monthly_token_limit": plan.ai_monthly_token_limit,
     }
 
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.tenants import policy, usage
+from apps.core.errors import ServiceError
+from apps.events.models import AuditEvent
+from apps.tenants import policy, services, usage
 from apps.tenants.models import UsageCounter
 from tests.factories import PlanFactory, TenantFactory
 
@@ -83,3 +85,21 @@ def test_the_wait_counts_real_seconds_across_a_daylight_saving_change():
 @pytest.mark.django_db
 def test_other_codes_have_no_wait(tenant):
     assert policy.ai_retry_after_s("AI_DISABLED_TENANT", tenant) is None
+
+
+@pytest.mark.django_db
+def test_setting_token_limits_is_audited_and_other_callers_leave_them_as_they_are(tenant, staff):
+    services.set_ai_limits(
+        tenant, daily=5, monthly=50, daily_tokens=1000, monthly_tokens=None, actor=staff, reason="cost spike"
+    )
+    services.set_ai_limits(tenant, daily=6, monthly=60, actor=staff, reason="runbook preset")
+    tenant.refresh_from_db()
+    assert (tenant.ai_daily_limit, tenant.ai_daily_token_limit, tenant.ai_monthly_token_limit) == (6, 1000, None)
+    first = AuditEvent.objects.filter(action="tenant.ai_limits_changed").order_by("id").first()
+    assert (first.before["ai_daily_token_limit"], first.after["ai_daily_token_limit"]) == (None, 1000)
+
+
+@pytest.mark.django_db
+def test_a_negative_token_limit_is_refused(tenant, staff):
+    with pytest.raises(ServiceError, match="daily token limit cannot be negative"):
+        services.set_ai_limits(tenant, daily=5, monthly=50, daily_tokens=-1, actor=staff, reason="x")
