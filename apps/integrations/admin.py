@@ -340,9 +340,9 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Bot)
 class BotAdmin(admin.ModelAdmin):
     form = BotForm
-    list_display = ["name", "tenant", "workflow_path", "is_active", "created_at"]
-    list_filter = ["is_active", "tenant"]
-    search_fields = ["name", "workflow_path", "tenant__name"]
+    list_display = ["name", "tenant", "mode", "workflow_path", "model", "is_active", "created_at"]
+    list_filter = ["mode", "is_active", "tenant"]
+    search_fields = ["name", "workflow_path", "system_prompt", "tenant__name"]
     actions = [
         confirmed_action(
             description="Deactivate bots",

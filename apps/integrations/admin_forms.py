@@ -113,9 +113,14 @@ class ConnectionForm(forms.ModelForm):
 
 
 class BotForm(forms.ModelForm):
+    """An n8n bot names its workflow; an AI bot answers through the AI gateway under its system
+    prompt and model (empty: the provider's default). automation.bot_fields decides what is valid."""
+
+    mode = forms.ChoiceField(choices=Bot.Mode.choices, initial=Bot.Mode.N8N, required=False)
+
     class Meta:
         model = Bot
-        fields = ["tenant", "name", "workflow_path"]
+        fields = ["tenant", "name", "mode", "workflow_path", "system_prompt", "model"]
 
     def clean(self):
         data = super().clean()
@@ -124,15 +129,23 @@ class BotForm(forms.ModelForm):
             decision = policy.can_create_bot(tenant)
             if not decision:
                 raise forms.ValidationError(f"{decision.reason} ({decision.code})")
+        try:
+            automation.bot_fields(**self._bot_fields(data))
+        except ServiceError as exc:
+            field = "workflow_path" if exc.code == "workflow_path_required" else "mode"
+            self.add_error(field, exc.message)
         return data
+
+    @staticmethod
+    def _bot_fields(data) -> dict:
+        fields = {name: data.get(name) or "" for name in ("workflow_path", "system_prompt", "model")}
+        return {"mode": data.get("mode") or Bot.Mode.N8N, **fields}
 
     def save_through_services(self, actor, existing=None):
         data = self.cleaned_data
         if existing is None:
-            return automation.create_bot(
-                data["tenant"], name=data["name"], workflow_path=data["workflow_path"], actor=actor
-            )
-        return automation.update_bot(existing, name=data["name"], workflow_path=data["workflow_path"], actor=actor)
+            return automation.create_bot(data["tenant"], name=data["name"], actor=actor, **self._bot_fields(data))
+        return automation.update_bot(existing, name=data["name"], actor=actor, **self._bot_fields(data))
 
     def _post_clean(self):
         """Skips ModelForm's model validation: services validate and write."""

@@ -166,3 +166,21 @@ def test_switching_a_bot_to_ai_is_audited_with_its_prompt(tenant):
         "system_prompt": PROMPT,
         "model": "m-1",
     }
+
+
+def test_an_operator_creates_an_ai_bot_in_the_admin(client, staff, tenant):
+    client.force_login(staff)
+    form = {"tenant": tenant.pk, "name": "Concierge", "mode": "ai", "workflow_path": "", "system_prompt": PROMPT}
+    response = client.post("/admin/integrations/bot/add/", {**form, "model": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bot = Bot.objects.get()
+    assert (bot.mode, bot.system_prompt, bot.workflow_path) == ("ai", PROMPT, "")
+    assert AuditEvent.objects.filter(action="bot.created", actor_label__contains=staff.username).exists()
+
+
+def test_the_admin_asks_an_n8n_bot_for_its_workflow_path(client, staff, tenant):
+    client.force_login(staff)
+    form = {"tenant": tenant.pk, "name": "Concierge", "mode": "n8n", "workflow_path": "", "system_prompt": ""}
+    response = client.post("/admin/integrations/bot/add/", {**form, "model": ""})
+    assert response.status_code == 200 and "An n8n bot needs the path of its n8n workflow." in response.content.decode()
+    assert not Bot.objects.exists()
