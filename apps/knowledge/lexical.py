@@ -56,3 +56,27 @@ def scope(language: str) -> tuple[list[str], list[str]]:
     if language in CONFIGS and language != languages.SIMPLE:
         return [language, languages.SIMPLE], [language, languages.SIMPLE]
     return sorted(CONFIGS), sorted(CONFIGS)
+
+
+_CONFIG_OF_CHUNK = """CASE chunk.language WHEN 'english' THEN 'english'::regconfig
+    WHEN 'portuguese' THEN 'portuguese'::regconfig WHEN 'spanish' THEN 'spanish'::regconfig
+    ELSE 'simple'::regconfig END"""
+_COVERAGE_SQL = f"""
+    SELECT chunk.id, words.shared::float / greatest(words.total, 1)
+    FROM knowledge_chunk AS chunk,
+    LATERAL (SELECT tsvector_to_array(to_tsvector({_CONFIG_OF_CHUNK}, %s)) AS lexemes) AS query,
+    LATERAL (SELECT cardinality(query.lexemes) AS total, cardinality(ARRAY(
+        SELECT unnest(query.lexemes) INTERSECT SELECT unnest(tsvector_to_array(chunk.search_vector))
+    )) AS shared) AS words
+    WHERE chunk.project_id = %s AND chunk.id = ANY(%s)
+"""
+
+
+def coverage(project_id: int, query: str, chunk_ids) -> dict[int, float]:
+    """chunk id → the share of the query's words (stemmed in the chunk's language, stop words
+    left out) the chunk contains; {} where there is no full-text search."""
+    if not available() or not chunk_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERAGE_SQL, [query, project_id, list(chunk_ids)])
+        return dict(cursor.fetchall())

@@ -2,11 +2,14 @@
 the project, fused by weighted reciprocal rank fusion with PostgreSQL full-text ranking
 (apps/knowledge/lexical.py), one result per conversation, and an honest "no answer".
 
-Whether anything answers is decided on the vector side only (a fused rank says nothing about
-relevance): the best conversation's cosine must pass `ANSWER_SCORE`, or pass `NEAR_SCORE` while
-standing `ANSWER_MARGIN` above the next conversation. The thresholds are calibrated on the
-evaluation set (apps/knowledge/eval_set.json; bench/knowledge_bench.py --only eval) for the
-default embedder; figures are in bench/RESULTS.md. When nothing passes, the answer has no results.
+Whether anything answers is decided from similarity, never from the fused rank (a rank says
+nothing about relevance): the best conversation's cosine passes `ANSWER_SCORE`; or it passes
+`NEAR_SCORE` while standing `ANSWER_MARGIN` above the next conversation; or one of the top
+conversations holds at least `WORDS_SHARE` of the query's words (stemmed in its language: a
+keyword query such as an insurer's name scores low on cosine but is plainly answered). The
+thresholds are calibrated on the evaluation set (bench/data/knowledge_eval.json;
+`bench/knowledge_bench.py --only eval`) for the default embedder; figures are in bench/RESULTS.md.
+When nothing passes, the answer has no results.
 
 Every row read is the project's own: vectors come from `vectors.load_project(project.id)` and
 chunks are fetched by id *and* project. A process keeps the matrices of a few projects in memory,
@@ -15,7 +18,7 @@ each query, so a re-embedded or deleted chunk is never served from a stale matri
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -29,11 +32,13 @@ MAX_QUERY_CHARS = 500
 MAX_LIMIT = 20
 CANDIDATES = 50
 RRF_K = 60
-LEXICAL_WEIGHT = 0.25
-ANSWER_SCORE = 0.86
-NEAR_SCORE = 0.84
-ANSWER_MARGIN = 0.02
-SCORE_FLOOR = 0.70  # the cosine shown as score 0; the default model's unrelated texts sit near it
+LEXICAL_WEIGHT = 0.15
+ANSWER_SCORE = 0.28
+NEAR_SCORE = 0.22
+ANSWER_MARGIN = 0.10
+WORDS_SHARE = 0.6
+WORDS_CHECKED = 3  # top conversations whose share of the query's words is measured
+SCORE_CEILING = 0.6  # the default model's cosine for a close paraphrase: shown as score 1
 CACHED_PROJECTS = 4
 READY = Chunk.EmbeddingStatus.READY
 
@@ -78,6 +83,7 @@ class Ranked:
     conversation_id: int
     fused: float
     cosine: float
+    words: float = 0.0  # share of the query's words in the chunk (top WORDS_CHECKED only)
 
 
 def clean_query(query) -> str:
@@ -113,7 +119,15 @@ def search(project, query, *, limit=5, public_only=False, lexical_weight=None) -
     ranked = rank(project, query, weight=weight, public_only=public_only)
     if not answerable(ranked):
         return SearchAnswer(project=project.slug, answerable=False, results=[])
-    return SearchAnswer(project=project.slug, answerable=True, results=hits(project, ranked[:limit]))
+    return SearchAnswer(project=project.slug, answerable=True, results=hits(project, shown(ranked, limit)))
+
+
+def shown(ranked: list[Ranked], limit: int) -> list[Ranked]:
+    """The answer's hits: the best conversation, then those of the next `limit - 1` that are
+    relevant on their own (cosine at NEAR_SCORE, or WORDS_SHARE of the query's words), so an
+    answer does not trail four unrelated conversations."""
+    top = ranked[:limit]
+    return top[:1] + [r for r in top[1:] if r.cosine >= NEAR_SCORE or r.words >= WORDS_SHARE]
 
 
 def rank(project, query, *, weight=LEXICAL_WEIGHT, public_only=False) -> list[Ranked]:
@@ -122,15 +136,31 @@ def rank(project, query, *, weight=LEXICAL_WEIGHT, public_only=False) -> list[Ra
     lexical_ids = lexical.rank(project.id, query, languages.detect(query), limit=CANDIDATES) if weight else []
     fused = fuse(ids, lexical_ids, weight)
     chunks = candidate_chunks(project, fused, public_only)
-    return group(fused, chunks, dict(zip(ids.tolist(), cosines.tolist(), strict=True)))
+    ranked = group(fused, chunks, dict(zip(ids.tolist(), cosines.tolist(), strict=True)))
+    return with_word_shares(project, query, ranked)
 
 
-def answerable(ranked: list[Ranked]) -> bool:
-    if not ranked:
-        return False
-    best = max(r.cosine for r in ranked)
-    second = sorted((r.cosine for r in ranked), reverse=True)[1] if len(ranked) > 1 else SCORE_FLOOR
-    return best >= ANSWER_SCORE or (best >= NEAR_SCORE and best - second >= ANSWER_MARGIN)
+def with_word_shares(project, query, ranked: list[Ranked]) -> list[Ranked]:
+    top = ranked[:WORDS_CHECKED]
+    shares = lexical.coverage(project.id, query, [r.chunk_id for r in top])
+    return [replace(r, words=shares.get(r.chunk_id, 0.0)) for r in top] + ranked[WORDS_CHECKED:]
+
+
+def features(ranked: list[Ranked]) -> tuple[float, float, float]:
+    """(best cosine, second best cosine, best share of the query's words) of a ranking."""
+    cosines = sorted((r.cosine for r in ranked), reverse=True) + [0.0, 0.0]
+    return cosines[0], cosines[1], max((r.words for r in ranked), default=0.0)
+
+
+def answerable(ranked: list[Ranked], thresholds=None) -> bool:
+    return bool(ranked) and decide(*features(ranked), thresholds)
+
+
+def decide(best: float, second: float, share: float, thresholds=None) -> bool:
+    """Whether a ranking with these features holds an answer; `thresholds` (answer, near, margin,
+    words) overrides the calibrated ones (the benchmark's calibration tries many)."""
+    answer, near, margin, words = thresholds or (ANSWER_SCORE, NEAR_SCORE, ANSWER_MARGIN, WORDS_SHARE)
+    return best >= answer or (best >= near and best - second >= margin) or share >= words
 
 
 def vector_candidates(project, query) -> tuple[np.ndarray, np.ndarray]:
@@ -198,8 +228,8 @@ def hits(project, ranked: list[Ranked]) -> list[Hit]:
 
 
 def shown_score(cosine: float) -> float:
-    """The cosine rescaled to 0..1 from SCORE_FLOOR, rounded for people."""
-    return round(min(1.0, max(0.0, (cosine - SCORE_FLOOR) / (1.0 - SCORE_FLOOR))), 3)
+    """The cosine on a 0..1 scale where SCORE_CEILING (a close paraphrase) is 1, rounded for people."""
+    return round(min(1.0, max(0.0, cosine / SCORE_CEILING)), 3)
 
 
 def conversation_url(connection, conversation_id) -> str:
