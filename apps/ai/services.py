@@ -7,9 +7,7 @@ what to send the customer."""
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,13 +16,12 @@ from apps.ai.guardrails import check_input, check_output
 from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
 from apps.ai.providers.errors import FIXES
 from apps.ai.results import Completion
-from apps.core.batches import delete_in_batches
 from apps.core.context import current_correlation_id
 from apps.events import emit
 from apps.tenants import policy, usage
 from apps.tenants.models import SystemSettings, UsageCounter
 
-__all__ = ["complete", "settings_for", "purge_requests"]
+__all__ = ["complete", "settings_for"]
 
 ABUSE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
 GUARDRAIL_VIOLATION = "AI_GUARDRAIL_VIOLATION"
@@ -282,12 +279,3 @@ def _stored(messages) -> list[dict]:
     """The messages as stored on the row: the last STORED_MESSAGES, each content cut to STORED_CHARS."""
     kept = messages[-STORED_MESSAGES:]
     return [{"role": str(m.get("role", ""))[:16], "content": str(m.get("content") or "")[:STORED_CHARS]} for m in kept]
-
-
-# --- retention -------------------------------------------------------------------------------------------
-
-
-def purge_requests(now=None) -> int:
-    """Deletes AI requests older than AI_REQUEST_RETENTION_DAYS, in batches; returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.AI_REQUEST_RETENTION_DAYS)
-    return delete_in_batches(AIRequest.objects.filter(created_at__lt=cutoff))

@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from apps.ai.models import AIRequest, ModelPrice, Outcome, TenantAISettings
-from apps.ai.services import complete, purge_requests, settings_for
+from apps.ai.retention import purge_requests
+from apps.ai.services import complete, settings_for
 from apps.events.models import SystemEvent
 from apps.integrations.models import Bot
+from apps.jobs.services import run_job
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
 
@@ -296,6 +298,7 @@ def test_old_requests_are_purged_in_batches(tenant, no_provider_keys, settings):
     )
     assert purge_requests() == 1
     assert AIRequest.objects.count() == 1
+    assert run_job("ai.purge_requests").counts == {"deleted": 0}
 
 
 def test_an_outcome_value_is_a_plain_choice(tenant, no_provider_keys):
