@@ -3,8 +3,9 @@ shows healthy connections instead of incidents about addresses where nothing lis
 
 One HTTP server, one path prefix per provider (`/chatwoot`, `/waha`, `/n8n`, `/pms`, `/graph`,
 `/telegram`, `/slack`), answering the calls Opsdesk makes the way a healthy provider would: health
-endpoints, sessions, message sends, n8n workflow triggers (with the callback a workflow would
-post). It is demo equipment for `make run`, not a test double: tests use tests/fakes/."""
+endpoints, sessions, message sends, Chatwoot's conversations and messages (the demo corpus, see
+apps.core.demo_chatwoot), n8n workflow triggers (with the callback a workflow would post). It is
+demo equipment for `make run`, not a test double: tests use tests/fakes/."""
 
 import itertools
 import json
@@ -15,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+
+from apps.core import demo_chatwoot
 
 logger = logging.getLogger("opsdesk.demo")
 PREFIXES = ("chatwoot", "waha", "n8n", "pms", "graph", "telegram", "slack")
@@ -90,7 +93,6 @@ def _post_callback(url, authorization, payload):
 VERSIONS = r"(?:/v\d+\.\d+)*"
 ROUTES = [
     ("GET", r"/chatwoot/rails/health", lambda *_: _ok()),
-    ("GET", r"/chatwoot/api/.*", lambda *_: _ok({"data": {"payload": [], "meta": {}}})),
     ("GET", r"/waha/api/sessions/(?P<session>[^/]+)", _waha_session),
     ("POST", r"/waha/api/send\w+", _waha_send),
     ("GET", r"/n8n/healthz", lambda *_: _ok()),
@@ -103,8 +105,11 @@ ROUTES = [
 ]
 
 
-def answer(method, path, body, headers):
-    """(status, body) for one request: the first route matching the method and the whole path."""
+def answer(method, path, body, headers, query=""):
+    """(status, body) for one request: the first route matching the method and the whole path;
+    Chatwoot's API is the demo corpus (apps.core.demo_chatwoot)."""
+    if path.startswith("/chatwoot/api/"):
+        return demo_chatwoot.answer(method, path, query, headers)
     for route_method, pattern, handler in ROUTES:
         match = re.fullmatch(pattern, path)
         if route_method == method and match:
@@ -122,7 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond("POST")
 
     def _respond(self, method):
-        status, body = answer(method, self.path.split("?", 1)[0], self._json_body(), dict(self.headers))
+        path, _, query = self.path.partition("?")
+        status, body = answer(method, path, self._json_body(), dict(self.headers), query)
         payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")

@@ -35,7 +35,13 @@ CONNECTIONS = [
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         {"base_url": "{demo}/pms", "api_key": "demo-acme-pms-key"},
     ),
-    ("acme-hotels", "chatwoot", "Acme support inbox", "", {"base_url": "{demo}/chatwoot", "account_id": "1"}),
+    (
+        "acme-hotels",
+        "chatwoot",
+        "Acme support inbox",
+        "",
+        {"base_url": "{demo}/chatwoot", "account_id": "1", "api_token": "demo-acme-chatwoot-token"},
+    ),
     ("bella-bistro", "waha", "Bella WhatsApp", "bella-waha-hmac", {"base_url": "{demo}/waha", "session": "default"}),
     # The demo n8n workflow calls back with the token it was triggered with, so both are the same.
     (

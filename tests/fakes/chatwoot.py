@@ -172,7 +172,10 @@ class FakeChatwoot(FakeServer):
         added = 0
         for item in conversations:
             conversation = self.add_conversation(
-                inbox_id=item.get("inbox_id", 1), status=item.get("status", "resolved"), contact_name=item["contact"]
+                inbox_id=item.get("inbox_id", 1),
+                status=item.get("status", "resolved"),
+                contact_name=item["contact"],
+                **({"id": item["id"]} if "id" in item else {}),
             )
             for turn in item["messages"]:
                 self.add_message(
