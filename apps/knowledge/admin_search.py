@@ -23,7 +23,7 @@ class StaffSearchForm(forms.Form):
         help_text="Tenant — project.",
     )
     q = forms.CharField(label="Query", max_length=search.MAX_QUERY_CHARS)
-    limit = forms.IntegerField(min_value=1, max_value=search.MAX_LIMIT, initial=5)
+    limit = forms.IntegerField(min_value=1, max_value=search.MAX_LIMIT, initial=5, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +38,7 @@ def search_page(request):
     if form.is_valid():
         project = form.cleaned_data["project"]
         try:
-            answer = search.search(project, form.cleaned_data["q"], limit=form.cleaned_data["limit"])
+            answer = search.search(project, form.cleaned_data["q"], limit=form.cleaned_data["limit"] or 5)
         except ServiceError as exc:
             form.add_error("q", exc.message)
     context = {
