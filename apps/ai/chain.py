@@ -87,24 +87,28 @@ def _try(name, messages, model, max_tokens, temperature, attempts):
     if not provider.configured:
         attempts.append(Attempt(name, SKIPPED, kind=kinds.NOT_CONFIGURED, message="no API key set"))
         return None, None
-    if not circuit.allow(name):
+    admission = circuit.admit(name)
+    if admission == circuit.SHUT:
         attempts.append(Attempt(name, SKIPPED, kind="circuit_open", message=CIRCUIT_OPEN))
         return None, None
     try:
         answer = provider.chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
     except ProviderError as error:
-        _record(name, error)
+        _record(name, error, admission)
         attempts.append(_failed(name, model or provider.default_model, error))
         return None, (None if error.falls_back else error)
-    circuit.record_success(name)
+    if admission != circuit.CLEAN:
+        circuit.record_success(name)
     attempts.append(Attempt(name, ANSWERED, model=answer.model, latency_ms=answer.latency_ms))
     return answer, None
 
 
-def _record(name, error: ProviderError):
+def _record(name, error: ProviderError, admission):
+    """A failure that says the provider is unwell counts against its circuit; one that says it
+    answered (moderation, our configuration) counts as reachable."""
     if error.counts_against_provider:
         circuit.record_failure(name, error)
-    else:
+    elif admission != circuit.CLEAN:
         circuit.record_success(name)
 
 

@@ -18,6 +18,7 @@ from apps.ai.models import ProviderCircuit
 from apps.events import emit
 
 State = ProviderCircuit.State
+CLEAN, ALLOWED, SHUT = "clean", "allowed", "shut"
 
 
 def circuit_for(provider: str) -> ProviderCircuit:
@@ -27,10 +28,20 @@ def circuit_for(provider: str) -> ProviderCircuit:
 
 def allow(provider: str, now=None) -> bool:
     """May this call use `provider`? True when closed, or when this caller won the half-open probe."""
+    return admit(provider, now) != SHUT
+
+
+def admit(provider: str, now=None) -> str:
+    """CLEAN (closed, no failures: a success needs no write), ALLOWED (closed with failures, or this
+    caller's half-open probe) or SHUT (skip the provider)."""
     now = now or timezone.now()
     circuit = circuit_for(provider)
     if circuit.state == State.CLOSED:
-        return True
+        return ALLOWED if circuit.consecutive_failures else CLEAN
+    return ALLOWED if _may_probe(provider, circuit, now) else SHUT
+
+
+def _may_probe(provider, circuit, now) -> bool:
     if circuit.state == State.OPEN:
         return circuit.open_until is None or (circuit.open_until <= now and _claim_probe(provider, now))
     return circuit.updated_at <= now - _probe_lifetime() and _reclaim_probe(provider, circuit.updated_at, now)

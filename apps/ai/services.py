@@ -81,9 +81,16 @@ def complete(
     """Answers `messages` (OpenAI-style dicts; "user" content is the untrusted text) for `tenant`.
     Writes exactly one AIRequest, whatever happens."""
     call = Call(
-        tenant, str(feature), list(messages), bot, contact_id or "", conversation,
-        model or getattr(bot, "model", "") or None, max_tokens, temperature,
-    )  # fmt: skip
+        tenant,
+        str(feature),
+        list(messages),
+        bot,
+        contact_id or "",
+        conversation,
+        model or getattr(bot, "model", "") or None,
+        max_tokens,
+        temperature,
+    )
     return _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
 
 
@@ -104,9 +111,14 @@ def _refused_by_policy(call: Call) -> Completion | None:
     emit(decision.code, tenant=call.tenant, message=decision.reason, meta={"feature": call.feature})
     row = _record(call, Outcome.REFUSED_POLICY, refusal_code=decision.code)
     return Completion(
-        ok=False, text="", outcome=Outcome.REFUSED_POLICY, code=decision.code, message=decision.reason,
-        request_id=row.pk, retry_after_s=retry_after,
-    )  # fmt: skip
+        ok=False,
+        text="",
+        outcome=Outcome.REFUSED_POLICY,
+        code=decision.code,
+        message=decision.reason,
+        request_id=row.pk,
+        retry_after_s=retry_after,
+    )
 
 
 def _throttled(call: Call) -> Completion | None:
@@ -141,14 +153,21 @@ def _refused_by_guardrail(call: Call) -> Completion | None:
     safe_reply = settings_for(call.tenant).safe_reply
     meta = {"feature": call.feature, "rule": verdict.rule, "layer": verdict.layer, "detail": verdict.detail}
     row = _record(
-        call, Outcome.REFUSED_GUARDRAIL, refusal_code=GUARDRAIL_VIOLATION, guardrail=Guardrail.INPUT_BLOCKED,
+        call,
+        Outcome.REFUSED_GUARDRAIL,
+        refusal_code=GUARDRAIL_VIOLATION,
+        guardrail=Guardrail.INPUT_BLOCKED,
         completion=safe_reply,
-    )  # fmt: skip
+    )
     emit(GUARDRAIL_VIOLATION, tenant=call.tenant, message=f"Input blocked by rule {verdict.rule}.", meta=meta)
     return Completion(
-        ok=False, text=safe_reply, outcome=Outcome.REFUSED_GUARDRAIL, code=GUARDRAIL_VIOLATION,
-        message=f"The message was refused by the guardrail ({verdict.rule}).", request_id=row.pk,
-    )  # fmt: skip
+        ok=False,
+        text=safe_reply,
+        outcome=Outcome.REFUSED_GUARDRAIL,
+        code=GUARDRAIL_VIOLATION,
+        message=f"The message was refused by the guardrail ({verdict.rule}).",
+        request_id=row.pk,
+    )
 
 
 # --- the provider chain and the output check ------------------------------------------------------------
@@ -157,9 +176,13 @@ def _refused_by_guardrail(call: Call) -> Completion | None:
 def _answer(call: Call) -> Completion:
     ai_settings = settings_for(call.tenant)
     result = chain.run(
-        call.messages, start=SystemSettings.load().default_ai_provider, model=call.model,
-        max_tokens=call.max_tokens, temperature=call.temperature, fallback_text=ai_settings.fallback_text,
-    )  # fmt: skip
+        call.messages,
+        start=SystemSettings.load().default_ai_provider,
+        model=call.model,
+        max_tokens=call.max_tokens,
+        temperature=call.temperature,
+        fallback_text=ai_settings.fallback_text,
+    )
     if result.provider == chain.MOCK:
         return _mock_answer(call, result)
     return _checked_answer(call, result, ai_settings)
@@ -174,40 +197,64 @@ def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
         _announce_fallback(call, result, row)
     message = "Every AI provider failed; the fallback text was sent." if result.fallback else "Answered by the mock."
     return Completion(
-        ok=False, text=result.answer.text, outcome=outcome, message=message, provider=chain.MOCK,
-        model=result.answer.model, fallback=result.fallback, request_id=row.pk,
-    )  # fmt: skip
+        ok=False,
+        text=result.answer.text,
+        outcome=outcome,
+        message=message,
+        provider=chain.MOCK,
+        model=result.answer.model,
+        fallback=result.fallback,
+        request_id=row.pk,
+    )
 
 
 def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Completion:
     verdict = check_output(
-        result.answer.text, system_prompt=call.system_prompt, allowed_domains=tuple(ai_settings.link_domains),
+        result.answer.text,
+        system_prompt=call.system_prompt,
+        allowed_domains=tuple(ai_settings.link_domains),
         contact_id=call.contact_id,
-    )  # fmt: skip
+    )
     call.verdicts["output"] = verdict.as_json()
     if verdict.blocked:
         return _blocked_answer(call, result, verdict, ai_settings.safe_reply)
     row = _record(call, Outcome.ANSWERED, result=result, guardrail=Guardrail.PASSED, completion=result.answer.text)
     return Completion(
-        ok=True, text=result.answer.text, outcome=Outcome.ANSWERED, message="Answered.", provider=result.provider,
-        model=result.answer.model, request_id=row.pk, prompt_tokens=row.prompt_tokens,
+        ok=True,
+        text=result.answer.text,
+        outcome=Outcome.ANSWERED,
+        message="Answered.",
+        provider=result.provider,
+        model=result.answer.model,
+        request_id=row.pk,
+        prompt_tokens=row.prompt_tokens,
         completion_tokens=row.completion_tokens,
-    )  # fmt: skip
+    )
 
 
 def _blocked_answer(call, result, verdict, safe_reply) -> Completion:
     row = _record(
-        call, Outcome.BLOCKED_OUTPUT, result=result, refusal_code=OUTPUT_BLOCKED, guardrail=Guardrail.OUTPUT_BLOCKED,
+        call,
+        Outcome.BLOCKED_OUTPUT,
+        result=result,
+        refusal_code=OUTPUT_BLOCKED,
+        guardrail=Guardrail.OUTPUT_BLOCKED,
         completion=safe_reply,
-    )  # fmt: skip
+    )
     meta = {"feature": call.feature, "rule": verdict.rule, "layer": verdict.layer, "provider": result.provider}
     emit(OUTPUT_BLOCKED, tenant=call.tenant, message=f"Answer blocked by rule {verdict.rule}.", meta=meta)
     return Completion(
-        ok=False, text=safe_reply, outcome=Outcome.BLOCKED_OUTPUT, code=OUTPUT_BLOCKED,
-        message=f"The answer was blocked by the output guardrail ({verdict.rule}).", provider=result.provider,
-        model=result.answer.model, request_id=row.pk, prompt_tokens=row.prompt_tokens,
+        ok=False,
+        text=safe_reply,
+        outcome=Outcome.BLOCKED_OUTPUT,
+        code=OUTPUT_BLOCKED,
+        message=f"The answer was blocked by the output guardrail ({verdict.rule}).",
+        provider=result.provider,
+        model=result.answer.model,
+        request_id=row.pk,
+        prompt_tokens=row.prompt_tokens,
         completion_tokens=row.completion_tokens,
-    )  # fmt: skip
+    )
 
 
 def _announce_fallback(call, result, row):
@@ -233,12 +280,22 @@ def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guar
     fields = _result_fields(call, result) if result is not None else {}
     with transaction.atomic():
         row = AIRequest.objects.create(
-            tenant=call.tenant, feature=call.feature, bot=call.bot, conversation=call.conversation,
-            contact_id=call.contact_id[:255], outcome=outcome, refusal_code=refusal_code, guardrail=guardrail,
-            guardrail_verdicts=call.verdicts, messages=_stored(call.messages), completion=completion,
-            correlation_id=(current_correlation_id() or "")[:128], created_at=timezone.now(),
-            latency_ms=call.elapsed_ms(), **fields,
-        )  # fmt: skip
+            tenant=call.tenant,
+            feature=call.feature,
+            bot=call.bot,
+            conversation=call.conversation,
+            contact_id=call.contact_id[:255],
+            outcome=outcome,
+            refusal_code=refusal_code,
+            guardrail=guardrail,
+            guardrail_verdicts=call.verdicts,
+            messages=_stored(call.messages),
+            completion=completion,
+            correlation_id=(current_correlation_id() or "")[:128],
+            created_at=timezone.now(),
+            latency_ms=call.elapsed_ms(),
+            **fields,
+        )
         if result is not None and result.provider != chain.MOCK:
             _count_usage(call.tenant, row)
     return row
@@ -252,9 +309,13 @@ def _result_fields(call: Call, result: chain.ChainResult) -> dict:
     prompt, completion, offline = _tokens(call, answer)
     cost, source = costs.cost_of(result.provider, (answer.model, call.model), prompt, completion, answer.cost_usd)
     return {
-        **fields, "prompt_tokens": prompt, "completion_tokens": completion, "tokens_counted_offline": offline,
-        "cost_usd": cost, "cost_source": source,
-    }  # fmt: skip
+        **fields,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "tokens_counted_offline": offline,
+        "cost_usd": cost,
+        "cost_source": source,
+    }
 
 
 def _tokens(call: Call, answer) -> tuple[int, int, bool]:

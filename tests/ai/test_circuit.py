@@ -170,3 +170,12 @@ def test_two_processes_failing_together_open_it_once(ai_settings):
 def test_another_process_sees_the_open_circuit(ai_settings):
     fail(3)
     assert in_two_processes(lambda: circuit.allow("openrouter")) == [False, False]
+
+
+@pytest.mark.django_db
+def test_a_success_on_a_clean_circuit_writes_nothing(openrouter):
+    chain.run(HELLO, start="openrouter")
+    seen = state().updated_at
+    chain.run(HELLO, start="openrouter")
+    assert state().updated_at == seen
+    assert circuit.admit("openrouter") == circuit.CLEAN
