@@ -86,10 +86,20 @@ def _sla(now):
     ]
 
 
+def _jobs(now):
+    from apps.jobs.models import WorkerRun
+    from apps.jobs.services import last_runs
+
+    failing = [name for name, run in last_runs().items() if run and run.status == WorkerRun.Status.FAILED]
+    detail = ", ".join(failing[:3]) + (" …" if len(failing) > 3 else "") if failing else "schedule, sync, embeddings"
+    return [Item("Jobs whose last run failed", len(failing), reverse("jobs-page"), detail)]
+
+
 BUILDERS = [
     ("incidents.view_incident", _incidents),
     ("events.view_systemevent", _failures_today),
     ("integrations.view_inboundevent", _dead_letters),
     ("health.view_healthmonitor", _monitors),
     ("tickets.view_ticket", _sla),
+    ("jobs.view_workerrun", _jobs),
 ]

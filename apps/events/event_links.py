@@ -37,7 +37,18 @@ def links(event) -> list[tuple[str, str, str]]:
                 _url("integrations_inboundevent", event.inbound_event_id),
             )
         )
+    found += _worker_run_links(event)
     return [(kind, label, url) for kind, label, url in found if url]
+
+
+def _worker_run_links(event):
+    """A job's failure (JOB_FAILED keeps the run in meta): the run, and the Jobs page beside it."""
+    run_id = str((event.meta or {}).get("worker_run_id") or "")
+    if not run_id.isdigit():
+        return []
+    return [("Worker run", f"#{run_id} {event.meta.get('job', '')}".strip(), _url("jobs_workerrun", run_id))] + [
+        ("Jobs page", "every job, backlogs and buttons", _named_url("jobs-page"))
+    ]
 
 
 def ticket_ids(event) -> list[int]:
@@ -53,6 +64,13 @@ def _run_label(run):
 
 def _inbound_label(inbound):
     return f"{inbound.provider} {inbound.event_type} {inbound.external_id} ({inbound.status})"
+
+
+def _named_url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
 
 
 def _url(name, pk):

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.jobs.admin_forms import MAX_BATCH_SIZE
@@ -23,6 +24,7 @@ class WorkerRunSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "Project id or slug."})
 class ProjectReference(serializers.Field):
     """A knowledge project by id, or by slug when only one tenant uses that slug."""
 

@@ -189,3 +189,47 @@ def test_a_failed_sync_gives_the_runbook_evidence_in_one_block(operator):
     assert f"project: {source.project.pk} {source.project.name}" in block
     assert "messages: 2; chunks: pending 1, ready 0, failed 0" in block
     assert 'data-target="evidence-' in html
+
+
+def test_the_admin_overview_links_the_jobs_page_with_the_failing_jobs(operator, test_jobs):
+    services.run_job("tests.broken")
+    rows = {item.label: item for item in operator.get("/admin/").context["attention"]}
+    failing = rows["Jobs whose last run failed"]
+    assert (failing.value, failing.url, failing.detail) == (1, PAGE, "tests.broken")
+
+
+def test_worker_runs_link_back_to_the_page_and_keep_the_evidence(operator, test_jobs):
+    run = services.run_job("tests.broken", params={"project_id": 77})
+    assert f'href="{PAGE}"' in operator.get("/admin/jobs/workerrun/").content.decode()
+    page = operator.get(f"/admin/jobs/workerrun/{run.pk}/change/").content.decode()
+    assert f'href="{PAGE}"' in page
+    assert "project: 77 (not found)" in page and "401 Unauthorized" in page
+
+
+def test_run_again_queues_each_run_with_its_own_params(operator, test_jobs):
+    first = services.run_job("tests.count_things", params={"project_id": 1})
+    second = services.run_job("tests.count_things", params={"batch_size": 5})
+    operator.post(
+        "/admin/jobs/workerrun/", {"action": "run_again", "_selected_action": [first.pk, second.pk]}, follow=True
+    )
+    again = WorkerRun.objects.filter(trigger="manual").order_by("pk")
+    assert [run.params for run in again] == [{"batch_size": 5}, {"project_id": 1}]
+    assert AuditEvent.objects.filter(action="jobs.run_requested").count() == 2
+
+
+def test_a_job_failed_event_links_its_run_and_the_jobs_page(operator, test_jobs):
+    from apps.events.models import SystemEvent
+
+    run = services.run_job("tests.broken")
+    event = SystemEvent.objects.get(code="JOB_FAILED")
+    html = operator.get(f"/admin/events/systemevent/{event.pk}/change/").content.decode()
+    assert f"/admin/jobs/workerrun/{run.pk}/change/" in html and f'href="{PAGE}"' in html
+
+
+def test_an_incident_about_failing_jobs_links_the_jobs_page_from_its_runbook(operator, staff):
+    from tests.incidents.factories import make_incident
+
+    incident = make_incident(staff, title="Syncs failing", codes=["JOB_FAILED"])
+    html = operator.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    runbook = re.search(r'<article class="runbook" id="runbook-jobs-failing">(.*?)</article>', html, re.S).group(1)
+    assert f'<a href="{PAGE}">Jobs page</a>' in runbook
