@@ -152,3 +152,37 @@ class TenantAISettings(models.Model):
     @property
     def link_domains(self) -> list[str]:
         return [line.strip().lower() for line in self.allowed_link_domains.splitlines() if line.strip()]
+
+
+class ContactThrottle(models.Model):
+    """One end customer's standing with the AI of one tenant: the last message's digest and how many
+    times in a row it came (repeated identical messages), and the throttle window, if any, during
+    which the AI does not answer that contact. Written only by `apps.ai.abuse`."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="ai_contact_throttles")
+    contact_id = models.CharField("contact", max_length=255)
+    last_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the last message, normalised.")
+    repeats = models.PositiveIntegerField(default=0, help_text="Identical messages in a row, the last one included.")
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    throttled_at = models.DateTimeField(null=True, blank=True)
+    throttled_until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    windows = models.PositiveIntegerField(default=0, help_text="Throttle windows opened for this contact so far.")
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The ticket opened for the tenant's review of the latest window.",
+    )
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = "AI contact throttle"
+        ordering = ["-throttled_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "contact_id"], name="ai_contact_throttle_once")]
+
+    def __str__(self):
+        return f"{self.contact_id} ({self.tenant})"

@@ -220,6 +220,15 @@ _CATALOG = [
         "tenant-abuse",
     ),
     _code(
+        "AI_ABUSE_THROTTLED",
+        WARNING,
+        "ai",
+        "AI replies to a contact throttled (burst or repeated messages)",
+        "One of your contacts sent messages so fast, or repeated the same message so often, that the AI "
+        "assistant stopped answering them for a while. A ticket was opened for you to review the conversation.",
+        "tenant-abuse",
+    ),
+    _code(
         "AI_PROVIDER_MISCONFIGURED",
         ERROR,
         "ai",

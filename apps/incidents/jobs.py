@@ -7,9 +7,17 @@ from apps.jobs.registry import register
 
 @register("events.detect_spikes", every=timedelta(minutes=1))
 def detect_spikes():
-    """Opens or joins an incident for each error code spiking across tenants (the name predates the move)."""
+    """Opens or joins an incident for each error code spiking across tenants, and a tenant-abuse incident
+    for a tenant whose AI violations or volume spike (the name predates the move)."""
     result = detection.detect_spikes()
-    return {"spiking_codes": len(result["spiking_codes"]), "opened": result["opened"], "joined": result["joined"]}
+    abuse = result["tenant_abuse"]
+    return {
+        "spiking_codes": len(result["spiking_codes"]),
+        "opened": result["opened"],
+        "joined": result["joined"],
+        "tenant_abuse_opened": abuse["opened"],
+        "tenant_abuse_joined": abuse["joined"],
+    }
 
 
 @register("events.evaluate_alert_rules", every=timedelta(minutes=1))

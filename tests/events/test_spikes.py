@@ -45,7 +45,12 @@ def test_detecting_again_opens_no_second_incident():
     result = detection.detect_spikes(now=NOW + timedelta(minutes=1))
 
     assert spike_incidents().count() == 1
-    assert result == {"spiking_codes": result["spiking_codes"], "opened": 0, "joined": 1}
+    assert result == {
+        "spiking_codes": result["spiking_codes"],
+        "opened": 0,
+        "joined": 1,
+        "tenant_abuse": {"opened": 0, "joined": 0},
+    }
     assert SystemEvent.objects.filter(code="ERROR_SPIKE").count() == 1
 
 

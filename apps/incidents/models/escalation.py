@@ -149,6 +149,7 @@ class Notification(models.Model):
     class Reason(models.TextChoices):
         OPENED = "opened", "Incident opened"
         ESCALATED = "escalated", "Escalated"
+        TENANT_WARNING = "warning", "Warning to the tenant's owner"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -226,11 +226,13 @@ def _notify(incident, now):
 
 
 def detect_spikes(now=None):
-    """One pass. Returns {"spiking_codes": {code: [tenant ids]}, "opened": n, "joined": n}, and "held": n
-    when a maintenance window held any back."""
+    """One pass. Returns {"spiking_codes": {code: [tenant ids]}, "opened": n, "joined": n, "tenant_abuse":
+    {"opened": n, "joined": n}}, and "held": n when a maintenance window held any back. A tenant's own
+    abuse (its AI guardrail violations or volume spiking) needs no other tenant: see `tenant_abuse`."""
     now = now or timezone.now()
     spiking, window_start = spikes.spiking_tenants_by_code(now)
     result = {"spiking_codes": {}, "opened": 0, "joined": 0}
+    result["tenant_abuse"] = _tenant_abuse(spiking, window_start, now)
     for code, counts in sorted(spiking.items()):
         if len(counts) < settings.SPIKE_MIN_TENANTS:
             continue
@@ -242,6 +244,12 @@ def detect_spikes(now=None):
         created = _open_spike(code, counts, window_start, now)
         result["opened" if created else "joined"] += 1
     return result
+
+
+def _tenant_abuse(spiking, window_start, now):
+    from apps.incidents.services import tenant_abuse  # it opens incidents through this module
+
+    return tenant_abuse.detect(spiking, window_start, now)
 
 
 def _open_spike(code, counts, window_start, now):

@@ -1,5 +1,7 @@
 """Kill switches one click from the incident: each calls the tenants service (which validates,
-requires the reason and audits) and writes the switch to the incident's timeline."""
+requires the reason and audits) and writes the switch to the incident's timeline. On a tenant-abuse
+incident the entry carries the evidence (violations by rule, throttled contacts, volume), and
+"warn" e-mails the tenant's owners (`tenant_abuse.warn_owner`)."""
 
 from dataclasses import dataclass
 
@@ -7,6 +9,7 @@ from django.db import transaction
 
 from apps.core.errors import ServiceError
 from apps.incidents.models import TimelineEntry
+from apps.incidents.services import tenant_abuse
 from apps.incidents.services.timeline import add_timeline_entry
 from apps.tenants import roles
 from apps.tenants import services as tenants
@@ -21,7 +24,7 @@ class Mitigation:
 
 
 def _tenant(call, **kwargs):
-    def apply(tenant, actor, reason, request):
+    def apply(tenant, actor, reason, request, **_):
         call(tenant, actor=actor, reason=reason, request=request, **kwargs)
         return {}
 
@@ -29,14 +32,19 @@ def _tenant(call, **kwargs):
 
 
 def _global_whatsapp(enabled):
-    def apply(_tenant, actor, reason, request):
+    def apply(_tenant, actor, reason, request, **_):
         tenants.set_global_whatsapp(enabled, actor=actor, reason=reason, request=request)
         return {}
 
     return apply
 
 
-def _ai_provider_mock(_tenant, actor, reason, request):
+def _warn_owner(tenant, actor, reason, request, *, incident, evidence):
+    rows = tenant_abuse.warn_owner(incident, tenant, actor=actor, reason=reason, request=request, evidence=evidence)
+    return {"recipients": [row.recipient for row in rows]}
+
+
+def _ai_provider_mock(_tenant, actor, reason, request, **_):
     before = SystemSettings.load().default_ai_provider
     if before == SystemSettings.AiProvider.MOCK:
         raise ServiceError("The default AI provider is already mock.", "unchanged")
@@ -54,6 +62,7 @@ MITIGATIONS = {
     "tenant_ai_on": Mitigation("Switch AI on", True, _tenant(tenants.set_ai_enabled, enabled=True)),
     "tenant_suspend": Mitigation("Suspend the tenant", True, _tenant(tenants.suspend)),
     "tenant_reactivate": Mitigation("Reactivate the tenant", True, _tenant(tenants.reactivate)),
+    "tenant_warn": Mitigation("Warn the tenant's owner by e-mail", True, _warn_owner),
     "global_whatsapp_off": Mitigation("Switch WhatsApp off for every tenant", False, _global_whatsapp(False)),
     "global_whatsapp_on": Mitigation("Switch WhatsApp back on for every tenant", False, _global_whatsapp(True)),
     "ai_provider_mock": Mitigation("Set the default AI provider to mock", False, _ai_provider_mock),
@@ -80,8 +89,11 @@ def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=No
     reason = tenants.require_reason(reason)
     if mitigation.per_tenant:
         _require_affected(incident, tenant)
+    evidence = tenant_abuse.evidence_for(incident, tenant) if mitigation.per_tenant else None
     with transaction.atomic():
-        changed = mitigation.apply(tenant if mitigation.per_tenant else None, actor, reason, request)
+        changed = mitigation.apply(
+            tenant if mitigation.per_tenant else None, actor, reason, request, incident=incident, evidence=evidence
+        )
         scope = f" for {tenant.name}" if mitigation.per_tenant else ""
         return add_timeline_entry(
             incident,
@@ -93,6 +105,7 @@ def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=No
                 "tenant": tenant.slug if mitigation.per_tenant else None,
                 "reason": reason,
                 **(changed or {}),
+                **({"evidence": evidence} if evidence else {}),
             },
         )
 

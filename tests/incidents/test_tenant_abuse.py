@@ -1,0 +1,150 @@
+"""Tenant abuse: a tenant whose AI guardrail violations or AI volume spike gets its own incident
+with the "tenant-abuse" runbook and the evidence on the timeline; AI off, suspend and warn act on
+it, each audited and written on the timeline with the evidence."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from apps.ai.models import AIRequest, ContactThrottle
+from apps.events.models import AuditEvent
+from apps.incidents import notifications, services
+from apps.incidents.models import Incident, Notification
+from apps.incidents.services import tenant_abuse
+from apps.incidents.services.detection import detect_spikes
+from apps.tenants.models import Tenant
+from tests.ai.factories import AIRequestFactory
+from tests.factories import MembershipFactory, SystemEventFactory, UserFactory
+from tests.incidents.factories import T0, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def spike_rules(settings):
+    settings.SPIKE_WINDOW_MINUTES = 10
+    settings.SPIKE_MIN_COUNT = 10
+    settings.SPIKE_BASELINE_FACTOR = 3.0
+    settings.SPIKE_MIN_TENANTS = 3
+    settings.SPIKE_BASELINE_DAYS = 7
+    settings.AI_ABUSE_TENANT_MIN_REQUESTS = 50
+
+
+def violations(tenant, count, *, rule="instruction_override", now=T0):
+    for n in range(count):
+        SystemEventFactory(
+            tenant=tenant,
+            code="AI_GUARDRAIL_VIOLATION",
+            message=f"Input blocked by rule {rule}.",
+            meta={"feature": "bot_reply", "rule": rule, "layer": "heuristic"},
+            occurred_at=now - timedelta(seconds=10 * (n + 1)),
+        )
+
+
+def abuse_incident(tenant):
+    return Incident.objects.get(dedup_key=tenant_abuse.dedup_key(tenant.pk))
+
+
+def test_one_tenants_violation_spike_opens_its_tenant_abuse_incident(tenant):
+    violations(tenant, 8)
+    violations(tenant, 4, rule="role_play_jailbreak")
+
+    result = detect_spikes(now=T0)
+
+    assert result["tenant_abuse"] == {"opened": 1, "joined": 0}
+    assert result["opened"] == 0  # one tenant is no platform spike
+    incident = abuse_incident(tenant)
+    assert incident.runbook.slug == "tenant-abuse" and incident.severity == "sev3"
+    assert list(incident.affected_tenants.all()) == [tenant]
+    assert incident.events.filter(code="AI_GUARDRAIL_VIOLATION").count() == 12
+    evidence = incident.timeline.get(text__startswith="Evidence").data
+    assert evidence["trigger"] == "AI_GUARDRAIL_VIOLATION" and evidence["count"] == 12
+    assert evidence["violations_by_rule"] == {"instruction_override": 8, "role_play_jailbreak": 4}
+    assert len(evidence["violation_samples"]) == 10
+
+
+def test_the_next_pass_joins_without_writing_the_evidence_twice(tenant):
+    violations(tenant, 12)
+    detect_spikes(now=T0)
+
+    result = detect_spikes(now=at(1))
+
+    assert result["tenant_abuse"] == {"opened": 0, "joined": 1}
+    assert abuse_incident(tenant).timeline.filter(text__startswith="Evidence").count() == 1
+
+
+def test_a_few_violations_open_nothing(tenant):
+    violations(tenant, 3)
+
+    assert detect_spikes(now=T0)["tenant_abuse"] == {"opened": 0, "joined": 0}
+
+
+def test_an_ai_volume_spike_opens_the_incident_with_the_volume_as_evidence(tenant, other_tenant, settings):
+    settings.SPIKE_BASELINE_DAYS = 1
+    steady = [  # 25 requests in every 10 minutes of the day before: 60 now is not 3 times that
+        AIRequestFactory.build(tenant=other_tenant, created_at=T0 - timedelta(minutes=10 + n * 10 / 25))
+        for n in range(144 * 25)
+    ]
+    AIRequest.objects.bulk_create(steady, batch_size=1000)
+    for tenant_with_burst in (tenant, other_tenant):
+        for n in range(60):
+            AIRequestFactory(tenant=tenant_with_burst, created_at=T0 - timedelta(seconds=n + 1))
+
+    detect_spikes(now=T0)
+
+    evidence = abuse_incident(tenant).timeline.get(text__startswith="Evidence").data
+    assert evidence["trigger"] == "ai_volume" and evidence["count"] == 60 and evidence["ai_requests"] == 60
+    assert not Incident.objects.filter(dedup_key=tenant_abuse.dedup_key(other_tenant.pk)).exists()
+
+
+@pytest.fixture
+def incident(tenant):
+    violations(tenant, 12, now=at(0))
+    ContactThrottle.objects.create(
+        tenant=tenant, contact_id="351912345678", throttled_at=T0, throttled_until=at(15), reason="30 messages in 60 s"
+    )
+    detect_spikes(now=T0)
+    return abuse_incident(tenant)
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "value"), [("tenant_ai_off", "is_ai_enabled", False), ("tenant_suspend", "status", "suspended")]
+)
+def test_ai_off_and_suspend_carry_the_evidence_to_the_timeline(incident, tenant, staff, action, field, value):
+    entry = services.apply_mitigation(incident, action, actor=staff, reason="jailbreak campaign", tenant=tenant)
+
+    assert getattr(Tenant.objects.get(pk=tenant.pk), field) == value
+    assert AuditEvent.objects.filter(tenant=tenant, reason="jailbreak campaign").exists()
+    assert entry.data["action"] == action
+    assert entry.data["evidence"]["violations"] == 12
+    assert entry.data["evidence"]["throttled_contacts"][0]["contact_id"] == "351912345678"
+
+
+def test_warn_emails_the_owners_through_the_outbox_audited_with_the_evidence(incident, tenant, staff):
+    MembershipFactory(tenant=tenant, user=UserFactory(email="owner@alpha.test"))
+    MembershipFactory(tenant=tenant, user=UserFactory(email="agent@alpha.test"), role="agent")
+
+    entry = services.apply_mitigation(
+        incident, "tenant_warn", actor=staff, reason="Your bot is being misused.", tenant=tenant
+    )
+
+    row = Notification.objects.get(incident=incident, reason=Notification.Reason.TENANT_WARNING)
+    assert row.recipient == "owner@alpha.test" and row.status == "queued"
+    assert entry.data["recipients"] == ["owner@alpha.test"] and entry.data["evidence"]["violations"] == 12
+    audit = AuditEvent.objects.get(action="tenant.warned")
+    assert audit.tenant == tenant and audit.after["evidence"]["violations_by_rule"] == {"instruction_override": 12}
+    assert notifications.deliver(row.pk) == "sent"
+    assert mail.outbox[0].to == ["owner@alpha.test"]
+    assert "Your bot is being misused." in mail.outbox[0].body and "instruction_override (12)" in mail.outbox[0].body
+    assert incident.timeline.filter(kind="notification", text__contains="owner@alpha.test").exists()
+
+
+def test_warn_without_an_owners_address_says_so(incident, tenant, staff):
+    from apps.core.errors import ServiceError
+
+    with pytest.raises(ServiceError) as refused:
+        services.apply_mitigation(incident, "tenant_warn", actor=staff, reason="misuse", tenant=tenant)
+
+    assert refused.value.code == "no_owner_email"
+    assert not Notification.objects.filter(reason=Notification.Reason.TENANT_WARNING).exists()
