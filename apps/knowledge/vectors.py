@@ -7,6 +7,8 @@ float32 matrix; search then scores them all exactly with one matrix product."""
 from collections.abc import Iterable
 
 import numpy as np
+import psycopg
+from django.db import connection
 
 from apps.knowledge.models import Chunk, ChunkVector
 
@@ -43,20 +45,41 @@ def discard(chunk_ids: Iterable[int]) -> int:
 
 
 def load_project(project_id: int, *, model: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Every ready chunk's vector of one project: (chunk ids as int64, float32 matrix (n, dims)).
+    """Every ready chunk's vector of one project: (chunk ids as int64, float32 matrix (n, dims)),
+    in chunk id order. With `model`, only vectors that model made (others are not comparable).
 
-    With `model`, only vectors that model made (vectors of another model are not comparable)."""
-    rows = ChunkVector.objects.filter(project_id=project_id, chunk__embedding_status=Chunk.EmbeddingStatus.READY)
+    A vector exists only while its chunk is ready (recording marks it ready in the same
+    transaction; re-chunking discards it), so this reads the vector table alone."""
+    rows = _rows(project_id, model)
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=DTYPE)
+    dims = rows[0][1]
+    rows = [row for row in rows if row[1] == dims]
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(bytes(row[2]) for row in rows), dtype=DTYPE).reshape(len(rows), dims)
+    return ids, matrix
+
+
+def _rows(project_id, model) -> list[tuple[int, int, bytes]]:
+    if connection.vendor == "postgresql":
+        return _binary_rows(project_id, model)
+    rows = ChunkVector.objects.filter(project_id=project_id)
     if model is not None:
         rows = rows.filter(model=model)
-    pairs = list(rows.order_by("chunk_id").values_list("chunk_id", "dims", "vector"))
-    if not pairs:
-        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=DTYPE)
-    dims = pairs[0][1]
-    pairs = [pair for pair in pairs if pair[1] == dims]
-    ids = np.fromiter((pair[0] for pair in pairs), dtype=np.int64, count=len(pairs))
-    matrix = np.frombuffer(b"".join(bytes(pair[2]) for pair in pairs), dtype=DTYPE).reshape(len(pairs), dims)
-    return ids, matrix
+    return list(rows.order_by("chunk_id").values_list("chunk_id", "dims", "vector"))
+
+
+def _binary_rows(project_id, model):
+    """The rows in PostgreSQL's binary format: bytea arrives as raw bytes instead of hex text to
+    decode (about twice as fast for a project's vectors)."""
+    sql = f"SELECT chunk_id, dims, vector FROM {ChunkVector._meta.db_table} WHERE project_id = %s"
+    params = [project_id]
+    if model is not None:
+        sql, params = sql + " AND model = %s", [project_id, model]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql + " ORDER BY chunk_id", params, binary=True)
+        return cursor.fetchall()
 
 
 def _default_model() -> str:

@@ -31,16 +31,26 @@ def test_a_projects_vectors_load_as_one_float32_matrix_in_chunk_order():
     np.testing.assert_array_equal(matrix, rows)
 
 
-def test_only_ready_chunks_of_the_project_load():
+def test_only_the_projects_own_vectors_load():
     source, other = make_source(slug="one"), make_source(slug="two")
     chunks, others = ready_chunks(source), ready_chunks(other)
     vectors.save([(chunk, [1.0, 2.0]) for chunk in chunks + others], model="m")
-    Chunk.objects.filter(pk=chunks[0].pk).update(embedding_status=Chunk.EmbeddingStatus.PENDING)
 
     ids, matrix = vectors.load_project(source.project_id)
 
-    assert ids.tolist() == [chunk.pk for chunk in chunks[1:]]
-    assert matrix.shape == (2, 2)
+    assert ids.tolist() == [chunk.pk for chunk in chunks]
+    assert matrix.shape == (3, 2)
+
+
+def test_a_chunk_whose_text_changes_loses_its_vector_until_it_is_embedded_again():
+    source = make_source()
+    [chunk] = ready_chunks(source, conversations=1)
+    vectors.save([(chunk, [1.0, 2.0])], model="m")
+    add_messages(source, 1, qa(("And breakfast?", "From 7 am.")))
+
+    rechunk(source, [1])
+
+    assert vectors.load_project(source.project_id)[0].size == 0
 
 
 def test_saving_again_replaces_the_vector_and_its_model():
