@@ -71,7 +71,7 @@ def rename_project(project, name, *, actor=None, request=None) -> Project:
 def add_source(project, connection, *, inbox_ids=(), actor=None, request=None) -> ProjectSource:
     """Binds the project to one of its tenant's Chatwoot connections, optionally only some inboxes.
     A source that exists for the pair is refused (change its inboxes instead)."""
-    _check_connection(project, connection)
+    check_connection(project, connection)
     source = ProjectSource(
         tenant=project.tenant, project=project, connection=connection, inbox_ids=inbox_list(inbox_ids)
     )
@@ -153,7 +153,7 @@ def inbox_list(values) -> list[int]:
     return sorted(ids)
 
 
-def _check_connection(project, connection: Connection):
+def check_connection(project, connection: Connection):
     if connection.tenant_id != project.tenant_id:
         raise ServiceError(
             f"Connection {connection.pk} belongs to another tenant than project {project.slug!r}.", "wrong_tenant"

@@ -6,7 +6,7 @@ added by later apps join the right groups without another hand-written migration
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-OPERATIONS_APPS = ("events", "incidents", "tickets", "integrations", "outbound", "jobs", "tenants", "ai")
+OPERATIONS_APPS = ("events", "incidents", "tickets", "integrations", "outbound", "jobs", "tenants", "ai", "knowledge")
 NEVER_WRITABLE = {("events", "auditevent")}
 
 # Each rule: (app label or "*", model name or "*", action).
