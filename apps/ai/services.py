@@ -331,9 +331,8 @@ def _tokens(call: Call, answer) -> tuple[int, int, bool]:
 
 
 def _count_usage(tenant, row: AIRequest):
-    usage.increment(tenant, UsageCounter.Metric.AI_REQUESTS)
-    if row.total_tokens:
-        usage.increment(tenant, UsageCounter.Metric.AI_TOKENS, row.total_tokens)
+    Metric = UsageCounter.Metric
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: row.total_tokens})
 
 
 def _stored(messages) -> list[dict]:

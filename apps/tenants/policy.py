@@ -145,8 +145,27 @@ def can_send_message(tenant, count: int = 1, now=None) -> Decision:
     return decide_message(input_for(tenant, now), count)
 
 
+def ai_input_for(tenant, now=None) -> PolicyInput:
+    """The input `decide_ai` reads, and only that (one query for the counters): every AI call asks."""
+    from apps.tenants.usage import ai_usage_for
+
+    used = ai_usage_for(tenant, now)
+    return PolicyInput(
+        suspended=not tenant.is_active,
+        ai_enabled=tenant.is_ai_enabled,
+        ai_daily_limit=tenant.effective_ai_daily_limit,
+        ai_monthly_limit=tenant.effective_ai_monthly_limit,
+        ai_today=used.requests_today,
+        ai_this_month=used.requests_this_month,
+        ai_daily_token_limit=tenant.effective_ai_daily_token_limit,
+        ai_monthly_token_limit=tenant.effective_ai_monthly_token_limit,
+        ai_tokens_today=used.tokens_today,
+        ai_tokens_this_month=used.tokens_this_month,
+    )
+
+
 def can_use_ai(tenant, now=None) -> Decision:
-    return decide_ai(input_for(tenant, now))
+    return decide_ai(ai_input_for(tenant, now))
 
 
 def ai_retry_after_s(code: str | None, tenant, now=None) -> int | None:

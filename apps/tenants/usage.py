@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from apps.core import zones
@@ -50,6 +50,29 @@ def usage_for(tenant, now=None) -> Usage:
     )
 
 
+@dataclass(frozen=True)
+class AIUsage:
+    requests_today: int
+    requests_this_month: int
+    tokens_today: int
+    tokens_this_month: int
+
+
+def ai_usage_for(tenant, now=None) -> AIUsage:
+    """The AI counters alone, in one query: what every AI call's policy check needs."""
+    today = tenant_today(tenant, now)
+    month = UsageCounter.objects.filter(
+        tenant=tenant, metric__in=(Metric.AI_REQUESTS, Metric.AI_TOKENS), day__gte=today.replace(day=1), day__lte=today
+    )
+    sums = month.aggregate(
+        requests_today=Sum("value", filter=Q(metric=Metric.AI_REQUESTS, day=today)),
+        requests_this_month=Sum("value", filter=Q(metric=Metric.AI_REQUESTS)),
+        tokens_today=Sum("value", filter=Q(metric=Metric.AI_TOKENS, day=today)),
+        tokens_this_month=Sum("value", filter=Q(metric=Metric.AI_TOKENS)),
+    )
+    return AIUsage(**{name: total or 0 for name, total in sums.items()})
+
+
 def seconds_to_next_day(tenant, now=None) -> int:
     """Whole seconds until the tenant's next local midnight (when daily counters start again)."""
     local = _local_now(tenant, now)
@@ -85,6 +108,21 @@ def increment(tenant, metric: str, amount: int = 1, now=None) -> None:
             UsageCounter.objects.create(tenant=tenant, metric=metric, day=day, value=amount)
     except IntegrityError:
         rows.update(value=F("value") + amount)
+
+
+def increment_many(tenant, amounts: dict, now=None) -> None:
+    """Adds to several of today's counters with one UPDATE (creating the missing rows), as
+    `increment` does for one."""
+    amounts = {metric: amount for metric, amount in amounts.items() if amount}
+    day = tenant_today(tenant, now)
+    rows = UsageCounter.objects.filter(tenant=tenant, day=day, metric__in=list(amounts))
+    added = Case(*(When(metric=metric, then=Value(amount)) for metric, amount in amounts.items()), default=Value(0))
+    if rows.update(value=F("value") + added) == len(amounts):
+        return
+    present = set(rows.values_list("metric", flat=True))
+    for metric, amount in amounts.items():
+        if metric not in present:
+            increment(tenant, metric, amount, now)
 
 
 def set_gauge(tenant, metric: str, value: int, now=None) -> None:

@@ -103,3 +103,22 @@ def test_setting_token_limits_is_audited_and_other_callers_leave_them_as_they_ar
 def test_a_negative_token_limit_is_refused(tenant, staff):
     with pytest.raises(ServiceError, match="daily token limit cannot be negative"):
         services.set_ai_limits(tenant, daily=5, monthly=50, daily_tokens=-1, actor=staff, reason="x")
+
+
+@pytest.mark.django_db
+def test_several_counters_are_added_to_at_once_creating_the_missing_ones(tenant):
+    usage.increment(tenant, Metric.AI_REQUESTS, 2)
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: 40})
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: 2})
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: 0})
+    used = usage.ai_usage_for(tenant)
+    assert (used.requests_today, used.requests_this_month, used.tokens_today, used.tokens_this_month) == (5, 5, 42, 42)
+
+
+@pytest.mark.django_db
+def test_the_ai_input_matches_the_full_input(tenant):
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 3, Metric.AI_TOKENS: 300, Metric.MESSAGES_SENT: 7})
+    full, lean = policy.input_for(tenant), policy.ai_input_for(tenant)
+    ai_fields = [name for name in policy.PolicyInput.__dataclass_fields__ if name.startswith("ai_")]
+    assert {name: getattr(lean, name) for name in ai_fields} == {name: getattr(full, name) for name in ai_fields}
+    assert (lean.suspended, lean.ai_enabled) == (full.suspended, full.ai_enabled)
