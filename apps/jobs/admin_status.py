@@ -49,7 +49,10 @@ class ProjectRow:
 def job_rows(now=None) -> list[dict]:
     """The schedule of every job (scheduler.schedule) with its latest run object beside it."""
     latest = services.last_runs()
-    return [{**row, "run": latest.get(row["name"])} for row in scheduler.schedule(now)]
+    return [
+        {**row, "run": latest.get(row["name"]), "last_error_line": (row["last_error"] or "\n").splitlines()[0]}
+        for row in scheduler.schedule(now)
+    ]
 
 
 def pending_runs(limit=50) -> list[WorkerRun]:

@@ -29,6 +29,11 @@ class WorkerRun(models.Model):
     def __str__(self):
         return f"{self.name} {self.status} at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
+    @property
+    def error_line(self) -> str:
+        """The error's first line (the exception and its message), without the traceback."""
+        return self.error.splitlines()[0] if self.error else ""
+
 
 class FailureAlert(models.Model):
     """When a job's failure was last announced as JOB_FAILED. One row per job; a conditional update
