@@ -1,6 +1,6 @@
 """The labelled set (bench/data/guardrails.jsonl) keeps the guardrail honest: the rates on it stay
-above and below floors. The holdout split was written after the heuristics and not tuned on, so
-its floors are low: they catch a regression, they do not claim a quality."""
+above and below floors. The "holdout2" split was written after the heuristics and never tuned on;
+its floor is low: it catches a regression, it does not claim a quality."""
 
 from collections import Counter
 
@@ -32,7 +32,8 @@ def test_the_guardrail_detects_attacks_and_spares_benign_messages(labelled):
     for language in ("en", "pt", "es"):
         assert report["language"][language]["false_positive"] <= 0.05
     assert report["split"]["tuning"]["detection"] >= 0.95
-    assert report["split"]["holdout"]["detection"] >= 0.25
+    assert report["split"]["holdout1"]["detection"] >= 0.95
+    assert report["split"]["holdout2"]["detection"] >= 0.30
 
 
 def test_each_layer_alone_does_less_than_both(labelled):

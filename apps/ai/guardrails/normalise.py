@@ -19,6 +19,7 @@ _SPACES = re.compile(r"\s+")
 _WIDE_GAP = re.compile(r"\s{2,}|\s*/\s*")
 _SPACED_LETTERS = re.compile(r"\b(?:\w[\s._*-]){2,}\w\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_WORD = re.compile(r"\b\w*[a-z][0134578@$!]+\w*\b|\b[0134578@$!]+[a-z]\w*\b")
 
 
@@ -44,6 +45,7 @@ def decoded_forms(text: str) -> list[tuple[str, str]]:
     clean = normalise(text)
     if _LEET_WORD.search(clean):
         forms.append(("leetspeak", clean.translate(_LEET)))
+        forms.append(("leetspeak", clean.translate(_LEET_L)))
     if _SPACED_LETTERS.search(clean):
         forms.append(("spaced letters", joined_letters(text)))
     return forms

@@ -17,25 +17,32 @@ _ALL = r"(?:all|any|every|each|the|your|my|these|those|of|both)?\s*"
 _EARLIER = one_of("previous|prior|above|earlier|preceding|initial|original|former|existing|current|old|given|system")
 _RULES = one_of(
     r"instructions?|rules?|prompts?|directions?|directives?|guidelines?|guardrails?|programming",
-    r"constraints?|restrictions?|policies|orders|commands",
+    r"constraints?|restrictions?|policies|orders|commands|guidance|setup|set-up|configuration|config|training",
 )
-_PT_ALL = r"(?:todas|todos|as|os|suas|seus|tuas|teus|essas|estas)?\s*(?:as|os|suas|seus)?\s*"
-_PT_RULES = one_of("instrucoes|instrucao|regras|orientacoes|diretrizes|diretivas|comandos|ordens|restricoes|prompt")
+_PT_ALL = r"(?:todas|todos|as|os|a|o|sua|seu|tua|teu|suas|seus|tuas|teus|essas|estas)?\s*(?:as|os|suas|seus)?\s*"
+_PT_RULES = one_of(
+    "instrucoes|instrucao|regras|orientacoes|diretrizes|diretivas|comandos|ordens|restricoes|prompt",
+    "configuracao|configuracoes|programacao|treinamento",
+)
 _PT_EARLIER = one_of(
-    "anteriores|acima|previas|iniciais|originais|antigas|do sistema", "que (?:te|lhe) (?:deram|foram dadas)"
+    "anteriores|acima|previas|iniciais|originais|antigas|do sistema",
+    "que (?:te|lhe) (?:deram|foram dadas)|que (?:voce )?recebeu",
 )
-_ES_ALL = r"(?:todas|todos|las|los|tus|sus|esas|estas)?\s*(?:las|los|tus|sus)?\s*"
+_ES_ALL = r"(?:todas|todos|las|los|la|el|tu|su|tus|sus|esas|estas)?\s*(?:las|los|tus|sus)?\s*"
 _ES_RULES = one_of(
-    "instrucciones|instruccion|reglas|indicaciones|directrices|directivas|comandos|ordenes|restricciones|prompt"
+    "instrucciones|instruccion|reglas|indicaciones|directrices|directivas|comandos|ordenes|restricciones|prompt",
+    "pautas|configuracion|programacion|entrenamiento",
 )
-_ES_EARLIER = one_of("anteriores|previas|de arriba|iniciales|originales|del sistema", "que te (?:dieron|han dado)")
+_ES_EARLIER = one_of(
+    "anteriores|previas|de arriba|iniciales|originales|del sistema", "que te (?:dieron|han dado)|que recibiste"
+)
 _NO_LIMITS = r"(?:no|without|sem|sin|zero|free of|livre de|libre de)\s+(?:any\s+|nenhuma\s+|ninguna\s+)?" + one_of(
-    "rules|restrictions|limits|filters|filtering|censorship|guidelines|ethics|morals",
-    "regras|restricoes|limites|filtros|censura|reglas|restricciones|etica",
+    "rules|restrictions|limits|limitations|filters|filtering|censorship|guidelines|ethics|morals",
+    "regras|restricoes|limites|limitacoes|filtros|censura|reglas|restricciones|limitaciones|etica",
 )
 _NO_LIMITS_PT_ES = (
     r"(?:nao (?:tem|tens|tivesse|tenha|possui)|no (?:tienes|tuvieras|tengas|tiene))\s+(?:nenhuma\s+|ninguna\s+)?"
-    + one_of("regras?|restricoes|limites|filtros|censura|reglas?|restricciones|etica")
+    + one_of("regras?|restricoes|limites|limitacoes|filtros|censura|reglas?|restricciones|limitaciones|etica")
 )
 _SYSTEM_PROMPT = one_of(
     r"system\s*prompt|initial prompt|original prompt|hidden prompt|secret prompt|developer (?:prompt|message)",
@@ -44,6 +51,11 @@ _SYSTEM_PROMPT = one_of(
     "instrucoes (?:do sistema|iniciais|internas|originais|ocultas|secretas)",
     "instrucciones (?:del sistema|iniciales|internas|originales|ocultas|secretas)",
     "your (?:prompt|instructions|rules|configuration|guidelines)",
+    r"(?:exact|full|complete|whole|entire|exato|exacto|completo) (?:system )?prompt",
+    "prompt (?:exato|exacto|completo|original)",
+    "(?:text|prompt|message|instructions|texto|mensagem|mensaje) (?:that|which|que) "
+    "(?:configures|configured|programs|programmed|controls|defines|sets up|te configura|te configurou|te programou"
+    "|te configuro|te programo)(?: you)?",
     "(?:seu|teu) prompt|(?:suas|tuas) instrucoes|tu prompt|tus instrucciones",
 )
 _OTHERS = one_of(
@@ -67,6 +79,7 @@ _DATA = one_of(
 )
 _GIVE = one_of(
     "give|send|show|list|tell|share|export|dump|print|read|reveal|leak|forward|display|what (?:is|are)|whats",
+    "which|me le|leia|leeme|lee",
     "me (?:de|da|passe|passa|mande|manda|envie|mostre|mostra|diga|diz)",
     "mostre|mostra|liste|lista|envie|mande|passe|compartilhe|exporte|revele|qual (?:e|o)|quais (?:sao|os)",
     "dame|dime|muestra(?:me)?|enumera|envia(?:me)?|manda(?:me)?|comparte|exporta|revela|cual es|cuales son",
@@ -97,6 +110,12 @@ _EN_OVERRIDE = [
         "ignore|disregard",
     ),
     r"\byou (?:are|will be) no longer (?:bound|restricted|limited) by\b",
+    r"\b(?:whatever|what|everything|anything)\b.{0,40}\b(?:told|said to|instructed|asked|gave) you\b.{0,30}"
+    r"\b(?:no longer|doesn'?t|does not|don'?t|do not)\s+(?:matters?|apply|count|stand)",
+    r"\byou (?:now )?(?:answer|obey|listen|report|work) (?:only )?(?:to|for) me\b",
+    r"\b(?:everything|all|anything) (?:before|above|prior to) (?:this|my|the) (?:message|line|point|sentence)\b"
+    r".{0,20}\b(?:was|is|were)\b",
+    r"\bthe real (?:task|instructions?|job|mission|goal|prompt)\s*(?:is|are|:)",
     r"\b(?:do not|don'?t|never) follow (?:your|the|any) (?:previous |prior |original |system )?"
     r"(?:instructions|rules|guidelines)\b",
     r"\b(?:end|stop) of (?:system )?(?:prompt|instructions)\b.{0,40}\b(?:new|now|begin)\b",
@@ -119,6 +138,11 @@ _PT_OVERRIDE = [
     r"\b(?:esqueca|esquece|ignore|ignora|desconsidere) tudo (?:o )?que (?:te |lhe )?"
     + one_of("foi dito|disseram|falaram|foi (?:instruido|programado|ensinado)|te ensinaram"),
     r"\b(?:suas|tuas|as) novas (?:instrucoes|regras|ordens) (?:sao|agora)\b",
+    r"\b(?:o que|tudo (?:o )?que)\b.{0,40}\b(?:te|lhe) (?:mandou|mandaram|disse|disseram|pediu|pediram|deu|deram)\b"
+    r".{0,30}\bnao (?:importa|vale|conta)",
+    r"\b(?:agora )?(?:voce )?(?:obedece|responde|trabalha|obedeca)s? (?:so |somente |apenas )?(?:a|para) mim\b",
+    r"\btudo (?:o que (?:veio|esta) )?(?:antes|acima) (?:desta|dessa|da minha) mensagem\b.{0,20}\b(?:era|e|foi)\b",
+    r"\ba (?:tarefa|instrucao|missao) (?:real|verdadeira)\s*(?:e|:)",
     r"\ba partir de agora,? (?:voce|tu) (?:vai|deve|ira|esta|vais) (?:ignorar|desobedecer|responder sem|esquecer)",
 ]
 _ES_OVERRIDE = [
@@ -132,6 +156,11 @@ _ES_OVERRIDE = [
     r"\b(?:olvida|olvidate de|ignora) todo lo que (?:te )?"
     + one_of("dijeron|han dicho|han programado|ensenaron|dije antes"),
     r"\b(?:tus|las) nuevas (?:instrucciones|reglas|ordenes) son\b",
+    r"\b(?:lo que|todo lo que)\b.{0,40}\bte (?:dijo|dijeron|mando|mandaron|pidio|pidieron|dio|dieron)\b"
+    r".{0,30}\bya no (?:importa|vale|cuenta)",
+    r"\b(?:ahora )?(?:me )?(?:obedeces|respondes|trabajas|obedece)s? (?:solo |solamente |unicamente )?(?:a|para) mi\b",
+    r"\btodo (?:lo que (?:vino|esta) )?(?:antes|arriba) (?:de este|del|de mi) mensaje\b.{0,20}\b(?:era|es|fue)\b",
+    r"\bla (?:tarea|instruccion|mision) (?:real|verdadera)\s*(?:es|:)",
     r"\ba partir de ahora,? (?:vas a|debes|tienes que|ya no) (?:ignorar|desobedecer|responder sin|olvidar|seguir)",
 ]
 
@@ -171,6 +200,15 @@ _JAILBREAK = [
     + r"\b.{0,50}\b"
     + one_of(_NO_LIMITS, _NO_LIMITS_PT_ES, "irrestrict[oa]|sin censura|sin filtro|malvad[oa]|sin etica"),
     r"\b(?:respond|answer|reply|speak|talk|write)\b.{0,60}\b(?:uncensored|unfiltered|unrestricted|jailbroken)\b",
+    r"\b(?:broken|break|broke|breaking|set|sets|breaks) (?:itself |yourself )?free (?:of|from)\b",
+    r"\b(?:se )?(?:libertou|libertar|liberte|liberou|libero|liberarse|liberado|libertado)"
+    r" (?:de|das|dos|de las|de sus)\b.{0,20}\b(?:limitacoes|restricoes|regras|limitaciones|restricciones|reglas)",
+    r"\b(?:doesn'?t|does not|don'?t|do not|never|won'?t) (?:care|worry|bother) (?:about|for) (?:any |the )?"
+    r"(?:rules|restrictions|guidelines|ethics|policies|limits)\b",
+    r"\bnao (?:liga|ligam|se importa|se preocupa) (?:para|com) (?:as |nenhuma )?(?:regras|restricoes|limites|etica)",
+    r"\bno (?:le|te|les) (?:importan?|preocupan?) (?:las |nada las )?(?:reglas|restricciones|limites|etica)",
+    r"\b(?:play|plays|playing) (?:a |the )?(?:character|role|part)\b.{0,60}\b"
+    + one_of(_NO_LIMITS, "unrestricted|unfiltered|uncensored|jailbroken|evil|amoral"),
     r"\b(?:stay|remain) in character\b.{0,80}\b(?:no matter|always|even if|never break)",
     r"\b(?:not|no longer|never) (?:an? )?(?:ai|assistant|chatbot)\b.{0,40}\b"
     r"(?:no (?:rules|restrictions|limits)|can say anything|free to)",
@@ -196,6 +234,11 @@ _EXTRACTION = [
     r"(?:before|at the start|initially|by (?:the|your) (?:developer|owner|company|system))",
     r"\b(?:begin|start) your (?:reply|answer|response) with .{0,10}(?:you are|system|instructions)",
     r"\b(?:how were you|how have you been) (?:programmed|instructed|configured|prompted)\b",
+    r"\b(?:exact|full|complete|whole|entire|verbatim|exato|exacto|completo|literal) (?:system )?prompt\b",
+    r"\bprompt (?:exato|exacto|completo|original|literal)\b",
+    r"\b(?:text|texto|mensagem|mensaje|message|prompt|instructions|instrucoes|instrucciones) (?:that|which|que) "
+    r"(?:configures|configured|programs|programmed|controls|defines|sets up|"
+    r"te (?:configura|configurou|programou|configuro|programo|controla))\b",
     r"\b"
     + one_of(
         "mostre|mostra|revele|revela|repita|repete|imprima|imprime|diga|diz|copie|cole|escreva|traduza|resuma",
@@ -236,6 +279,10 @@ _EXFILTRATION = [
     + one_of("database|db|table|tables|users table|customers table|banco de dados|base de datos|tabla|tabela")
     + r"\b",
     r"\bselect\s+\*\s+from\b",
+    rf"\b{_DATA}\b.{{0,40}}\b(?:the )?(?:person|guest|customer|client|patient|people|one)"
+    r" (?:before|after|ahead of) me\b",
+    rf"\b{_DATA}\b.{{0,40}}\b(?:a )?(?:pessoa|hospede|cliente|paciente) (?:antes|depois) de mim\b",
+    rf"\b{_DATA}\b.{{0,40}}\b(?:la )?(?:persona|huesped|cliente|paciente) (?:antes|despues) (?:que yo|de mi)\b",
     rf"\b{_GIVE}\b.{{0,30}}\b(?:your|the|seu|sua|o|a|tu|el|la)?\s*{_SECRETS}",
 ]
 
