@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.ai import chain, costs, tokens
+from apps.ai.abuse import check_contact
 from apps.ai.guardrails import check_input, check_output
 from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
 from apps.ai.providers.errors import FIXES
@@ -124,25 +125,14 @@ def _refused_by_policy(call: Call) -> Completion | None:
 def _throttled(call: Call) -> Completion | None:
     if call.feature not in ABUSE_CHECKED_FEATURES or not call.contact_id:
         return None
-    decision = _check_contact(call)
-    if decision is None or not decision.throttled:
+    decision = check_contact(call.tenant, call.contact_id, call.last_user_text)
+    if not decision.throttled:
         return None
     message = f"AI replies to this contact are throttled: {decision.reason}"
     row = _record(call, Outcome.THROTTLED, refusal_code=ABUSE_THROTTLED)
     return Completion(
         ok=False, text="", outcome=Outcome.THROTTLED, code=ABUSE_THROTTLED, message=message, request_id=row.pk
     )
-
-
-def _check_contact(call: Call):
-    """guard's abuse check (apps.ai.abuse); None while that module has not landed."""
-    try:
-        from apps.ai.abuse import check_contact
-    except ModuleNotFoundError as exc:
-        if exc.name != "apps.ai.abuse":
-            raise
-        return None
-    return check_contact(call.tenant, call.contact_id, call.last_user_text)
 
 
 def _refused_by_guardrail(call: Call) -> Completion | None:

@@ -303,3 +303,26 @@ def test_old_requests_are_purged_in_batches(tenant, no_provider_keys, settings):
 
 def test_an_outcome_value_is_a_plain_choice(tenant, no_provider_keys):
     assert ask(tenant).outcome == Outcome.MOCK
+
+
+# --- abuse ---------------------------------------------------------------------------------------
+
+
+def test_the_same_message_again_and_again_throttles_the_contacts_bot_replies(tenant, openrouter, settings):
+    settings.AI_ABUSE_REPEAT_MESSAGES = 3
+    spam = [{"role": "user", "content": "FREE MONEY click now"}]
+    results = [ask(tenant, spam, feature="bot_reply", contact_id="+5511988887777") for _ in range(4)]
+    assert [r.outcome for r in results] == ["answered", "answered", "throttled", "throttled"]
+    throttled = results[-1]
+    assert (throttled.ok, throttled.text, throttled.code) == (False, "", "AI_ABUSE_THROTTLED")
+    assert len(openrouter.requests) == 2
+    row = AIRequest.objects.get(pk=throttled.request_id)
+    assert (row.outcome, row.refusal_code, row.provider) == ("throttled", "AI_ABUSE_THROTTLED", "")
+    assert AIRequest.objects.count() == 4
+
+
+def test_the_api_and_calls_without_a_contact_are_not_abuse_checked(tenant, openrouter, settings):
+    settings.AI_ABUSE_REPEAT_MESSAGES = 2
+    same = [{"role": "user", "content": "Hello"}]
+    assert all(ask(tenant, same, feature="api", contact_id="+5511988887777").ok for _ in range(3))
+    assert all(ask(tenant, same, feature="bot_reply").ok for _ in range(3))
