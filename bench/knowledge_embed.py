@@ -102,7 +102,7 @@ def fresh_project(tenant_slug=SLUG):
     return ProjectSource.objects.create(tenant=tenant, project=project, connection=connection)
 
 
-def pending_chunks(source, texts, status="pending"):
+def pending_chunks(source, texts, status="pending", offset=0):
     from apps.knowledge.models import Chunk
 
     rows = [
@@ -118,7 +118,7 @@ def pending_chunks(source, texts, status="pending"):
             language="english",
             embedding_status=status,
         )
-        for n, text in enumerate(texts)
+        for n, text in enumerate(texts, start=offset)
     ]
     return Chunk.objects.bulk_create(rows, batch_size=5000)
 
@@ -160,7 +160,7 @@ def load_rates(source, count, dims=512):
     Chunk.objects.filter(source=source).delete()
     chunks = []
     for start in range(0, count, 20000):
-        chunks += pending_chunks(source, ["x"] * min(20000, count - start), status="ready")
+        chunks += pending_chunks(source, ["x"] * min(20000, count - start), status="ready", offset=start)
     rng = np.random.default_rng(7)
     for start in range(0, count, 5000):
         part = chunks[start : start + 5000]

@@ -213,3 +213,14 @@ def retry_failed(project_id=None) -> int:
     return failed.update(
         embedding_status=STATUS.PENDING, embedding_attempts=0, embedding_claimed_at=None, updated_at=timezone.now()
     )
+
+
+def reembed_other_models(project_id=None, *, model=None) -> int:
+    """Puts ready chunks whose vector another model made (the provider or model changed) back to
+    pending, so the next runs embed them with the current one; returns how many. Search reads only
+    the current model's vectors meanwhile."""
+    model = model or get_embedder().model
+    ready = Chunk.objects.filter(embedding_status=STATUS.READY).exclude(vector__model=model)
+    if project_id is not None:
+        ready = ready.filter(project_id=project_id)
+    return ready.update(embedding_status=STATUS.PENDING, embedding_attempts=0, updated_at=timezone.now())

@@ -230,3 +230,12 @@ def test_the_registered_job_passes_the_batch_size_and_records_the_counts(fake):
 
     assert run.status == run.Status.SUCCEEDED
     assert (run.counts["batch_size"], run.counts["ready"], run.counts["trigger"]) == (2, 3, "manual")
+
+
+def test_chunks_embedded_by_another_model_go_back_to_pending_on_request(fake):
+    source = chunked_source(2)
+    embedding.run()
+
+    assert embedding.reembed_other_models(model="text-embedding-3-small") == 0
+    assert embedding.reembed_other_models(model="text-embedding-3-large") == 2
+    assert statuses(source) == [S.PENDING] * 2
