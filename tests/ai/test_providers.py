@@ -168,3 +168,17 @@ def test_the_client_is_kept_between_calls_and_rebuilt_when_settings_change(opena
     settings.OPENAI_MODEL = "gpt-4.1-nano"
     assert get_provider("openai") is not first
     assert get_provider("openai").default_model == "gpt-4.1-nano"
+
+
+def test_a_short_retry_after_that_leaves_no_time_to_answer_is_not_waited_for(openrouter, settings):
+    settings.AI_RETRY_AFTER_MAX_S = 2
+    openrouter.script(openrouter.rate_limited(retry_after=settings.AI_TIMEOUT_S))
+    error = failure("openrouter")
+    assert error.kind == "rate_limited"
+    assert len(openrouter.requests) == 1
+
+
+def test_a_retry_after_a_short_wait_that_hangs_still_times_out(openrouter, settings):
+    openrouter.script(openrouter.rate_limited(retry_after=0.1), openrouter.hang(settings.AI_TIMEOUT_S + 1))
+    assert failure("openrouter").kind == "timeout"
+    assert len(openrouter.requests) == 2

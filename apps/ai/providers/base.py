@@ -12,6 +12,8 @@ from apps.ai.providers.answers import ProviderAnswer, parse_completion
 from apps.ai.providers.errors import ProviderError
 from apps.core import backoff
 
+MIN_RETRY_S = 0.05  # a retry left less time than this to answer is not worth sending
+
 
 class OpenAICompatibleProvider:
     name = ""
@@ -28,17 +30,21 @@ class OpenAICompatibleProvider:
         return bool(self.api_key)
 
     def chat(self, messages, *, model=None, max_tokens=None, temperature=None, timeout=None) -> ProviderAnswer:
-        """One chat completion; a short `Retry-After` on a rate limit is waited out once."""
+        """One chat completion within `timeout` (AI_TIMEOUT_S) seconds of waiting for answers: a short
+        `Retry-After` on a rate limit is waited out once when the wait and a retry still fit."""
         if not self.configured:
             raise ProviderError(errors.NOT_CONFIGURED, f"No API key is set for {self.title}.")
         payload = self.payload(messages, model or self.default_model, max_tokens, temperature)
+        budget = float(timeout or settings.AI_TIMEOUT_S)
+        deadline = time.monotonic() + budget
         try:
-            return self._attempt(payload, timeout)
+            return self._attempt(payload, budget)
         except ProviderError as error:
-            if not self._worth_waiting(error):
+            left = deadline - time.monotonic() - (error.retry_after or 0)
+            if not self._worth_waiting(error) or left <= MIN_RETRY_S:
                 raise
             time.sleep(error.retry_after)
-            return self._attempt(payload, timeout)
+            return self._attempt(payload, left)
 
     def payload(self, messages, model, max_tokens, temperature) -> dict:
         body = {"model": model, "messages": list(messages)}
@@ -51,8 +57,7 @@ class OpenAICompatibleProvider:
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
 
-    def timeouts(self, timeout=None) -> tuple[float, float]:
-        read = float(timeout or settings.AI_TIMEOUT_S)
+    def timeouts(self, read: float) -> tuple[float, float]:
         return (min(settings.AI_CONNECT_TIMEOUT_S, read), read)
 
     def _attempt(self, payload, timeout) -> ProviderAnswer:
