@@ -16,6 +16,11 @@ MAX_BLOBS = 8
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}[\s:]?){8,}")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z]+")
+COMMON_WORDS = frozenset(
+    "the and you your to is are of for my what can it this that with me be please a an in on at we i "
+    "que de para el la los las o os um uma una un voce tu eu yo por como no nao se do da del em en mi meu e y".split()
+)
 _WIDE_GAP = re.compile(r"\s{2,}|\s*/\s*")
 _SPACED_LETTERS = re.compile(r"\b(?:\w[\s._*-]){2,}\w\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
@@ -41,14 +46,21 @@ def readable(text: str) -> str:
 def decoded_forms(text: str) -> list[tuple[str, str]]:
     """(encoding, normalised decoded text) for every hidden form of `text` worth re-checking."""
     forms = [(name, normalise(decoded)) for name, decoded in _blobs(text)]
-    forms.append(("rot13", normalise(codecs.decode(text, "rot13"))))
     clean = normalise(text)
+    if not reads_as_words(clean):
+        forms.append(("rot13", normalise(codecs.decode(text, "rot13"))))
     if _LEET_WORD.search(clean):
         forms.append(("leetspeak", clean.translate(_LEET)))
         forms.append(("leetspeak", clean.translate(_LEET_L)))
     if _SPACED_LETTERS.search(clean):
         forms.append(("spaced letters", joined_letters(text)))
     return forms
+
+
+def reads_as_words(normalised: str) -> bool:
+    """At least a third of the words are common English, Portuguese or Spanish words: plain text, not rot13."""
+    words = _WORD.findall(normalised)
+    return len(words) >= 6 and sum(word in COMMON_WORDS for word in words) * 3 >= len(words)
 
 
 def joined_letters(text: str) -> str:
