@@ -178,7 +178,7 @@ def evidence(run) -> str:
         f"started: {zones.when(run.started_at, 's')}; duration: {_duration(run)}",
         f"error: {run.error.strip() or '-'}",
         f"project: {_project_label(run, project)}",
-        f"batch size: {_param_or_count(run, 'batch_size')}",
+        f"batch size: {_batch_size(run)}",
         _material_line(project),
         f"params: {_pairs(run.params)}",
         f"counts: {_pairs(run.counts)}",
@@ -210,9 +210,14 @@ def _material_line(project) -> str:
     return f"messages: {messages.count()}; chunks: {per_status}"
 
 
-def _param_or_count(run, key):
-    value = (run.counts or {}).get(key, (run.params or {}).get(key))
-    return "-" if value is None else value
+def _batch_size(run) -> str:
+    """The size the run ended with (the embed job halves it on 413/429/timeouts) and the one asked for."""
+    used, asked = (run.counts or {}).get("batch_size"), (run.params or {}).get("batch_size")
+    if used is None and asked is None:
+        return "-"
+    if asked is None or used in (None, asked):
+        return str(asked if used is None else used)
+    return f"{used} (asked {asked})"
 
 
 def _duration(run):

@@ -34,6 +34,12 @@ class WorkerRun(models.Model):
         """The error's first line (the exception and its message), without the traceback."""
         return self.error.splitlines()[0] if self.error else ""
 
+    @property
+    def problem_line(self) -> str:
+        """The error's first line, or the error a run that went on after a partial failure kept in
+        its counts (the embed job does)."""
+        return self.error_line or str((self.counts or {}).get("error") or "")
+
 
 class FailureAlert(models.Model):
     """When a job's failure was last announced as JOB_FAILED. One row per job; a conditional update

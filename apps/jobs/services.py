@@ -5,6 +5,7 @@ import json
 import logging
 import time
 import traceback
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -156,6 +157,40 @@ def _storable(counts) -> dict:
 
 def _describe(exc) -> str:
     return f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-3:])
+
+
+QUEUED_TOO_LONG = timedelta(minutes=30)
+RUNNING_TOO_LONG = timedelta(hours=2)
+
+
+def expire_stale_runs(now=None) -> dict:
+    """Fails runs no worker will finish: queued for longer than QUEUED_TOO_LONG (the broker lost the
+    task, or no worker consumes the queue) or running for longer than RUNNING_TOO_LONG (the worker
+    died mid-run). Each is a failed run with the reason, announced like any failure."""
+    now = now or timezone.now()
+    expired = {"queued": 0, "running": 0}
+    for status, limit, reason in (
+        (WorkerRun.Status.QUEUED, QUEUED_TOO_LONG, "No worker picked the run up in {limit}; is a worker running?"),
+        (WorkerRun.Status.RUNNING, RUNNING_TOO_LONG, "The run did not finish in {limit}; its worker was lost."),
+    ):
+        for run in WorkerRun.objects.filter(status=status, started_at__lt=now - limit):
+            expired[status] += _expire(run, status, reason.format(limit=_label(limit)), now)
+    return expired
+
+
+def _expire(run, status, reason, now) -> int:
+    if not WorkerRun.objects.filter(pk=run.pk, status=status).update(
+        status=WorkerRun.Status.FAILED, finished_at=now, error=f"StaleRun: {reason}"
+    ):
+        return 0
+    run.refresh_from_db()
+    alerts.announce_failure(run, now)
+    return 1
+
+
+def _label(limit) -> str:
+    minutes = int(limit.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
 def _correlation_id():

@@ -7,7 +7,11 @@ from apps.jobs import registry
 
 @pytest.fixture
 def test_jobs(monkeypatch):
-    """Registers test-only jobs in a copy of the registry, which the test's end throws away."""
+    """Registers test-only jobs in a copy of the registry, which the test's end throws away. Celery
+    is finalized first, so beat's schedule (built once, at finalize) never holds them."""
+    from config.celery import app
+
+    app.finalize()
     monkeypatch.setattr(registry, "_JOBS", dict(registry._JOBS))
     calls = []
 

@@ -60,3 +60,17 @@ def test_the_hour_is_kept_in_the_database_not_in_the_process(test_jobs):
 def test_a_successful_run_emits_nothing(test_jobs):
     services.run_job("tests.plain")
     assert not job_failed_events().exists()
+
+
+def test_runs_no_worker_will_finish_are_failed_and_announced(test_jobs):
+    now = timezone.now()
+    lost = WorkerRun.objects.create(name="tests.plain", status="queued", started_at=now - timedelta(minutes=31))
+    dead = WorkerRun.objects.create(name="tests.count_things", status="running", started_at=now - timedelta(hours=3))
+    fresh = WorkerRun.objects.create(name="tests.plain", status="queued", started_at=now - timedelta(minutes=5))
+    assert services.expire_stale_runs(now) == {"queued": 1, "running": 1}
+    lost.refresh_from_db(), dead.refresh_from_db(), fresh.refresh_from_db()
+    assert (lost.status, dead.status, fresh.status) == ("failed", "failed", "queued")
+    assert "No worker picked the run up in 30 min" in lost.error
+    assert "did not finish in 2 h" in dead.error
+    assert {event.meta["job"] for event in job_failed_events()} == {"tests.plain", "tests.count_things"}
+    assert services.run_queued(lost.pk) is None  # a late delivery does not run it after all

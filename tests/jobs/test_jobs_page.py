@@ -233,3 +233,20 @@ def test_an_incident_about_failing_jobs_links_the_jobs_page_from_its_runbook(ope
     html = operator.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
     runbook = re.search(r'<article class="runbook" id="runbook-jobs-failing">(.*?)</article>', html, re.S).group(1)
     assert f'<a href="{PAGE}">Jobs page</a>' in runbook
+
+
+def test_evidence_gives_the_batch_size_the_run_ended_with_and_the_one_asked(db):
+    from apps.jobs.admin_status import evidence
+
+    run = WorkerRun.objects.create(
+        name="knowledge.embed_chunks",
+        status="failed",
+        started_at=timezone.now(),
+        params={"batch_size": 64},
+        counts={"batch_size": 16, "embedded": 0},
+        error="EmbedRunFailed: 429 Too Many Requests",
+    )
+    text = evidence(run)
+    assert "batch size: 16 (asked 64)" in text
+    assert "project: all projects" in text
+    assert "error: EmbedRunFailed: 429 Too Many Requests" in text
