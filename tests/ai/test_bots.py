@@ -15,6 +15,7 @@ from apps.outbound.models import OutboundMessage, Status
 from tests.fakes import serving
 from tests.fakes.graph import FakeGraph
 from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.telegram import FakeTelegram
 from tests.integrations import signing
 from tests.outbound.conftest import PHONE
 
@@ -24,6 +25,7 @@ PROMPT = "You are the concierge of Alpha Rooms. Answer in one sentence."
 
 
 graph = serving(FakeGraph)
+telegram_server = serving(FakeTelegram)
 
 
 @pytest.fixture
@@ -184,3 +186,34 @@ def test_the_admin_asks_an_n8n_bot_for_its_workflow_path(client, staff, tenant):
     response = client.post("/admin/integrations/bot/add/", {**form, "model": ""})
     assert response.status_code == 200 and "An n8n bot needs the path of its n8n workflow." in response.content.decode()
     assert not Bot.objects.exists()
+
+
+def test_a_telegram_message_is_answered_too(
+    client, telegram_server, openrouter, tenant, django_capture_on_commit_callbacks
+):
+    values = {"api_base_url": telegram_server.url, "bot_token": telegram_server.token}
+    telegram = integration_services.create_connection(tenant, "telegram", secret="tg-secret", values=values)
+    automation.create_bot(tenant, name="Concierge", mode="ai", system_prompt=PROMPT)
+    update = {
+        "update_id": 9001,
+        "message": {
+            "message_id": 1,
+            "from": {"id": 4242, "first_name": "Ada"},
+            "chat": {"id": 4242, "type": "private"},
+            "date": 1764000000,
+            "text": "Is breakfast included?",
+        },
+    }
+    body = signing.body_of(update)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/webhooks/telegram/{telegram.pk}/",
+            data=body,
+            content_type="application/json",
+            **signing.telegram_headers("tg-secret"),
+        )
+    assert response.status_code == 200
+    run = AutomationRun.objects.get()
+    assert (run.status, run.reply) == ("succeeded", "Breakfast is served from 7 to 10.")
+    sent = telegram_server.requests_to(telegram_server.path)[-1].json()
+    assert (str(sent["chat_id"]), sent["text"]) == ("4242", "Breakfast is served from 7 to 10.")

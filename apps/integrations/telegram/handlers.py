@@ -1,7 +1,8 @@
-"""Telegram updates: messages are stored as conversation messages of the chat."""
+"""Telegram updates: messages are stored as conversation messages of the chat; a new message is
+handed to outbound policy and starts the tenant's bots (an edit does neither)."""
 
 from apps.core import contacts
-from apps.integrations import conversations, signals
+from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
 
 CHANNEL = "telegram"
@@ -32,3 +33,4 @@ def message(event):
             received_at=sent_at,
             contact_name=name,
         )
+        automation.start_runs(event, stored)

@@ -1,0 +1,228 @@
+"""AI gateway benchmark: what `POST /api/v1/ai/chat/completions` adds to a provider call.
+
+Run:  .venv/bin/python bench/ai_bench.py [--requests 400] [--timeout 2] [--guardrails]
+Needs PostgreSQL on 127.0.0.1 (database opsdesk_aibench, created when missing). --guardrails runs
+bench/ai_guardrails_bench.py afterwards, so one command reports everything.
+
+The WSGI stack is real: gunicorn (one sync worker, as in the Procfile) on PostgreSQL, a tenant API
+key, the whole gateway (policy, input guardrail, provider chain, output guardrail, the AIRequest row
+and usage counters). The providers are local OpenAI-compatible servers (tests/fakes/openai_compat.py)
+in this process. Each iteration makes one direct call to the provider (requests.Session, kept alive,
+as the gateway's own client) and one call through the gateway to the same provider, so the overhead
+is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i.
+
+  1. normal: OpenRouter answers; overhead median and p99 (goal <= 2 ms, <= 10 ms), and the SQL
+     queries one request makes (counted in-process with Django's test client);
+  2. first provider down, its circuit open: OpenAI answers; overhead median (goal <= 3 ms), and
+     OpenRouter must get no request at all;
+  3. first provider hanging, circuit closed: the first answer arrives within AI_TIMEOUT_S + 1 s.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB_URL = os.environ.get("BENCH_AI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_aibench")
+PORT = 8766
+PY = sys.executable
+QUESTION = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Is breakfast included?"}]}
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def setup_django(env):
+    os.environ.update(env)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_aibench"], capture_output=True
+    )
+    subprocess.run([PY, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=os.environ, check=True, capture_output=True)
+    import django
+
+    django.setup()
+
+
+def tenant_key() -> str:
+    from apps.accounts import services as key_services
+    from apps.ai.models import AIRequest, ProviderCircuit
+    from apps.tenants.models import Plan, Tenant, UsageCounter
+
+    plan = Plan.objects.order_by("-ai_daily_limit").first()
+    tenant, _ = Tenant.objects.get_or_create(slug="ai-bench", defaults={"name": "AI bench", "plan": plan})
+    Tenant.objects.filter(pk=tenant.pk).update(
+        is_ai_enabled=True,
+        ai_daily_limit=10**9,
+        ai_monthly_limit=10**9,
+        ai_daily_token_limit=10**9,
+        ai_monthly_token_limit=10**9,
+    )
+    AIRequest.objects.filter(tenant=tenant).delete()
+    UsageCounter.objects.filter(tenant=tenant).delete()
+    ProviderCircuit.objects.all().delete()
+    return key_services.issue_tenant_key(tenant, name="bench")[1]
+
+
+def start_gunicorn(env):
+    proc = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def paired(provider, key, n) -> dict:
+    """n iterations of (direct call, gateway call), after a warm-up; latencies in ms."""
+    direct, gateway = requests.Session(), requests.Session()
+    headers = {"Authorization": f"Bearer {key}"}
+    url = f"http://127.0.0.1:{PORT}/api/v1/ai/chat/completions"
+    direct_ms, gateway_ms = [], []
+    for index in range(n + 20):
+        started = time.perf_counter()
+        answer = direct.post(f"{provider.base_url}/chat/completions", json=QUESTION, headers=provider_headers(provider))
+        middle = time.perf_counter()
+        through = gateway.post(url, json=QUESTION, headers=headers)
+        ended = time.perf_counter()
+        assert answer.status_code == 200 and through.status_code == 200, through.text
+        if index >= 20:
+            direct_ms.append((middle - started) * 1000)
+            gateway_ms.append((ended - middle) * 1000)
+    overhead = [g - d for g, d in zip(gateway_ms, direct_ms, strict=True)]
+    return {
+        "direct": direct_ms,
+        "gateway": gateway_ms,
+        "overhead": overhead,
+        "provider": through.json()["provider"],
+    }
+
+
+def provider_headers(provider):
+    return {"Authorization": f"Bearer {provider.api_key}"}
+
+
+def summary(name, result, goal_median, goal_p99=None):
+    overhead = result["overhead"]
+    median, p99 = statistics.median(overhead), percentile(overhead, 0.99)
+    verdict = "meets" if median <= goal_median and (goal_p99 is None or p99 <= goal_p99) else "MISSES"
+    goal = f"goal median <= {goal_median} ms" + (f", p99 <= {goal_p99} ms" if goal_p99 else "")
+    print(
+        f"{name}: answered by {result['provider']}; direct median {statistics.median(result['direct']):.2f} ms, "
+        f"through the gateway median {statistics.median(result['gateway']):.2f} ms "
+        f"(p99 {percentile(result['gateway'], 0.99):.2f} ms); overhead median {median:.2f} ms, p99 {p99:.2f} ms "
+        f"[{goal}: {verdict}]"
+    )
+
+
+def queries_per_request(key) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.post("/api/v1/ai/chat/completions", data=QUESTION, content_type="application/json")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/ai/chat/completions", data=QUESTION, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+def open_circuit(provider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.ai.models import ProviderCircuit
+
+    now = timezone.now()
+    ProviderCircuit.objects.update_or_create(
+        provider=provider,
+        defaults={"state": "open", "opened_at": now, "open_until": now + timedelta(hours=1), "last_error": "bench"},
+    )
+
+
+def close_circuits():
+    from apps.ai.models import ProviderCircuit
+
+    ProviderCircuit.objects.all().delete()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--timeout", type=float, default=2.0, help="AI_TIMEOUT_S of the server")
+    parser.add_argument("--guardrails", action="store_true", help="also run bench/ai_guardrails_bench.py")
+    args = parser.parse_args()
+
+    from tests.fakes.openai_compat import OPENAI, OPENROUTER, FakeLLM
+
+    with FakeLLM(OPENROUTER, reply_text="Yes, 7 to 10.") as openrouter, FakeLLM(OPENAI, reply_text="Yes.") as openai:
+        env = {
+            **os.environ,
+            "DATABASE_URL": DB_URL,
+            "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/4"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            "OPENROUTER_BASE_URL": openrouter.base_url,
+            "OPENROUTER_API_KEY": openrouter.api_key,
+            "OPENAI_BASE_URL": openai.base_url,
+            "OPENAI_API_KEY": openai.api_key,
+            "AI_TIMEOUT_S": str(args.timeout),
+            "AI_CONNECT_TIMEOUT_S": "1",
+        }
+        setup_django(env)
+        key = tenant_key()
+        server = start_gunicorn(env)
+        try:
+            print(f"{os.cpu_count()} cores; gunicorn, 1 sync worker, PostgreSQL; {args.requests} paired requests each")
+            summary("1. normal", paired(openrouter, key, args.requests), 2, 10)
+            print(f"   SQL queries per request (in-process test client): {queries_per_request(key)}")
+
+            openrouter.always(openrouter.server_error(503))
+            open_circuit("openrouter")
+            before = len(openrouter.completions)
+            summary("2. first provider down, circuit open", paired(openai, key, args.requests), 3)
+            print(f"   requests that reached the down provider: {len(openrouter.completions) - before}")
+
+            openrouter.always(openrouter.hang(args.timeout + 5))
+            close_circuits()
+            started = time.perf_counter()
+            answer = requests.post(
+                f"http://127.0.0.1:{PORT}/api/v1/ai/chat/completions",
+                json=QUESTION,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            )
+            seconds = time.perf_counter() - started
+            verdict = "meets" if seconds <= args.timeout + 1 and answer.status_code == 200 else "MISSES"
+            print(
+                f"3. first provider hanging, circuit closed: answered by {answer.json().get('provider')} in "
+                f"{seconds:.2f} s (AI_TIMEOUT_S = {args.timeout:g} s; goal <= {args.timeout + 1:g} s: {verdict})"
+            )
+        finally:
+            server.terminate()
+            server.wait()
+    if args.guardrails and (ROOT / "bench" / "ai_guardrails_bench.py").exists():
+        subprocess.run([PY, str(ROOT / "bench" / "ai_guardrails_bench.py")], cwd=ROOT, check=False)
+
+
+if __name__ == "__main__":
+    main()
