@@ -74,3 +74,11 @@ def test_runs_no_worker_will_finish_are_failed_and_announced(test_jobs):
     assert "did not finish in 2 h" in dead.error
     assert {event.meta["job"] for event in job_failed_events()} == {"tests.plain", "tests.count_things"}
     assert services.run_queued(lost.pk) is None  # a late delivery does not run it after all
+
+
+def test_alert_rules_can_count_job_failures(test_jobs):
+    from apps.events import metrics
+
+    services.run_job("tests.broken")
+    counted = metrics.compute("event_count", timedelta(hours=1), timezone.now(), {"code": "JOB_FAILED"})
+    assert counted == 1
