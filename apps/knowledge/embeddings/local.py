@@ -28,6 +28,10 @@ class LocalEmbedder:
     model = MODEL
     dims = DIMS
 
+    def load(self):
+        """Loads the model now (the first call in a process takes about a second)."""
+        loaded()
+
     def embed_passages(self, texts):
         return normalised(_encode(list(texts))) if texts else normalised([[0.0] * DIMS])[:0]
 
