@@ -4,6 +4,7 @@ upsert (INSERT … ON CONFLICT (source, message_id) DO UPDATE), shared by the sy
 
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -13,6 +14,7 @@ KIND = ChatwootMessage.Kind
 TYPES = {0: KIND.INCOMING, 1: KIND.OUTGOING, 2: KIND.ACTIVITY, 3: KIND.TEMPLATE}
 UPDATED_FIELDS = ["message_type", "private", "sender_type", "sender_name", "content", "created_at", "synced_at"]
 MAX_CONTENT = 100_000
+BATCH = 1000
 
 
 def message_kind(value) -> str:
@@ -49,23 +51,59 @@ def row(source, conversation_id, message: dict) -> ChatwootMessage:
         private=bool(message.get("private")),
         sender_type=str(sender.get("type") or "")[:32],
         sender_name=str(sender.get("name") or "")[:255],
-        content=str(message.get("content") or "")[:MAX_CONTENT],
+        content=str(message.get("content") or "").replace("\x00", "")[:MAX_CONTENT],
         created_at=moment(message.get("created_at")),
     )
 
 
 def upsert(source, rows: list[ChatwootMessage]) -> dict:
-    """Stores the rows in one statement; returns how many were new and how many already stored.
-    Call it inside the transaction that also moves the conversation's cursor."""
-    if not rows:
-        return {"new": 0, "updated": 0}
-    ids = [r.message_id for r in rows]
-    known = set(ChatwootMessage.objects.filter(source=source, message_id__in=ids).values_list("message_id", flat=True))
-    unique = {r.message_id: r for r in rows}
+    """Stores the rows (INSERT … ON CONFLICT (source, message_id) DO UPDATE, BATCH rows a statement)
+    and returns how many were new and how many already stored. Call it inside the transaction that
+    also moves the conversations' cursors. On PostgreSQL the rows travel as one array per column
+    (`unnest`), which spares Django's per-value work: the sync's hot path."""
+    unique = list({r.message_id: r for r in rows}.values())
+    store = _upsert_postgresql if connection.vendor == "postgresql" else _upsert_orm
+    new = sum(store(source, unique[start : start + BATCH]) for start in range(0, len(unique), BATCH))
+    return {"new": new, "updated": len(unique) - new}
+
+
+def _upsert_orm(source, batch) -> int:
+    known = ChatwootMessage.objects.filter(source=source, message_id__in=[r.message_id for r in batch]).count()
     ChatwootMessage.objects.bulk_create(
-        list(unique.values()),
-        update_conflicts=True,
-        unique_fields=["source", "message_id"],
-        update_fields=UPDATED_FIELDS,
+        batch, update_conflicts=True, unique_fields=["source", "message_id"], update_fields=UPDATED_FIELDS
     )
-    return {"new": len(unique.keys() - known), "updated": len(unique.keys() & known)}
+    return len(batch) - known
+
+
+UPSERT_SQL = """
+INSERT INTO {table} (tenant_id, project_id, source_id, conversation_id, message_id, message_type, private,
+                     sender_type, sender_name, content, created_at, synced_at)
+SELECT %s, %s, %s, row.*, now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::boolean[], %s::varchar[], %s::varchar[], %s::text[],
+            %s::timestamptz[]) AS row
+ON CONFLICT (source_id, message_id) DO UPDATE SET
+    message_type = EXCLUDED.message_type, private = EXCLUDED.private, sender_type = EXCLUDED.sender_type,
+    sender_name = EXCLUDED.sender_name, content = EXCLUDED.content, created_at = EXCLUDED.created_at,
+    synced_at = EXCLUDED.synced_at
+RETURNING (xmax = 0)
+"""
+
+
+def _upsert_postgresql(source, batch) -> int:
+    """One statement; `xmax = 0` on a returned row means it was inserted, not updated."""
+    columns = [
+        [r.conversation_id for r in batch],
+        [r.message_id for r in batch],
+        [r.message_type for r in batch],
+        [r.private for r in batch],
+        [r.sender_type for r in batch],
+        [r.sender_name for r in batch],
+        [r.content for r in batch],
+        [r.created_at for r in batch],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPSERT_SQL.format(table=ChatwootMessage._meta.db_table),
+            [source.tenant_id, source.project_id, source.pk, *columns],
+        )
+        return sum(1 for (inserted,) in cursor.fetchall() if inserted)

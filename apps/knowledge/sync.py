@@ -63,6 +63,7 @@ class Tally:
     messages_updated: int = 0
     pages: int = 0
     requests: int = 0
+    rechunk_ms: int = 0
     chunks: dict = field(default_factory=dict)
 
     def add(self, other: "Tally"):
@@ -138,59 +139,80 @@ def _run(source) -> Tally:
 
 
 def _sync_inbox(source, client, inbox_id, tally):
-    """Lists this inbox's (or every inbox's) conversations newest first and syncs the changed ones;
-    returns the newest activity seen."""
+    """Lists this inbox's (or every inbox's) conversations newest first, a page at a time, and syncs
+    each page's changed ones together; returns the newest activity seen."""
     cutoff = source.watermark - timedelta(minutes=settings.CHATWOOT_SYNC_OVERLAP_MINUTES) if source.watermark else None
     stored = _stored_conversations(source)
     newest, page = None, 1
     while True:
         listed = client.conversations(status="all", page=page, inbox_id=inbox_id)["payload"]
         tally.pages += 1
-        for conversation in listed:
-            activity = message_rows.moment(_activity(conversation))
-            if cutoff is not None and activity < cutoff:
-                return newest
-            newest = _latest(newest, activity)
-            tally.conversations_listed += 1
-            known = stored.get(int(conversation["id"]))
-            if _changed(known, conversation, activity):
-                _sync_changed(source, client, conversation, known, tally)
-        if len(listed) < CONVERSATIONS_PER_PAGE:
+        recent = _until_cutoff(listed, cutoff)
+        newest = _latest(newest, max((activity for _c, activity in recent), default=None))
+        tally.conversations_listed += len(recent)
+        changed = [
+            (c, stored.get(int(c["id"]))) for c, activity in recent if _changed(stored.get(int(c["id"])), c, activity)
+        ]
+        sync_conversations(source, client, changed, tally)
+        if len(recent) < len(listed) or len(listed) < CONVERSATIONS_PER_PAGE:
             return newest
         page += 1
 
 
-def _sync_changed(source, client, conversation, known, tally):
-    """A failure here is about this conversation's inbox: the error says which."""
+def _until_cutoff(listed, cutoff) -> list:
+    """(conversation, activity) pairs down to the first one older than the cutoff."""
+    recent = []
+    for conversation in listed:
+        activity = message_rows.moment(_activity(conversation))
+        if cutoff is not None and activity < cutoff:
+            break
+        recent.append((conversation, activity))
+    return recent
+
+
+def sync_conversations(source, client, changed, tally: Tally):
+    """Reads each changed conversation's messages after its last synced one, then stores them all
+    with the moved cursors in one transaction and re-chunks the conversations. When a read fails,
+    what was read before it is stored first, so the next run resumes after it."""
+    fetched = []
     try:
-        sync_conversation(source, client, conversation, known, tally)
+        for conversation, known in changed:
+            fetched.append(_fetch(client, conversation, known, tally))
+    finally:
+        _store(source, fetched, tally)
+
+
+def _fetch(client, conversation, known, tally) -> tuple[dict, list, int]:
+    """(conversation, its new messages, the new cursor); a failure names the conversation's inbox."""
+    conversation_id, after = int(conversation["id"]), known.last_message_id if known else 0
+    fetched = []
+    try:
+        while True:
+            page = client.messages(conversation_id, after=after)
+            tally.pages += 1
+            fetched.extend(page)
+            after = max([after, *(int(m["id"]) for m in page)])
+            if len(page) < MESSAGES_AFTER_PAGE:
+                return conversation, fetched, after
     except ChatwootError as exc:
         exc.inbox_id = conversation.get("inbox_id")
         raise
 
 
-def sync_conversation(source, client, conversation: dict, known, tally: Tally):
-    """Reads the conversation's messages after the last synced one, stores them with the moved
-    cursor in one transaction, then re-chunks the conversation."""
-    conversation_id = int(conversation["id"])
-    after = known.last_message_id if known else 0
-    fetched = []
-    while True:
-        page = client.messages(conversation_id, after=after)
-        tally.pages += 1
-        fetched.extend(page)
-        if page:
-            after = max(after, *(int(m["id"]) for m in page))
-        if len(page) < MESSAGES_AFTER_PAGE:
-            break
+def _store(source, fetched, tally):
+    if not fetched:
+        return
+    rows = [message_rows.row(source, c["id"], m) for c, messages, _after in fetched for m in messages]
     with transaction.atomic():
-        stored = message_rows.upsert(source, [message_rows.row(source, conversation_id, m) for m in fetched])
-        _save_conversation(source, conversation, after)
-    tally.conversations_changed += 1
+        stored = message_rows.upsert(source, rows)
+        _save_conversations(source, [(c, after) for c, _messages, after in fetched])
+    tally.conversations_changed += len(fetched)
     tally.messages_new += stored["new"]
     tally.messages_updated += stored["updated"]
-    for key, count in rechunk(source, [conversation_id]).items():
+    started = time.perf_counter()
+    for key, count in rechunk(source, [int(c["id"]) for c, _m, _a in fetched]).items():
         tally.chunks[key] = tally.chunks.get(key, 0) + count
+    tally.rechunk_ms += round((time.perf_counter() - started) * 1000)
 
 
 def rechunk(source, conversation_ids) -> dict:
@@ -200,21 +222,30 @@ def rechunk(source, conversation_ids) -> dict:
     return chunking.rechunk(source, conversation_ids) or {}
 
 
-def _save_conversation(source, conversation, last_message_id):
+def _save_conversations(source, pairs):
+    """One INSERT … ON CONFLICT (source, conversation_id) DO UPDATE for the page's conversations."""
+    now = timezone.now()
+    ChatwootConversation.objects.bulk_create(
+        [_conversation_row(source, conversation, after, now) for conversation, after in pairs],
+        update_conflicts=True,
+        unique_fields=["source", "conversation_id"],
+        update_fields=["inbox_id", "status", "contact_name", "last_activity_at", "last_message_id", "synced_at"],
+    )
+
+
+def _conversation_row(source, conversation, last_message_id, now) -> ChatwootConversation:
     contact = (conversation.get("meta") or {}).get("sender") or {}
-    ChatwootConversation.objects.update_or_create(
+    return ChatwootConversation(
+        tenant_id=source.tenant_id,
+        project_id=source.project_id,
         source=source,
         conversation_id=int(conversation["id"]),
-        defaults={
-            "tenant_id": source.tenant_id,
-            "project_id": source.project_id,
-            "inbox_id": conversation.get("inbox_id"),
-            "status": str(conversation.get("status") or "")[:16],
-            "contact_name": str(contact.get("name") or "")[:255],
-            "last_activity_at": message_rows.moment(_activity(conversation)),
-            "last_message_id": last_message_id,
-            "synced_at": timezone.now(),
-        },
+        inbox_id=conversation.get("inbox_id"),
+        status=str(conversation.get("status") or "")[:16],
+        contact_name=str(contact.get("name") or "")[:255],
+        last_activity_at=message_rows.moment(_activity(conversation)),
+        last_message_id=last_message_id,
+        synced_at=now,
     )
 
 

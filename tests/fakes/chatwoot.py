@@ -76,7 +76,7 @@ class FakeChatwoot(FakeServer):
         self.account_id, self.token = str(account_id), token
         self.conversations: dict[int, dict] = {}
         self.messages: dict[int, list[dict]] = {}
-        self._failures: list[tuple[str | None, Reply]] = []
+        self._failures: list[list] = []  # [only, let through first, reply]
         self._ids = {"conversation": 0, "message": 0, "contact": 0}
         self._clock = T0
         self.up()
@@ -191,11 +191,12 @@ class FakeChatwoot(FakeServer):
 
     # --- scripted failures and what was asked ---------------------------------------------------
 
-    def fail_next(self, *replies, only=None):
+    def fail_next(self, *replies, only=None, after=0):
         """The next API requests (not health) get these replies, one each, then the API answers
-        again; `only="messages"` or `"conversations"` scripts just that endpoint's requests."""
+        again; `only="messages"` or `"conversations"` scripts just that endpoint's requests, and
+        `after=n` lets n of them through first."""
         with self._lock:
-            self._failures.extend((only, reply) for reply in replies)
+            self._failures.extend([only, after, reply] for reply in replies)
 
     def api_requests(self, what=None, method="GET"):
         """Recorded API requests: `what` is "conversations", "messages" or None for both."""
@@ -219,9 +220,12 @@ class FakeChatwoot(FakeServer):
             return super().answer(request)
         kind = "messages" if MESSAGES.fullmatch(request.path) else "conversations"
         with self._lock:
-            for index, scripted in enumerate(self._failures):
-                if scripted[0] in (None, kind):
-                    return self._failures.pop(index)[1]
+            scripted = next((f for f in self._failures if f[0] in (None, kind)), None)
+            if scripted is not None and scripted[1] > 0:
+                scripted[1] -= 1
+            elif scripted is not None:
+                self._failures.remove(scripted)
+                return scripted[2]
         if request.headers.get("api_access_token") != self.token:
             return UNAUTHORIZED
         return self._api(request)

@@ -269,3 +269,22 @@ def test_three_failed_runs_in_a_row_fail_the_connections_health_monitor(chatwoot
     assert not result.ok
     assert f"knowledge sync of project {source.project.slug!r} failed 3 runs in a row" in result.detail
     assert "check the Chatwoot API token" in result.detail
+
+
+@override_settings(CHATWOOT_MAX_ATTEMPTS=1)
+def test_what_was_read_before_a_failure_is_stored_and_not_read_again(chatwoot):
+    older = conversation_with(chatwoot, ("incoming", "first"))
+    chatwoot.tick(60)
+    newer = conversation_with(chatwoot, ("incoming", "second"))
+    source = synced_source(chatwoot)
+    chatwoot.fail_next(SERVER_ERROR, only="messages", after=1)
+
+    with pytest.raises(sync.SyncFailed):
+        sync.sync_source(source)
+    assert list(ChatwootMessage.objects.values_list("content", flat=True)) == ["second"]
+    before = len(chatwoot.api_requests("messages"))
+    sync.sync_source(source)
+
+    asked = [r.path for r in chatwoot.api_requests("messages")[before:]]
+    assert asked == [f"/api/v1/accounts/3/conversations/{older['id']}/messages"]
+    assert ChatwootMessage.objects.count() == 2 and newer["id"] != older["id"]
