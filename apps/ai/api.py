@@ -9,7 +9,8 @@ refusals a retry cannot fix carry `x-should-retry: false`, which OpenAI's SDKs o
 import time
 
 from django.http import JsonResponse
-from rest_framework import exceptions
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from apps.ai import refusals, services, validation
@@ -103,6 +104,47 @@ def completion_response(completion) -> JsonResponse:
     return JsonResponse(completion_body(completion))
 
 
+MESSAGE = inline_serializer(
+    "ChatMessage",
+    {
+        "role": serializers.CharField(help_text="system, developer (= system), user or assistant"),
+        "content": serializers.CharField(help_text="Text, or a list of {type: text, text} parts."),
+    },
+)
+CHAT_REQUEST = inline_serializer(
+    "ChatCompletionRequest",
+    {
+        "model": serializers.CharField(required=False, help_text="Empty: the provider's default model."),
+        "messages": serializers.ListField(child=MESSAGE),
+        "max_tokens": serializers.IntegerField(required=False),
+        "max_completion_tokens": serializers.IntegerField(required=False),
+        "temperature": serializers.FloatField(required=False),
+        "stream": serializers.BooleanField(required=False, help_text="Only false: streaming is not offered."),
+    },
+)
+CHAT_COMPLETION = inline_serializer(
+    "ChatCompletion",
+    {
+        "id": serializers.CharField(),
+        "object": serializers.CharField(help_text="chat.completion"),
+        "created": serializers.IntegerField(),
+        "model": serializers.CharField(),
+        "choices": serializers.ListField(child=serializers.DictField()),
+        "usage": serializers.DictField(child=serializers.IntegerField()),
+        "provider": serializers.CharField(help_text="Who answered: openrouter, openai or mock."),
+        "opsdesk": serializers.DictField(help_text="request_id (the AI request) and fallback (bool)."),
+    },
+)
+OPENAI_ERROR = inline_serializer(
+    "OpenAIError", {"error": serializers.DictField(help_text="message, type, param, code")}
+)
+
+
+@extend_schema(
+    summary="Chat completions (OpenAI-compatible)",
+    request=CHAT_REQUEST,
+    responses={200: CHAT_COMPLETION, 400: OPENAI_ERROR, 401: OPENAI_ERROR, 403: OPENAI_ERROR, 429: OPENAI_ERROR},
+)
 class ChatCompletions(APIView):
     """OpenAI-compatible chat completions for the tenant behind the API key."""
 
