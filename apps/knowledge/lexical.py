@@ -3,7 +3,7 @@ index of migration 0002): the lexical half of hybrid search.
 
 The query is parsed with `websearch_to_tsquery` in the query's language and in `simple` (words as
 written: names, codes, room numbers), and its terms are OR-ed instead of AND-ed, so a question
-phrased in full still finds a chunk that shares its key words; `ts_rank_cd` orders the matches.
+phrased in full still finds a chunk that shares its key words; `ts_rank` orders the matches.
 Only chunks in the query's language (or of unknown language) are ranked: common words of another
 language matched as written pushed right answers down when every language took part. On other
 databases there is no lexical ranking and search uses vectors alone."""
@@ -12,25 +12,39 @@ from django.db import connection
 
 from apps.knowledge import languages
 
+# Ranking reads every matching row, and a common word matches most of a project's chunks: ranking
+# a 10,000-chunk project took 15-30 ms, a 100,000-chunk one hundreds (bench/RESULTS.md). So the
+# whole project is ranked only up to SCAN_LIMIT chunks (and then only its first MATCH_CAP
+# matches); a bigger project ranks the vector side's candidates only (`among`), a few ms.
+SCAN_LIMIT = 5_000
+MATCH_CAP = 2000
 CONFIGS = {languages.ENGLISH, languages.PORTUGUESE, languages.SPANISH, languages.SIMPLE}
 
 # `websearch_to_tsquery` ANDs the words; turning each " & " into " | " keeps its stemming and stop
 # words while matching any of them (a "-word" negation would match nearly everything once OR-ed,
-# so its "!" goes). Each configuration's query is OR-ed with the others'.
-_RANK_SQL = """
-    WITH parts AS (
+# so its "!" goes). Each configuration's query is OR-ed with the others'. The query is parsed in
+# its own statement so the planner sees it as a constant and can tell a rare word (GIN index) from
+# a common one (the project's own rows).
+_PARSE_SQL = """
+    SELECT string_agg('(' || words || ')', ' | ')
+    FROM (
         SELECT replace(replace(websearch_to_tsquery(config::regconfig, %s)::text, ' & ', ' | '), '!', '') AS words
         FROM unnest(%s::text[]) AS config
-    ), query AS (
-        SELECT string_agg('(' || words || ')', ' | ')::tsquery AS q FROM parts WHERE words <> ''
-    )
-    SELECT chunk.id
-    FROM knowledge_chunk AS chunk, query
-    WHERE query.q IS NOT NULL
-      AND chunk.project_id = %s
-      AND chunk.language = ANY(%s)
-      AND chunk.search_vector @@ query.q
-    ORDER BY ts_rank_cd(chunk.search_vector, query.q) DESC, chunk.id
+    ) AS parts
+    WHERE words <> ''
+"""
+_RANK_SQL = """
+    SELECT matched.id
+    FROM (
+        SELECT chunk.id, chunk.search_vector
+        FROM knowledge_chunk AS chunk
+        WHERE chunk.project_id = %s
+          AND chunk.language = ANY(%s)
+          AND chunk.search_vector @@ %s::tsquery
+          {among}
+        LIMIT %s
+    ) AS matched
+    ORDER BY ts_rank(matched.search_vector, %s::tsquery) DESC, matched.id
     LIMIT %s
 """
 
@@ -39,14 +53,21 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def rank(project_id: int, query: str, language: str, *, limit: int = 50) -> list[int]:
+def rank(project_id: int, query: str, language: str, *, limit: int = 50, among=None) -> list[int]:
     """Ids of the project's chunks matching `query`, best first; [] where there is no full-text
-    search. `language` is the query's (apps.knowledge.languages.detect)."""
+    search. `language` is the query's (apps.knowledge.languages.detect); `among`, chunk ids to
+    rank instead of the whole project."""
     if not available() or not query.strip():
         return []
     configs, allowed = scope(language)
     with connection.cursor() as cursor:
-        cursor.execute(_RANK_SQL, [query, configs, project_id, allowed, limit])
+        cursor.execute(_PARSE_SQL, [query, configs])
+        parsed = cursor.fetchone()[0]
+        if not parsed:
+            return []
+        among_sql = "AND chunk.id = ANY(%s)" if among is not None else ""
+        params = [project_id, allowed, parsed, *([list(among)] if among is not None else []), MATCH_CAP, parsed, limit]
+        cursor.execute(_RANK_SQL.format(among=among_sql), params)
         return [row[0] for row in cursor.fetchall()]
 
 

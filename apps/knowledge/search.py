@@ -17,9 +17,11 @@ keyed by project and checked against the project's ready-chunk count and newest 
 each query, so a re-embedded or deleted chunk is never served from a stale matrix."""
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from django.db.models import Count, Max
@@ -40,6 +42,8 @@ WORDS_SHARE = 0.6
 WORDS_CHECKED = 3  # top conversations whose share of the query's words is measured
 SCORE_CEILING = 0.6  # the default model's cosine for a close paraphrase: shown as score 1
 CACHED_PROJECTS = 4
+BIG_PROJECT = 20_000
+RECHECK_SECONDS = 5.0
 READY = Chunk.EmbeddingStatus.READY
 
 
@@ -132,8 +136,10 @@ def shown(ranked: list[Ranked], limit: int) -> list[Ranked]:
 
 def rank(project, query, *, weight=LEXICAL_WEIGHT, public_only=False) -> list[Ranked]:
     """Every candidate conversation, best fused first (used by search and by the benchmark)."""
-    ids, cosines = vector_candidates(project, query)
-    lexical_ids = lexical.rank(project.id, query, languages.detect(query), limit=CANDIDATES) if weight else []
+    ids, cosines, ready = vector_candidates(project, query)
+    among = None if ready <= lexical.SCAN_LIMIT else ids.tolist()
+    language = languages.detect(query)
+    lexical_ids = lexical.rank(project.id, query, language, limit=CANDIDATES, among=among) if weight else []
     fused = fuse(ids, lexical_ids, weight)
     chunks = candidate_chunks(project, fused, public_only)
     ranked = group(fused, chunks, dict(zip(ids.tolist(), cosines.tolist(), strict=True)))
@@ -163,15 +169,16 @@ def decide(best: float, second: float, share: float, thresholds=None) -> bool:
     return best >= answer or (best >= near and best - second >= margin) or share >= words
 
 
-def vector_candidates(project, query) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk ids, cosines) of the CANDIDATES chunks nearest to the query, nearest first."""
+def vector_candidates(project, query) -> tuple[np.ndarray, np.ndarray, int]:
+    """(chunk ids, cosines) of the CANDIDATES chunks nearest to the query, nearest first, and how
+    many vectors the project has."""
     ids, matrix, model = project_matrix(project)
     if not len(ids):
-        return ids, np.empty(0, dtype=np.float32)
+        return ids, np.empty(0, dtype=np.float32), 0
     scores = matrix @ query_vector(model, query)
     top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES] if len(scores) > CANDIDATES else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
-    return ids[top], scores[top]
+    return ids[top], scores[top], len(ids)
 
 
 def fuse(vector_ids, lexical_ids, weight) -> dict[int, float]:
@@ -253,21 +260,34 @@ def embedder():
 
 def project_matrix(project) -> tuple[np.ndarray, np.ndarray, str]:
     """(chunk ids, unit vectors, model) of the project's ready chunks, from the cache when the
-    project's ready count and newest embedding are what they were when it was loaded."""
+    project's ready count and newest embedding are what they were when it was loaded. Counting a
+    big project's ready chunks takes ~20 ms, so past BIG_PROJECT vectors that check runs at most
+    every RECHECK_SECONDS (a chunk embedded meanwhile shows up that much later)."""
     model = embedder().model
     key = (project.tenant_id, project.pk, model)
-    signature = ready_signature(project)
     with _lock:
         cached = _matrices.get(key)
-        if cached is not None and cached[0] == signature:
+    if cached is not None and len(cached.ids) > BIG_PROJECT and time.monotonic() - cached.checked < RECHECK_SECONDS:
+        return cached.ids, cached.matrix, model
+    signature = ready_signature(project)
+    if cached is not None and cached.signature == signature:
+        with _lock:
+            _matrices[key] = cached._replace(checked=time.monotonic())
             _matrices.move_to_end(key)
-            return cached[1], cached[2], model
+        return cached.ids, cached.matrix, model
     ids, matrix = vectors.load_project(project.pk, model=model)
     with _lock:
-        _matrices[key] = (signature, ids, matrix)
+        _matrices[key] = Cached(signature, ids, matrix, time.monotonic())
         while len(_matrices) > CACHED_PROJECTS:
             _matrices.popitem(last=False)
     return ids, matrix, model
+
+
+class Cached(NamedTuple):
+    signature: tuple
+    ids: np.ndarray
+    matrix: np.ndarray
+    checked: float
 
 
 def ready_signature(project) -> tuple:

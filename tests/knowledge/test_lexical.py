@@ -59,3 +59,16 @@ def test_a_query_of_stop_words_or_symbols_matches_nothing(source):
     chunk(source, 1, "Agent: the parking is free", "english")
     assert lexical.rank(source.project_id, "the a of", "english") == []
     assert lexical.rank(source.project_id, "!!! & | <->", "simple") == []
+
+
+def test_among_ranks_only_the_given_chunks(source):
+    first = chunk(source, 1, "Agent: parking is free for guests", "english")
+    chunk(source, 2, "Agent: parking costs 15 euros", "english")
+    assert lexical.rank(source.project_id, "parking", "english", among=[first.pk]) == [first.pk]
+    assert lexical.rank(source.project_id, "parking", "english", among=[]) == []
+
+
+def test_coverage_is_the_share_of_the_query_words_a_chunk_holds(source):
+    parking = chunk(source, 1, "Customer: Is parking included? Agent: Parking costs 15 euros per night.", "english")
+    shares = lexical.coverage(source.project_id, "parking price per night", [parking.pk])
+    assert shares == {parking.pk: pytest.approx(3 / 4)}  # park, per, night of park, price, per, night
