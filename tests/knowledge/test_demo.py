@@ -57,3 +57,20 @@ def test_the_scheduled_sync_against_the_demo_providers_finds_nothing_new(demo_ur
     counts = sync.sync_all()
 
     assert counts["sources"] == 2 and counts["messages_new"] == 0 and counts["conversations_changed"] == 0
+
+
+def test_the_demo_chatwoot_answers_like_chatwoot(demo_url):
+    import requests
+
+    api = f"{demo_url}/chatwoot/api/v1/accounts"
+    token = {"api_access_token": "demo"}
+
+    assert requests.get(f"{api}/1/conversations", timeout=5).json() == {"error": "Invalid Access Token"}
+    assert requests.get(f"{api}/2/conversations", headers=token, timeout=5).status_code == 404
+    open_only = requests.get(f"{api}/1/conversations", headers=token, timeout=5).json()["data"]["payload"]
+    every = requests.get(f"{api}/1/conversations?status=all&page=1", headers=token, timeout=5).json()["data"]
+    assert {c["status"] for c in open_only} == {"open"}
+    assert len(every["payload"]) == 25 and every["meta"]["all_count"] == len(corpus()["conversations"])
+    first = every["payload"][0]["id"]
+    messages = requests.get(f"{api}/1/conversations/{first}/messages?after=0", headers=token, timeout=5).json()
+    assert messages["payload"] and all(isinstance(m["message_type"], int) for m in messages["payload"])
