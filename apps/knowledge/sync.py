@@ -7,11 +7,11 @@ minus CHATWOOT_SYNC_OVERLAP_MINUTES. A listed conversation whose activity and st
 stored is skipped; a changed one has its messages read with `after=<last synced message id>` (100 a
 page) until a page comes back short. So a second run costs one list request when nothing changed.
 
-Network calls happen outside transactions; each conversation's messages and its cursor are written
-in one short transaction, so a run that fails half-way keeps what it finished and the next run
-resumes from there. A failure is recorded on the source (consecutive failures, last error), as a
-CHATWOOT_SYNC_FAILED event with the fix, and in the job's error text: the endpoint, the HTTP status,
-the Chatwoot account and the inbox."""
+Network calls happen outside transactions; a page's changed conversations (their messages and
+cursors) are written in one short transaction and re-chunked together, and what was read before a
+failure is written too, so the next run resumes after it. A failure is recorded on the source
+(consecutive failures, last error), as a CHATWOOT_SYNC_FAILED event with the fix, and in the job's
+error text: the endpoint, the HTTP status, the Chatwoot account and the inbox."""
 
 import logging
 import time
