@@ -16,7 +16,8 @@ search: latency of `search.search` in a project of 10,000 and of --big chunks, w
   vector, random unit vectors for the measured projects; COPY-loaded). Per size: the first query
   (loads the project's matrix), then p50/p95 over distinct queries of the evaluation set (each
   embedded once by the model: the end-to-end figure), and the same with the query vectors cached;
-  the baseline is a primary-key fetch of one chunk in the same run.
+  the baselines are a primary-key fetch of one chunk and the bare numpy product of the project's
+  matrix with one query vector (the memory-bound floor of an exact scan), in the same run.
 """
 
 import argparse
@@ -251,6 +252,9 @@ def run_search(big=100_000, others=1_000_000, keep=False, runs=3):
         baseline = [
             timed_ms(lambda: list(Chunk.objects.filter(pk=some_chunk).values_list("pk", "text"))) for _ in queries
         ]
+        _, matrix, model = search.project_matrix(project)
+        vector = search.query_vector(model, queries[0])
+        scan = [timed_ms(lambda m=matrix, v=vector: m @ v) for _ in queries]
         report["sizes"][slug] = row = {
             "chunks": Chunk.objects.filter(project=project).count(),
             "first_query_ms": round(first, 1),
@@ -258,6 +262,7 @@ def run_search(big=100_000, others=1_000_000, keep=False, runs=3):
             "p95_ms": round(percentile(fresh, 0.95), 1),
             "p95_cached_query_ms": round(percentile(cached, 0.95), 1),
             "pk_fetch_p50_ms": round(statistics.median(baseline), 2),
+            "bare_matrix_product_p50_ms": round(statistics.median(scan), 1),
         }
         row["p95_to_pk_fetch"] = round(row["p95_ms"] / max(row["pk_fetch_p50_ms"], 0.01), 1)
     print(f"\n== search: {report['chunks_in_table']:,} chunks in the table ==")
