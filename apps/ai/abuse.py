@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.ai.guardrails.normalise import normalise
 from apps.ai.models import AIRequest, ContactThrottle
-from apps.events import emit
+from apps.events import audit, emit
 from apps.tickets.models import Channel, Priority
 
 THROTTLED_CODE = "AI_ABUSE_THROTTLED"
@@ -212,3 +212,23 @@ def throttled_contacts(tenant_id, since) -> list[dict]:
         }
         for row in rows[:20]
     ]
+
+
+def lift(throttle, *, actor, reason, request=None, now=None) -> ContactThrottle:
+    """An operator ends a contact's pause now (a real customer caught by the limits); audited."""
+    from apps.tenants.services import require_reason
+
+    reason = require_reason(reason, "a contact's AI pause")
+    now = now or timezone.now()
+    with transaction.atomic():
+        throttle = ContactThrottle.objects.select_for_update().get(pk=throttle.pk)
+        if not throttle.throttled_until or throttle.throttled_until <= now:
+            return throttle
+        before = {"throttled_until": throttle.throttled_until.isoformat(), "reason": throttle.reason}
+        throttle.throttled_until, throttle.repeats = now, 0
+        throttle.save(update_fields=["throttled_until", "repeats"])
+        audit.record(
+            "ai.contact_throttle_lifted", actor=actor, tenant=throttle.tenant, target=throttle, reason=reason,
+            before=before, after={"throttled_until": now.isoformat()}, request=request,
+        )  # fmt: skip
+    return throttle

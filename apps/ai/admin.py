@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.ai import controls, review
-from apps.ai.models import AIRequest, ModelPrice, ProviderCircuit, TenantAISettings
+from apps.ai import abuse, controls, review
+from apps.ai.models import AIRequest, ContactThrottle, ModelPrice, ProviderCircuit, TenantAISettings
 from apps.ai.providers import CHAIN
 from apps.core import zones
 from apps.core.admin_actions import confirmed_action
@@ -211,3 +211,44 @@ class TenantAISettingsAdmin(admin.ModelAdmin):
     @admin.display(description="Allowed link domains")
     def domains(self, obj):
         return ", ".join(obj.link_domains) or "none"
+
+
+@admin.register(ContactThrottle)
+class ContactThrottleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Contacts whose AI replies were paused for abuse (apps.ai.abuse); a pause can be ended early."""
+
+    list_display = ["contact_id", "tenant_link", "paused", "paused_until", "reason", "windows", "ticket_link"]
+    list_filter = ["tenant", ("throttled_at", admin.DateFieldListFilter)]
+    search_fields = ["contact_id", "tenant__slug", "tenant__name", "reason"]
+    list_select_related = ["tenant", "ticket"]
+    fields = ["contact_id", "tenant_link", "paused", "paused_until", "reason", "windows", "repeats", "ticket_link"]
+    readonly_fields = fields
+    actions = [
+        confirmed_action(
+            description="End the pause now (AI answers this contact again)",
+            permissions=("lift",),
+            success="End the pause",
+            apply=lambda throttle, data, request: abuse.lift(
+                throttle, actor=request.user, reason=data["reason"], request=request
+            ),
+        )
+    ]
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm("ai.change_contactthrottle")
+
+    @admin.display(description="Tenant", ordering="tenant__name")
+    def tenant_link(self, obj):
+        return admin_link(obj.tenant)
+
+    @admin.display(description="Review ticket")
+    def ticket_link(self, obj):
+        return admin_link(obj.ticket, f"#{obj.ticket_id}") if obj.ticket_id else "-"
+
+    @admin.display(description="Paused at", ordering="throttled_at")
+    def paused(self, obj):
+        return zones.when(obj.throttled_at, "s") or "-"
+
+    @admin.display(description="Paused until", ordering="throttled_until")
+    def paused_until(self, obj):
+        return zones.when(obj.throttled_until, "s") or "-"

@@ -150,3 +150,38 @@ class TestCheckContact:
 
         assert check_contact(tenant, "", "hello", now=NOW) == abuse.ALLOWED
         assert not ContactThrottle.objects.exists()
+
+
+@pytest.mark.django_db
+class TestLiftAndAdmin:
+    def test_an_operator_ends_a_pause_with_a_reason_audited(self, limits, staff):
+        from apps.events.models import AuditEvent
+
+        tenant = TenantFactory()
+        requests_of(tenant, 5)
+        check_contact(tenant, CONTACT, "hello?", now=NOW)
+        throttle = ContactThrottle.objects.get(tenant=tenant)
+
+        abuse.lift(throttle, actor=staff, reason="a real guest in a hurry", now=NOW + timedelta(minutes=1))
+
+        assert not check_contact(tenant, CONTACT, "hello again", now=NOW + timedelta(minutes=2)).throttled
+        audit = AuditEvent.objects.get(action="ai.contact_throttle_lifted")
+        assert audit.reason == "a real guest in a hurry" and audit.tenant == tenant
+
+    def test_a_pause_needs_a_reason_to_end(self, staff):
+        from apps.core.errors import ServiceError
+
+        throttle = ContactThrottle.objects.create(tenant=TenantFactory(), contact_id=CONTACT)
+
+        with pytest.raises(ServiceError):
+            abuse.lift(throttle, actor=staff, reason=" ")
+
+    def test_the_admin_lists_paused_contacts_with_their_ticket(self, limits, admin_client):
+        tenant = TenantFactory(name="Hotel Mar")
+        requests_of(tenant, 5)
+        check_contact(tenant, CONTACT, "hello?", now=NOW)
+
+        page = admin_client.get("/admin/ai/contactthrottle/")
+
+        assert page.status_code == 200
+        assert CONTACT in page.content.decode() and "Hotel Mar" in page.content.decode()

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.ai.guardrails import check_output
-from apps.ai.guardrails.output import host_allowed, longest_shared_run
+from apps.ai.guardrails.output import host_allowed, shingles
 
 SYSTEM_PROMPT = (
     "You are the front desk assistant of Hotel Mar Azul in Lisbon. Answer guests kindly and briefly. "
@@ -114,6 +114,13 @@ def test_host_allowed_matches_the_domain_and_subdomains_only():
     assert not host_allowed("notmarazul.pt", ["marazul.pt"])
 
 
-def test_longest_shared_run_counts_words_in_order():
-    assert longest_shared_run("a b c d e".split(), "x b c d y".split()) == 3
-    assert longest_shared_run([], ["a"]) == 0
+def test_shingles_are_the_runs_of_consecutive_words():
+    assert shingles("a b c d".split(), 3) == {("a", "b", "c"), ("b", "c", "d")}
+    assert shingles(["a"], 2) == set()
+
+
+def test_a_long_answer_sharing_a_few_words_with_a_long_prompt_passes():
+    prompt = " ".join(f"rule{n} applies here" for n in range(2000))
+    answer = " ".join(f"word{n}" for n in range(6000)) + " rule5 applies here rule6 applies here"
+
+    assert not check_output(answer, system_prompt=prompt).blocked

@@ -88,14 +88,14 @@ def _known_secrets(secrets: Iterable[str]) -> list[str]:
 def system_prompt_in(text: str, system_prompt: str) -> Verdict:
     """Blocked when a long run of the prompt's words, or a large share of its phrasing (its 4-word
     sequences), is in the answer. One sentence of it is not a leak: prompts hold the facts the
-    assistant is meant to give (opening hours, the reception's number)."""
+    assistant is meant to give (opening hours, the reception's number). Linear in both lengths."""
     prompt_words = _words(system_prompt)
     if len(prompt_words) < 4:
         return Verdict.PASS
     answer_words = _words(text)
-    run = longest_shared_run(prompt_words, answer_words)
-    if run >= min(LEAK_RUN_WORDS, len(prompt_words)):
-        return block("system_prompt_leak", f"the answer repeats {run} words in a row of the system prompt")
+    run = min(LEAK_RUN_WORDS, len(prompt_words))
+    if shingles(prompt_words, run) & shingles(answer_words, run):
+        return block("system_prompt_leak", f"the answer repeats {run} or more words in a row of the system prompt")
     share = shared_shingle_share(prompt_words, answer_words)
     if len(prompt_words) >= SHINGLE_WORDS * 3 and share >= LEAK_SHARE:
         return block("system_prompt_leak", f"the answer shares {share:.0%} of the system prompt's phrasing")
@@ -106,28 +106,16 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
-def longest_shared_run(left: list[str], right: list[str]) -> int:
-    """Length of the longest run of words both lists hold in the same order (dynamic programming)."""
-    best, previous = 0, [0] * (len(right) + 1)
-    for word in left:
-        current = [0] * (len(right) + 1)
-        for index, other in enumerate(right, start=1):
-            if word == other:
-                current[index] = previous[index - 1] + 1
-                best = max(best, current[index])
-        previous = current
-    return best
-
-
 def shared_shingle_share(prompt_words: list[str], answer_words: list[str]) -> float:
-    prompt_shingles = _shingles(prompt_words)
+    prompt_shingles = shingles(prompt_words, SHINGLE_WORDS)
     if not prompt_shingles:
         return 0.0
-    return len(prompt_shingles & _shingles(answer_words)) / len(prompt_shingles)
+    return len(prompt_shingles & shingles(answer_words, SHINGLE_WORDS)) / len(prompt_shingles)
 
 
-def _shingles(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+def shingles(words: list[str], size: int) -> set[tuple[str, ...]]:
+    """Every run of `size` consecutive words."""
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def foreign_phone_in(text: str, contact_id: str = "", system_prompt: str = "") -> Verdict:
