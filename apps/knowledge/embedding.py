@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from apps.events import emit
@@ -137,16 +137,16 @@ def record(chunks, matrix, *, model) -> int:
     hashes = {chunk.pk: chunk.content_hash for chunk in chunks}
     with transaction.atomic():
         current = Chunk.objects.select_for_update().filter(pk__in=list(hashes), embedding_status=STATUS.PENDING)
-        current = {chunk.pk: chunk for chunk in current if chunk.content_hash == hashes[chunk.pk]}
-        pairs = [
-            (current[chunk.pk], vector) for chunk, vector in zip(chunks, matrix, strict=True) if chunk.pk in current
-        ]
+        unchanged = {pk for pk, content_hash in current.values_list("pk", "content_hash") if hashes[pk] == content_hash}
+        pairs = [(chunk, vector) for chunk, vector in zip(chunks, matrix, strict=True) if chunk.pk in unchanged]
         vectors.save(pairs, model=model)
-        for chunk, _vector in pairs:
-            chunk.embedding_status, chunk.embedding_error, chunk.embedded_at = STATUS.READY, "", now
-            chunk.embedding_claimed_at, chunk.updated_at = None, now
-        fields = ["embedding_status", "embedding_error", "embedded_at", "embedding_claimed_at", "updated_at"]
-        Chunk.objects.bulk_update([chunk for chunk, _vector in pairs], fields)
+        Chunk.objects.filter(pk__in=unchanged).update(
+            embedding_status=STATUS.READY,
+            embedding_error="",
+            embedded_at=now,
+            embedding_claimed_at=None,
+            updated_at=now,
+        )
     return len(pairs)
 
 
@@ -157,17 +157,21 @@ def release(chunks) -> None:
 def fail(chunks, exc: EmbeddingError, progress: Progress) -> None:
     """Counts a failed attempt on each chunk, keeping the error; the last allowed one marks it failed."""
     error = str(exc)[:ERROR_CHARS]
-    now = timezone.now()
-    for chunk in chunks:
-        chunk.embedding_attempts += 1
-        chunk.embedding_error, chunk.embedding_claimed_at, chunk.updated_at = error, None, now
-        exhausted = chunk.embedding_attempts >= settings.EMBEDDINGS_MAX_FAILURES
-        chunk.embedding_status = STATUS.FAILED if exhausted else STATUS.PENDING
-    fields = ["embedding_attempts", "embedding_error", "embedding_claimed_at", "embedding_status", "updated_at"]
-    Chunk.objects.bulk_update(chunks, fields)
+    ids = [chunk.pk for chunk in chunks]
+    with transaction.atomic():
+        Chunk.objects.filter(pk__in=ids).update(
+            embedding_attempts=F("embedding_attempts") + 1,
+            embedding_error=error,
+            embedding_claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        exhausted = Q(embedding_attempts__gte=settings.EMBEDDINGS_MAX_FAILURES)
+        Chunk.objects.filter(exhausted, pk__in=ids, embedding_status=STATUS.PENDING).update(
+            embedding_status=STATUS.FAILED
+        )
     progress.errors += len(chunks)
     progress.error = error
-    progress.tried.update(chunk.pk for chunk in chunks)
+    progress.tried.update(ids)
     progress.failed_projects.update(chunk.project_id for chunk in chunks)
     progress.stopped = progress.stopped or exc.kind in STOPS_RUN
 
