@@ -70,7 +70,6 @@ def jobs_page(request):
             "can_run": request.user.has_perm(RUN),
             "sync_form": admin_forms.SyncForm(),
             "embed_form": admin_forms.EmbedForm(),
-            "tick_form": admin_forms.TickForm(),
         },
     )
 
@@ -85,8 +84,8 @@ def run_operation(request, operation):
     chosen = OPERATIONS.get(operation)
     if chosen is None:
         raise Http404(f"No job operation {operation!r}.")
-    form = chosen.form(request.POST if request.method == "POST" else request.GET or None)
-    if form.is_bound and form.is_valid() and request.method == "POST" and "confirm" in request.POST:
+    form = chosen.form(request.POST if request.method == "POST" else request.GET)
+    if form.is_valid() and request.method == "POST" and "confirm" in request.POST:
         return _perform(request, chosen, form)
     return TemplateResponse(
         request,
@@ -95,8 +94,8 @@ def run_operation(request, operation):
             **admin.site.each_context(request),
             "title": f"{chosen.title}?",
             "operation": chosen,
-            "form": form if form.is_bound else chosen.form(),
-            "summary": _summary(form) if form.is_bound and form.is_valid() else [],
+            "form": form,
+            "summary": _summary(form) if form.is_valid() else [],
         },
     )
 

@@ -250,3 +250,9 @@ def test_evidence_gives_the_batch_size_the_run_ended_with_and_the_one_asked(db):
     assert "batch size: 16 (asked 64)" in text
     assert "project: all projects" in text
     assert "error: EmbedRunFailed: 429 Too Many Requests" in text
+
+
+def test_the_confirmation_says_all_projects_when_none_is_chosen(operator):
+    html = operator.get("/admin/jobs/run/sync/").content.decode()
+    assert "Project: All projects" in html and 'name="confirm"' in html
+    assert not WorkerRun.objects.exists()
