@@ -20,6 +20,8 @@ def meters(status):
         ("Active bots", usage["bots"], limits["bots"]),
         ("AI requests today", usage["ai_today"], limits["ai_daily"]),
         ("AI requests this month", usage["ai_this_month"], limits["ai_monthly"]),
+        ("AI tokens today", usage["ai_tokens_today"], limits["ai_daily_tokens"]),
+        ("AI tokens this month", usage["ai_tokens_this_month"], limits["ai_monthly_tokens"]),
     ]
     return [
         {

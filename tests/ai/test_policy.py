@@ -122,3 +122,11 @@ def test_the_ai_input_matches_the_full_input(tenant):
     ai_fields = [name for name in policy.PolicyInput.__dataclass_fields__ if name.startswith("ai_")]
     assert {name: getattr(lean, name) for name in ai_fields} == {name: getattr(full, name) for name in ai_fields}
     assert (lean.suspended, lean.ai_enabled) == (full.suspended, full.ai_enabled)
+
+
+@pytest.mark.django_db
+def test_the_portal_dashboard_shows_token_use_against_the_limits(owner_client, tenant):
+    usage.increment(tenant, Metric.AI_TOKENS, 1234)
+    page = owner_client.get("/dashboard/").content.decode()
+    assert "AI tokens today" in page and "AI tokens this month" in page
+    assert "1,234" in page and "200,000" in page
