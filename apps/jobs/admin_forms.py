@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.knowledge.models import Project
+from apps.knowledge.models import Project, ProjectSource
 
 MAX_BATCH_SIZE = 512
 
@@ -20,6 +20,14 @@ def project_field():
     )
 
 
+def unsyncable(project) -> str:
+    """Why a sync of this one project would do nothing ("" when it has an active Chatwoot source)."""
+    sources = ProjectSource.objects.filter(project=project, is_active=True, connection__is_active=True)
+    if sources.exists():
+        return ""
+    return f"{project.name} has no active Chatwoot source: bind one (Knowledge → Project sources) first."
+
+
 class ReasonField(forms.CharField):
     def __init__(self):
         super().__init__(
@@ -33,6 +41,12 @@ class ReasonField(forms.CharField):
 class SyncForm(forms.Form):
     project = project_field()
     reason = ReasonField()
+
+    def clean_project(self):
+        project = self.cleaned_data.get("project")
+        if project is not None and unsyncable(project):
+            raise forms.ValidationError(unsyncable(project))
+        return project
 
     def params(self) -> dict:
         project = self.cleaned_data.get("project")

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.jobs.admin_forms import MAX_BATCH_SIZE
+from apps.jobs.admin_forms import MAX_BATCH_SIZE, unsyncable
 from apps.jobs.models import WorkerRun
 from apps.knowledge.models import Project
 
@@ -49,7 +49,7 @@ class ProjectReference(serializers.Field):
         return project.pk
 
 
-class SyncRequest(serializers.Serializer):
+class ProjectRequest(serializers.Serializer):
     project = ProjectReference(required=False)
 
     def params(self) -> dict:
@@ -57,7 +57,14 @@ class SyncRequest(serializers.Serializer):
         return {"project_id": project.pk} if project else {}
 
 
-class EmbedRequest(SyncRequest):
+class SyncRequest(ProjectRequest):
+    def validate_project(self, project):
+        if unsyncable(project):
+            raise serializers.ValidationError(unsyncable(project))
+        return project
+
+
+class EmbedRequest(ProjectRequest):
     batch_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_BATCH_SIZE)
 
     def params(self) -> dict:

@@ -40,7 +40,7 @@ def test_sync_of_every_project_is_queued_and_answers_202(operator_api):
 
 
 def test_sync_of_one_project_by_slug_or_id(operator_api):
-    project = ProjectFactory(slug="front-desk")
+    project = SourceFactory(project=ProjectFactory(slug="front-desk")).project
     by_slug = operator_api.post(SYNC, {"project": "front-desk"}, format="json").json()["run"]
     by_id = operator_api.post(SYNC, {"project": project.pk}, format="json").json()["run"]
     assert by_slug["params"] == by_id["params"] == {"project_id": project.pk}
@@ -147,3 +147,11 @@ def test_beats_last_send_moves_the_next_run(operator_api):
     heartbeat = jobs["jobs.worker_heartbeat"]
     assert heartbeat["beat_enabled"] is True and heartbeat["beat_last_sent_at"]
     assert heartbeat["due"] is False
+
+
+def test_a_project_without_an_active_source_is_not_synced_for_nothing(operator_api):
+    project = SourceFactory(is_active=False).project
+    response = operator_api.post(SYNC, {"project": project.pk}, format="json")
+    assert response.status_code == 400
+    assert "has no active Chatwoot source" in response.json()["fields"]["project"]
+    assert not WorkerRun.objects.exists()

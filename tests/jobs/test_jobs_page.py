@@ -256,3 +256,10 @@ def test_the_confirmation_says_all_projects_when_none_is_chosen(operator):
     html = operator.get("/admin/jobs/run/sync/").content.decode()
     assert "Project: All projects" in html and 'name="confirm"' in html
     assert not WorkerRun.objects.exists()
+
+
+def test_the_page_refuses_to_sync_a_project_without_a_source(operator):
+    project = ProjectFactory(name="Orphan")
+    html = operator.post("/admin/jobs/run/sync/", {"project": project.pk, "confirm": "1"}).content.decode()
+    assert "Orphan has no active Chatwoot source" in html
+    assert not WorkerRun.objects.exists()
