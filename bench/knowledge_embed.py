@@ -7,7 +7,8 @@ Measures in one run, so figures compare as ratios on a noisy shared machine:
   1. the local model alone: cold load time (a fresh process), chunks/s embedding the evaluation
      set's 4-message windows in batches of EMBED_BATCH_SIZE with one BLAS thread, query latency;
   2. the embed job with the local model over the same chunks stored as pending rows (claim, embed,
-     record): chunks/s, and its ratio to (1) is the job's overhead;
+     record): chunks/s wall-clock, against the embedding-only rate the run itself reports (the
+     ratio is what claiming and recording cost; the model's speed drifts with the machine's load);
   3. the job with the `openai` provider against the local OpenAI-compatible fake, batches of 64 vs
      one request per chunk: the batching gain;
   4. `vectors.load_project` for a project of --vectors chunks × 512 floats, against a primary-key
@@ -136,7 +137,7 @@ def job_rate(source, texts, batch, provider):
     started = time.perf_counter()
     counts = embedding.run(batch_size=batch, project_id=source.project_id, trigger="bench")
     assert counts["ready"] == len(texts), counts
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), counts["chunks_per_s"]
 
 
 def openai_rates(source, texts):
@@ -146,8 +147,8 @@ def openai_rates(source, texts):
 
     with FakeEmbeddings(dims=512) as fake:
         settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = fake.base_url, fake.api_key
-        batched = job_rate(source, texts, 64, "openai")
-        single = job_rate(source, texts, 1, "openai")
+        batched, _ = job_rate(source, texts, 64, "openai")
+        single, _ = job_rate(source, texts, 1, "openai")
     return batched, single
 
 
@@ -189,7 +190,9 @@ def run(chunks=512, vector_count=100_000):
     figures = {"cold_load_s": cold_load_seconds()}
     figures["model_chunks_per_s"], figures["query_p50_ms"], figures["query_p95_ms"] = model_alone(texts, queries, batch)
     source = fresh_project()
-    figures["job_local_chunks_per_s"] = job_rate(source, texts, batch, "local")
+    figures["job_local_chunks_per_s"], figures["job_local_embedding_chunks_per_s"] = job_rate(
+        source, texts, batch, "local"
+    )
     figures["job_openai_batched_chunks_per_s"], figures["job_openai_single_chunks_per_s"] = openai_rates(source, texts)
     figures["load_project_s"], figures["pk_fetch_s"] = load_rates(source, vector_count)
     figures["vectors"], figures["chunks"] = vector_count, chunks
@@ -201,8 +204,11 @@ def run(chunks=512, vector_count=100_000):
 def report(f):
     print(f"local model: cold load {f['cold_load_s']:.2f} s; {f['model_chunks_per_s']:.0f} chunks/s alone (one thread)")
     print(f"  query embedding p50 {f['query_p50_ms']:.1f} ms, p95 {f['query_p95_ms']:.1f} ms")
-    ratio = f["job_local_chunks_per_s"] / f["model_chunks_per_s"]
-    print(f"embed job, local: {f['job_local_chunks_per_s']:.0f} chunks/s = {ratio:.2f} × the model alone")
+    ratio = f["job_local_chunks_per_s"] / f["job_local_embedding_chunks_per_s"]
+    print(
+        f"embed job, local: {f['job_local_chunks_per_s']:.0f} chunks/s wall, the model inside it "
+        f"{f['job_local_embedding_chunks_per_s']:.0f} chunks/s: claim + record leave {ratio:.2f} of its rate"
+    )
     gain = f["job_openai_batched_chunks_per_s"] / f["job_openai_single_chunks_per_s"]
     print(
         f"embed job, openai fake: batches of 64 {f['job_openai_batched_chunks_per_s']:.0f} chunks/s, one per request "
