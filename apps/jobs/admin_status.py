@@ -21,6 +21,7 @@ from apps.outbound.models.messages import Status as OutboundStatus
 
 SYNC_JOB = "knowledge.sync_chatwoot"
 EMBED_JOB = "knowledge.embed_chunks"
+RECENT_RUNS = 500
 PENDING_RUNS = (WorkerRun.Status.QUEUED, WorkerRun.Status.RUNNING)
 CHUNK = Chunk.EmbeddingStatus
 
@@ -65,13 +66,14 @@ def project_rows() -> list[ProjectRow]:
     messages = _count_by_project(ChatwootMessage.objects.filter(project_id__in=ids))
     chunks = _chunk_counts(ids)
     sources = _sources_by_project(ids)
+    syncs, embeds = last_runs_by_project(SYNC_JOB, ids), last_runs_by_project(EMBED_JOB, ids)
     return [
         ProjectRow(
             project=project,
             messages=messages.get(project.pk, 0),
             sources=sources.get(project.pk, []),
-            last_sync=last_run_for_project(SYNC_JOB, project.pk),
-            last_embed=last_run_for_project(EMBED_JOB, project.pk),
+            last_sync=syncs.get(project.pk),
+            last_embed=embeds.get(project.pk),
             **chunks.get(project.pk, {"pending": 0, "ready": 0, "failed": 0}),
         )
         for project in projects
@@ -100,6 +102,21 @@ def _sources_by_project(project_ids) -> dict:
     found = {}
     for source in ProjectSource.objects.filter(project_id__in=project_ids).select_related("connection"):
         found.setdefault(source.project_id, []).append(source)
+    return found
+
+
+def last_runs_by_project(name, project_ids, recent=RECENT_RUNS) -> dict:
+    """The latest run of a job covering each project, read from the job's `recent` latest runs in
+    one query; a project none of them covered is looked up on its own."""
+    found, wanted = {}, set(project_ids)
+    runs = list(WorkerRun.objects.filter(name=name).order_by("-started_at", "-id")[:recent])
+    for run in runs:
+        named = (run.params or {}).get("project_id")
+        for project_id in wanted if named is None else {named} & wanted:
+            found.setdefault(project_id, run)
+    if len(runs) == recent:
+        for project_id in wanted - set(found):
+            found[project_id] = last_run_for_project(name, project_id)
     return found
 
 

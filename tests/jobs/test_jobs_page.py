@@ -263,3 +263,38 @@ def test_the_page_refuses_to_sync_a_project_without_a_source(operator):
     html = operator.post("/admin/jobs/run/sync/", {"project": project.pk, "confirm": "1"}).content.decode()
     assert "Orphan has no active Chatwoot source" in html
     assert not WorkerRun.objects.exists()
+
+
+def test_each_project_shows_the_latest_run_that_covered_it(db):
+    from datetime import timedelta
+
+    from apps.jobs.admin_status import SYNC_JOB, last_runs_by_project
+
+    first, second = ProjectFactory(), ProjectFactory()
+    now = timezone.now()
+
+    def sync(minutes_ago, **params):
+        started = now - timedelta(minutes=minutes_ago)
+        return WorkerRun.objects.create(name=SYNC_JOB, status="succeeded", started_at=started, params=params)
+
+    every, only_first = sync(3), sync(1, project_id=first.pk)
+    found = last_runs_by_project(SYNC_JOB, [first.pk, second.pk])
+    assert (found[first.pk], found[second.pk]) == (only_first, every)
+    assert last_runs_by_project(SYNC_JOB, [first.pk, second.pk], recent=1)[second.pk] == every
+
+
+def test_more_projects_cost_the_page_no_more_queries(operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert operator.get(PAGE).status_code == 200
+        return len(captured)
+
+    add_material(SourceFactory(project=ProjectFactory(name="A")), messages=1, pending=1)
+    queries()  # the first request also loads the session and the user
+    one = queries()
+    for name in ("B", "C", "D", "E"):
+        add_material(SourceFactory(project=ProjectFactory(name=name)), messages=1, pending=1)
+    assert queries() == one
