@@ -38,9 +38,21 @@ class ProjectForm(forms.ModelForm):
         fields = ["tenant", "slug", "name"]
 
 
+def _sync_project(project, data, request):
+    jobs.enqueue(SYNC_JOB, trigger="manual", params={"project_id": project.pk}, request=request, reason=data["reason"])
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectForm
+    actions = [
+        confirmed_action(
+            description="Sync now (queue the Chatwoot sync of these projects)",
+            apply=_sync_project,
+            form_class=ReasonForm,
+            success="Sync queued",
+        )
+    ]
     list_display = ["name", "slug", "tenant", "source_count", "message_count", "chunk_state", "created"]
     list_filter = ["tenant"]
     search_fields = ["name", "slug", "tenant__slug", "tenant__name"]

@@ -131,3 +131,13 @@ def test_removing_a_source_goes_through_the_service(operator):
 
     assert not ProjectSource.objects.exists()
     assert AuditEvent.objects.filter(action="knowledge.source_removed").exists()
+
+
+def test_a_project_can_be_synced_now_too(operator, chatwoot):
+    source = synced_source(chatwoot)
+    chosen = {"action": "sync_now_queue_the_chatwoot_sync_of_these_projects", "_selected_action": [source.project_id]}
+
+    operator.post("/admin/knowledge/project/", {**chosen, "confirm": "yes", "reason": "fresh answers"})
+
+    assert WorkerRun.objects.get(name="knowledge.sync_chatwoot").params == {"project_id": source.project_id}
+    assert ChatwootMessage.objects.filter(project=source.project).count() == 3
