@@ -28,6 +28,7 @@ from django.db.models import Count, Max
 
 from apps.core.errors import ServiceError
 from apps.knowledge import languages, lexical, vectors
+from apps.knowledge.embeddings import EmbeddingError
 from apps.knowledge.models import Chunk
 
 MAX_QUERY_CHARS = 500
@@ -49,6 +50,13 @@ READY = Chunk.EmbeddingStatus.READY
 
 class SearchError(ServiceError):
     """A query search refuses (empty, too long, bad limit): a 400 saying what is wrong."""
+
+
+class SearchUnavailable(ServiceError):
+    """The embedder could not embed the query (its provider down, the model missing): a 503, since
+    the same query may work once the provider is back."""
+
+    status_code = 503
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,12 @@ def search(project, query, *, limit=5, public_only=False, lexical_weight=None) -
     `lexical_weight` overrides the fusion weight (the benchmark compares vector-only with 0)."""
     query, limit = clean_query(query), clean_limit(limit)
     weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
-    ranked = rank(project, query, weight=weight, public_only=public_only)
+    try:
+        ranked = rank(project, query, weight=weight, public_only=public_only)
+    except EmbeddingError as exc:
+        raise SearchUnavailable(
+            f"Search cannot read the query right now: the embeddings provider failed ({exc}).", code="unavailable"
+        ) from exc
     if not answerable(ranked):
         return SearchAnswer(project=project.slug, answerable=False, results=[])
     return SearchAnswer(project=project.slug, answerable=True, results=hits(project, shown(ranked, limit)))

@@ -25,12 +25,13 @@ def search_page(request):
         context = {"missing": exc.message, "projects": projects.of_tenant(request.tenant), "form": SearchForm()}
         return render(request, "knowledge/search.html", context, status=404)
     form = SearchForm(request.GET if "q" in request.GET else None)
-    answer = None
+    answer, status = None, 200
     if project is not None and form.is_valid():
         try:
             answer = search.search(project, form.cleaned_data["q"])
         except ServiceError as exc:
             form.add_error("q", exc.message)
+            status = exc.status_code
     context = {
         "form": form,
         "project": project,
@@ -38,7 +39,7 @@ def search_page(request):
         "answer": answer,
         "chunks": chunk_counts(project) if project is not None else None,
     }
-    return render(request, "knowledge/search.html", context, status=400 if form.errors else 200)
+    return render(request, "knowledge/search.html", context, status=400 if form.errors and status == 200 else status)
 
 
 def pick_from_query(request):

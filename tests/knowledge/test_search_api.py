@@ -4,8 +4,11 @@ tenant does not have (another tenant's included) a 404, and an operator key is r
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from apps.knowledge import evaluation
 from tests.factories import MembershipFactory
+from tests.knowledge import eval_corpus
 from tests.knowledge.factories import ProjectFactory
 from tests.knowledge.search_fixtures import searchable_source
 
@@ -71,3 +74,19 @@ def test_another_tenants_project_is_a_404_that_shows_nothing_of_it(tenant_api, o
 
 def test_an_operator_key_is_refused(operator_api, hotel):
     assert operator_api.get(URL, {"project": "hotel", "q": "wifi"}).status_code == 403
+
+
+def test_an_embeddings_provider_that_is_down_is_a_503_that_says_so(tenant_api, tenant, settings):
+    from apps.knowledge import vectors
+    from apps.knowledge.models import Chunk
+
+    settings.EMBEDDINGS_PROVIDER, settings.OPENAI_BASE_URL = "openai", "http://127.0.0.1:9/v1"
+    settings.OPENAI_API_KEY, settings.EMBEDDINGS_CONNECT_TIMEOUT_S = "sk-test", 0.5
+    source = searchable_source(tenant, "remote", ids=())
+    eval_corpus.store(source, [c for c in evaluation.load_set()["conversations"] if c["id"] == 105])
+    chunks = list(Chunk.objects.filter(project=source.project))
+    vectors.save([(chunk, [1.0] + [0.0] * 1535) for chunk in chunks], model=settings.EMBEDDINGS_MODEL)
+    Chunk.objects.filter(project=source.project).update(embedding_status="ready", embedded_at=timezone.now())
+    response = tenant_api.get(URL, {"project": "remote", "q": "wifi"})
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable" and "embeddings provider failed" in response.json()["detail"]
