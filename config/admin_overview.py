@@ -95,6 +95,16 @@ def _jobs(now):
     return [Item("Jobs whose last run failed", len(failing), reverse("jobs-page"), detail)]
 
 
+def _ai_fallbacks(now):
+    from datetime import timedelta
+
+    from apps.ai.models import AIRequest, Outcome
+
+    count = AIRequest.objects.filter(outcome=Outcome.FALLBACK, created_at__gte=now - timedelta(hours=1)).count()
+    detail = "AI answers that were the fallback text: every provider failed"
+    return [Item("AI fallbacks, last hour", count, reverse("ai_usage:overview"), detail)]
+
+
 BUILDERS = [
     ("incidents.view_incident", _incidents),
     ("events.view_systemevent", _failures_today),
@@ -102,4 +112,5 @@ BUILDERS = [
     ("health.view_healthmonitor", _monitors),
     ("tickets.view_ticket", _sla),
     ("jobs.view_workerrun", _jobs),
+    ("ai.view_airequest", _ai_fallbacks),
 ]

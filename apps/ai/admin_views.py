@@ -147,6 +147,7 @@ COLUMNS = {
     "share": "Share of requests",
     "daily_use": "Requests today / limit",
     "monthly_use": "Requests this month / limit",
+    "tokens_use": "Tokens today / limit",
     "ai_enabled": "AI",
 }
 
@@ -188,9 +189,10 @@ def tenant_rows(window_rows, now) -> list[dict]:
                 **used,
                 "share": share,
                 "highlight": share > reports.SHARE_ALERT_PERCENT,
-                "meters": meters[:2],
+                "meters": meters[:3],
                 "daily_use": meters[0].percent,
                 "monthly_use": meters[1].percent,
+                "tokens_use": meters[2].percent,
                 "ai_enabled": tenant.is_ai_enabled,
                 "requests_url": f"{changelist}?tenant__id__exact={tenant.pk}",
             }

@@ -90,10 +90,16 @@ def test_the_overview_without_a_slash_redirects(admin_client):
     assert admin_client.get("/admin/ai-usage/overview").url == OVERVIEW
 
 
-def test_the_admin_index_links_the_ai_pages(admin_client):
-    body = admin_client.get("/admin/").content.decode()
+def test_the_admin_index_links_the_ai_pages_and_counts_the_last_hours_fallbacks(admin_client, tenant):
+    fallback(tenant=tenant)
+    fallback(tenant=tenant, created_at=timezone.now() - timedelta(hours=2))
 
+    response = admin_client.get("/admin/")
+
+    body = response.content.decode()
     assert OVERVIEW in body and BY_TENANT in body
+    item = {item.label: item for item in response.context["attention"]}["AI fallbacks, last hour"]
+    assert (item.value, item.url) == (1, OVERVIEW)
 
 
 # --- the probe --------------------------------------------------------------------------------------------
@@ -173,12 +179,14 @@ def test_limit_use_reads_the_usage_counters_against_the_effective_limits(admin_c
     tenant.ai_daily_limit = 10
     tenant.save()
     usage.increment(tenant, UsageCounter.Metric.AI_REQUESTS, 4)
+    usage.increment(tenant, UsageCounter.Metric.AI_TOKENS, 1500)
 
     row = admin_client.get(BY_TENANT).context["rows"][0]
 
-    today, month = row["meters"]
+    today, month, tokens = row["meters"]
     assert (today.used, today.limit, today.percent) == (4, 10, 40)
     assert (month.used, month.limit) == (4, tenant.plan.ai_monthly_limit)
+    assert (tokens.used, tokens.limit) == (1500, tenant.effective_ai_daily_token_limit)
 
 
 def switch(client, tenant, name, reason="Spam burst from one contact, see ticket 42"):
