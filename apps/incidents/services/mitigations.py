@@ -62,7 +62,7 @@ MITIGATIONS = {
     "tenant_ai_on": Mitigation("Switch AI on", True, _tenant(tenants.set_ai_enabled, enabled=True)),
     "tenant_suspend": Mitigation("Suspend the tenant", True, _tenant(tenants.suspend)),
     "tenant_reactivate": Mitigation("Reactivate the tenant", True, _tenant(tenants.reactivate)),
-    "tenant_warn": Mitigation("Warn the tenant's owner by e-mail", True, _warn_owner),
+    "tenant_warn": Mitigation("Warn the tenant's owners by e-mail (the reason is the message)", True, _warn_owner),
     "global_whatsapp_off": Mitigation("Switch WhatsApp off for every tenant", False, _global_whatsapp(False)),
     "global_whatsapp_on": Mitigation("Switch WhatsApp back on for every tenant", False, _global_whatsapp(True)),
     "ai_provider_mock": Mitigation("Set the default AI provider to mock", False, _ai_provider_mock),
