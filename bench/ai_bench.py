@@ -13,6 +13,8 @@ is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i
 
   1. normal: OpenRouter answers; overhead median and p99 (goal <= 2 ms, <= 10 ms), and the SQL
      queries one request makes (counted in-process with Django's test client);
+     baselines in the same run: GET /healthz through the same gunicorn (the WSGI stack's floor)
+     and one small ORM query (what each of the gateway's queries costs at least);
   2. first provider down, its circuit open: OpenAI answers; overhead median (goal <= 3 ms), and
      OpenRouter must get no request at all;
   3. first provider hanging, circuit closed: the first answer arrives within AI_TIMEOUT_S + 1 s.
@@ -94,22 +96,25 @@ def paired(provider, key, n) -> dict:
     direct, gateway = requests.Session(), requests.Session()
     headers = {"Authorization": f"Bearer {key}"}
     url = f"http://127.0.0.1:{PORT}/api/v1/ai/chat/completions"
-    direct_ms, gateway_ms = [], []
+    direct_ms, gateway_ms, floor_ms = [], [], []
     for index in range(n + 20):
         started = time.perf_counter()
         answer = direct.post(f"{provider.base_url}/chat/completions", json=QUESTION, headers=provider_headers(provider))
         middle = time.perf_counter()
         through = gateway.post(url, json=QUESTION, headers=headers)
         ended = time.perf_counter()
+        gateway.get(f"http://127.0.0.1:{PORT}/healthz")
         assert answer.status_code == 200 and through.status_code == 200, through.text
         if index >= 20:
             direct_ms.append((middle - started) * 1000)
             gateway_ms.append((ended - middle) * 1000)
+            floor_ms.append((time.perf_counter() - ended) * 1000)
     overhead = [g - d for g, d in zip(gateway_ms, direct_ms, strict=True)]
     return {
         "direct": direct_ms,
         "gateway": gateway_ms,
         "overhead": overhead,
+        "floor": floor_ms,
         "provider": through.json()["provider"],
     }
 
@@ -129,6 +134,23 @@ def summary(name, result, goal_median, goal_p99=None):
         f"(p99 {percentile(result['gateway'], 0.99):.2f} ms); overhead median {median:.2f} ms, p99 {p99:.2f} ms "
         f"[{goal}: {verdict}]"
     )
+    floor = statistics.median(result["floor"])
+    print(
+        f"   baselines in the same run: GET /healthz through the same gunicorn median {floor:.2f} ms "
+        f"(overhead = {median / floor:.1f}x it); one ORM query median {db_round_trip_ms():.2f} ms"
+    )
+
+
+def db_round_trip_ms() -> float:
+    """One small ORM read (the system settings row), what each of the gateway's queries costs at least."""
+    from apps.tenants.models import SystemSettings
+
+    timings = []
+    for _ in range(200):
+        started = time.perf_counter()
+        SystemSettings.load()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
 
 
 def queries_per_request(key) -> int:
@@ -192,7 +214,10 @@ def main():
         key = tenant_key()
         server = start_gunicorn(env)
         try:
-            print(f"{os.cpu_count()} cores; gunicorn, 1 sync worker, PostgreSQL; {args.requests} paired requests each")
+            print(
+                f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn, 1 sync worker, PostgreSQL; "
+                f"{args.requests} paired requests each"
+            )
             summary("1. normal", paired(openrouter, key, args.requests), 2, 10)
             print(f"   SQL queries per request (in-process test client): {queries_per_request(key)}")
 
