@@ -7,6 +7,12 @@ class AiConfig(AppConfig):
     verbose_name = "AI gateway"
 
     def ready(self):
-        from apps.ai import bots
+        from apps.ai import (
+            bots,
+            checks,  # noqa: F401 — registers the ai_provider health check
+            metrics,  # noqa: F401 — registers the AI alert metrics
+        )
+        from apps.tenants.portal import register_nav
 
         bots.connect()
+        register_nav("AI", "ai:usage")
