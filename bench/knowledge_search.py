@@ -252,9 +252,9 @@ def run_search(big=100_000, others=1_000_000, keep=False, runs=3):
         baseline = [
             timed_ms(lambda: list(Chunk.objects.filter(pk=some_chunk).values_list("pk", "text"))) for _ in queries
         ]
-        _, matrix, model = search.project_matrix(project)
+        entry, model = search.project_matrix(project)
         vector = search.query_vector(model, queries[0])
-        scan = [timed_ms(lambda m=matrix, v=vector: m @ v) for _ in queries]
+        scan = [timed_ms(lambda m=entry.matrix, v=vector: m @ v) for _ in queries]
         report["sizes"][slug] = row = {
             "chunks": Chunk.objects.filter(project=project).count(),
             "first_query_ms": round(first, 1),
