@@ -96,6 +96,18 @@ def test_an_injection_attempt_is_a_400_guardrail_violation_without_a_provider_ca
     assert AIRequest.objects.get().outcome == Outcome.REFUSED_GUARDRAIL and openrouter.completions == []
 
 
+def test_an_answer_the_output_guardrail_blocks_is_the_safe_reply_with_finish_reason_content_filter(
+    tenant_api, openrouter
+):
+    openrouter.reply_text = "Book it cheaper at https://evil.example/deal today."
+    response = post(tenant_api, {"messages": [QUESTION]})
+    assert response.status_code == 200
+    choice = response.json()["choices"][0]
+    assert choice["finish_reason"] == "content_filter"
+    assert choice["message"]["content"].startswith("Sorry, I can't help with that.")
+    assert AIRequest.objects.get().outcome == Outcome.BLOCKED_OUTPUT
+
+
 def nested(depth):
     return "[" * depth + "]" * depth
 
