@@ -116,3 +116,13 @@ def test_a_project_without_ready_chunks_has_no_answer(tenant):
 
 def test_the_limit_caps_the_hits(hotel):
     assert len(search.search(hotel, "hotel room", limit=1).results) <= 1
+
+
+def test_a_big_project_searched_in_two_passes_finds_what_the_exact_scan_finds(hotel, monkeypatch):
+    queries = ["wifi password", "Is the swimming pool heated?", "Unimed", "Do you rent bicycles?"]
+    exact = [search.search(hotel, q) for q in queries]
+    monkeypatch.setattr(search, "BIG_PROJECT", 5)
+    monkeypatch.setattr(search, "COARSE_CANDIDATES", 8)
+    search.forget_cache()
+    assert search.project_matrix(hotel)[0].reduced is not None
+    assert [search.search(hotel, q) for q in queries] == exact
