@@ -36,6 +36,7 @@ def test_every_named_check_is_registered():
         "connection_n8n",
         "connection_pms",
         "ai_provider",
+        "tenant_ai_abuse",
     }
 
 

@@ -26,6 +26,7 @@ KNOWN_CHECKS = {
     "connection_pms",
     "stuck_automation_runs",
     "outbound_sending",
+    "tenant_ai_abuse",
 }
 
 

@@ -148,3 +148,18 @@ def test_warn_without_an_owners_address_says_so(incident, tenant, staff):
 
     assert refused.value.code == "no_owner_email"
     assert not Notification.objects.filter(reason=Notification.Reason.TENANT_WARNING).exists()
+
+
+def test_run_checks_on_the_incident_reports_the_tenants_ai_abuse(tenant, staff, settings):
+    from django.utils import timezone
+
+    now = timezone.now()
+    violations(tenant, 12, now=now)
+    detect_spikes(now=now)
+    incident = abuse_incident(tenant)
+
+    entries = services.run_checks(incident, actor=staff, names=["tenant_ai_abuse"])
+
+    assert len(entries) == 1 and entries[0].data["status"] == "fail"
+    assert entries[0].data["value"]["violations_by_rule"] == {"instruction_override": 12}
+    assert "tenant-abuse" == incident.runbook.slug and "tenant_ai_abuse" in incident.runbook.checks

@@ -58,3 +58,38 @@ def _percent(count, limit):
     if not limit:
         return 100.0 if count else 0.0
     return round(100.0 * count / limit, 1)
+
+
+ABUSE_CODES = ("AI_GUARDRAIL_VIOLATION", "AI_ABUSE_THROTTLED")
+
+
+@check(
+    "tenant_ai_abuse",
+    "The tenant's AI guardrail violations and throttled contacts in the last hour stay under SPIKE_MIN_COUNT",
+    needs="tenant",
+)
+def tenant_ai_abuse(*, tenant, connection=None):
+    """Read from the Error Center (this layer may not import the AI app): the events the gateway emits."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.events.models import SystemEvent
+
+    since = timezone.now() - timedelta(hours=1)
+    events = SystemEvent.objects.filter(tenant=tenant, code__in=ABUSE_CODES, occurred_at__gte=since)
+    by_rule, throttled = {}, 0
+    for code, meta in events.values_list("code", "meta")[:5000]:
+        if code == "AI_ABUSE_THROTTLED":
+            throttled += 1
+        else:
+            rule = (meta or {}).get("rule", "unknown")
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+    violations = sum(by_rule.values())
+    value = {"violations": violations, "violations_by_rule": by_rule, "throttled_contacts": throttled}
+    detail = f"last hour: {violations} guardrail violation(s), {throttled} contact(s) throttled"
+    if by_rule:
+        detail += " (" + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1])) + ")"
+    if max(violations, throttled) >= settings.SPIKE_MIN_COUNT:
+        raise CheckFailed(detail, value=value)
+    return value, detail
