@@ -4,6 +4,7 @@ Storing comes first and is the only thing the HTTP answer waits for. Enqueueing 
 commit and never fails the request: when the broker is down the rows wait in `received` and the
 sweeper (`integrations.sweep_inbox`) enqueues them once it is back."""
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ def store(provider, items, request, body: bytes) -> tuple[int, int]:
     duplicate of a row still waiting is left to the task already enqueued (or the sweeper)."""
     rows = [build_row(provider, item, request, body) for item in items]
     new_ids = insert_new(rows)
-    transaction.on_commit(lambda: enqueue(new_ids))
+    transaction.on_commit(lambda: enqueue_drain(new_ids))
     return len(new_ids), len(rows) - len(new_ids)
 
 
@@ -60,12 +61,22 @@ def insert_new(rows) -> list[int]:
 
 
 def enqueue(event_ids, countdown=None) -> int:
-    """Publishes one processing task per id; returns how many were published."""
-    from apps.integrations.tasks import process_inbound_event
+    """Publishes one processing task per INBOX_BATCH_SIZE ids; returns how many ids were covered."""
+    from apps.integrations.tasks import process_inbound_events
 
-    published = 0
-    for event_id in event_ids:
-        if not publish(process_inbound_event, event_id, countdown=countdown):
+    ids, size, covered = list(event_ids), settings.INBOX_BATCH_SIZE, 0
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        if not publish(process_inbound_events, chunk, countdown=countdown):
             break
-        published += 1
-    return published
+        covered += len(chunk)
+    return covered
+
+
+def enqueue_drain(event_ids) -> bool:
+    """Publishes the task a webhook delivery starts: it processes these events and any other fresh
+    ones waiting, a batch at a time, so a burst is drained by a few tasks and the ones queued after
+    them find nothing to do."""
+    from apps.integrations.tasks import drain_inbox
+
+    return bool(event_ids) and publish(drain_inbox, list(event_ids))

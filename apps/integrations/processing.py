@@ -1,12 +1,15 @@
-"""The work side of the inbound pipeline: claim a stored event, run its handler, and end it
-`processed`, `failed` (retry scheduled), `dead_lettered` or `ignored`.
+"""The work side of the inbound pipeline: claim stored events in batches, run their handlers, and end
+each `processed`, `failed` (retry scheduled), `dead_lettered` or `ignored`.
 
-Two short transactions: the claim commits `processing` (so operators see it, and a worker that
-dies leaves a row the sweeper can recognise as stuck), then the handler's writes commit together
-with the final status, so a handler's effect is never applied without the event being marked."""
+Two short transactions per batch: the claim commits `processing` for up to INBOX_BATCH_SIZE rows
+(`FOR UPDATE SKIP LOCKED`, so concurrent workers never share a row, and a worker that dies leaves
+rows the sweeper recognises as stuck); then every handler runs in its own savepoint and the final
+statuses are written in bulk in the same transaction, so a handler's effect is never applied
+without its event being marked, and one failing handler rolls back only its own writes."""
 
 import logging
 import traceback
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -20,27 +23,67 @@ from apps.integrations.models import InboundEvent
 
 logger = logging.getLogger("opsdesk.inbox")
 S = InboundEvent.Status
+FINAL_FIELDS = ["status", "last_error", "next_attempt_at", "processed_at", "dead_lettered_at", "updated_at"]
 
 
 def process(event_id, now=None) -> str:
     """Processes one event if it is due and nobody else holds it; returns what happened."""
-    claimed = claim(event_id, now or timezone.now())
-    if claimed is None:
-        return "skipped"
-    return finish(event_id, claimed)
+    return process_batch([event_id], now=now).get(event_id, "skipped")
+
+
+def process_batch(event_ids=None, now=None, limit=None, fresh=False) -> dict:
+    """Claims up to `limit` due events (those among `event_ids`; with `fresh`, also any event never
+    attempted) and processes them; returns {event id: outcome} for the ones claimed."""
+    claimed = claim_batch(now or timezone.now(), limit or settings.INBOX_BATCH_SIZE, event_ids, fresh)
+    return finish_batch(claimed) if claimed else {}
+
+
+def drain(event_ids, now=None) -> dict:
+    """What a webhook's task runs: its own events plus whatever else arrived and waits, one batch at a
+    time, up to INBOX_DRAIN_MAX_BATCHES; returns counts by outcome and whether more was left."""
+    counts, limit = {}, settings.INBOX_BATCH_SIZE
+    for _ in range(settings.INBOX_DRAIN_MAX_BATCHES):
+        outcomes = process_batch(event_ids, now=now, limit=limit, fresh=True)
+        for outcome in outcomes.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        if len(outcomes) < limit:
+            return counts
+    counts["more"] = 1
+    return counts
+
+
+def due(now):
+    return Q(status=S.RECEIVED) | Q(status=S.FAILED, next_attempt_at__lte=now)
 
 
 def claim(event_id, now):
-    """Marks a due event `processing` and returns its attempt number, or None when it is not due,
-    already final, or locked by another worker (`skip_locked`)."""
-    due = Q(status=S.RECEIVED) | Q(status=S.FAILED, next_attempt_at__lte=now)
+    """Marks one due event `processing` and returns its attempt number, or None when it is not due,
+    already final, or locked by another worker."""
+    return claim_batch(now, 1, [event_id]).get(event_id)
+
+
+def claim_batch(now, limit, event_ids=None, fresh=False) -> dict:
+    """Marks up to `limit` due events `processing` in one short transaction; returns {id: attempt}.
+    Rows another worker holds are skipped (`skip_locked`), so two claims never share a row."""
+    wanted = Q(pk__in=event_ids) if event_ids is not None else Q()
+    if fresh:
+        wanted |= Q(status=S.RECEIVED, attempts=0)
     with transaction.atomic():
-        event = InboundEvent.objects.select_for_update(skip_locked=True).filter(due, pk=event_id).first()
-        if event is None:
-            return None
-        event.status, event.attempts, event.processing_started_at = S.PROCESSING, event.attempts + 1, now
-        event.save(update_fields=["status", "attempts", "processing_started_at", "updated_at"])
-        return event.attempts
+        rows = list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(due(now), wanted)
+            .order_by("id")
+            .values_list("id", "attempts")[:limit]
+        )
+        if not rows:
+            return {}
+        claimed = {pk: attempts + 1 for pk, attempts in rows}
+        for attempt in set(claimed.values()):
+            ids = [pk for pk, number in claimed.items() if number == attempt]
+            InboundEvent.objects.filter(pk__in=ids).update(
+                status=S.PROCESSING, attempts=attempt, processing_started_at=now, updated_at=now
+            )
+        return claimed
 
 
 def release_stuck(now) -> int:
@@ -62,28 +105,67 @@ def release_stuck(now) -> int:
 
 
 def finish(event_id, attempt) -> str:
+    return finish_batch({event_id: attempt})[event_id]
+
+
+@dataclass
+class Outcomes:
+    """The final state of each event in a batch, written in bulk once every handler has run."""
+
+    by_id: dict = field(default_factory=dict)
+    processed: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+
+
+def finish_batch(claimed: dict) -> dict:
+    """Runs the handler of every claimed event still held by this claim (same attempt number) and
+    writes the outcomes; returns {event id: outcome} ("superseded" when someone else moved it)."""
+    outcomes = Outcomes(by_id=dict.fromkeys(claimed, "superseded"))
     with transaction.atomic():
-        event = (
-            InboundEvent.objects.select_for_update(of=("self",)).select_related("connection", "tenant").get(pk=event_id)
+        events = (
+            InboundEvent.objects.select_for_update(of=("self",))
+            .select_related("connection", "tenant")
+            .filter(pk__in=list(claimed))
+            .order_by("id")
         )
-        if event.status != S.PROCESSING or event.attempts != attempt:
-            return "superseded"
-        handler = handlers.find(event.provider, event.event_type)
-        if handler is None:
-            return _end(event, S.IGNORED, error=f"No handler for {event.provider} {event.event_type!r}.")
-        try:
-            with transaction.atomic():
-                handler(event)
-        except Exception as exc:
-            logger.warning("inbox: %s %s failed: %s", event.provider, event.pk, exc)
-            return _fail(event, exc)
-        return _end(event, S.PROCESSED)
+        for event in events:
+            if event.status == S.PROCESSING and event.attempts == claimed[event.pk]:
+                outcomes.by_id[event.pk] = run(event, outcomes)
+        save(outcomes)
+    return outcomes.by_id
 
 
-def _end(event, status, error=""):
+def run(event, outcomes) -> str:
+    handler = handlers.find(event.provider, event.event_type)
+    if handler is None:
+        return _end(event, outcomes, S.IGNORED, error=f"No handler for {event.provider} {event.event_type!r}.")
+    try:
+        with transaction.atomic():
+            handler(event)
+    except Exception as exc:
+        logger.warning("inbox: %s %s failed: %s", event.provider, event.pk, exc)
+        return _fail(event, outcomes, exc)
+    outcomes.processed.append(event.pk)
+    return S.PROCESSED
+
+
+def save(outcomes):
+    """One UPDATE for the processed events (the common case), one bulk update for the others."""
+    now = timezone.now()
+    if outcomes.processed:
+        InboundEvent.objects.filter(pk__in=outcomes.processed).update(
+            status=S.PROCESSED, last_error="", next_attempt_at=None, processed_at=now, updated_at=now
+        )
+    if outcomes.changed:
+        for event in outcomes.changed:
+            event.updated_at = now
+        InboundEvent.objects.bulk_update(outcomes.changed, FINAL_FIELDS)
+
+
+def _end(event, outcomes, status, error=""):
     event.status, event.last_error, event.next_attempt_at = status, error, None
     event.processed_at = timezone.now()
-    event.save(update_fields=["status", "last_error", "next_attempt_at", "processed_at", "updated_at"])
+    outcomes.changed.append(event)
     return status
 
 
@@ -99,13 +181,13 @@ def next_delay(attempts_done: int) -> float | None:
     return backoff.jittered(schedule[attempts_done], spread=0.2)
 
 
-def _fail(event, exc):
+def _fail(event, outcomes, exc):
     event.last_error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-2:])
+    outcomes.changed.append(event)
     delay = next_delay(event.attempts)
     if delay is None:
         return _dead_letter(event)
     event.status, event.next_attempt_at = S.FAILED, timezone.now() + timezone.timedelta(seconds=delay)
-    event.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
     if delay <= settings.INBOX_COUNTDOWN_MAX_S:
         transaction.on_commit(lambda: _enqueue_retry(event.pk, delay))
     return S.FAILED
@@ -119,7 +201,6 @@ def _enqueue_retry(event_id, delay):
 
 def _dead_letter(event):
     event.status, event.dead_lettered_at, event.next_attempt_at = S.DEAD_LETTERED, timezone.now(), None
-    event.save(update_fields=["status", "dead_lettered_at", "next_attempt_at", "last_error", "updated_at"])
     emit(
         f"{event.provider.upper()}_WEBHOOK_DEAD_LETTERED",
         tenant=event.tenant,

@@ -3,8 +3,26 @@ from celery import shared_task
 from apps.integrations import processing
 
 
+@shared_task(name="apps.integrations.tasks.drain_inbox")
+def drain_inbox(event_ids):
+    """A webhook's events and whatever else waits; publishes a follow-up when it stopped at its limit."""
+    counts = processing.drain(event_ids)
+    if counts.get("more"):
+        from apps.integrations.inbox import enqueue_drain
+
+        enqueue_drain(event_ids)
+    return counts
+
+
+@shared_task(name="apps.integrations.tasks.process_inbound_events")
+def process_inbound_events(event_ids):
+    """Exactly these events (sweeper, replay, retries), claimed as one batch."""
+    return processing.process_batch(event_ids)
+
+
 @shared_task(name="apps.integrations.tasks.process_inbound_event")
 def process_inbound_event(event_id):
+    """Kept so tasks published before batching still run."""
     return processing.process(event_id)
 
 
