@@ -12,7 +12,7 @@ vectors, changed ones go back to `pending` (their old vector is discarded), wind
 exist are deleted."""
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -55,14 +55,15 @@ class Window:
 def rechunk(source, conversation_ids) -> dict:
     """Brings the chunks of these conversations (Chatwoot ids) of one source up to date with their
     stored messages; returns counts: created, updated, unchanged, deleted."""
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
-    lines = lines_by_conversation(source, set(conversation_ids))
+    conversation_ids = sorted(set(conversation_ids))
+    lines = lines_by_conversation(source, conversation_ids)
+    wanted = {
+        (conversation_id, window.first_message_id): window
+        for conversation_id in conversation_ids
+        for window in conversation_windows(lines.get(conversation_id, []))
+    }
     with transaction.atomic():
-        for conversation_id in sorted(set(conversation_ids)):
-            windows = conversation_windows(lines.get(conversation_id, []))
-            for key, value in apply(source, conversation_id, windows).items():
-                counts[key] += value
-    return counts
+        return apply(source, conversation_ids, wanted)
 
 
 def lines_by_conversation(source, conversation_ids) -> dict[int, list[Line]]:
@@ -91,15 +92,16 @@ def role_of(message_type: str, sender_type: str) -> str:
 def conversation_windows(lines: list[Line], *, size: int = WINDOW, stride: int = STRIDE) -> list[Window]:
     """The windows of one conversation's lines. Windows start every `stride` lines while the
     previous one leaves lines uncovered, so the last may be shorter and a growing conversation
-    only updates or adds windows at its end."""
+    only updates or adds windows at its end. Each line's language signs are counted once."""
     starts = [start for start in range(0, len(lines), stride) if start == 0 or start + size - stride < len(lines)]
-    fallback = languages.detect(" ".join(line.content for line in lines))
-    return [make_window(lines[start : start + size], fallback) for start in starts]
+    signs = [languages.scores(line.content) for line in lines]
+    fallback = languages.decide(sum(signs, Counter()))
+    return [make_window(lines[start : start + size], signs[start : start + size], fallback) for start in starts]
 
 
-def make_window(lines: list[Line], fallback_language: str) -> Window:
+def make_window(lines: list[Line], signs: list[Counter], fallback_language: str) -> Window:
     text = "\n".join(line.text for line in lines)
-    language = languages.detect(" ".join(line.content for line in lines))
+    language = languages.decide(sum(signs, Counter()))
     return Window(
         first_message_id=lines[0].message_id,
         message_ids=tuple(line.message_id for line in lines),
@@ -110,25 +112,27 @@ def make_window(lines: list[Line], fallback_language: str) -> Window:
     )
 
 
-def apply(source, conversation_id, windows: list[Window]) -> dict:
-    """Writes one conversation's windows over its stored chunks; returns the counts."""
-    stored = {
-        chunk.first_message_id: chunk for chunk in Chunk.objects.filter(source=source, conversation_id=conversation_id)
-    }
-    wanted = {window.first_message_id: window for window in windows}
+def apply(source, conversation_ids, wanted: dict[tuple[int, int], Window]) -> dict:
+    """Writes the conversations' windows, keyed by (conversation id, first message id), over their
+    stored chunks; returns the counts."""
+    stored = Chunk.objects.filter(source=source, conversation_id__in=conversation_ids)
+    stored = {(chunk.conversation_id, chunk.first_message_id): chunk for chunk in stored.only(*STORED_FIELDS)}
     stale = [chunk.pk for key, chunk in stored.items() if key not in wanted]
     changed = [(stored[key], window) for key, window in wanted.items() if key in stored]
     changed = [(chunk, window) for chunk, window in changed if chunk.content_hash != window.content_hash]
-    new = [window for key, window in wanted.items() if key not in stored]
+    new = [(key[0], window) for key, window in wanted.items() if key not in stored]
     Chunk.objects.filter(pk__in=stale).delete()
     _update(changed)
-    Chunk.objects.bulk_create([_new_chunk(source, conversation_id, window) for window in new])
+    Chunk.objects.bulk_create([_new_chunk(source, *pair) for pair in new], batch_size=1000)
     unchanged = len(wanted) - len(new) - len(changed)
     return {"created": len(new), "updated": len(changed), "unchanged": unchanged, "deleted": len(stale)}
 
 
+STORED_FIELDS = ("pk", "conversation_id", "first_message_id", "content_hash")
+
+
 def _new_chunk(source, conversation_id, window: Window) -> Chunk:
-    chunk = Chunk(tenant_id=source.tenant_id, project_id=source.project_id, source=source)
+    chunk = Chunk(tenant_id=source.tenant_id, project_id=source.project_id, source_id=source.pk)
     chunk.conversation_id = conversation_id
     return _fill(chunk, window)
 
@@ -168,4 +172,4 @@ def _update(changed: list[tuple[Chunk, Window]]) -> None:
     for chunk in chunks:
         chunk.updated_at = now
     vectors.discard(chunk.pk for chunk in chunks)
-    Chunk.objects.bulk_update(chunks, UPDATED_FIELDS)
+    Chunk.objects.bulk_update(chunks, UPDATED_FIELDS, batch_size=500)

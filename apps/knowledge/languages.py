@@ -48,6 +48,8 @@ _SHARED = (
 )
 DISTINCT = {language: words - _SHARED for language, words in WORDS.items()}
 
+LANGUAGE_OF = {word: language for language, words in DISTINCT.items() for word in words}
+
 LETTERS = {PORTUGUESE: "ãõçâêôà", SPANISH: "ñ¿¡"}
 ENDINGS = {SPANISH: ("ción", "ciones")}
 LETTER_WEIGHT = 2
@@ -58,21 +60,31 @@ TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 def detect(text: str) -> str:
     """The language of `text`: "english", "portuguese", "spanish", or "simple" when unsure."""
-    scores = _scores(text.lower())
-    ranked = scores.most_common(2) + [(SIMPLE, 0)]
+    return decide(scores(text))
+
+
+def decide(signs: Counter) -> str:
+    """The language a count of signs points to clearly enough, else "simple". Counts of several
+    texts add up (`sum(counters, Counter())`) to the count of the texts joined."""
+    ranked = signs.most_common(2) + [(SIMPLE, 0), (SIMPLE, 0)]
     (best, best_score), (_, second_score) = ranked[0], ranked[1]
     if best_score < MIN_SCORE or best_score < MIN_LEAD * second_score:
         return SIMPLE
     return best
 
 
-def _scores(text: str) -> Counter:
-    scores = Counter()
+def scores(text: str) -> Counter:
+    """Signs of each language in `text`: its own words, and twice each letter or ending only it uses."""
+    text = text.lower()
+    signs = Counter()
     for token in TOKEN.findall(text):
-        for language in LANGUAGES:
-            scores[language] += token in DISTINCT[language]
-        for language, endings in ENDINGS.items():
-            scores[language] += LETTER_WEIGHT * token.endswith(endings)
+        language = LANGUAGE_OF.get(token)
+        if language:
+            signs[language] += 1
+        elif token.endswith(ENDINGS[SPANISH]):
+            signs[SPANISH] += LETTER_WEIGHT
     for language, letters in LETTERS.items():
-        scores[language] += LETTER_WEIGHT * sum(text.count(letter) for letter in letters)
-    return scores
+        found = sum(text.count(letter) for letter in letters)
+        if found:
+            signs[language] += LETTER_WEIGHT * found
+    return signs

@@ -1,6 +1,8 @@
+from collections import Counter
+
 import pytest
 
-from apps.knowledge.languages import DISTINCT, detect
+from apps.knowledge.languages import DISTINCT, decide, detect, scores
 
 
 @pytest.mark.parametrize(
@@ -35,3 +37,10 @@ def test_a_mostly_english_text_with_one_portuguese_word_is_english():
 def test_words_that_two_languages_share_count_for_neither():
     assert not DISTINCT["portuguese"] & DISTINCT["spanish"]
     assert "para" not in DISTINCT["portuguese"] | DISTINCT["spanish"]
+
+
+def test_the_signs_of_several_texts_add_up_to_those_of_the_texts_joined():
+    parts = ["Olá, bom dia", "Quero saber se vocês têm estacionamento", "ok", "¿y el desayuno?"]
+
+    assert sum((scores(part) for part in parts), Counter()) == scores(" ".join(parts))
+    assert decide(sum((scores(part) for part in parts), Counter())) == detect(" ".join(parts)) == "portuguese"
