@@ -185,7 +185,7 @@ def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
         _announce_misconfigured(call, result, row)
     if result.fallback:
         _announce_fallback(call, result, row)
-    message = "Every AI provider failed; the fallback text was sent." if result.fallback else "Answered by the mock."
+    message = _mock_message(result)
     return Completion(
         ok=False,
         text=result.answer.text,
@@ -196,6 +196,15 @@ def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
         fallback=result.fallback,
         request_id=row.pk,
     )
+
+
+def _mock_message(result: chain.ChainResult) -> str:
+    if result.misconfigured is not None:
+        refused = f"{result.misconfigured_provider} refused the request ({result.misconfigured.kind})"
+        return f"{refused}; the fallback text was sent."
+    if result.fallback:
+        return "Every AI provider failed; the fallback text was sent."
+    return "Answered by the mock (no provider is configured, or the default provider is the mock)."
 
 
 def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Completion:

@@ -172,6 +172,7 @@ def test_a_rejected_key_ends_the_chain_with_the_fallback_and_names_the_fix(tenan
     openrouter.api_key = "sk-or-v1-rotated"  # ours no longer matches
     result = ask(tenant)
     assert (result.provider, result.fallback) == ("mock", True)
+    assert result.message == "openrouter refused the request (unauthorized); the fallback text was sent."
     assert openai.requests == []
     (event,) = events("AI_PROVIDER_MISCONFIGURED")
     assert event.meta["provider"] == "openrouter" and event.meta["kind"] == "unauthorized"
