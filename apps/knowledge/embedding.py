@@ -10,7 +10,10 @@ EMBEDDINGS_RETRY_AFTER_MAX_S, else the run stops and the next goes on). A chunk 
 the error and is retried by the next run; after EMBEDDINGS_MAX_FAILURES it is `failed`. Errors
 that are not one chunk's (no key, wrong key, quota, the model or the server unavailable) stop
 the run after the batch they hit. A run with errors emits EMBEDDINGS_FAILED per project; a run
-that embedded nothing and failed raises, so its WorkerRun fails with the error and the counts."""
+that embedded nothing and failed raises, so its WorkerRun fails with the error and the counts.
+
+A run a person asked for (manage.py run_job, the Jobs page, the jobs API) first puts failed chunks
+back to pending: the runbook's "fix the key or lower the batch size, then retry"."""
 
 import time
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ CLAIM_LEASE = timedelta(minutes=10)
 STOPS_RUN = frozenset({"connection", "server_error", "not_configured", "unauthorized", "quota", "model_unavailable"})
 ERROR_CHARS = 2000
 MAX_RATE_LIMITS = 5
+ASKED_BY_PEOPLE = frozenset({"manual", "api", "page"})
 sleep = time.sleep
 
 
@@ -53,6 +57,7 @@ class Progress:
     error: str = ""
     stopped: bool = False
     rate_limits: int = 0
+    retried: int = 0
     tried: set = field(default_factory=set)
     failed_projects: set = field(default_factory=set)
 
@@ -62,6 +67,7 @@ def run(*, batch_size=None, project_id=None, trigger="schedule") -> dict:
     run; returns counts (batch size used, chunks pending/ready/failed, embedded, chunks/s, error)."""
     size = max(1, int(batch_size or settings.EMBED_BATCH_SIZE))
     progress, embedder = Progress(batch_size=size, requested=size), get_embedder()
+    progress.retried = retry_failed(project_id) if trigger in ASKED_BY_PEOPLE else 0
     while not progress.stopped:
         chunks = claim(progress.batch_size, project_id, exclude=progress.tried)
         if not chunks:
@@ -195,6 +201,7 @@ def summary(progress: Progress, embedder, project_id, trigger) -> dict:
         "embedded": progress.embedded,
         "errors": progress.errors,
         "requests": progress.requests,
+        "retried_failed": progress.retried,
         "chunks_per_s": round(rate, 1),
         **status_counts(project_id),
         "error": progress.error,

