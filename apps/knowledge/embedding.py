@@ -117,10 +117,18 @@ def handle_error(embedder, chunks, exc: EmbeddingError, progress: Progress) -> N
         release(chunks)
         shrink(exc, progress, len(chunks))
     elif exc.kind in ("bad_request", "invalid_response") and len(chunks) > 1:
-        for chunk in chunks:
-            embed_batch(embedder, [chunk], progress)
+        one_by_one(embedder, chunks, progress)
     else:
         fail(chunks, exc, progress)
+
+
+def one_by_one(embedder, chunks, progress: Progress) -> None:
+    """Embeds a rejected batch a chunk at a time, so only the chunk the provider refuses fails."""
+    for position, chunk in enumerate(chunks):
+        if progress.stopped:
+            release(chunks[position:])
+            return
+        embed_batch(embedder, [chunk], progress)
 
 
 def shrink(exc: EmbeddingError, progress: Progress, size: int) -> None:

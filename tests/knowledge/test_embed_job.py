@@ -276,3 +276,15 @@ def test_a_run_a_person_asks_for_retries_failed_chunks_and_a_scheduled_one_does_
 
     assert (counts["retried_failed"], counts["embedded"], counts["ready"], counts["batch_size"]) == (1, 1, 1, 20)
     assert statuses(source) == [S.READY]
+
+
+def test_only_the_chunk_the_provider_refuses_fails_when_a_batch_is_retried_one_at_a_time(fake):
+    source = chunked_source(3)
+    refused = fake.error(400, "'$.input' is invalid. Please check the API reference.")
+    fake.script(refused, refused)
+
+    embedding.run(batch_size=3)
+
+    assert statuses(source) == [S.PENDING, S.READY, S.READY]
+    [failed] = Chunk.objects.filter(source=source, embedding_status=S.PENDING)
+    assert failed.embedding_attempts == 1 and "'$.input' is invalid" in failed.embedding_error
