@@ -1,16 +1,13 @@
 """What the events API accepts and returns."""
 
-from datetime import timedelta
-
 from django.utils import timezone
 from rest_framework import serializers
 
 from apps.events import codes
 from apps.events.models import SystemEvent
-from apps.tenants.models import Tenant
+from apps.events.validation import MAX_FUTURE, resolve_tenant
 
 MAX_BATCH = 1000
-MAX_FUTURE = timedelta(minutes=5)
 
 
 class EventInSerializer(serializers.Serializer):
@@ -36,22 +33,7 @@ class EventInSerializer(serializers.Serializer):
         return value
 
     def validate_tenant(self, slug):
-        writer_tenant = self.context.get("writer_tenant")
-        if self.context.get("is_operator"):
-            return self._operator_tenant(slug)
-        if slug is not None and slug != writer_tenant.slug:
-            raise serializers.ValidationError("A tenant API key writes only its own tenant's events: leave tenant out.")
-        return writer_tenant
-
-    def _operator_tenant(self, slug):
-        if slug is None:
-            return None
-        cache = self.context.setdefault("tenant_cache", {})
-        if slug not in cache:
-            cache[slug] = Tenant.objects.filter(slug=slug).first()
-        if cache[slug] is None:
-            raise serializers.ValidationError(f"No tenant with slug {slug!r}.")
-        return cache[slug]
+        return resolve_tenant(slug, self.context)
 
 
 class EventSerializer(serializers.ModelSerializer):
