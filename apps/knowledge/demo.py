@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from apps.core import demo_providers
 from apps.integrations import services as connection_services
 from apps.integrations.models import Connection
-from apps.knowledge import services, sync
+from apps.knowledge import embedding, services, sync
 from apps.knowledge.models import ChatwootMessage, ProjectSource
 from apps.tenants.models import Tenant
 
@@ -29,7 +29,20 @@ def seed(out):
         _first_sync(sources, out)
     stored = ChatwootMessage.objects.filter(source__in=sources).count()
     out.write(f"knowledge: {len(sources)} demo projects, {stored} Chatwoot messages synced")
+    _embed(sources, out)
     return []
+
+
+def _embed(sources, out):
+    """Embeds the demo projects' pending chunks now (seconds with the local model), so search
+    answers on the first page load instead of after the first scheduled embed run."""
+    for project_id in sorted({source.project_id for source in sources}):
+        try:
+            counts = embedding.run(project_id=project_id, trigger="seed")
+        except embedding.EmbedRunFailed as exc:
+            out.write(f"knowledge: embedding the demo chunks failed: {exc}")
+            continue
+        out.write(f"knowledge: project {project_id}: {counts['ready']} chunks ready, {counts['embedded']} embedded now")
 
 
 def _source(project) -> ProjectSource | None:

@@ -51,6 +51,13 @@ def test_seeding_syncs_the_corpus_into_both_projects_once(demo_url):
     assert ChatwootMessage.objects.count() == messages
 
 
+def test_seeding_embeds_the_demo_chunks_so_search_answers_at_once(demo_url):
+    call_command("seed_demo")
+
+    assert Chunk.objects.exists()
+    assert not Chunk.objects.exclude(embedding_status=Chunk.EmbeddingStatus.READY).exists()
+
+
 def test_the_scheduled_sync_against_the_demo_providers_finds_nothing_new(demo_url):
     call_command("seed_demo")
 
