@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from apps.ai import chain, costs, tokens
@@ -164,10 +165,10 @@ def _refused_by_guardrail(call: Call) -> Completion | None:
 
 
 def _answer(call: Call) -> Completion:
-    ai_settings = settings_for(call.tenant)
+    ai_settings, start = _texts_and_start(call.tenant)
     result = chain.run(
         call.messages,
-        start=SystemSettings.load().default_ai_provider,
+        start=start,
         model=call.model,
         max_tokens=call.max_tokens,
         temperature=call.temperature,
@@ -176,6 +177,16 @@ def _answer(call: Call) -> Completion:
     if result.provider == chain.MOCK:
         return _mock_answer(call, result)
     return _checked_answer(call, result, ai_settings)
+
+
+def _texts_and_start(tenant) -> tuple[TenantAISettings, str]:
+    """The tenant's AI texts and the provider the chain starts at, read in one query (each
+    statement is a round trip on every AI call); the first call creates what is missing."""
+    start = SystemSettings.objects.filter(pk=1).values("default_ai_provider")
+    found = TenantAISettings.objects.filter(tenant=tenant).annotate(start=Subquery(start)).first()
+    if found is None or found.start is None:
+        return settings_for(tenant), SystemSettings.load().default_ai_provider
+    return found, found.start
 
 
 def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
