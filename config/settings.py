@@ -288,6 +288,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=2000)
 WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=180)
 BAN_REENABLE_HOURS = env.int("BAN_REENABLE_HOURS", default=24)
+BAN_SUGGESTED_COOLDOWN_HOURS = env.int("BAN_SUGGESTED_COOLDOWN_HOURS", default=48)
+BAN_WATCH_MINUTES = env.int("BAN_WATCH_MINUTES", default=60)
+# WAHA's session API (restart, QR, pairing code): timeouts, and how long SCAN_QR_CODE may last.
+WAHA_CONNECT_TIMEOUT_S = env.float("WAHA_CONNECT_TIMEOUT_S", default=3.05)
+WAHA_READ_TIMEOUT_S = env.float("WAHA_READ_TIMEOUT_S", default=5.0)
+WAHA_SCAN_QR_INCIDENT_MINUTES = env.int("WAHA_SCAN_QR_INCIDENT_MINUTES", default=15)
 # The base of the webhook and callback URLs given to providers (the address they can reach).
 PUBLIC_BASE_URL = (env.str("PUBLIC_BASE_URL", default="") or SITE_URL).rstrip("/")
 
@@ -393,6 +399,13 @@ OUTBOUND_BACKOFF_BASE_S = env.float("OUTBOUND_BACKOFF_BASE_S", default=5.0)
 OUTBOUND_BACKOFF_MAX_S = env.float("OUTBOUND_BACKOFF_MAX_S", default=900.0)
 OUTBOUND_SENDING_STUCK_S = env.int("OUTBOUND_SENDING_STUCK_S", default=600)
 OUTBOUND_PROCESS_BATCH = env.int("OUTBOUND_PROCESS_BATCH", default=1000)
+# The per-connection dispatcher: messages claimed per batch (at most what the bucket holds), how
+# long one run drains before handing on, the longest bucket wait it sleeps through, and how many
+# Graph API requests one number has in flight.
+OUTBOUND_DISPATCH_BATCH = env.int("OUTBOUND_DISPATCH_BATCH", default=80)
+OUTBOUND_DISPATCH_RUN_S = env.float("OUTBOUND_DISPATCH_RUN_S", default=20.0)
+OUTBOUND_DISPATCH_MAX_SLEEP_S = env.float("OUTBOUND_DISPATCH_MAX_SLEEP_S", default=1.0)
+OUTBOUND_META_SEND_THREADS = env.int("OUTBOUND_META_SEND_THREADS", default=8)
 OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", default=90)
 # The Graph API: a base with or without its version (apps.integrations.meta.graph adds exactly one).
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
