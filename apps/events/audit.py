@@ -27,7 +27,23 @@ def record(
     if request is not None:
         actor = actor or _request_user(request)
         ip_address = ip_address or request.META.get("REMOTE_ADDR")
-    event = AuditEvent.objects.create(
+    event = _event(action, actor, tenant, target, reason, before, after, ip_address, actor_label)
+    event.save()
+    logger.info("audit %s", action, extra={"audit_action": action, "audit_id": event.pk})
+    return event
+
+
+def record_many(action, targets, *, tenant, actor_label, after) -> None:
+    """`record` for one action on many targets (a batch the system made), in one INSERT; `after`
+    maps each target's id to what it records."""
+    AuditEvent.objects.bulk_create(
+        [_event(action, None, tenant, target, "", None, after[target.pk], None, actor_label) for target in targets]
+    )
+    logger.info("audit %s x%d", action, len(targets), extra={"audit_action": action})
+
+
+def _event(action, actor, tenant, target, reason, before, after, ip_address, actor_label) -> AuditEvent:
+    return AuditEvent(
         occurred_at=timezone.now(),
         actor=actor,
         actor_label=actor_label or _label(actor),
@@ -43,8 +59,6 @@ def record(
         ip_address=ip_address,
         correlation_id=context.current_correlation_id() or "",
     )
-    logger.info("audit %s", action, extra={"audit_action": action, "audit_id": event.pk})
-    return event
 
 
 def _request_user(request):

@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from apps.outbound.models import SendBucket
@@ -44,13 +46,47 @@ def pace_for(provider) -> Pace:
 def take(key, pace: Pace, now=None, rng=random) -> float:
     """Takes one send's tokens from bucket `key`: 0.0 when taken, else the seconds to wait."""
     now = now or timezone.now()
-    bucket = _locked(key, pace, now)
-    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
-    tokens = min(pace.capacity, bucket.tokens + elapsed * pace.rate)
+    tokens = locked_tokens(key, pace, now)
     if tokens < 1.0 - TOKEN_EPSILON:
-        return math.ceil((1.0 - tokens) / pace.rate * 1000) / 1000
-    SendBucket.objects.filter(key=key).update(tokens=tokens - 1.0 - pace.debt(rng), refilled_at=now)
+        return wait_for(tokens, pace)
+    spend(key, pace, 1, tokens, now, rng)
     return 0.0
+
+
+def locked_tokens(key, pace: Pace, now) -> float:
+    """The tokens bucket `key` holds at `now`, its row locked until the caller's transaction ends."""
+    return _refilled(_locked(key, pace, now), pace, now)
+
+
+def peek(key, pace: Pace, now) -> float:
+    """The tokens bucket `key` holds at `now`, read without a lock: how many sends are worth claiming."""
+    bucket = SendBucket.objects.filter(key=key).first()
+    return pace.capacity if bucket is None else _refilled(bucket, pace, now)
+
+
+def whole(tokens: float) -> int:
+    """How many sends `tokens` pay for."""
+    return max(0, math.floor(tokens + TOKEN_EPSILON))
+
+
+def spend(key, pace: Pace, count: int, tokens: float, now, rng=random) -> None:
+    """Takes `count` sends' tokens (and WAHA's random debt for each) from the locked bucket holding
+    `tokens`. The refill clock never goes back (a claim that read the time before another's commit
+    would otherwise be credited that time twice)."""
+    if count:
+        debt = sum(pace.debt(rng) for _ in range(count))
+        refilled_at = Greatest(F("refilled_at"), Value(now, output_field=DateTimeField()))
+        SendBucket.objects.filter(key=key).update(tokens=tokens - count - debt, refilled_at=refilled_at)
+
+
+def wait_for(tokens: float, pace: Pace) -> float:
+    """Seconds (whole milliseconds, rounded up) until a bucket holding `tokens` has one."""
+    return math.ceil(max(0.0, 1.0 - tokens) / pace.rate * 1000) / 1000
+
+
+def _refilled(bucket, pace, now) -> float:
+    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
+    return min(pace.capacity, bucket.tokens + elapsed * pace.rate)
 
 
 def _locked(key, pace, now) -> SendBucket:

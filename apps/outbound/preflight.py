@@ -148,10 +148,16 @@ def _duration(seconds):
 
 def facts(message, contact_policy, now=None) -> Facts:
     now = now or timezone.now()
-    cap, window = outbound_defaults.cap_of(contact_policy, outbound_defaults.for_tenant(message.tenant))
+    tenant_input = tenant_policy.input_for(message.tenant, now)
+    return facts_from(message, contact_policy, tenant_input, outbound_defaults.for_tenant(message.tenant), now)
+
+
+def facts_from(message, contact_policy, tenant_input, tenant_defaults, now) -> Facts:
+    """`Facts` from what is already loaded (no query): the single check and the batch share it."""
+    cap, window = outbound_defaults.cap_of(contact_policy, tenant_defaults)
     return Facts(
         channel=message.channel,
-        tenant=tenant_policy.input_for(message.tenant, now),
+        tenant=tenant_input,
         now=now,
         created_at=message.created_at,
         has_template=bool(message.template),

@@ -5,6 +5,7 @@ conditional UPDATE (… WHERE status = the status it read), so an illegal move o
 change raises and writes nothing. `annotate` and `annotate_many` write everything else on a
 message and refuse to touch its status."""
 
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
@@ -65,6 +66,32 @@ def transition(message, target, *, now=None, **fields) -> OutboundMessage:
     for name, value in values.items():
         setattr(message, name, value)
     return message
+
+
+def transition_many(messages, target, *, now=None, each=None, **fields) -> None:
+    """`transition` for messages that share their status, in one UPDATE. `fields` are written on
+    all of them; `each` maps a field to {message id: value} for values that differ. Raises, and the
+    caller's transaction rolls back, unless every message moved."""
+    messages = list(messages)
+    current = {message.status for message in messages}
+    if len(current) != 1 or not allowed(*current, target):
+        raise IllegalTransition(f"Messages in {sorted(current)} cannot all become {target}.")
+    now = now or timezone.now()
+    values = {"status": target, STAMP[target]: now, "updated_at": timezone.now(), **fields}
+    per_row = {name: _by_id(by_id, OutboundMessage._meta.get_field(name)) for name, by_id in (each or {}).items()}
+    ids = [message.pk for message in messages]
+    if OutboundMessage.objects.filter(pk__in=ids, status=current.pop()).update(**values, **per_row) != len(ids):
+        raise IllegalTransition(f"Some of messages {ids} changed meanwhile; nothing was written.")
+    for message in messages:
+        for name, value in {**values, **{name: by_id[message.pk] for name, by_id in (each or {}).items()}}.items():
+            if not hasattr(value, "resolve_expression"):
+                setattr(message, name, value)
+
+
+def _by_id(values, field):
+    return Case(
+        *(When(pk=pk, then=Value(value, output_field=field)) for pk, value in values.items()), default=F(field.name)
+    )
 
 
 def annotate(message, **fields) -> OutboundMessage:

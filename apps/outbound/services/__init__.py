@@ -3,6 +3,7 @@ actions, the API, tasks and the inbound pipeline (through apps.outbound.receiver
 
 from apps.outbound.services.connections import pause_sending, resume_sending
 from apps.outbound.services.dispatch import dispatch, process_due
+from apps.outbound.services.dispatcher import dispatch_queued, drain
 from apps.outbound.services.inbound import apply_delivery_status, record_inbound
 from apps.outbound.services.messages import approve_message, cancel, create_message, retry
 from apps.outbound.services.policies import (
@@ -24,6 +25,8 @@ __all__ = [
     "contact_policy",
     "create_message",
     "dispatch",
+    "dispatch_queued",
+    "drain",
     "opt_in",
     "opt_out",
     "pause_sending",

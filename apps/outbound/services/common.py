@@ -47,3 +47,17 @@ def _publish(ids, countdown):
     for message_id in ids:
         if not publish(tasks.dispatch_message, message_id, countdown=countdown or None):
             return
+
+
+def enqueue_connection(connection_id, countdown: float = 0.0) -> None:
+    """After commit, hands the connection's dispatcher a run (see services.dispatcher)."""
+    transaction.on_commit(lambda: _publish_connection(connection_id, countdown))
+
+
+def _publish_connection(connection_id, countdown):
+    from apps.outbound import tasks
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return  # would run inline, again and again; process_due hands it on
+    publish(tasks.dispatch_connection, connection_id, countdown=countdown or None)

@@ -121,7 +121,14 @@ def finish(message, outcome, now=None) -> str:
 
 
 def _attempt(message, outcome, now, next_attempt_at=None) -> OutboundAttempt:
-    return OutboundAttempt.objects.create(
+    attempt = attempt_row(message, outcome, now, next_attempt_at)
+    attempt.save()
+    return attempt
+
+
+def attempt_row(message, outcome, now, next_attempt_at=None) -> OutboundAttempt:
+    """The attempt record of a send, not yet saved (the batch dispatcher saves many at once)."""
+    return OutboundAttempt(
         tenant_id=message.tenant_id,
         message=message,
         number=message.attempts,
