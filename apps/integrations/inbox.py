@@ -4,6 +4,9 @@ Storing comes first and is the only thing the HTTP answer waits for. Enqueueing 
 commit and never fails the request: when the broker is down the rows wait in `received` and the
 sweeper (`integrations.sweep_inbox`) enqueues them once it is back."""
 
+import logging
+
+import redis
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
@@ -12,6 +15,8 @@ from apps.core import context
 from apps.core.tasks import publish
 from apps.integrations.delivery import request_headers
 from apps.integrations.models import InboundEvent
+
+logger = logging.getLogger("opsdesk.inbox")
 
 
 def store(provider, items, request, body: bytes) -> tuple[int, int]:
@@ -74,9 +79,54 @@ def enqueue(event_ids, countdown=None) -> int:
 
 
 def enqueue_drain(event_ids) -> bool:
-    """Publishes the task a webhook delivery starts: it processes these events and any other fresh
-    ones waiting, a batch at a time, so a burst is drained by a few tasks and the ones queued after
-    them find nothing to do."""
+    """Publishes the task a webhook delivery starts unless one is already waiting: a drain processes
+    every fresh event, a batch at a time, so a burst is worked off by a few tasks, not one per
+    delivery. Returns whether a drain is waiting (published now or before)."""
     from apps.integrations.tasks import drain_inbox
 
-    return bool(event_ids) and publish(drain_inbox, list(event_ids))
+    if not event_ids:
+        return False
+    pending = drain_pending(drain_inbox.app)
+    if pending is not None and not pending.set_if_absent():
+        return True
+    published = publish(drain_inbox, list(event_ids))
+    if pending is not None and not published:
+        pending.clear()
+    return published
+
+
+def drain_pending(app):
+    """The flag saying a drain is published and not started yet (None without a Redis broker or when
+    tasks run eagerly: then every delivery publishes)."""
+    url = app.conf.broker_write_url or app.conf.broker_url or ""
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    return PendingDrain(url)
+
+
+class PendingDrain:
+    """A Redis key set by the delivery that publishes a drain and deleted by that drain when it starts,
+    before it claims. A delivery committed after a drain's claim therefore either sets the key and
+    publishes, or finds a drain that has not started yet and will see its rows. The key expires after
+    INBOX_RESEND_AFTER_S, so a lost drain costs at most a duplicate; the sweeper covers the rest."""
+
+    KEY = "opsdesk:inbox:drain-pending"
+    _clients = {}
+
+    def __init__(self, url):
+        if url not in self._clients:
+            self._clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.client = self._clients[url]
+
+    def set_if_absent(self) -> bool:
+        """True when this caller set the flag (and must publish), also when Redis does not answer."""
+        try:
+            return bool(self.client.set(self.KEY, 1, nx=True, ex=settings.INBOX_RESEND_AFTER_S))
+        except redis.RedisError:
+            return True
+
+    def clear(self):
+        try:
+            self.client.delete(self.KEY)
+        except redis.RedisError:
+            logger.warning("inbox: could not clear the pending-drain flag; it expires on its own")

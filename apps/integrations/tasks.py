@@ -5,12 +5,16 @@ from apps.integrations import processing
 
 @shared_task(name="apps.integrations.tasks.drain_inbox")
 def drain_inbox(event_ids):
-    """A webhook's events and whatever else waits; publishes a follow-up when it stopped at its limit."""
+    """A webhook's events and whatever else waits; publishes a follow-up when it stopped at its limit.
+    Clears the pending flag before it claims anything (see inbox.PendingDrain)."""
+    from apps.integrations import inbox
+
+    pending = inbox.drain_pending(drain_inbox.app)
+    if pending is not None:
+        pending.clear()
     counts = processing.drain(event_ids)
     if counts.get("more"):
-        from apps.integrations.inbox import enqueue_drain
-
-        enqueue_drain(event_ids)
+        inbox.enqueue_drain(event_ids)
     return counts
 
 

@@ -229,3 +229,16 @@ def test_worker_killed_mid_batch_leaves_every_event_of_the_batch_to_be_processed
         assert event.attempts == 2
         assert Reservation.objects.filter(external_id__startswith=f"run-{event.pk}-").count() == 1
     db_connection.close()
+
+
+@pytest.mark.services
+def test_deliveries_publish_one_drain_until_it_starts(redis):
+    import redis as redis_client
+
+    queue = redis_client.Redis.from_url(redis.url)
+    with publishing_to(redis.url) as app:
+        assert all(inbox.enqueue_drain([n]) for n in range(1, 6))
+        assert queue.llen("celery") == 1
+        inbox.drain_pending(app).clear()
+        assert inbox.enqueue_drain([6])
+    assert queue.llen("celery") == 2
