@@ -31,8 +31,8 @@ from apps.integrations.models import Connection
 from apps.outbound import batch_preflight, pacing, preflight, senders, states
 from apps.outbound.models import OutboundAttempt, OutboundMessage, Status
 from apps.outbound.services import messages, policies
-from apps.outbound.services.dispatch import attempt_row, finish, hold
 from apps.outbound.services.common import enqueue, enqueue_connection
+from apps.outbound.services.dispatch import attempt_row, finish, hold
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
 
