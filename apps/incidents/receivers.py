@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from apps.events.ingest import recorded
 from apps.health.signals import monitor_down, monitor_recovered
+from apps.integrations.signals import whatsapp_session_trouble
 
 
 @receiver(recorded, dispatch_uid="incidents.link_new_events")
@@ -27,3 +28,10 @@ def note_recovery(sender, outcome, now, **kwargs):
     from apps.incidents.services.detection import note_recovery as note
 
     note(outcome, now)
+
+
+@receiver(whatsapp_session_trouble, dispatch_uid="incidents.open_for_whatsapp_session")
+def open_for_whatsapp_session(sender, connection, status, since, now, **kwargs):
+    from apps.incidents.services.whatsapp import open_for_session
+
+    open_for_session(connection, status, since, now)

@@ -55,3 +55,19 @@ def purge_inbox():
     cutoff = timezone.now() - timedelta(days=settings.INBOX_RETENTION_DAYS)
     old = InboundEvent.objects.filter(status__in=[S.PROCESSED, S.IGNORED], received_at__lt=cutoff)
     return {"deleted": delete_in_batches(old)}
+
+
+@register("integrations.waha_stuck_qr", every=timedelta(minutes=1))
+def waha_stuck_qr(now=None):
+    """WAHA sessions showing a QR code longer than WAHA_SCAN_QR_INCIDENT_MINUTES open or join their
+    tenant's WhatsApp incident (WAHA may send no further event while it waits)."""
+    from apps.integrations import signals
+    from apps.integrations.waha import sessions
+
+    now = now or timezone.now()
+    stuck = list(sessions.stuck_in_scan_qr(now))
+    for connection in stuck:
+        signals.whatsapp_session_trouble.send(
+            sender="waha", connection=connection, status="SCAN_QR_CODE", since=connection.provider_status_at, now=now
+        )
+    return {"stuck": len(stuck)}

@@ -24,3 +24,8 @@ ai_reply_requested = Signal()
 
 def answered(responses) -> bool:
     return any(result for _receiver, result in responses)
+
+
+# connection, status ("FAILED", "SCAN_QR_CODE"), since, now: a WhatsApp session needs people (it
+# failed, or has shown a QR code too long); incidents open or join the tenant's WhatsApp incident
+whatsapp_session_trouble = Signal()

@@ -19,7 +19,13 @@ class Provider(models.TextChoices):
 # `signing_secret` is the provider's webhook signing secret, given as `--secret`.
 PROVIDER_KEYS = {
     Provider.META: {"phone_number_id": False, "waba_id": False, "access_token": True, "graph_base_url": False},
-    Provider.WAHA: {"base_url": False, "session": False, "api_key": True, "signing_secret": True},
+    Provider.WAHA: {
+        "base_url": False,
+        "session": False,
+        "device_name": False,
+        "api_key": True,
+        "signing_secret": True,
+    },
     Provider.CHATWOOT: {"base_url": False, "account_id": False, "api_token": True, "signing_secret": True},
     Provider.PMS: {"base_url": False, "api_key": True, "signing_secret": True},
     Provider.TELEGRAM: {"bot_token": True, "api_base_url": False, "signing_secret": True},
@@ -63,6 +69,16 @@ class Connection(models.Model):
     state_changed_at = models.DateTimeField(null=True, blank=True)
     sending_paused_at = models.DateTimeField(null=True, blank=True)
     sending_paused_reason = models.CharField(max_length=500, blank=True)
+    provider_status = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The status as the provider last reported it (WAHA: WORKING, SCAN_QR_CODE…).",
+    )
+    provider_status_at = models.DateTimeField(null=True, blank=True)
+    new_contacts_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="WhatsApp limits messages to new contacts (reach-out timelock or cap)."
+    )
+    new_contacts_paused_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +127,10 @@ class Connection(models.Model):
         """Merges `values` into the stored secrets; an empty value removes that secret. Unsaved."""
         merged = {**self.secrets(), **values}
         self.secrets_encrypted = crypto.encrypt_json({k: v for k, v in merged.items() if v})
+
+    @property
+    def is_new_contacts_paused(self):
+        return self.new_contacts_paused_at is not None
 
     @property
     def is_sending_paused(self):

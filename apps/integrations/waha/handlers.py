@@ -1,41 +1,74 @@
 """WAHA events: session status moves the connection's state; messages are stored and handed to
 outbound policy and automations; acks move outbound messages."""
 
+from django.utils import timezone
+
 from apps.core import contacts
 from apps.events import emit
-from apps.integrations import automation, conversations, services, signals
+from apps.integrations import automation, conversations, signals
 from apps.integrations.handlers import handles
-from apps.integrations.models import Connection
+from apps.integrations.waha import sessions
 
 CHANNEL = "waha"
-CONNECTED_STATES = {"WORKING"}
 DOWN_STATES = {"FAILED", "STOPPED"}
 ACK_STATUS = {1: "sent", 2: "delivered", 3: "read", 4: "read", -1: "failed"}
 
 
 @handles("waha", "session.status")
 def session_status(event):
-    reported = str((event.payload.get("payload") or {}).get("status", "")).upper()
-    state = Connection.State.CONNECTED if reported in CONNECTED_STATES else Connection.State.DISCONNECTED
+    """Every status, with the `statuses[]` history, moves the connection (through the session
+    services); FAILED or a QR code shown too long asks incidents to open or join the tenant's."""
     connection = event.connection
-    services.record_state(connection, state, reported=reported, source="waha session.status")
+    change = sessions.record_session_status(connection, event.payload.get("payload") or {})
+    name = event.payload.get("session", "")
     emit(
         "WHATSAPP_CONNECTION_UPDATE",
         tenant=event.tenant,
         source="integrations.waha",
         inbound_event=event,
-        message=f"WAHA session {event.payload.get('session', '')} is {reported}.",
-        meta={"connection_id": str(connection.pk), "waha_status": reported},
+        message=_update_message(name, change, connection),
+        meta={
+            "connection_id": str(connection.pk),
+            "waha_status": change.reported,
+            "statuses": list(change.history),
+            "applied": change.applied,
+            "new_contacts_paused": connection.is_new_contacts_paused,
+        },
     )
-    if reported in DOWN_STATES:
+    if change.applied and change.reported in DOWN_STATES:
         emit(
             "WAHA_SESSION_DOWN",
             tenant=event.tenant,
             source="integrations.waha",
             inbound_event=event,
-            message=f"WAHA session {event.payload.get('session', '')} is {reported}.",
+            message=f"WAHA session {name} is {change.reported}.",
             meta={"connection_id": str(connection.pk)},
         )
+    if change.applied and _needs_people(connection, change.reported):
+        signals.whatsapp_session_trouble.send(
+            sender=CHANNEL,
+            connection=connection,
+            status=change.reported,
+            since=connection.provider_status_at,
+            now=timezone.now(),
+        )
+
+
+def _update_message(name, change, connection) -> str:
+    text = f"WAHA session {name} is {change.reported}."
+    if not change.applied:
+        return text + " (An older status arriving late; the connection keeps its newer one.)"
+    if change.paused:
+        return f"{text} {connection.new_contacts_paused_reason}"
+    if change.lifted:
+        return f"{text} WhatsApp lifted its limit on new contacts; sending to them resumes."
+    return text
+
+
+def _needs_people(connection, reported) -> bool:
+    if reported in sessions.TROUBLE:
+        return True
+    return reported == "SCAN_QR_CODE" and connection in sessions.stuck_in_scan_qr()
 
 
 @handles("waha", "message")
