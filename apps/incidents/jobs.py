@@ -31,3 +31,12 @@ def escalate():
     """Tells the next on-call level about open incidents past their policy's deadlines."""
     result = escalation.escalate_due()
     return {**result, "requeued": notifications.requeue_stale()}
+
+
+@register("incidents.whatsapp_ban_watch", every=timedelta(minutes=1))
+def whatsapp_ban_watch():
+    """Step 5 of the ban flow: checks each re-enabled tenant's WhatsApp session every minute for an
+    hour; a failure reopens its incident one severity higher."""
+    from apps.incidents.services import ban_flow
+
+    return ban_flow.watch()

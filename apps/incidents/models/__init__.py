@@ -1,3 +1,4 @@
+from apps.incidents.models.ban_flow import BanFlow  # noqa: F401
 from apps.incidents.models.escalation import (  # noqa: F401
     EmergencyContact,
     EscalationPolicy,
