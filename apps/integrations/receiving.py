@@ -48,6 +48,24 @@ def receive(provider, connection_id, request) -> tuple[int, int]:
     return inbox.store(provider, module.items(connection, parse_json(body), request), request, body)
 
 
+def meta_handshake(request) -> str:
+    """The challenge to echo; a failed handshake is recorded like a bad signature (rate-limited),
+    since a wrong verify token means Meta cannot subscribe and no inbound will arrive."""
+    try:
+        return meta.handshake(request.GET)
+    except Refused:
+        record_refusal(
+            meta.SIGNATURE_CODE,
+            Provider.META,
+            None,
+            request,
+            f"Refused Meta's webhook subscription handshake (wrong hub.verify_token or hub.mode) "
+            f"from {request.META.get('REMOTE_ADDR', '?')}.",
+            source=f"{Provider.META}:handshake",
+        )
+        raise
+
+
 def find_connection(provider, connection_id) -> Connection:
     try:
         key = uuid.UUID(str(connection_id))
@@ -74,9 +92,14 @@ def read_body(request) -> bytes:
 
 
 def signature_failed(code, provider, connection, request):
-    """Records a refused delivery unless one was recorded for the same connection within the
+    message = f"Refused a {provider} webhook with a bad signature from {request.META.get('REMOTE_ADDR', '?')}."
+    record_refusal(code, provider, connection, request, message)
+
+
+def record_refusal(code, provider, connection, request, message, source=None):
+    """Records a refused request unless one was recorded for the same source within the
     interval, so a flood of forged requests cannot flood the Error Center."""
-    source = str(connection.pk) if connection else f"{provider}:platform"
+    source = source or (str(connection.pk) if connection else f"{provider}:platform")
     since = timezone.now() - timedelta(seconds=settings.WEBHOOK_SIGNATURE_EVENT_INTERVAL_S)
     if SystemEvent.objects.filter(code=code, occurred_at__gte=since, meta__connection_id=source).exists():
         return
@@ -84,6 +107,6 @@ def signature_failed(code, provider, connection, request):
         code,
         tenant=connection.tenant if connection else None,
         source="integrations.webhooks",
-        message=f"Refused a {provider} webhook with a bad signature from {request.META.get('REMOTE_ADDR', '?')}.",
+        message=message,
         meta={"connection_id": source, "path": request.path},
     )

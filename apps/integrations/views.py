@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.integrations import receiving
 from apps.integrations.delivery import Refused
-from apps.integrations.meta import webhook as meta
 
 logger = logging.getLogger("opsdesk.webhooks")
 
@@ -42,7 +41,7 @@ def meta_webhook(request):
 
 def meta_handshake(request):
     try:
-        return HttpResponse(meta.handshake(request.GET), content_type="text/plain")
+        return HttpResponse(receiving.meta_handshake(request), content_type="text/plain")
     except Refused as refusal:
         return HttpResponse(refusal.detail, status=refusal.status, content_type="text/plain")
 

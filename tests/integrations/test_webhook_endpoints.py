@@ -232,7 +232,7 @@ def test_meta_handshake_echoes_the_challenge(client):
     assert response.content == b"1158201444"
 
 
-def test_meta_handshake_with_wrong_token_is_a_403(client):
+def test_meta_handshake_with_wrong_token_is_a_403(client, db):
     response = client.get(
         "/webhooks/meta/", {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
     )
