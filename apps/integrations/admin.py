@@ -16,7 +16,7 @@ from apps.core import zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
-from apps.integrations import automation, services
+from apps.integrations import admin_waha, automation, services
 from apps.integrations.admin_forms import BotForm, ConnectionForm
 from apps.integrations.models import (
     AutomationRun,
@@ -45,7 +45,11 @@ class ConnectionAdmin(admin.ModelAdmin):
         "state_changed_at",
         "sending",
         "inbound_summary",
+        "whatsapp_session",
     ]
+
+    def get_urls(self):
+        return admin_waha.urls(self.admin_site) + super().get_urls()
 
     def get_fieldsets(self, request, obj=None):
         secrets = [name for name in ConnectionForm.SECRET_FIELDS]
@@ -59,9 +63,8 @@ class ConnectionAdmin(admin.ModelAdmin):
             ("Secrets (write-only: leave blank to keep)", {"fields": secrets + (["stored_secrets"] if obj else [])}),
         ]
         if obj:
-            sections.append(
-                ("State", {"fields": ["signing", "state", "state_changed_at", "sending", "inbound_summary"]})
-            )
+            state = ["signing", "state", "state_changed_at", "sending", "inbound_summary"]
+            sections.append(("State", {"fields": state + (["whatsapp_session"] if obj.provider == "waha" else [])}))
         return sections
 
     def get_readonly_fields(self, request, obj=None):
@@ -101,6 +104,15 @@ class ConnectionAdmin(admin.ModelAdmin):
             f"paused since {zones.when(obj.sending_paused_at)}: {obj.sending_paused_reason}"
             if obj.is_sending_paused
             else "on"
+        )
+
+    @admin.display(description="WhatsApp session")
+    def whatsapp_session(self, obj):
+        """The stored status; the live one, the QR code, the buttons and the message logs are on its page."""
+        url = reverse("admin:integrations_connection_waha", args=[obj.pk])
+        paused = " — new contacts paused" if obj.is_new_contacts_paused else ""
+        return format_html(
+            '<a href="{}">{}{} (status, QR code, restart, logs)</a>', url, obj.provider_status or "unknown", paused
         )
 
     @admin.display(description="inbound events")

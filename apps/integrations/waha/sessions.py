@@ -230,3 +230,60 @@ def _audit(action, connection, actor, reason, request, after):
     audit.record(
         action, actor=actor, tenant=connection.tenant, target=connection, reason=reason, after=after, request=request
     )
+
+
+# --- What the session pages show -------------------------------------------------------------
+
+QR_FIRST_S, QR_NEXT_S, QR_MAX = 60, 20, 6
+
+
+@dataclass(frozen=True)
+class QrSchedule:
+    """Where WAHA is in its QR codes: the first lives 60 s, the next five 20 s each, then the
+    session gives up. `refresh_s` is when the page should fetch the next code; `expired` means
+    all six went by unscanned: start the session again."""
+
+    code: int
+    refresh_s: int
+    expired: bool = False
+
+
+def qr_schedule(shown_since, now) -> QrSchedule:
+    if shown_since is None:
+        return QrSchedule(code=0, refresh_s=QR_NEXT_S)
+    elapsed = max(0, int((now - shown_since).total_seconds()))
+    if elapsed < QR_FIRST_S:
+        return QrSchedule(code=1, refresh_s=QR_FIRST_S - elapsed + 1)
+    later = elapsed - QR_FIRST_S
+    code = 2 + later // QR_NEXT_S
+    if code > QR_MAX:
+        return QrSchedule(code=QR_MAX, refresh_s=0, expired=True)
+    return QrSchedule(code=code, refresh_s=QR_NEXT_S - later % QR_NEXT_S + 1)
+
+
+def page(connection, now=None) -> dict:
+    """What the admin and portal session pages show: WAHA's status now (short timeout), the linked
+    number, the device, the QR schedule while one is shown, and the new-contacts pause."""
+    now = now or timezone.now()
+    live = live_status(connection)
+    status = live["status"] or connection.provider_status
+    since = connection.provider_status_at if connection.provider_status == "SCAN_QR_CODE" else None
+    return {
+        "status": status,
+        "live": bool(live["status"]),
+        "error": live["error"],
+        "me": live["me"] or {},
+        "number": str((live["me"] or {}).get("id", "")).split("@")[0],
+        "device_name": connection.setting("device_name"),
+        "qr": qr_schedule(since, now) if status == "SCAN_QR_CODE" else None,
+        "refresh_s": _refresh(status, since, now),
+        "paused_reason": connection.new_contacts_paused_reason if connection.is_new_contacts_paused else "",
+        "paused_at": connection.new_contacts_paused_at,
+    }
+
+
+def _refresh(status, since, now):
+    if status == "SCAN_QR_CODE":
+        schedule = qr_schedule(since, now)
+        return None if schedule.expired else schedule.refresh_s
+    return 5 if status == "STARTING" else 30
