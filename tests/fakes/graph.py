@@ -2,7 +2,9 @@
 
 `POST /v21.0/{phone-number-id}/messages` with a bearer token answers like Meta does: 200 with
 `messages[0].id` (a wamid), and errors as `{"error": {"message", "type", "code", "error_subcode",
-"error_data", "fbtrace_id"}}`. `GET /v21.0/{phone-number-id}` is the phone number node: 200 with its
+"error_data", "fbtrace_id"}}`. `GET /v21.0/{waba-id}` is the WhatsApp Business Account node (`account()`: id,
+name, timezone_id, message_template_namespace), answering tokens like the phone number node.
+`GET /v21.0/{phone-number-id}` is the phone number node: 200 with its
 fields for the valid token, 400 with error 190 (and a WWW-Authenticate header) for an expired or
 revoked one (`expire_token()`), 400 with error 100 for an id the token cannot see. It answers only
 at versioned paths: an unversioned path or a doubled version (`/v21.0/v21.0/…`) is a 404 with
@@ -143,6 +145,7 @@ class FakeGraph(Scripted, FakeServer):
         self._init_script()
         self.token, self.phone_number_id = token, phone_number_id
         self.numbers: dict[str, str] = {}
+        self.accounts: dict[str, str] = {}
         self._ids = itertools.count(1)
         self.route("POST", self.path, self._messages)
         self.number(phone_number_id)
@@ -160,6 +163,12 @@ class FakeGraph(Scripted, FakeServer):
         """Serves the phone number node of `phone_number_id`."""
         self.numbers[str(phone_number_id)] = display
         self.route("GET", f"/{VERSION}/{phone_number_id}", self._number)
+        return self
+
+    def account(self, waba_id, name="Alpha Rooms WABA"):
+        """Serves the WhatsApp Business Account node of `waba_id`."""
+        self.accounts[str(waba_id)] = name
+        self.route("GET", f"/{VERSION}/{waba_id}", self._account)
         return self
 
     def expire_token(self):
@@ -196,6 +205,20 @@ class FakeGraph(Scripted, FakeServer):
                 "quality_rating": "GREEN",
                 "code_verification_status": "VERIFIED",
                 "id": phone_number_id,
+            },
+        )
+
+    def _account(self, request):
+        if not self._authorized(request):
+            return invalid_token()
+        waba_id = request.path.rsplit("/", 1)[-1]
+        return Reply(
+            200,
+            {
+                "id": waba_id,
+                "name": self.accounts[waba_id],
+                "timezone_id": "1",
+                "message_template_namespace": "c8ae5f90_307a_ca4c_b8f6_d1e2a2573574",
             },
         )
 

@@ -77,11 +77,25 @@ def connection_meta_token(*, tenant, connection):
         raise CheckFailed(exc.detail, value=exc.value) from None
 
 
-@check("connection_n8n", "n8n answers GET /healthz", needs="connection:n8n")
+@check("connection_n8n", "n8n answers GET /healthz and its public API accepts the API key", needs="connection:n8n")
 def connection_n8n(*, tenant, connection):
-    response = _get("n8n", f"{_base_url(connection)}/healthz")
+    base = _base_url(connection)
+    response = _get("n8n", f"{base}/healthz")
     _require_ok("n8n /healthz", response)
-    return response.status_code, f"n8n /healthz answered HTTP {response.status_code}"
+    healthy = f"n8n /healthz answered HTTP {response.status_code}"
+    api_key = connection.secret("api_key")
+    if not api_key:
+        return response.status_code, f"{healthy}; no api_key is set, so the API key is not checked"
+    return _n8n_api_key(base, api_key), f"{healthy} and its public API accepts the API key"
+
+
+def _n8n_api_key(base, api_key):
+    """n8n's public API answers 401 for a missing, wrong, expired or revoked API key."""
+    response = _get("n8n API", f"{base}/api/v1/workflows?limit=1", headers={"X-N8N-API-KEY": api_key})
+    if response.status_code == 401:
+        raise CheckFailed(f"n8n refused the API key (HTTP 401){_excerpt(response)}", value=401)
+    _require_ok("n8n /api/v1/workflows", response)
+    return response.status_code
 
 
 @check("connection_pms", "The PMS answers GET /health with the API key", needs="connection:pms")

@@ -1,5 +1,6 @@
 """Meta's health probe: does the Graph API still accept the connection's access token for its
-phone number? `GET /{version}/{phone-number-id}`, read as Meta answers it: error 190 is an expired
+phone number (`GET /{version}/{phone-number-id}`) and, when one is configured, its WhatsApp
+Business Account (`GET /{version}/{waba-id}`)? Read as Meta answers it: error 190 is an expired
 or revoked token, anything else is another failure. apps.health registers it as the check
 `connection_meta_token` and lends it its HTTP GET (timeouts, errors in words)."""
 
@@ -30,7 +31,25 @@ def token_status(connection, get) -> tuple[dict, str]:
         raise _failure(response)
     body = json_body(response)
     number = body.get("display_phone_number", phone_number_id)
-    return {"phone_number": number, "quality_rating": body.get("quality_rating")}, f"token valid for {number}"
+    value = {"phone_number": number, "quality_rating": body.get("quality_rating")}
+    account = _account_name(connection, get)
+    if account is None:
+        return value, f"token valid for {number}"
+    return {**value, "waba": account}, f"token valid for {number} and the business account {account}"
+
+
+def _account_name(connection, get):
+    """The WhatsApp Business Account's name, or None when the connection names no waba_id."""
+    waba_id = connection.setting("waba_id")
+    if not waba_id:
+        return None
+    response = get(
+        graph_url(connection, quote(str(waba_id))), {"Authorization": f"Bearer {connection.secret('access_token')}"}
+    )
+    if response.status_code >= 400:
+        failure = _failure(response)
+        raise ProbeFailed(f"business account {waba_id}: {failure.detail}", value=failure.value)
+    return json_body(response).get("name") or str(waba_id)
 
 
 def _failure(response) -> ProbeFailed:

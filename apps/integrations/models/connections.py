@@ -29,7 +29,7 @@ PROVIDER_KEYS = {
     Provider.CHATWOOT: {"base_url": False, "account_id": False, "api_token": True, "signing_secret": True},
     Provider.PMS: {"base_url": False, "api_key": True, "signing_secret": True},
     Provider.TELEGRAM: {"bot_token": True, "api_base_url": False, "signing_secret": True},
-    Provider.N8N: {"base_url": False, "token": True, "signing_secret": True},
+    Provider.N8N: {"base_url": False, "token": True, "api_key": True, "signing_secret": True},
 }
 
 
