@@ -7,6 +7,21 @@ from django.utils import timezone
 
 from apps.integrations.models import Conversation, ConversationMessage
 
+MESSAGE_KEY = ["connection", "provider_message_id"]
+# What a message's later event overwrites (one INSERT … ON CONFLICT DO UPDATE; created_at stays).
+MESSAGE_UPDATED = [
+    "tenant",
+    "inbound_event",
+    "channel",
+    "conversation",
+    "direction",
+    "contact_id",
+    "contact_name",
+    "message_type",
+    "text",
+    "sent_at",
+]
+
 
 def from_unix(value) -> datetime:
     """Provider timestamps (seconds, or milliseconds for WAHA) as aware datetimes; now if absent."""
@@ -44,21 +59,21 @@ def record_message(
     message_type="text",
     direction=ConversationMessage.Direction.INBOUND,
 ):
-    message, _ = ConversationMessage.objects.update_or_create(
-        connection=event.connection,
-        provider_message_id=str(provider_message_id),
-        defaults={
-            "tenant_id": event.tenant_id,
-            "inbound_event": event,
-            "channel": conversation.channel,
-            "conversation": conversation,
-            "direction": direction,
-            "contact_id": conversation.contact_id,
-            "contact_name": conversation.contact_name,
-            "message_type": message_type,
-            "text": text or "",
-            "sent_at": sent_at,
-        },
+    values = {
+        "tenant_id": event.tenant_id,
+        "inbound_event": event,
+        "channel": conversation.channel,
+        "conversation": conversation,
+        "direction": direction,
+        "contact_id": conversation.contact_id,
+        "contact_name": conversation.contact_name,
+        "message_type": message_type,
+        "text": text or "",
+        "sent_at": sent_at,
+    }
+    message = ConversationMessage(connection=event.connection, provider_message_id=str(provider_message_id), **values)
+    ConversationMessage.objects.bulk_create(
+        [message], update_conflicts=True, unique_fields=MESSAGE_KEY, update_fields=MESSAGE_UPDATED
     )
     _touch(conversation, sent_at)
     return message
