@@ -8,8 +8,13 @@ Measures in one run, so the figures compare as ratios on a noisy shared machine:
   2. ingest: POST /webhooks/meta/ with signed deliveries (one new message each), requests/s and
      p50/p99 latency; the ratio to the ceiling is the figure the issue names (target >= 50 %);
   3. the same at a lower concurrency (below saturation) for the p99 target (< 50 ms);
-  4. processing: one Celery worker (one process) draining --events stored Chatwoot messages,
-     events per second from the first to the last processed.
+  4. processing capacity: one Celery worker (one process) draining --events stored Chatwoot
+     messages, each published the way a webhook delivery publishes it (one task per delivery),
+     events per second from the first processed until the last task is consumed;
+  5. both at once: the ingest load at --concurrency with that worker running beside gunicorn, the
+     backlog when the load stops and how long the worker needs for it.
+The figure the throughput issue names is capacity (4) / ingest (2), goal >= 1.0.
+Set BENCH_DATABASE_URL / BENCH_BROKER_URL to use another database or Redis db.
 """
 
 import argparse
@@ -48,7 +53,8 @@ def manage(*args):
 
 def setup_data():
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", "CREATE DATABASE opsdesk_bench"], capture_output=True
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", f"CREATE DATABASE {DB_URL.rsplit('/', 1)[1]}"],
+        capture_output=True,
     )
     manage("migrate", "--noinput")
     script = f"""
@@ -169,21 +175,24 @@ def load(make_request, seconds, concurrency):
     }
 
 
-def processing_throughput(chatwoot_id, events):
-    script = f"""
-import json
-from django.utils import timezone
-from apps.integrations.models import InboundEvent, Connection
-c = Connection.objects.get(pk='{chatwoot_id}')
-rows = [InboundEvent(provider='chatwoot', connection=c, tenant_id=c.tenant_id, external_id=f'message_created:bench-{{n}}',
-        event_type='message_created', raw_body='{{}}', payload={{'event': 'message_created', 'id': f'bench-{{n}}',
-        'content': 'hello', 'message_type': 'incoming', 'conversation': {{'id': n % 50}}}}) for n in range({events})]
-InboundEvent.objects.bulk_create(rows, batch_size=1000)
-from apps.integrations.inbox import enqueue
-enqueue(list(InboundEvent.objects.filter(provider='chatwoot', status='received').values_list('id', flat=True)))
-"""
-    subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True)
-    worker = subprocess.Popen(
+def start_empty():
+    """No stored events and no queued tasks, so one measurement never works off another's."""
+    psql("DELETE FROM integrations_inboundevent")
+    subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
+
+
+def psql(query):
+    return subprocess.run(["psql", DB_URL, "-tAc", query], capture_output=True, text=True).stdout.strip()
+
+
+def queue_length():
+    db = BROKER_URL.rsplit("/", 1)[1]
+    out = subprocess.run(["redis-cli", "-n", db, "llen", "celery"], capture_output=True, text=True).stdout
+    return int(out.strip() or 0)
+
+
+def start_worker():
+    return subprocess.Popen(
         [
             str(Path(PY).parent / "celery"),
             "-A",
@@ -201,20 +210,64 @@ enqueue(list(InboundEvent.objects.filter(provider='chatwoot', status='received')
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    query = (
-        "SELECT count(*), extract(epoch from max(processed_at) - min(processed_at)) FROM integrations_inboundevent "
-        "WHERE provider='chatwoot' AND status='processed'"
+
+
+def stop(process):
+    process.terminate()
+    process.wait()
+
+
+def processing_throughput(chatwoot_id, events):
+    """Stores `events` Chatwoot messages and publishes one task per event, as `inbox.store` does for
+    a delivery of one message (one task per id before batching, one drain per delivery after)."""
+    script = f"""
+from apps.integrations.models import InboundEvent, Connection
+from apps.integrations import inbox
+c = Connection.objects.get(pk='{chatwoot_id}')
+rows = [InboundEvent(provider='chatwoot', connection=c, tenant_id=c.tenant_id, external_id=f'message_created:bench-{{n}}',
+        event_type='message_created', raw_body='{{}}', payload={{'event': 'message_created', 'id': f'bench-{{n}}',
+        'content': 'hello', 'message_type': 'incoming', 'conversation': {{'id': n % 50}}}}) for n in range({events})]
+InboundEvent.objects.bulk_create(rows, batch_size=1000)
+ids = list(InboundEvent.objects.filter(provider='chatwoot', status='received').order_by('id').values_list('id', flat=True))
+publish_one = getattr(inbox, 'enqueue_drain', inbox.enqueue)
+for pk in ids:
+    publish_one([pk])
+"""
+    start_empty()
+    subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=ENV, check=True)
+    worker = start_worker()
+    query = "SELECT count(*), min(processed_at) FROM integrations_inboundevent WHERE provider='chatwoot' AND status='processed'"
+    epoch = (
+        "SELECT extract(epoch from now() - min(processed_at)) FROM integrations_inboundevent WHERE provider='chatwoot'"
     )
     try:
         while True:
-            out = subprocess.run(["psql", DB_URL, "-tAc", query], capture_output=True, text=True).stdout.strip()
-            done, span = out.split("|")
-            if int(done) >= events:
-                return events / float(span)
-            time.sleep(1)
+            done = int(psql(query).split("|")[0])
+            if done >= events and queue_length() == 0:
+                return events / float(psql(epoch))
+            time.sleep(0.2)
     finally:
-        worker.terminate()
-        worker.wait()
+        stop(worker)
+
+
+def meta_backlog():
+    return int(psql("SELECT count(*) FROM integrations_inboundevent WHERE provider='meta' AND status <> 'processed'"))
+
+
+def ingest_with_worker(seconds, concurrency):
+    """The ingest load with one worker process running beside gunicorn on the same cores."""
+    start_empty()
+    worker = start_worker()
+    time.sleep(3)
+    try:
+        ingest = load(meta_request, seconds, concurrency)
+        backlog = meta_backlog()
+        started = time.monotonic()
+        while meta_backlog() and time.monotonic() - started < 300:
+            time.sleep(0.2)
+        return ingest, backlog, time.monotonic() - started
+    finally:
+        stop(worker)
 
 
 def main():
@@ -249,7 +302,18 @@ def main():
         f"p99 {gentle['p99']:6.2f} ms  (target p99 < 50 ms)"
     )
     rate = processing_throughput(chatwoot_id, args.events)
-    print(f"processing, one worker process: {rate:.1f} events/s over {args.events} Chatwoot messages")
+    print(f"processing capacity, one worker process: {rate:.1f} events/s over {args.events} Chatwoot messages")
+    print(f"processing / ingest: {rate / ingest['rps']:.2f}  (goal >= 1.0)")
+    server = start_gunicorn()
+    try:
+        both, backlog, drained_in = ingest_with_worker(args.seconds, args.concurrency)
+    finally:
+        stop(server)
+    print(
+        f"ingest with the worker running c={args.concurrency}: {both['rps']:8.1f} req/s, "
+        f"{both['requests']} stored; backlog when the load stopped {backlog}, processed {drained_in:.1f} s later"
+    )
+    print(f"load average: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
