@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core import zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.errors import ServiceError
 from apps.tenants import services
@@ -139,6 +140,7 @@ class TenantAdmin(admin.ModelAdmin):
         "ai_monthly_token_limit",
         "whatsapp_disabled_at",
         "whatsapp_disabled_for_ban",
+        "whatsapp_ban_flow",
         "suspended_reason",
         "usage_detail",
         "ai_links",
@@ -157,6 +159,7 @@ class TenantAdmin(admin.ModelAdmin):
                     "is_whatsapp_enabled",
                     "whatsapp_disabled_at",
                     "whatsapp_disabled_for_ban",
+                    "whatsapp_ban_flow",
                     "is_ai_enabled",
                     "ai_daily_limit",
                     "ai_monthly_limit",
@@ -298,6 +301,22 @@ class TenantAdmin(admin.ModelAdmin):
             requests,
             reverse("ai_usage:by_tenant"),
             reverse("admin:ai_tenantaisettings_changelist") + f"?q={obj.slug}",
+        )
+
+    @admin.display(description="WhatsApp ban flow")
+    def whatsapp_ban_flow(self, obj):
+        """The ban flow under way (its step and the cooldown's end), or the button that starts one."""
+        from apps.incidents.services import ban_flow
+
+        flow = ban_flow.open_flow(obj) if obj.pk else None
+        if flow is None:
+            if not obj.pk:
+                return "-"
+            url = reverse("admin:incidents_banflow_start", args=[obj.pk])
+            return format_html('<a class="button" href="{}">WhatsApp ban…</a> (the guided runbook)', url)
+        url = reverse("admin:incidents_banflow_flow", args=[flow.pk])
+        return format_html(
+            '<a href="{}">{}</a> — cooldown ends {}', url, flow.get_step_display(), zones.when(flow.cooldown_until)
         )
 
     @admin.display(description="Audit log")
