@@ -129,3 +129,13 @@ def test_messages_approved_while_redis_is_down_go_out_when_it_returns(tenant, me
         lambda: OutboundMessage.objects.filter(pk__in=ids, status=Status.SENT).count() == 5, what="all five to be sent"
     )
     assert sorted(payload["to"] for payload in graph.sent()) == [f"49151000005{n:02d}" for n in range(5)]
+
+
+def test_a_drain_leaves_a_connection_another_run_is_draining_and_that_run_sends_its_message(tenant, meta, graph):
+    with dispatcher.draining(meta.pk) as mine:
+        assert mine
+        ids = [approve(tenant, meta, "4915100000601")]
+        assert at_once(services.drain, [(meta.pk,)]) == [{"busy": 1}]
+        assert graph.sent() == []
+    assert services.drain(meta.pk) == {Status.SENT: 1}
+    assert OutboundMessage.objects.get(pk=ids[0]).status == Status.SENT

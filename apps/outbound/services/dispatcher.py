@@ -17,10 +17,12 @@ the rows locked or no longer queued; a worker that dies leaves rows in `sending`
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -59,19 +61,61 @@ def dispatch_queued(message_id) -> dict:
 def drain(connection_id, budget_s=None) -> dict:
     """Sends the connection's due messages batch after batch until none is due, for at most
     `budget_s` seconds (OUTBOUND_DISPATCH_RUN_S); a bucket wait longer than
-    OUTBOUND_DISPATCH_MAX_SLEEP_S, or the budget spent, hands the rest to a later task. Returns
-    how many messages ended in each result."""
+    OUTBOUND_DISPATCH_MAX_SLEEP_S, or the budget spent, hands the rest to a later task. One run
+    drains a connection at a time (a session advisory lock on PostgreSQL, let go if the worker
+    dies): a run that finds one under way leaves it the work, so a second worker process takes
+    another connection instead of splitting this one's pace. Returns how many messages ended in
+    each result."""
     budget_s = settings.OUTBOUND_DISPATCH_RUN_S if budget_s is None else budget_s
     results, deadline = Counter(), time.monotonic() + budget_s
+    while True:
+        with draining(connection_id) as mine:
+            if not mine:
+                return dict(results, busy=1)
+            finished = _drain(connection_id, deadline, results)
+        if not finished or not _has_due(connection_id):
+            return dict(results)
+
+
+def _drain(connection_id, deadline, results) -> bool:
+    """Batches until nothing is due (True) or the rest is handed to a later task (False)."""
     while True:
         batch = run_batch(connection_id)
         results.update(batch.results)
         if batch.done:
-            return dict(results)
+            return True
         if batch.wait > settings.OUTBOUND_DISPATCH_MAX_SLEEP_S or time.monotonic() + batch.wait > deadline:
             enqueue_connection(connection_id, countdown=max(batch.wait, 0.001))
-            return dict(results)
+            return False
         time.sleep(batch.wait)
+
+
+def _has_due(connection_id) -> bool:
+    """Checked after the lock is let go: a task that found the run under way just before then
+    left its message to it, and this is where the run sees it."""
+    due = OutboundMessage.objects.filter(connection_id=connection_id, status=Status.QUEUED)
+    return due.exclude(next_attempt_at__gt=timezone.now()).exists() and not _is_paused(connection_id)
+
+
+def _is_paused(connection_id) -> bool:
+    return Connection.objects.filter(pk=connection_id, sending_paused_at__isnull=False).exists()
+
+
+@contextmanager
+def draining(connection_id):
+    """Whether this process may drain the connection now (always, without PostgreSQL)."""
+    if db_connection.vendor != "postgresql":
+        yield True
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [_lock_name(connection_id)])
+        mine = cursor.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine:
+            with db_connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_lock_name(connection_id)])
 
 
 def run_batch(connection_id, limit=None) -> Batch:
@@ -230,3 +274,7 @@ def _by_tenant(sent) -> dict:
         tenants.setdefault(message.tenant_id, message.tenant)
         rows.setdefault(message.tenant_id, []).append(message)
     return {tenants[pk]: found for pk, found in rows.items()}
+
+
+def _lock_name(connection_id) -> str:
+    return f"outbound.drain:{connection_id}"
