@@ -382,6 +382,12 @@ HEALTH_DEAD_LETTERS_MAX = env.int("HEALTH_DEAD_LETTERS_MAX", default=5)
 HEALTH_USAGE_FAIL_PERCENT = env.float("HEALTH_USAGE_FAIL_PERCENT", default=100.0)
 HEALTH_PLATFORM_TENANTS = env.list("HEALTH_PLATFORM_TENANTS", default=[])
 HEALTH_RESULT_RETENTION_DAYS = env.int("HEALTH_RESULT_RETENTION_DAYS", default=30)
+# Inbound silence: a connection with at least SILENCE_MIN_EVENTS inbound events in the last
+# SILENCE_LOOKBACK_DAYS is silent once it has received nothing for SILENCE_GAP_MULTIPLE times its
+# usual gap (the events its hours of the week usually bring add up to that many).
+SILENCE_LOOKBACK_DAYS = env.int("SILENCE_LOOKBACK_DAYS", default=14)
+SILENCE_MIN_EVENTS = env.int("SILENCE_MIN_EVENTS", default=28)
+SILENCE_GAP_MULTIPLE = env.float("SILENCE_GAP_MULTIPLE", default=4.0)
 
 # Outbound messages (apps.outbound): frequency cap for contacts of tenants without their own
 # default, pacing per connection and per contact, provider clients' timeouts, retries and backoff.

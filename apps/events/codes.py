@@ -344,6 +344,33 @@ _CATALOG = [
         "pms-down",
     ),
     _code(
+        "INBOUND_SILENCE",
+        WARNING,
+        "webhooks",
+        "A connection that usually receives traffic has gone quiet",
+        "We have received nothing from one of your connections for much longer than usual. Check "
+        "that its webhook still points at Opsdesk and that the service is running.",
+        "whatsapp-inbound",
+    ),
+    _code(
+        "HEARTBEAT_MISSED",
+        ERROR,
+        "automation",
+        "A heartbeat check missed its ping",
+        "A scheduled job that pings Opsdesk did not ping in time. Check that the workflow or cron "
+        "job is still active and running.",
+        "n8n-down",
+    ),
+    _code(
+        "HEARTBEAT_FAILED",
+        ERROR,
+        "automation",
+        "A heartbeat check reported a failure",
+        "A scheduled job reported that it failed (it pinged its /fail URL). Open the workflow's "
+        "executions to see why.",
+        "n8n-down",
+    ),
+    _code(
         "WAHA_SESSION_DOWN",
         ERROR,
         "whatsapp_outbound",

@@ -23,3 +23,12 @@ def run_monitors():
 def purge_results():
     """Deletes monitor results older than HEALTH_RESULT_RETENTION_DAYS."""
     return {"deleted": services.purge_results()}
+
+
+@register("health.inbound_silence", every=timedelta(minutes=5))
+def inbound_silence():
+    """Connections that usually receive traffic and have gone quiet open a silence (and an
+    incident); those whose traffic resumed close theirs."""
+    from apps.health import silence
+
+    return silence.check()

@@ -3,6 +3,7 @@
 Every change goes through apps.health.services / apps.health.maintenance; these classes hold the
 data and the invariants read from it (e.g. whether a window covers a moment)."""
 
+import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
@@ -255,3 +256,64 @@ class SuppressedAlert(models.Model):
 
     def __str__(self):
         return f"{self.title} (held by {self.window_title})"
+
+
+class InboundSilence(models.Model):
+    """One episode of a connection that usually receives traffic having gone quiet: opened once
+    when the silence is detected, closed (`resolved_at`) when traffic resumes."""
+
+    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="inbound_silences")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="inbound_silences")
+    last_received_at = models.DateTimeField(help_text="The last inbound event before the silence.")
+    expected_events = models.FloatField(help_text="Events the quiet hours usually bring.")
+    detected_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When traffic resumed.")
+
+    objects = TenantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"], condition=models.Q(resolved_at__isnull=True), name="one_open_silence"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.connection} silent since {self.last_received_at:%Y-%m-%d %H:%M} UTC"
+
+
+class HeartbeatCheck(models.Model):
+    """A tenant's scheduled job that pings `/ping/<ping_key>` every `period` (healthchecks.io's
+    model): late by more than `grace` it is down, a ping to `/fail` marks it failed."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "Waiting for the first ping"
+        UP = "up", "Up"
+        STARTED = "started", "Running"
+        DOWN = "down", "Missed its ping"
+        FAILED = "failed", "Reported a failure"
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="heartbeat_checks")
+    name = models.CharField(max_length=100)
+    ping_key = models.UUIDField("ping key", default=uuid.uuid4, unique=True, editable=False)
+    period = models.DurationField(default=timedelta(hours=1), help_text="How often the job pings.")
+    grace = models.DurationField(default=timedelta(minutes=10), help_text="How late a ping may be.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.NEW)
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    last_start_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True, help_text="When its current trouble was reported.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant", "name"]
+        indexes = [models.Index(fields=["status", "last_ping_at"], name="heartbeat_due")]
+
+    def __str__(self):
+        return self.name
+
+    def due_at(self):
+        """When a missing ping makes it down: the last ping (or its creation) plus period and grace."""
+        return (self.last_ping_at or self.created_at) + self.period + self.grace

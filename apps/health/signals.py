@@ -20,3 +20,9 @@ def problems_of(connection) -> list[str]:
         if isinstance(result, list):
             found.extend(result)
     return found
+
+
+# silence (an InboundSilence just opened), now: a connection that usually receives traffic went quiet.
+inbound_silent = Signal()
+# silence (just resolved), received_at, now: its traffic resumed.
+inbound_resumed = Signal()

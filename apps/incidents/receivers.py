@@ -5,7 +5,7 @@ monitor opens or joins its incident, and a recovery is written on its timeline."
 from django.dispatch import receiver
 
 from apps.events.ingest import recorded
-from apps.health.signals import monitor_down, monitor_recovered
+from apps.health.signals import inbound_resumed, inbound_silent, monitor_down, monitor_recovered
 from apps.integrations.signals import whatsapp_session_trouble
 
 
@@ -35,3 +35,17 @@ def open_for_whatsapp_session(sender, connection, status, since, now, **kwargs):
     from apps.incidents.services.whatsapp import open_for_session
 
     open_for_session(connection, status, since, now)
+
+
+@receiver(inbound_silent, dispatch_uid="incidents.open_for_silence")
+def open_for_silence(sender, silence, now, **kwargs):
+    from apps.incidents.services.silence import open_for_silence as open_for
+
+    open_for(silence, now)
+
+
+@receiver(inbound_resumed, dispatch_uid="incidents.note_silence_resumed")
+def note_silence_resumed(sender, silence, received_at, now, **kwargs):
+    from apps.incidents.services.silence import note_resumed
+
+    note_resumed(silence, received_at, now)
