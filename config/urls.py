@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/tickets/", include("apps.tickets.urls")),
     path("dashboard/outbound/", include("apps.outbound.urls")),
     path("dashboard/ai/", include("apps.ai.urls")),
+    path("dashboard/whatsapp/", include("apps.integrations.waha.urls")),
     path("dashboard/", include("apps.knowledge.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -48,6 +48,16 @@ def _other_tenants_ai_request(other_tenant):
 register("request_id", _other_tenants_ai_request)
 
 
+def _other_tenants_waha_connection(other_tenant):
+    from apps.integrations import services as integration_services
+
+    values = {"base_url": "http://127.0.0.1:9", "session": "theirs", "api_key": "theirs"}
+    return str(integration_services.create_connection(other_tenant, "waha", values=values).pk)
+
+
+register("connection_id", _other_tenants_waha_connection)
+
+
 # The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
 # tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
 # the admin checks for the same action (STAFF_RULES). A route in neither fails
@@ -83,6 +93,11 @@ TENANT_RULES = {
     "dashboard/ai/<int:request_id>/": {"GET": "ai.view"},
     "dashboard/search/": {"GET": "knowledge.view"},
     "dashboard/projects/": both("knowledge.view"),
+    "dashboard/whatsapp/": {"GET": "whatsapp.manage"},
+    "dashboard/whatsapp/<connection_id>/": {"GET": "whatsapp.manage"},
+    "dashboard/whatsapp/<connection_id>/qr.png": {"GET": "whatsapp.manage"},
+    "dashboard/whatsapp/<connection_id>/restart/": {"POST": "whatsapp.manage"},
+    "dashboard/whatsapp/<connection_id>/pairing-code/": {"POST": "whatsapp.manage"},
     "api/v1/tenant/": {"GET": "tenant.view"},
     "api/v1/search/": {"GET": "knowledge.view"},
     "api/v1/events/": {"GET": "errors.view", "POST": "events.report"},

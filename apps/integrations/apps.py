@@ -10,3 +10,7 @@ class IntegrationsConfig(AppConfig):
         from apps.integrations import handlers, metrics  # noqa: F401 — registers the alert-rule metrics
 
         handlers.load_all()
+
+        from apps.tenants.portal import register_nav
+
+        register_nav("WhatsApp", "whatsapp:sessions")

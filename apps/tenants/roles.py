@@ -44,6 +44,7 @@ ACTIONS = {
     "knowledge.view": MEMBERS | {API_KEY},  # search a project, list projects and pick the active one
     "knowledge.sources": MANAGERS,  # see which Chatwoot connections and inboxes a project reads
     "ai.complete": WORKERS | {API_KEY},  # POST /api/v1/ai/chat/completions (spends the AI limits)
+    "whatsapp.manage": MANAGERS,  # the WhatsApp (WAHA) session: status, QR code, restart, pairing code
 }
 
 LABELS = {OWNER: "an owner", ADMIN: "an admin", AGENT: "an agent", VIEWER: "a viewer", API_KEY: "an API key"}

@@ -287,3 +287,24 @@ def _refresh(status, since, now):
         schedule = qr_schedule(since, now)
         return None if schedule.expired else schedule.refresh_s
     return 5 if status == "STARTING" else 30
+
+
+def reconnect_hold(connection) -> str:
+    """Why the tenant must not reconnect by themselves now ("" when they may): WhatsApp is off for a
+    ban (the cooldown), or WhatsApp limits new contacts (restarting does not lift it)."""
+    tenant = connection.tenant
+    if tenant.whatsapp_disabled_for_ban:
+        return (
+            "WhatsApp is switched off for your account after a ban. Reconnecting now makes the ban worse: "
+            "support will guide you through a new connection after the cooldown."
+        )
+    if connection.is_new_contacts_paused:
+        return connection.new_contacts_paused_reason
+    return ""
+
+
+def tenant_restart(connection, *, actor, request=None) -> dict:
+    hold = reconnect_hold(connection)
+    if hold:
+        raise ServiceError(hold, "reconnect_hold")
+    return session_action(connection, "restart", actor=actor, reason="Restarted by the tenant", request=request)
