@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from config import startup_checks
 
@@ -29,7 +30,17 @@ CONNECTION_ENCRYPTION_PREVIOUS_KEYS = env.list("CONNECTION_ENCRYPTION_PREVIOUS_K
 if not DEBUG:
     startup_checks.refuse_insecure_secrets(SECRET_KEY, CONNECTION_ENCRYPTION_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A separate front end on these origins may call /auth/ and /api/ with the session cookie (CORS with
+# credentials); its origins are trusted for CSRF too. Other origins get no CORS headers.
+CORS_ALLOWED_ORIGINS = [origin.strip().rstrip("/") for origin in env.list("CORS_ORIGIN", default=[])]
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/(auth|api)/"
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-csrf-token", "x-request-id")
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+CSRF_TRUSTED_ORIGINS = list(dict.fromkeys(env.list("CSRF_TRUSTED_ORIGINS", default=[]) + CORS_ALLOWED_ORIGINS))
+# The token travels in `x-csrf-token`; apps.accounts.csrf copies Django's `X-CSRFToken` into it.
+CSRF_HEADER_NAME = "HTTP_X_CSRF_TOKEN"
+CSRF_FAILURE_VIEW = "apps.accounts.csrf.csrf_failure"
 # The web server's port, for the URLs Opsdesk prints and mails when SITE_URL is not set. `make run`
 # passes it as WEB_PORT because honcho gives every process a PORT of its own.
 WEB_PORT = env.int("WEB_PORT", default=env.int("PORT", default=8000))
@@ -84,6 +95,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "corsheaders",
     "apps.core",
     "apps.tenants",
     "apps.accounts",
@@ -101,13 +113,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.TrustedProxyMiddleware",
     "apps.core.middleware.CorrelationIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "apps.accounts.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -211,7 +224,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "apps.accounts.csrf.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -395,6 +408,9 @@ OUTBOUND_DEFAULT_FREQUENCY_CAP = env.int("OUTBOUND_DEFAULT_FREQUENCY_CAP", defau
 OUTBOUND_DEFAULT_FREQUENCY_WINDOW_S = env.int("OUTBOUND_DEFAULT_FREQUENCY_WINDOW_S", default=86400)
 OUTBOUND_CONTACT_INTERVAL_S = env.float("OUTBOUND_CONTACT_INTERVAL_S", default=6.0)
 OUTBOUND_META_RATE_PER_S = env.float("OUTBOUND_META_RATE_PER_S", default=80.0)
+# The most a WhatsApp Cloud number's bucket holds (a burst); 0: one second's worth. Any 1 s sends at
+# most burst + rate, so a burst of rate/10 keeps every second within 1.1x the pace.
+OUTBOUND_META_BURST = env.float("OUTBOUND_META_BURST", default=0.0)
 OUTBOUND_WAHA_INTERVAL_S = env.float("OUTBOUND_WAHA_INTERVAL_S", default=3.0)
 OUTBOUND_WAHA_JITTER_S = env.float("OUTBOUND_WAHA_JITTER_S", default=2.0)
 OUTBOUND_TELEGRAM_RATE_PER_S = env.float("OUTBOUND_TELEGRAM_RATE_PER_S", default=25.0)
