@@ -26,6 +26,7 @@ urlpatterns = [
     path("dashboard/outbound/", include("apps.outbound.urls")),
     path("dashboard/ai/", include("apps.ai.urls")),
     path("dashboard/whatsapp/", include("apps.integrations.waha.urls")),
+    path("dashboard/heartbeats/", include("apps.health.portal_urls")),
     path("dashboard/", include("apps.knowledge.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),
@@ -37,4 +38,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("status/", include("apps.health.urls")),
+    path("ping/", include("apps.health.ping_urls")),
 ]

@@ -58,6 +58,15 @@ def _other_tenants_waha_connection(other_tenant):
 register("connection_id", _other_tenants_waha_connection)
 
 
+def _other_tenants_heartbeat(other_tenant):
+    from apps.health.models import HeartbeatCheck
+
+    return HeartbeatCheck.objects.create(tenant=other_tenant, name="Their nightly export").pk
+
+
+register("check_id", _other_tenants_heartbeat)
+
+
 # The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
 # tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
 # the admin checks for the same action (STAFF_RULES). A route in neither fails
@@ -98,6 +107,10 @@ TENANT_RULES = {
     "dashboard/whatsapp/<connection_id>/qr.png": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/restart/": {"POST": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/pairing-code/": {"POST": "whatsapp.manage"},
+    "dashboard/heartbeats/": {"GET": "heartbeats.view"},
+    "dashboard/heartbeats/add/": {"POST": "heartbeats.manage"},
+    "dashboard/heartbeats/<int:check_id>/": both("heartbeats.manage"),
+    "dashboard/heartbeats/<int:check_id>/delete/": {"POST": "heartbeats.manage"},
     "api/v1/tenant/": {"GET": "tenant.view"},
     "api/v1/search/": {"GET": "knowledge.view"},
     "api/v1/events/": {"GET": "errors.view", "POST": "events.report"},

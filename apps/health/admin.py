@@ -8,7 +8,14 @@ from apps.core import zones
 from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.health import maintenance, services
-from apps.health.models import HealthMonitor, MaintenanceWindow, MonitorResult, SuppressedAlert
+from apps.health.models import (
+    HealthMonitor,
+    HeartbeatCheck,
+    InboundSilence,
+    MaintenanceWindow,
+    MonitorResult,
+    SuppressedAlert,
+)
 
 HISTORY_ROWS = 25
 STATE_COLOURS = {"healthy": "#1e7e34", "failing": "#b8860b", "down": "#b00020", "unknown": "#666"}
@@ -235,3 +242,43 @@ class SuppressedAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Detail")
     def detail_pretty(self, obj):
         return pretty_json(obj.detail)
+
+
+@admin.register(HeartbeatCheck)
+class HeartbeatCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tenants manage their checks in the portal; operators see them here."""
+
+    list_display = ["name", "tenant_link", "status", "period", "grace", "last_ping_at", "alerted_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "tenant__name", "tenant__slug"]
+    list_select_related = ["tenant"]
+    fields = ["name", "tenant_link", "status", "ping_key", "period", "grace", "last_ping_at", "last_start_at"]
+    fields += ["alerted_at", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Tenant", ordering="tenant__name")
+    def tenant_link(self, obj):
+        return admin_link(obj.tenant)
+
+
+@admin.register(InboundSilence)
+class InboundSilenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["connection_link", "tenant_link", "last_received_at", "expected", "detected_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["tenant__name", "connection__name"]
+    list_select_related = ["tenant", "connection"]
+    date_hierarchy = "detected_at"
+    fields = ["connection_link", "tenant_link", "last_received_at", "expected", "detected_at", "resolved_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Connection")
+    def connection_link(self, obj):
+        return admin_link(obj.connection)
+
+    @admin.display(description="Tenant", ordering="tenant__name")
+    def tenant_link(self, obj):
+        return admin_link(obj.tenant)
+
+    @admin.display(description="Usually brings (events)")
+    def expected(self, obj):
+        return f"{obj.expected_events:.0f}"

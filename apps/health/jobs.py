@@ -32,3 +32,11 @@ def inbound_silence():
     from apps.health import silence
 
     return silence.check()
+
+
+@register("health.heartbeats", every=timedelta(minutes=1))
+def heartbeats():
+    """Heartbeat checks whose ping is overdue are reported missed, those that pinged /fail failed."""
+    from apps.health import heartbeats as checks
+
+    return checks.check_all()

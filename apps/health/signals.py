@@ -26,3 +26,6 @@ def problems_of(connection) -> list[str]:
 inbound_silent = Signal()
 # silence (just resolved), received_at, now: its traffic resumed.
 inbound_resumed = Signal()
+# check (a HeartbeatCheck), code ("HEARTBEAT_MISSED" or "HEARTBEAT_FAILED"), now: opens or joins
+# the tenant's heartbeat incident.
+heartbeat_trouble = Signal()

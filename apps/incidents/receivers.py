@@ -5,7 +5,7 @@ monitor opens or joins its incident, and a recovery is written on its timeline."
 from django.dispatch import receiver
 
 from apps.events.ingest import recorded
-from apps.health.signals import inbound_resumed, inbound_silent, monitor_down, monitor_recovered
+from apps.health.signals import heartbeat_trouble, inbound_resumed, inbound_silent, monitor_down, monitor_recovered
 from apps.integrations.signals import whatsapp_session_trouble
 
 
@@ -49,3 +49,10 @@ def note_silence_resumed(sender, silence, received_at, now, **kwargs):
     from apps.incidents.services.silence import note_resumed
 
     note_resumed(silence, received_at, now)
+
+
+@receiver(heartbeat_trouble, dispatch_uid="incidents.open_for_heartbeat")
+def open_for_heartbeat(sender, check, code, now, **kwargs):
+    from apps.incidents.services.heartbeats import open_for_heartbeat as open_for
+
+    open_for(check, code, now)

@@ -45,6 +45,8 @@ ACTIONS = {
     "knowledge.sources": MANAGERS,  # see which Chatwoot connections and inboxes a project reads
     "ai.complete": WORKERS | {API_KEY},  # POST /api/v1/ai/chat/completions (spends the AI limits)
     "whatsapp.manage": MANAGERS,  # the WhatsApp (WAHA) session: status, QR code, restart, pairing code
+    "heartbeats.view": MEMBERS,  # the tenant's heartbeat checks, their state and ping URLs
+    "heartbeats.manage": MANAGERS,  # add, change and delete heartbeat checks
 }
 
 LABELS = {OWNER: "an owner", ADMIN: "an admin", AGENT: "an agent", VIEWER: "a viewer", API_KEY: "an API key"}
