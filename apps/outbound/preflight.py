@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from apps.core import contacts
+from apps.integrations.models import Conversation
 from apps.outbound import defaults as outbound_defaults
-from apps.outbound.models import WHATSAPP_CHANNELS, Channel, Status
+from apps.outbound.models import WHATSAPP_CHANNELS, Channel, OutboundMessage, Status
 from apps.tenants import policy as tenant_policy
 
 OK = "OK"
@@ -21,6 +23,7 @@ OPTED_OUT = "OPTED_OUT"
 STOPPED_BY_REPLY = "STOPPED_BY_REPLY"
 FREQUENCY_CAPPED = "FREQUENCY_CAPPED"
 WINDOW_CLOSED = "WINDOW_CLOSED"
+NEW_CONTACTS_PAUSED = "NEW_CONTACTS_PAUSED"
 SERVICE_WINDOW = timedelta(hours=24)
 
 
@@ -58,10 +61,12 @@ class Facts:
     window_s: int = 86400
     window_started_at: datetime | None = None
     window_count: int = 0
+    new_contacts_paused: str = ""  # WhatsApp's reason, while it limits new contacts on the connection
+    known_contact: bool = True  # an earlier conversation with the contact on this connection
 
 
 def decide(f: Facts) -> Verdict:
-    for rule in (_tenant, _connection, _opt_out, _stop_on_reply, _frequency, _service_window):
+    for rule in (_tenant, _connection, _new_contacts, _opt_out, _stop_on_reply, _frequency, _service_window):
         verdict = rule(f)
         if verdict is not None:
             return verdict
@@ -80,6 +85,17 @@ def _connection(f):
     if f.connection_active:
         return None
     return Verdict(CONNECTION_INACTIVE, f"The connection {f.connection_name} is switched off.", Status.BLOCKED_POLICY)
+
+
+def _new_contacts(f):
+    """WhatsApp's reach-out timelock or message cap: existing conversations go on, new ones wait."""
+    if not f.new_contacts_paused or f.known_contact:
+        return None
+    return Verdict(
+        NEW_CONTACTS_PAUSED,
+        f"A first message to a new contact is held on {f.connection_name}: {f.new_contacts_paused}",
+        Status.BLOCKED_POLICY,
+    )
 
 
 def _opt_out(f):
@@ -153,8 +169,10 @@ def facts(message, contact_policy, now=None) -> Facts:
 
 
 def facts_from(message, contact_policy, tenant_input, tenant_defaults, now) -> Facts:
-    """`Facts` from what is already loaded (no query): the single check and the batch share it."""
+    """`Facts` from what is already loaded (no query, but for a connection under WhatsApp's new-contacts
+    pause, whose contacts are looked up): the single check and the batch share it."""
     cap, window = outbound_defaults.cap_of(contact_policy, tenant_defaults)
+    paused = message.connection.new_contacts_paused_reason if message.connection.is_new_contacts_paused else ""
     return Facts(
         channel=message.channel,
         tenant=tenant_input,
@@ -173,7 +191,18 @@ def facts_from(message, contact_policy, tenant_input, tenant_defaults, now) -> F
         window_s=window,
         window_started_at=contact_policy.window_started_at,
         window_count=contact_policy.window_count,
+        new_contacts_paused=paused,
+        known_contact=not paused or _known_contact(message),
     )
+
+
+def _known_contact(message) -> bool:
+    """Whether the contact wrote on this connection before, or was sent a message through it."""
+    contact_id = contacts.canonical_or_raw(message.channel, message.contact_id)
+    on_connection = {"connection_id": message.connection_id, "contact_id": contact_id}
+    if Conversation.objects.filter(**on_connection).exists():
+        return True
+    return OutboundMessage.objects.filter(**on_connection, sent_at__isnull=False).exclude(pk=message.pk).exists()
 
 
 def _how(contact_policy):
