@@ -401,6 +401,12 @@ HEALTH_RESULT_RETENTION_DAYS = env.int("HEALTH_RESULT_RETENTION_DAYS", default=3
 SILENCE_LOOKBACK_DAYS = env.int("SILENCE_LOOKBACK_DAYS", default=14)
 SILENCE_MIN_EVENTS = env.int("SILENCE_MIN_EVENTS", default=28)
 SILENCE_GAP_MULTIPLE = env.float("SILENCE_GAP_MULTIPLE", default=4.0)
+# PMS reservations API (apps.integrations.pms.client) and manual sync: a PMS connection whose last
+# successful sync or webhook is older than PMS_STALE_AFTER_HOURS shows as stale.
+PMS_HTTP_CONNECT_TIMEOUT_S = env.float("PMS_HTTP_CONNECT_TIMEOUT_S", default=3.0)
+PMS_HTTP_TIMEOUT_S = env.float("PMS_HTTP_TIMEOUT_S", default=15.0)
+PMS_SYNC_DEFAULT_HOURS = env.int("PMS_SYNC_DEFAULT_HOURS", default=72)
+PMS_STALE_AFTER_HOURS = env.int("PMS_STALE_AFTER_HOURS", default=24)
 
 # Outbound messages (apps.outbound): frequency cap for contacts of tenants without their own
 # default, pacing per connection and per contact, provider clients' timeouts, retries and backoff.

@@ -8,12 +8,14 @@ request_id_var = contextvars.ContextVar("request_id", default=None)
 tenant_id_var = contextvars.ContextVar("tenant_id", default=None)
 user_id_var = contextvars.ContextVar("user_id", default=None)
 job_id_var = contextvars.ContextVar("job_id", default=None)
+reservation_id_var = contextvars.ContextVar("reservation_id", default=None)
 
 _VARS = {
     "request_id": request_id_var,
     "tenant_id": tenant_id_var,
     "user_id": user_id_var,
     "job_id": job_id_var,
+    "reservation_id": reservation_id_var,  # the PMS's id, while a reservation is being changed
 }
 MAX_ID_LENGTH = 128
 

@@ -35,3 +35,11 @@ def trigger_automation_run(run_id):
     from apps.integrations import automation
 
     return automation.trigger(run_id)
+
+
+@shared_task(name="apps.integrations.tasks.pms_sync")
+def pms_sync(run_id):
+    """A queued manual PMS sync (the connection admin's button)."""
+    from apps.integrations.pms import sync
+
+    sync.perform(run_id)
