@@ -68,12 +68,17 @@ def model_for(provider: str, model: str | None) -> str | None:
     return name if vendor in ("", "openai") else None
 
 
-def run(messages, *, start: str, model=None, max_tokens=None, temperature=None, fallback_text="") -> ChainResult:
+def run(
+    messages, *, start: str, model=None, max_tokens=None, temperature=None, fallback_text="", circuits=None
+) -> ChainResult:
+    """`circuits`: {provider: ProviderCircuit} as the caller already read them (missing ones are read here)."""
     attempts: list[Attempt] = []
+    circuits = circuits or {}
     for name in providers_from(start):
         if name == MOCK:
             break
-        answer, stop = _try(name, messages, model_for(name, model), max_tokens, temperature, attempts)
+        options = (model_for(name, model), max_tokens, temperature)
+        answer, stop = _try(name, messages, *options, attempts, circuits.get(name))
         if answer is not None:
             return ChainResult(answer, name, tuple(attempts))
         if stop is not None:
@@ -81,13 +86,13 @@ def run(messages, *, start: str, model=None, max_tokens=None, temperature=None, 
     return _mock(messages, fallback_text, attempts)
 
 
-def _try(name, messages, model, max_tokens, temperature, attempts):
+def _try(name, messages, model, max_tokens, temperature, attempts, known_circuit=None):
     """(answer, None) on success, (None, error) for a configuration error, (None, None) to move on."""
     provider = get_provider(name)
     if not provider.configured:
         attempts.append(Attempt(name, SKIPPED, kind=kinds.NOT_CONFIGURED, message="no API key set"))
         return None, None
-    admission = circuit.admit(name)
+    admission = circuit.admit(name, known=known_circuit)
     if admission == circuit.SHUT:
         attempts.append(Attempt(name, SKIPPED, kind="circuit_open", message=CIRCUIT_OPEN))
         return None, None

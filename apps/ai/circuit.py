@@ -31,11 +31,13 @@ def allow(provider: str, now=None) -> bool:
     return admit(provider, now) != SHUT
 
 
-def admit(provider: str, now=None) -> str:
+def admit(provider: str, now=None, *, known: ProviderCircuit | None = None) -> str:
     """CLEAN (closed, no failures: a success needs no write), ALLOWED (closed with failures, or this
-    caller's half-open probe) or SHUT (skip the provider)."""
+    caller's half-open probe) or SHUT (skip the provider). `known`: the circuit's row as this call
+    already read it (the gateway's snapshot), so deciding a closed circuit costs no query; claiming
+    a probe is still a conditional UPDATE, so two processes never both probe."""
     now = now or timezone.now()
-    circuit = circuit_for(provider)
+    circuit = known or circuit_for(provider)
     if circuit.state == State.CLOSED:
         return ALLOWED if circuit.consecutive_failures else CLEAN
     return ALLOWED if _may_probe(provider, circuit, now) else SHUT

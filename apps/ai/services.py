@@ -8,11 +8,9 @@ what to send the customer."""
 import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
-from apps.ai import chain, costs, tokens
+from apps.ai import chain, costs, recording, snapshot, tokens
 from apps.ai.abuse import check_contact
 from apps.ai.guardrails import check_input, check_output
 from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
@@ -20,12 +18,15 @@ from apps.ai.providers.errors import FIXES
 from apps.ai.results import Completion
 from apps.core.context import current_correlation_id
 from apps.events import emit
-from apps.tenants import policy, usage
+from apps.tenants import policy
 from apps.tenants.models import SystemSettings, UsageCounter
 
 __all__ = ["complete", "settings_for"]
 
 ABUSE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
+# A conversation's history was checked when each message arrived: only the NEW customer message
+# (the last "user" one) is untrusted-and-unchecked. An API caller's messages are all untrusted.
+NEW_MESSAGE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
 GUARDRAIL_VIOLATION = "AI_GUARDRAIL_VIOLATION"
 OUTPUT_BLOCKED = "AI_OUTPUT_BLOCKED"
 ABUSE_THROTTLED = "AI_ABUSE_THROTTLED"
@@ -50,6 +51,7 @@ class Call:
     temperature: float | None = None
     started: float = field(default_factory=time.monotonic)
     verdicts: dict = field(default_factory=dict)
+    known: snapshot.Snapshot | None = None
 
     @property
     def user_texts(self) -> list[str]:
@@ -63,6 +65,19 @@ class Call:
     @property
     def last_user_text(self) -> str:
         return self.user_texts[-1] if self.user_texts else ""
+
+    @property
+    def unchecked_texts(self) -> list[str]:
+        """What the input guardrail reads: the new customer message in a conversation (so one past
+        attack does not keep blocking later replies), every user message from the API."""
+        return [self.last_user_text] if self.feature in NEW_MESSAGE_CHECKED_FEATURES else self.user_texts
+
+    def connection_secrets(self) -> tuple[str, ...]:
+        """The secrets of the connection the reply goes out on, which an answer must never carry."""
+        if self.conversation is None:
+            return ()
+        values = self.conversation.connection.secrets().values()
+        return tuple(value for value in values if isinstance(value, str))
 
     def elapsed_ms(self) -> int:
         return round((time.monotonic() - self.started) * 1000)
@@ -93,6 +108,7 @@ def complete(
         max_tokens,
         temperature,
     )
+    call.known = snapshot.read(call.tenant)
     return _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
 
 
@@ -105,8 +121,16 @@ def settings_for(tenant) -> TenantAISettings:
 # --- refusals (no provider call) -------------------------------------------------------------------
 
 
+def _ai_settings(call: Call) -> TenantAISettings:
+    return (call.known and call.known.ai_settings) or settings_for(call.tenant)
+
+
+def _start(call: Call) -> str:
+    return (call.known and call.known.start) or SystemSettings.load().default_ai_provider
+
+
 def _refused_by_policy(call: Call) -> Completion | None:
-    decision = policy.can_use_ai(call.tenant)
+    decision = policy.decide_ai(call.known.policy) if call.known else policy.can_use_ai(call.tenant)
     if decision:
         return None
     retry_after = policy.ai_retry_after_s(decision.code, call.tenant)
@@ -137,11 +161,11 @@ def _throttled(call: Call) -> Completion | None:
 
 
 def _refused_by_guardrail(call: Call) -> Completion | None:
-    verdict = check_input(call.user_texts)
+    verdict = check_input(call.unchecked_texts)
     call.verdicts["input"] = verdict.as_json()
     if not verdict.blocked:
         return None
-    safe_reply = settings_for(call.tenant).safe_reply
+    safe_reply = _ai_settings(call).safe_reply
     meta = {"feature": call.feature, "rule": verdict.rule, "layer": verdict.layer, "detail": verdict.detail}
     row = _record(
         call,
@@ -165,28 +189,19 @@ def _refused_by_guardrail(call: Call) -> Completion | None:
 
 
 def _answer(call: Call) -> Completion:
-    ai_settings, start = _texts_and_start(call.tenant)
+    ai_settings = _ai_settings(call)
     result = chain.run(
         call.messages,
-        start=start,
+        start=_start(call),
         model=call.model,
         max_tokens=call.max_tokens,
         temperature=call.temperature,
         fallback_text=ai_settings.fallback_text,
+        circuits=call.known.circuits if call.known else None,
     )
     if result.provider == chain.MOCK:
         return _mock_answer(call, result)
     return _checked_answer(call, result, ai_settings)
-
-
-def _texts_and_start(tenant) -> tuple[TenantAISettings, str]:
-    """The tenant's AI texts and the provider the chain starts at, read in one query (each
-    statement is a round trip on every AI call); the first call creates what is missing."""
-    start = SystemSettings.objects.filter(pk=1).values("default_ai_provider")
-    found = TenantAISettings.objects.filter(tenant=tenant).annotate(start=Subquery(start)).first()
-    if found is None or found.start is None:
-        return settings_for(tenant), SystemSettings.load().default_ai_provider
-    return found, found.start
 
 
 def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
@@ -224,6 +239,7 @@ def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Compl
         system_prompt=call.system_prompt,
         allowed_domains=tuple(ai_settings.link_domains),
         contact_id=call.contact_id,
+        secrets=call.connection_secrets(),
     )
     call.verdicts["output"] = verdict.as_json()
     if verdict.blocked:
@@ -286,29 +302,27 @@ def _announce_misconfigured(call, result, row):
 
 def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guardrail.NOT_CHECKED, completion=""):
     """The call's one AIRequest row, and (when a provider answered) the tenant's request and token
-    counters, in one transaction with no network call inside."""
+    counters, atomically with it (one statement on PostgreSQL), after every network call."""
     fields = _result_fields(call, result) if result is not None else {}
-    with transaction.atomic():
-        row = AIRequest.objects.create(
-            tenant=call.tenant,
-            feature=call.feature,
-            bot=call.bot,
-            conversation=call.conversation,
-            contact_id=call.contact_id[:255],
-            outcome=outcome,
-            refusal_code=refusal_code,
-            guardrail=guardrail,
-            guardrail_verdicts=call.verdicts,
-            messages=_stored(call.messages),
-            completion=completion,
-            correlation_id=(current_correlation_id() or "")[:128],
-            created_at=timezone.now(),
-            latency_ms=call.elapsed_ms(),
-            **fields,
-        )
-        if result is not None and result.provider != chain.MOCK:
-            _count_usage(call.tenant, row)
-    return row
+    row = AIRequest(
+        tenant=call.tenant,
+        feature=call.feature,
+        bot=call.bot,
+        conversation=call.conversation,
+        contact_id=call.contact_id[:255],
+        outcome=outcome,
+        refusal_code=refusal_code,
+        guardrail=guardrail,
+        guardrail_verdicts=call.verdicts,
+        messages=_stored(call.messages),
+        completion=completion,
+        correlation_id=(current_correlation_id() or "")[:128],
+        created_at=timezone.now(),
+        latency_ms=call.elapsed_ms(),
+        **fields,
+    )
+    counted = result is not None and result.provider != chain.MOCK
+    return recording.save_counted(row, _usage_of(row) if counted else {})
 
 
 def _result_fields(call: Call, result: chain.ChainResult) -> dict:
@@ -317,7 +331,10 @@ def _result_fields(call: Call, result: chain.ChainResult) -> dict:
     if result.provider == chain.MOCK:
         return {**fields, "cost_source": costs.NONE}
     prompt, completion, offline = _tokens(call, answer)
-    cost, source = costs.cost_of(result.provider, (answer.model, call.model), prompt, completion, answer.cost_usd)
+    prices = call.known.prices_of(result.provider) if call.known else None
+    cost, source = costs.cost_of(
+        result.provider, (answer.model, call.model), prompt, completion, answer.cost_usd, prices=prices
+    )
     return {
         **fields,
         "prompt_tokens": prompt,
@@ -340,9 +357,9 @@ def _tokens(call: Call, answer) -> tuple[int, int, bool]:
     return prompt, completion, True
 
 
-def _count_usage(tenant, row: AIRequest):
+def _usage_of(row: AIRequest) -> dict:
     Metric = UsageCounter.Metric
-    usage.increment_many(tenant, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: row.total_tokens})
+    return {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: row.total_tokens}
 
 
 def _stored(messages) -> list[dict]:

@@ -329,7 +329,7 @@ def test_the_api_and_calls_without_a_contact_are_not_abuse_checked(tenant, openr
     assert all(ask(tenant, same, feature="bot_reply").ok for _ in range(3))
 
 
-def test_an_answered_call_costs_seven_statements(tenant, openrouter, django_assert_max_num_queries):
+def test_an_answered_call_costs_two_statements(tenant, openrouter, django_assert_max_num_queries):
     ask(tenant)  # the first call creates the tenant's AI texts and the provider's circuit row
-    with django_assert_max_num_queries(7):  # counters, texts+start, circuit, savepoint, row, counters, release
+    with django_assert_max_num_queries(2):  # the snapshot; the row with its counters
         assert ask(tenant).ok

@@ -1,0 +1,65 @@
+"""Writing a gateway call's `AIRequest` row together with the tenant's usage counters.
+
+On PostgreSQL the row and both counters are ONE statement (a data-modifying CTE: the INSERT of the
+row, and an INSERT … ON CONFLICT DO UPDATE adding to today's counters), so they are atomic without
+BEGIN and COMMIT round trips and safe under concurrent calls (the upsert adds to the value it finds
+under its row lock). Elsewhere (SQLite for `make run`) the ORM writes them in one transaction."""
+
+from django.db import connections, transaction
+from django.db.models.sql import InsertQuery
+
+from apps.ai.models import AIRequest
+from apps.tenants import usage
+from apps.tenants.models import UsageCounter
+
+
+def save_counted(row: AIRequest, amounts: dict, now=None) -> AIRequest:
+    """Inserts `row` (unsaved) and adds `amounts` ({metric: n}) to the tenant's counters of today
+    (in the tenant's zone, as `usage.increment_many` counts)."""
+    amounts = {metric: amount for metric, amount in amounts.items() if amount}
+    connection = connections[AIRequest.objects.db]
+    if connection.vendor != "postgresql" or not amounts:
+        return _save_with_orm(row, amounts, now)
+    sql, params = _insert_sql(row, connection)
+    day = usage.tenant_today(row.tenant, now)
+    sql, params = _with_counters(sql, params, row.tenant_id, amounts, day)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row.pk = cursor.fetchone()[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return row
+
+
+def _save_with_orm(row, amounts, now) -> AIRequest:
+    if not amounts:
+        row.save(force_insert=True)
+        return row
+    with transaction.atomic():
+        row.save(force_insert=True)
+        usage.increment_many(row.tenant, amounts, now)
+    return row
+
+
+def _insert_sql(row, connection) -> tuple[str, list]:
+    """The INSERT … RETURNING id that `row.save()` would send."""
+    meta = AIRequest._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.pk and not field.generated]
+    query = InsertQuery(AIRequest)
+    query.insert_values(fields, [row])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, list(params)
+
+
+def _with_counters(insert_sql, insert_params, tenant_id, amounts, day) -> tuple[str, list]:
+    table = UsageCounter._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(amounts))
+    params = [value for metric, amount in amounts.items() for value in (tenant_id, metric, day, amount)]
+    sql = (
+        f"WITH recorded AS ({insert_sql}), "
+        f"counted AS (INSERT INTO {table} (tenant_id, metric, day, value) VALUES {values} "
+        f"ON CONFLICT (tenant_id, metric, day) DO UPDATE SET value = {table}.value + EXCLUDED.value) "
+        "SELECT id FROM recorded"
+    )
+    return sql, insert_params + params

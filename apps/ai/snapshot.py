@@ -1,0 +1,177 @@
+"""What one gateway call reads before it calls a provider, in ONE statement: the tenant's AI switch,
+status and effective limits (plan values under the tenant's overrides), its AI usage today and this
+month, the provider the chain starts at, the tenant's AI texts, every real provider's circuit and
+price table.
+
+Each statement is a round trip to PostgreSQL, and on a loaded machine a round trip costs more than
+everything else the gateway does; these used to be six (counters, plan, settings, texts, circuit,
+prices). Nothing is cached: every call sees the state every other process wrote, as the design
+asks. A piece that does not exist yet (a new tenant's texts, a circuit never used, the system
+settings row) comes back as None and the caller creates it the way it always did."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+from functools import cache
+
+from django.db import connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from apps.ai.models import ModelPrice, ProviderCircuit, TenantAISettings
+from apps.ai.providers import CHAIN
+from apps.tenants.models import Plan, SystemSettings, Tenant, UsageCounter
+from apps.tenants.policy import PolicyInput
+from apps.tenants.usage import tenant_today
+
+REAL_PROVIDERS = tuple(name for name in CHAIN if name != "mock")
+Metric = UsageCounter.Metric
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    policy: PolicyInput
+    start: str | None = None
+    ai_settings: TenantAISettings | None = None
+    circuits: dict = field(default_factory=dict)
+    price_table: str = "[]"
+
+    def prices_of(self, provider: str) -> dict:
+        """{model: ModelPrice} of `provider`, as `costs.cost_of` takes them (built only when a
+        provider sends no cost of its own)."""
+        return _prices(self.price_table).get(provider, {})
+
+
+def read(tenant, now=None, *, using="default") -> Snapshot | None:
+    """The call's snapshot, or None when the tenant's row is gone."""
+    today = tenant_today(tenant, now)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor), _params(tenant, today))
+        rows = cursor.fetchall()
+    return _snapshot(tenant, rows) if rows else None
+
+
+def _params(tenant, today) -> list:
+    requests, tokens = Metric.AI_REQUESTS.value, Metric.AI_TOKENS.value
+    return [
+        *REAL_PROVIDERS,  # the price table (in the select list)
+        *(requests, today, requests, tokens, today, tokens),
+        *(tenant.pk, requests, tokens, today.replace(day=1), today),
+        *REAL_PROVIDERS,  # the circuits
+        tenant.pk,
+    ]
+
+
+@cache
+def _sql(vendor: str) -> str:
+    """Portable SQL (PostgreSQL and SQLite) but for the JSON aggregate's name. One row per circuit
+    row found (or one row without a circuit); the aggregate sub-select always has one row."""
+    if vendor == "postgresql":
+        prices = "CAST(json_agg(json_build_array({columns})) AS TEXT)"
+    else:
+        prices = "json_group_array(json_array({columns}))"
+    columns = (
+        "mp.provider, mp.model, CAST(mp.prompt_usd_per_million AS TEXT), CAST(mp.completion_usd_per_million AS TEXT)"
+    )
+    placeholders = ", ".join(["%s"] * len(REAL_PROVIDERS))
+    return f"""
+        SELECT t.status, t.is_ai_enabled,
+               COALESCE(t.ai_daily_limit, p.ai_daily_limit), COALESCE(t.ai_monthly_limit, p.ai_monthly_limit),
+               COALESCE(t.ai_daily_token_limit, p.ai_daily_token_limit),
+               COALESCE(t.ai_monthly_token_limit, p.ai_monthly_token_limit),
+               used.requests_today, used.requests_month, used.tokens_today, used.tokens_month,
+               s.default_ai_provider,
+               a.id, a.fallback_text, a.safe_reply, a.allowed_link_domains, a.updated_at,
+               (SELECT {prices.format(columns=columns)} FROM {ModelPrice._meta.db_table} mp
+                 WHERE mp.provider IN ({placeholders})),
+               c.id, c.provider, c.state, c.consecutive_failures, c.opened_at, c.open_until, c.last_error, c.updated_at
+          FROM {Tenant._meta.db_table} t
+          JOIN {Plan._meta.db_table} p ON p.id = t.plan_id
+         CROSS JOIN (SELECT SUM(CASE WHEN u.metric = %s AND u.day = %s THEN u.value ELSE 0 END) AS requests_today,
+                            SUM(CASE WHEN u.metric = %s THEN u.value ELSE 0 END) AS requests_month,
+                            SUM(CASE WHEN u.metric = %s AND u.day = %s THEN u.value ELSE 0 END) AS tokens_today,
+                            SUM(CASE WHEN u.metric = %s THEN u.value ELSE 0 END) AS tokens_month
+                       FROM {UsageCounter._meta.db_table} u
+                      WHERE u.tenant_id = %s AND u.metric IN (%s, %s) AND u.day >= %s AND u.day <= %s) used
+          LEFT JOIN {SystemSettings._meta.db_table} s ON s.id = 1
+          LEFT JOIN {TenantAISettings._meta.db_table} a ON a.tenant_id = t.id
+          LEFT JOIN {ProviderCircuit._meta.db_table} c ON c.provider IN ({placeholders})
+         WHERE t.id = %s
+    """
+
+
+def _snapshot(tenant, rows) -> Snapshot:
+    first = rows[0]
+    status, ai_enabled, daily, monthly, daily_tokens, monthly_tokens = first[:6]
+    requests_today, requests_month, tokens_today, tokens_month = (value or 0 for value in first[6:10])
+    policy_input = PolicyInput(
+        suspended=status != Tenant.Status.ACTIVE,
+        ai_enabled=bool(ai_enabled),
+        ai_daily_limit=daily,
+        ai_monthly_limit=monthly,
+        ai_today=requests_today,
+        ai_this_month=requests_month,
+        ai_daily_token_limit=daily_tokens,
+        ai_monthly_token_limit=monthly_tokens,
+        ai_tokens_today=tokens_today,
+        ai_tokens_this_month=tokens_month,
+    )
+    return Snapshot(
+        policy=policy_input,
+        start=first[10],
+        ai_settings=_ai_settings(tenant, first[11:16]),
+        circuits=dict(_circuit(row[17:]) for row in rows if row[17] is not None),
+        price_table=first[16] or "[]",
+    )
+
+
+def _ai_settings(tenant, values) -> TenantAISettings | None:
+    pk, fallback_text, safe_reply, domains, updated_at = values
+    if pk is None:
+        return None
+    found = TenantAISettings(
+        id=pk, fallback_text=fallback_text, safe_reply=safe_reply, allowed_link_domains=domains or ""
+    )
+    found.tenant, found.updated_at = tenant, _datetime(updated_at)
+    found._state.adding, found._state.db = False, "default"
+    return found
+
+
+def _circuit(values) -> tuple[str, ProviderCircuit]:
+    pk, provider, state, failures, opened_at, open_until, last_error, updated_at = values
+    found = ProviderCircuit(
+        id=pk,
+        provider=provider,
+        state=state,
+        consecutive_failures=failures,
+        opened_at=_datetime(opened_at),
+        open_until=_datetime(open_until),
+        last_error=last_error,
+    )
+    found.updated_at = _datetime(updated_at)
+    found._state.adding, found._state.db = False, "default"
+    return provider, found
+
+
+def _prices(aggregated) -> dict:
+    """{provider: {model: ModelPrice}} from the JSON array of [provider, model, prompt, completion]."""
+    prices: dict = {}
+    for provider, model, prompt, completion in json.loads(aggregated):
+        price = ModelPrice(
+            provider=provider,
+            model=model,
+            prompt_usd_per_million=Decimal(str(prompt)),
+            completion_usd_per_million=Decimal(str(completion)),
+        )
+        prices.setdefault(provider, {})[model] = price
+    return prices
+
+
+def _datetime(value):
+    """PostgreSQL returns aware datetimes; SQLite returns the text Django stored (UTC)."""
+    if value is None or not isinstance(value, str):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if parsed is None or timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
