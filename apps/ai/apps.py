@@ -11,8 +11,10 @@ class AiConfig(AppConfig):
             bots,
             checks,  # noqa: F401 — registers the ai_provider health check
             metrics,  # noqa: F401 — registers the AI alert metrics
+            warmup,
         )
         from apps.tenants.portal import register_nav
 
         bots.connect()
+        warmup.connect()
         register_nav("AI", "ai:usage")

@@ -11,6 +11,7 @@ scored 81-91), so a message that does not read as English must also reach `OTHER
 to be blocked; the heuristics cover those languages."""
 
 import re
+import time
 from functools import cache
 
 from . import heuristics
@@ -38,6 +39,15 @@ def guardian():
     if path is None:
         raise ClassifierUnavailable("securevector-guardian-model is installed without its model bundle.")
     return PureGuardian.load(path, verify=True)
+
+
+def warm() -> float:
+    """Loads the model and runs it once (~0.2-0.5 s), so a process's first customer message does not
+    wait for it; seconds taken. Called where a web or worker process starts (config/wsgi.py, Celery's
+    `worker_process_init`), never at Django's app loading, which every manage.py command pays."""
+    started = time.perf_counter()
+    analyse("Is breakfast included?")
+    return time.perf_counter() - started
 
 
 def analyse(text: str) -> dict:
