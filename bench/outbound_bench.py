@@ -1,18 +1,24 @@
-"""Outbound benchmark: messages from `queued` to `sent` with one Celery worker against a local Graph
-API server, and what preflight costs per message. PostgreSQL and Redis, as in production.
+"""Outbound benchmark: messages from `queued` to `sent` against a local Graph API server, before
+(the single-message path) and after (the per-connection batch dispatcher), and what preflight
+costs per message. PostgreSQL and Redis, as in production.
 
-Run:  .venv/bin/python bench/outbound_bench.py [--messages 1000] [--preflight 500]
+Run:  .venv/bin/python bench/outbound_bench.py [--messages 1000] [--preflight 500] [--profile]
 Needs PostgreSQL (database opsdesk_bench, created when missing) and Redis (db 13) on 127.0.0.1.
 
 Measures in one run, so the figures compare as ratios on a noisy shared machine:
   1. baseline: one process POSTing the same message payloads straight to the local Graph server
      with requests (no database, no broker): the ceiling of any sender;
-  2. dispatch: --messages approved WhatsApp template messages, queued (tasks waiting in Redis),
-     then one worker process (concurrency 1, the reliability settings) sends them: messages/s from
-     the first to the last `sent_at`, and the ratio to the baseline;
-  3. preflight: `preflight.check` per message (loads the tenant's switches, usage and the contact's
-     policy, then decides) against a baseline of fetching the message by primary key, and the pure
-     `preflight.decide` over facts already loaded.
+  2. in-process, pacing lifted: --messages/2 messages sent one by one with `services.dispatch`
+     (the single path, as each task ran before) against the same number drained with
+     `services.drain` (the batch dispatcher);
+  3. one worker process (concurrency 1, the reliability settings), one number paced at
+     OUTBOUND_META_RATE_PER_S: messages/s from the first to the last `sent_at`, its ratio to the
+     pace, and the most sends in any 1-second window (never above the pace plus the bucket's burst);
+  4. two numbers, one worker with two processes: messages/s over both ÷ one number's;
+  5. preflight: `preflight.check` per message (loads the tenant's switches, usage and the
+     contact's policy, then decides) and the batch preflight per message over batches of
+     OUTBOUND_DISPATCH_BATCH, against fetching the message by primary key;
+  6. with --profile, where an in-process drain spends its time (cProfile, top functions).
 """
 
 import argparse
@@ -35,6 +41,7 @@ os.environ.update(
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
 )
+os.environ.setdefault("OUTBOUND_META_BURST", "8")
 PY = sys.executable
 TEMPLATE = {"name": "booking_confirmation", "language": "en_US", "parameters": ["Ada", "Room 12"]}
 
@@ -47,7 +54,7 @@ def setup_database():
     subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
 
 
-def bench_tenant(graph):
+def bench_tenant(graph, slug="bench-outbound", numbers=1):
     from apps.integrations import services as integration_services
     from apps.integrations.models import Connection
     from apps.outbound.models import ContactChannelPolicy, OutboundMessage, SendBucket
@@ -62,25 +69,35 @@ def bench_tenant(graph):
             "ai_monthly_limit": 10000,
         },
     )
-    tenant, _ = Tenant.objects.update_or_create(
-        slug="bench-outbound", defaults={"name": "Bench outbound", "plan": plan}
-    )
+    tenant, _ = Tenant.objects.update_or_create(slug=slug, defaults={"name": slug, "plan": plan})
     OutboundMessage.objects.filter(tenant=tenant).delete()
     ContactChannelPolicy.objects.filter(tenant=tenant).delete()
     UsageCounter.objects.filter(tenant=tenant).delete()
     Connection.objects.filter(tenant=tenant).delete()
     SendBucket.objects.all().delete()
-    connection = integration_services.create_connection(
-        tenant,
-        "meta",
-        name="Bench WhatsApp",
-        values={
-            "phone_number_id": graph.phone_number_id,
-            "graph_base_url": graph.base_url,
-            "access_token": graph.token,
-        },
-    )
-    return tenant, connection
+    connections = [
+        integration_services.create_connection(
+            tenant,
+            "meta",
+            name=f"Bench WhatsApp {n}",
+            values={
+                "phone_number_id": another_number(graph, n),
+                "graph_base_url": graph.base_url,
+                "access_token": graph.token,
+            },
+        )
+        for n in range(numbers)
+    ]
+    return tenant, connections
+
+
+def another_number(graph, n) -> str:
+    """The fake's own number, then more numbers it sends from the same way."""
+    from tests.fakes.graph import VERSION
+
+    number = graph.phone_number_id if n == 0 else f"{graph.phone_number_id}{n}"
+    graph.number(number).route("POST", f"/{VERSION}/{number}/messages", graph._messages)
+    return number
 
 
 def baseline_posts(graph, count):
@@ -99,7 +116,7 @@ def baseline_posts(graph, count):
     return count / (time.perf_counter() - started)
 
 
-def queue_messages(tenant, connection, count):
+def queue_messages(tenant, connection, count, prefix="4916"):
     from apps.outbound import services
 
     started = time.perf_counter()
@@ -107,7 +124,7 @@ def queue_messages(tenant, connection, count):
         services.create_message(
             tenant,
             channel="whatsapp_cloud",
-            to=f"4916{n:09d}",
+            to=f"{prefix}{n:09d}",
             template=TEMPLATE,
             connection=connection,
             approve=True,
@@ -118,9 +135,61 @@ def queue_messages(tenant, connection, count):
     return ids, count / (time.perf_counter() - started)
 
 
-def drain_with_one_worker(tenant, count):
-    from django.db.models import Max, Min
+def interleaved(tenant, connections, count) -> list:
+    """`count` messages on each connection, queued turn about (as two numbers' traffic arrives)."""
+    ids = []
+    for n in range(count):
+        for prefix, connection in zip(("4918", "4919"), connections, strict=True):
+            ids += queue_messages(tenant, connection, 1, prefix=f"{prefix}{n:05d}")[0]
+    return ids
 
+
+def flush_broker():
+    subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "flushdb"], capture_output=True)
+
+
+def sent_rate(ids) -> tuple:
+    """(messages sent, messages/s from the first to the last `sent_at`, most sends in any 1 s)."""
+    from apps.outbound.models import OutboundMessage, Status
+
+    times = sorted(OutboundMessage.objects.filter(pk__in=ids, status=Status.SENT).values_list("sent_at", flat=True))
+    if len(times) < 2:
+        return len(times), float("nan"), len(times)
+    span = (times[-1] - times[0]).total_seconds()
+    return len(times), (len(times) - 1) / span if span else float("nan"), max_in_one_second(times)
+
+
+def max_in_one_second(times) -> int:
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while (at - times[first]).total_seconds() >= 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def in_process(tenant, connection, count, settings):
+    """(single path messages/s, batch dispatcher messages/s), pacing lifted, no broker."""
+    from apps.outbound import services
+
+    settings.OUTBOUND_META_RATE_PER_S = 1e6
+    singles, _ = queue_messages(tenant, connection, count, prefix="4914")
+    started = time.perf_counter()
+    for pk in singles:
+        services.dispatch(pk)
+    single = count / (time.perf_counter() - started)
+    batched, _ = queue_messages(tenant, connection, count, prefix="4913")
+    started = time.perf_counter()
+    services.drain(connection.pk)
+    batch = count / (time.perf_counter() - started)
+    settings.OUTBOUND_META_RATE_PER_S = float(os.environ.get("OUTBOUND_META_RATE_PER_S", 80))
+    flush_broker()
+    return single, batch, sent_rate(batched)[0]
+
+
+def run_worker(ids, processes):
+    """Starts `celery worker --concurrency processes` on the tasks already waiting in Redis, until
+    every message of `ids` is sent (or 10 minutes pass)."""
     from apps.outbound.models import OutboundMessage, Status
 
     worker = subprocess.Popen(
@@ -130,7 +199,7 @@ def drain_with_one_worker(tenant, count):
             "config",
             "worker",
             "--concurrency",
-            "1",
+            str(processes),
             "--loglevel",
             "WARNING",
             "--without-gossip",
@@ -141,18 +210,15 @@ def drain_with_one_worker(tenant, count):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    rows = OutboundMessage.objects.filter(tenant=tenant)
+    rows = OutboundMessage.objects.filter(pk__in=ids)
     try:
         deadline = time.monotonic() + 600
-        while rows.filter(status=Status.SENT).count() < count and time.monotonic() < deadline:
+        while rows.filter(status=Status.SENT).count() < len(ids) and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         worker.terminate()
         worker.wait()
-    sent = rows.filter(status=Status.SENT).aggregate(first=Min("sent_at"), last=Max("sent_at"))
-    done = rows.filter(status=Status.SENT).count()
-    span = (sent["last"] - sent["first"]).total_seconds() if done > 1 else float("nan")
-    return done, (done - 1) / span
+    return sent_rate(ids)
 
 
 def per_call_us(function, items):
@@ -165,7 +231,9 @@ def per_call_us(function, items):
 
 
 def preflight_costs(tenant, connection, count):
-    from apps.outbound import preflight, services
+    from django.conf import settings
+
+    from apps.outbound import batch_preflight, preflight, services
     from apps.outbound.models import OutboundMessage
     from apps.outbound.services import policies
 
@@ -183,15 +251,43 @@ def preflight_costs(tenant, connection, count):
     loaded = [OutboundMessage.objects.select_related("tenant__plan", "connection").get(pk=pk) for pk in ids]
     fetch = per_call_us(lambda pk: OutboundMessage.objects.select_related("tenant__plan", "connection").get(pk=pk), ids)
     check = per_call_us(lambda message: preflight.check(message, policies.policy_of(message)), loaded)
+    size = settings.OUTBOUND_DISPATCH_BATCH
+    batches = [loaded[n : n + size] for n in range(0, len(loaded), size)]
+    started = time.perf_counter()
+    for batch in batches:
+        batch_preflight.verdicts(batch, batch_preflight.load(batch, timezone_now()))
+    batch = (time.perf_counter() - started) * 1e6 / len(loaded)
     facts = [preflight.facts(message, policies.policy_of(message)) for message in loaded]
     decide = per_call_us(preflight.decide, facts)
-    return fetch, check, decide
+    return fetch, check, batch, decide
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def profile_drain(tenant, connection, count, settings):
+    import cProfile
+    import pstats
+
+    from apps.outbound import services
+
+    settings.OUTBOUND_META_RATE_PER_S = 1e6
+    queue_messages(tenant, connection, count, prefix="4912")
+    flush_broker()
+    profiler = cProfile.Profile()
+    profiler.runcall(services.drain, connection.pk)
+    settings.OUTBOUND_META_RATE_PER_S = float(os.environ.get("OUTBOUND_META_RATE_PER_S", 80))
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"apps/|requests/sessions|psycopg/cursor", 25)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--preflight", type=int, default=500)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     setup_database()
     import django
@@ -201,23 +297,43 @@ def main():
 
     from tests.fakes.graph import FakeGraph
 
+    load_before = os.getloadavg()
     with FakeGraph() as graph:
-        tenant, connection = bench_tenant(graph)
+        tenant, (one, two_a, two_b) = bench_tenant(graph, numbers=3)
         baseline = baseline_posts(graph, args.messages)
-        _, queue_rate = queue_messages(tenant, connection, args.messages)
-        done, rate = drain_with_one_worker(tenant, args.messages)
-        fetch, check, decide = preflight_costs(tenant, connection, args.preflight)
+        single, batched, batched_sent = in_process(tenant, one, args.messages // 2, settings)
+        ids, queue_rate = queue_messages(tenant, one, args.messages)
+        done, rate, most = run_worker(ids, processes=1)
+        pair = interleaved(tenant, (two_a, two_b), args.messages)
+        pair_done, pair_rate, _ = run_worker(pair, processes=2)
+        fetch, check, batch, decide = preflight_costs(tenant, one, args.preflight)
+        if args.profile:
+            profile_drain(tenant, one, args.messages // 2, settings)
+    pace = settings.OUTBOUND_META_RATE_PER_S
     print(f"machine: {os.cpu_count()} cores; PostgreSQL + Redis on 127.0.0.1; local Graph API server in this process")
-    print(f"pacing: {settings.OUTBOUND_META_RATE_PER_S:g} messages/s per number (token bucket)")
+    print(
+        f"load average (1, 5, 15 min): before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, ", end=""
+    )
+    print("after {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    burst = settings.OUTBOUND_META_BURST or pace
+    print(f"pacing: {pace:g} messages/s per number (token bucket, burst {burst:g}: any 1 s at most {pace + burst:g})")
     print(f"baseline: direct POSTs to the Graph server, one process: {baseline:8.1f} messages/s")
     print(f"create + approve + preflight + queue (API path, in-process): {queue_rate:8.1f} messages/s")
     print(
-        f"dispatch queued -> sent, one worker process: {rate:8.1f} messages/s ({done}/{args.messages} sent), "
-        f"{100 * rate / baseline:.1f} % of the baseline"
+        f"in-process, pacing lifted: single path {single:8.1f} messages/s; batch dispatcher {batched:8.1f} "
+        f"messages/s ({batched_sent} sent); ratio {batched / single:.1f}x"
     )
     print(
-        f"preflight.check per message (median): {check:8.0f} us; fetch by primary key (baseline): {fetch:6.0f} us; "
-        f"ratio {check / fetch:.1f}x"
+        f"one number, one worker process: {rate:8.1f} messages/s ({done}/{args.messages} sent), "
+        f"{rate / pace:.2f}x the pace; most sends in any 1 s: {most}"
+    )
+    print(
+        f"two numbers, one worker with two processes: {pair_rate:8.1f} messages/s ({pair_done}/{2 * args.messages}"
+        f" sent), {pair_rate / rate:.2f}x one number"
+    )
+    print(
+        f"preflight.check per message (median): {check:8.0f} us; batch preflight per message: {batch:6.0f} us; "
+        f"fetch by primary key (baseline): {fetch:6.0f} us; ratios {check / fetch:.2f}x and {batch / fetch:.2f}x"
     )
     print(f"preflight.decide over loaded facts (median): {decide:8.1f} us")
 

@@ -40,7 +40,9 @@ def pace_for(provider) -> Pace:
         return Pace(rate, 1.0, settings.OUTBOUND_WAHA_JITTER_S)
     if provider == "telegram":
         return Pace(settings.OUTBOUND_TELEGRAM_RATE_PER_S, settings.OUTBOUND_TELEGRAM_RATE_PER_S)
-    return Pace(settings.OUTBOUND_META_RATE_PER_S, settings.OUTBOUND_META_RATE_PER_S)
+    return Pace(
+        settings.OUTBOUND_META_RATE_PER_S, max(1.0, settings.OUTBOUND_META_BURST or settings.OUTBOUND_META_RATE_PER_S)
+    )
 
 
 def take(key, pace: Pace, now=None, rng=random) -> float:
