@@ -366,8 +366,7 @@ _CATALOG = [
         ERROR,
         "automation",
         "A heartbeat check reported a failure",
-        "A scheduled job reported that it failed (it pinged its /fail URL). Open the workflow's "
-        "executions to see why.",
+        "A scheduled job reported that it failed (it pinged its /fail URL). Open the workflow's executions to see why.",
         "n8n-down",
     ),
     _code(

@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0005_readable_field_names'),
+        ("integrations", "0005_readable_field_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bot',
-            name='mode',
-            field=models.CharField(choices=[('n8n', 'n8n workflow'), ('ai', 'AI (through the gateway)')], default='n8n', max_length=8),
+            model_name="bot",
+            name="mode",
+            field=models.CharField(
+                choices=[("n8n", "n8n workflow"), ("ai", "AI (through the gateway)")], default="n8n", max_length=8
+            ),
         ),
         migrations.AddField(
-            model_name='bot',
-            name='model',
-            field=models.CharField(blank=True, help_text="AI mode: the provider's model name; empty uses the provider's default.", max_length=200),
+            model_name="bot",
+            name="model",
+            field=models.CharField(
+                blank=True,
+                help_text="AI mode: the provider's model name; empty uses the provider's default.",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='bot',
-            name='system_prompt',
-            field=models.TextField(blank=True, help_text='AI mode: the instructions the model answers under.'),
+            model_name="bot",
+            name="system_prompt",
+            field=models.TextField(blank=True, help_text="AI mode: the instructions the model answers under."),
         ),
         migrations.AlterField(
-            model_name='bot',
-            name='workflow_path',
-            field=models.CharField(blank=True, help_text='n8n mode: the n8n webhook path, e.g. webhook/hotel-concierge.', max_length=300),
+            model_name="bot",
+            name="workflow_path",
+            field=models.CharField(
+                blank=True, help_text="n8n mode: the n8n webhook path, e.g. webhook/hotel-concierge.", max_length=300
+            ),
         ),
     ]

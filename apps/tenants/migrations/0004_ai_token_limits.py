@@ -4,35 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0003_readable_field_names'),
+        ("tenants", "0003_readable_field_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='plan',
-            name='ai_daily_token_limit',
-            field=models.PositiveIntegerField(default=200000, help_text='Prompt and completion tokens per day.', verbose_name='AI tokens per day'),
+            model_name="plan",
+            name="ai_daily_token_limit",
+            field=models.PositiveIntegerField(
+                default=200000, help_text="Prompt and completion tokens per day.", verbose_name="AI tokens per day"
+            ),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='ai_monthly_token_limit',
-            field=models.PositiveIntegerField(default=2000000, help_text='Prompt and completion tokens per calendar month.', verbose_name='AI tokens per month'),
+            model_name="plan",
+            name="ai_monthly_token_limit",
+            field=models.PositiveIntegerField(
+                default=2000000,
+                help_text="Prompt and completion tokens per calendar month.",
+                verbose_name="AI tokens per month",
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='ai_daily_token_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True, verbose_name='AI tokens per day'),
+            model_name="tenant",
+            name="ai_daily_token_limit",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Overrides the plan when set.", null=True, verbose_name="AI tokens per day"
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='ai_monthly_token_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='Overrides the plan when set.', null=True, verbose_name='AI tokens per month'),
+            model_name="tenant",
+            name="ai_monthly_token_limit",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Overrides the plan when set.", null=True, verbose_name="AI tokens per month"
+            ),
         ),
         migrations.AlterField(
-            model_name='usagecounter',
-            name='metric',
-            field=models.CharField(choices=[('messages_sent', 'Messages sent'), ('ai_requests', 'AI requests'), ('ai_tokens', 'AI tokens'), ('bots', 'Active bots')], max_length=32),
+            model_name="usagecounter",
+            name="metric",
+            field=models.CharField(
+                choices=[
+                    ("messages_sent", "Messages sent"),
+                    ("ai_requests", "AI requests"),
+                    ("ai_tokens", "AI tokens"),
+                    ("bots", "Active bots"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
