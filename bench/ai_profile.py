@@ -20,13 +20,27 @@ from bench.ai_bench import DB_URL, QUESTION, setup_django, tenant_key  # noqa: E
 
 
 def statements(client, body) -> list[tuple[float, str]]:
+    """Each statement of one request with its wall time (perf_counter, not Django's rounded ms)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    seen = []
+
+    def timed_statement(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seen.append(((time.perf_counter() - started) * 1000, " ".join(sql.split())))
+
+    with connection.execute_wrapper(timed_statement):
         response = client.post("/api/v1/ai/chat/completions", data=body, content_type="application/json")
     assert response.status_code == 200, response.content
-    return [(float(query["time"]) * 1000, query["sql"]) for query in captured.captured_queries]
+    return seen
+
+
+def statement_medians(client, body, n) -> list[float]:
+    runs = [statements(client, body) for _ in range(n)]
+    return [statistics.median(run[index][0] for run in runs) for index in range(len(runs[0]))]
 
 
 def timed(client, body, n) -> list[float]:
@@ -76,8 +90,9 @@ def main():
         client = Client(HTTP_AUTHORIZATION=f"Bearer {tenant_key()}")
         timed(client, QUESTION, 20)
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-        for ms, sql in statements(client, QUESTION):
-            print(f"  {ms:6.2f} ms  {sql[:150]}")
+        medians = statement_medians(client, QUESTION, 100)
+        for (_, sql), ms in zip(statements(client, QUESTION), medians, strict=True):
+            print(f"  median {ms:6.2f} ms  {sql[:110]}")
         provider = statistics.median(direct(openrouter, args.requests))
         total = statistics.median(timed(client, QUESTION, args.requests))
         print(f"in-process request median {total:.2f} ms; direct provider call median {provider:.2f} ms")

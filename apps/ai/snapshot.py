@@ -170,8 +170,10 @@ def _prices(aggregated) -> dict:
 
 
 def _datetime(value):
-    """PostgreSQL returns aware datetimes; SQLite returns the text Django stored (UTC)."""
-    if value is None or not isinstance(value, str):
+    """PostgreSQL returns aware datetimes; SQLite the naive UTC value Django stored (as a datetime
+    or as its text, depending on how the column was declared)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is None or timezone.is_aware(value):
         return value
-    parsed = parse_datetime(value)
-    return parsed if parsed is None or timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC)
