@@ -16,7 +16,7 @@ from apps.core import zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
 from apps.core.errors import ServiceError
-from apps.integrations import admin_waha, automation, services
+from apps.integrations import admin_pms, admin_waha, automation, services
 from apps.integrations.admin_forms import BotForm, ConnectionForm
 from apps.integrations.models import (
     AutomationRun,
@@ -46,6 +46,15 @@ class ConnectionAdmin(admin.ModelAdmin):
         "sending",
         "inbound_summary",
         "whatsapp_session",
+        "pms_sync",
+    ]
+    actions = [
+        confirmed_action(
+            description="Sync reservations from the PMS (queued)",
+            apply=admin_pms.request_sync,
+            form_class=admin_pms.PmsSyncForm,
+            success="PMS sync queued",
+        )
     ]
 
     def get_urls(self):
@@ -64,7 +73,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         ]
         if obj:
             state = ["signing", "state", "state_changed_at", "sending", "inbound_summary"]
-            sections.append(("State", {"fields": state + (["whatsapp_session"] if obj.provider == "waha" else [])}))
+            extra = {"waha": ["whatsapp_session"], "pms": ["pms_sync"]}.get(obj.provider, [])
+            sections.append(("State", {"fields": state + extra}))
         return sections
 
     def get_readonly_fields(self, request, obj=None):
@@ -105,6 +115,10 @@ class ConnectionAdmin(admin.ModelAdmin):
             if obj.is_sending_paused
             else "on"
         )
+
+    @admin.display(description="PMS sync")
+    def pms_sync(self, obj):
+        return admin_pms.pms_summary(obj)
 
     @admin.display(description="WhatsApp session")
     def whatsapp_session(self, obj):

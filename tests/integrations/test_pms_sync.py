@@ -128,3 +128,42 @@ def test_a_connection_is_stale_without_a_recent_sync_or_webhook(connection, thre
     assert sync.is_stale(connection, now=T1 + timedelta(days=2))
     sync.sync_now(connection, since=T0)
     assert not sync.is_stale(connection)
+
+
+def test_the_admin_queues_a_sync_and_the_runs_page_lists_the_gaps(
+    admin_client, connection, three_gaps, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from apps.events.models import AuditEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:integrations_connection_changelist"),
+            {
+                "action": "sync_reservations_from_the_pms_queued",
+                "_selected_action": [str(connection.pk)],
+                "hours": 24 * 30,
+                "confirm": "yes",
+            },
+        )
+
+    assert response.status_code == 302
+    run = PmsSyncRun.objects.get()
+    assert run.status == "succeeded" and run.applied == 3
+    assert AuditEvent.objects.filter(action="pms.sync_requested").count() == 1
+    page = admin_client.get(reverse("admin:integrations_pmssyncrun_change", args=[run.pk])).content.decode()
+    assert "R-1" in page and "older state" in page and "R-4" in page
+    connection_page = admin_client.get(reverse("admin:integrations_connection_change", args=[connection.pk]))
+    assert "Fresh" in connection_page.content.decode() and "3 applied" in connection_page.content.decode()
+
+
+def test_the_freshness_check_fails_for_a_stale_connection(connection, three_gaps):
+    from apps.health import checks
+
+    stale = checks.run("connection_pms_fresh", connection=connection)
+    assert stale.status == "fail" and stale.detail.startswith("stale: no successful sync or webhook since never")
+
+    sync.sync_now(connection, since=T0)
+
+    assert checks.run("connection_pms_fresh", connection=connection).status == "pass"

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from apps.health import http, signals
 from apps.health.checks import CheckFailed, check
 from apps.integrations.meta import probe as meta_probe
+from apps.integrations.pms import sync
 
 
 def _base_url(connection, key="base_url"):
@@ -105,3 +106,19 @@ def connection_pms(*, tenant, connection):
         raise CheckFailed(f"the PMS refused the API key (HTTP {response.status_code})", value=response.status_code)
     _require_ok("PMS /health", response)
     return response.status_code, f"PMS /health answered HTTP {response.status_code}"
+
+
+@check(
+    "connection_pms_fresh",
+    "The PMS connection had a successful sync or a webhook within PMS_STALE_AFTER_HOURS",
+    needs="connection:pms",
+)
+def connection_pms_fresh(*, tenant, connection):
+    last = sync.last_contact(connection)
+    seen = f"{last:%Y-%m-%d %H:%M} UTC" if last else "never"
+    if sync.is_stale(connection):
+        raise CheckFailed(
+            f"stale: no successful sync or webhook since {seen}; run a manual sync from the connection's page",
+            value=seen,
+        )
+    return seen, f"last successful sync or webhook {seen}"
