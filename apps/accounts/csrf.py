@@ -3,7 +3,6 @@ Django's `X-CSRFToken`, and a refusal is JSON for JSON callers and Django's page
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.views import csrf as django_csrf
 from rest_framework import authentication, exceptions, status
 
@@ -21,21 +20,15 @@ def alias_token_header(request) -> None:
         request.META[settings.CSRF_HEADER_NAME] = request.META[sent]
 
 
-class CsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF middleware with both headers, and trusted origins read on every request
-    (Django caches them on the middleware instance, so a settings change would go unseen)."""
+class CsrfHeaderMiddleware:
+    """Runs before Django's CsrfViewMiddleware, which reads one header (CSRF_HEADER_NAME) only."""
 
-    def process_request(self, request):
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         alias_token_header(request)
-        return super().process_request(request)
-
-    @property
-    def allowed_origins_exact(self):
-        return CsrfViewMiddleware.allowed_origins_exact.func(self)
-
-    @property
-    def allowed_origin_subdomains(self):
-        return CsrfViewMiddleware.allowed_origin_subdomains.func(self)
+        return self.get_response(request)
 
 
 def wants_json(request) -> bool:

@@ -6,9 +6,9 @@ and matched."""
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.middleware.csrf import RejectRequest
+from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
 
-from apps.accounts.csrf import HEADER_ALIASES, CsrfMiddleware
+from apps.accounts.csrf import HEADER_ALIASES
 
 CREDENTIALS_HINT = "fetch with credentials: 'include' (and a CORS_ORIGIN that lists the page's origin)"
 
@@ -82,7 +82,7 @@ def csrf_match(request) -> Check:
     if not (sent_token_header(request) and settings.CSRF_COOKIE_NAME in request.COOKIES):
         return Check("csrf_match", False, "not checked: the cookie or the header is missing", "See the lines above.")
     try:
-        CsrfMiddleware(lambda request: None)._check_token(request)
+        CsrfViewMiddleware(lambda request: None)._check_token(request)
     except RejectRequest as exc:
         return Check(
             "csrf_match", False, exc.reason, "Take a fresh csrf_token from GET /auth/me (it changes at each login)."

@@ -62,14 +62,21 @@ def page_server(host, opsdesk_url):
         server.server_close()
 
 
-@pytest.fixture
-def origins(live_server, settings):
-    """(allowed page origin, disallowed page origin): both on the live server's host."""
+@pytest.fixture(scope="module")
+def page_origins(live_server):
+    """(allowed, disallowed) page origins on the live server's host, the same for the whole module:
+    Django's CsrfViewMiddleware in the live server caches the trusted origins it first reads."""
     host = urlsplit(live_server.url).hostname
     with page_server(host, live_server.url) as allowed, page_server(host, live_server.url) as other:
-        settings.CORS_ALLOWED_ORIGINS = [allowed]
-        settings.CSRF_TRUSTED_ORIGINS = [allowed]
         yield allowed, other
+
+
+@pytest.fixture
+def origins(page_origins, settings):
+    allowed, _ = page_origins
+    settings.CORS_ALLOWED_ORIGINS = [allowed]
+    settings.CSRF_TRUSTED_ORIGINS = [allowed]
+    return page_origins
 
 
 @pytest.fixture
