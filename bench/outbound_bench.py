@@ -116,7 +116,7 @@ def baseline_posts(graph, count):
     return count / (time.perf_counter() - started)
 
 
-def queue_messages(tenant, connection, count, prefix="4916"):
+def queue_messages(tenant, connection, count, prefix="4916", first=0):
     from apps.outbound import services
 
     started = time.perf_counter()
@@ -124,7 +124,7 @@ def queue_messages(tenant, connection, count, prefix="4916"):
         services.create_message(
             tenant,
             channel="whatsapp_cloud",
-            to=f"{prefix}{n:09d}",
+            to=f"{prefix}{first + n:09d}",
             template=TEMPLATE,
             connection=connection,
             approve=True,
@@ -140,7 +140,7 @@ def interleaved(tenant, connections, count) -> list:
     ids = []
     for n in range(count):
         for prefix, connection in zip(("4918", "4919"), connections, strict=True):
-            ids += queue_messages(tenant, connection, 1, prefix=f"{prefix}{n:05d}")[0]
+            ids += queue_messages(tenant, connection, 1, prefix=prefix, first=n)[0]
     return ids
 
 
@@ -172,7 +172,7 @@ def in_process(tenant, connection, count, settings):
     """(single path messages/s, batch dispatcher messages/s), pacing lifted, no broker."""
     from apps.outbound import services
 
-    settings.OUTBOUND_META_RATE_PER_S = 1e6
+    settings.OUTBOUND_META_RATE_PER_S, settings.OUTBOUND_META_BURST = 1e6, settings.OUTBOUND_DISPATCH_BATCH
     singles, _ = queue_messages(tenant, connection, count, prefix="4914")
     started = time.perf_counter()
     for pk in singles:
@@ -183,6 +183,7 @@ def in_process(tenant, connection, count, settings):
     services.drain(connection.pk)
     batch = count / (time.perf_counter() - started)
     settings.OUTBOUND_META_RATE_PER_S = float(os.environ.get("OUTBOUND_META_RATE_PER_S", 80))
+    settings.OUTBOUND_META_BURST = float(os.environ["OUTBOUND_META_BURST"])
     flush_broker()
     return single, batch, sent_rate(batched)[0]
 
@@ -274,12 +275,13 @@ def profile_drain(tenant, connection, count, settings):
 
     from apps.outbound import services
 
-    settings.OUTBOUND_META_RATE_PER_S = 1e6
+    settings.OUTBOUND_META_RATE_PER_S, settings.OUTBOUND_META_BURST = 1e6, settings.OUTBOUND_DISPATCH_BATCH
     queue_messages(tenant, connection, count, prefix="4912")
     flush_broker()
     profiler = cProfile.Profile()
     profiler.runcall(services.drain, connection.pk)
     settings.OUTBOUND_META_RATE_PER_S = float(os.environ.get("OUTBOUND_META_RATE_PER_S", 80))
+    settings.OUTBOUND_META_BURST = float(os.environ["OUTBOUND_META_BURST"])
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"apps/|requests/sessions|psycopg/cursor", 25)
 
 
