@@ -68,3 +68,14 @@ def test_the_banned_device_is_refused_with_why_then_another_is_accepted(admin_cl
     assert BanFlow.objects.get().step == BanFlow.Step.NEW_SESSION
     waha.advance(1)
     assert "SCAN_QR_CODE" in admin_client.get(url).content.decode()
+
+
+def test_the_incident_console_shows_the_cooldown_end_beside_the_switch(admin_client, tenant, connection, staff):
+    from apps.incidents.services import ban_flow
+
+    flow = ban_flow.start(tenant, actor=staff, reason="Banned")
+
+    page = admin_client.get(f"/admin/incidents/incident/{flow.incident.pk}/change/").content.decode()
+
+    assert "ban flow: 1–2. WhatsApp off, cooling down, cooldown ends" in page
+    assert f"/admin/incidents/banflow/start/{tenant.pk}/?incident={flow.incident.pk}" in page

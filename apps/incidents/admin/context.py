@@ -7,10 +7,20 @@ from django.utils import timezone
 from apps.events import event_links
 from apps.incidents import escalation, runbooks
 from apps.incidents.admin import forms as f
+from apps.incidents.models import BanFlow
 from apps.incidents.services import checks, evidence
 from apps.tenants.models import SystemSettings
 
 LINKED_EVENTS_SHOWN = 100
+
+
+def _with_ban_flows(tenants) -> list:
+    """The tenants, each with `ban_flow`: its WhatsApp ban flow under way (the cooldown's end), or None."""
+    tenants = list(tenants)
+    flows = {flow.tenant_id: flow for flow in BanFlow.objects.filter(tenant__in=tenants, step__in=BanFlow.OPEN_STEPS)}
+    for tenant in tenants:
+        tenant.ban_flow = flows.get(tenant.pk)
+    return tenants
 
 
 def console_context(incident, now=None) -> dict:
@@ -23,7 +33,7 @@ def console_context(incident, now=None) -> dict:
         "policy": escalation.policy_for(incident.severity),
         "evidence": evidence.judge(incident, now),
         "timeline": incident.timeline.select_related("author").order_by("at", "id"),
-        "tenants": list(incident.affected_tenants.select_related("plan").order_by("name")),
+        "tenants": _with_ban_flows(incident.affected_tenants.select_related("plan").order_by("name")),
         "global_switches": SystemSettings.load(),
         "linked_events": _linked_events(incident),
         "events_url": reverse("admin:events_systemevent_changelist") + f"?incident__id__exact={incident.pk}",
