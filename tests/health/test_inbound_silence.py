@@ -117,3 +117,16 @@ def test_a_usual_quiet_night_is_not_a_silence(tenant):
 @pytest.mark.django_db
 def test_the_job_runs_the_check_with_the_settings(tenant):
     assert jobs.inbound_silence() == {"connections": 0, "silent": 0, "resumed": 0}
+
+
+@pytest.mark.django_db
+def test_staff_see_silences_in_the_admin(admin_client, tenant):
+    from django.urls import reverse
+
+    connection = ConnectionFactory(tenant=tenant, provider="meta", external_key="1065551234", name="Front desk")
+    busy_days(connection, until=MONDAY.replace(hour=12, minute=5))
+    silence.check(MONDAY.replace(hour=17), RULES)
+
+    page = admin_client.get(reverse("admin:health_inboundsilence_changelist")).content.decode()
+
+    assert "Front desk" in page
