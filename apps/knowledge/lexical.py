@@ -6,11 +6,13 @@ written: names, codes, room numbers), and its terms are OR-ed instead of AND-ed,
 phrased in full still finds a chunk that shares its key words; `ts_rank` orders the matches.
 Only chunks in the query's language (or of unknown language) are ranked: common words of another
 language matched as written pushed right answers down when every language took part. On other
-databases there is no lexical ranking and search uses vectors alone."""
+databases (SQLite, the embedded default) there is no lexical ranking, and the share of the query's
+words a chunk holds is counted in Python over the few chunks search checks."""
 
 from django.db import connection
 
 from apps.knowledge import languages
+from apps.knowledge.models import Chunk
 
 # Ranking reads every matching row, and a common word matches most of a project's chunks: ranking
 # a 10,000-chunk project took 15-30 ms, a 100,000-chunk one hundreds (bench/RESULTS.md). So the
@@ -96,8 +98,29 @@ _COVERAGE_SQL = f"""
 def coverage(project_id: int, query: str, chunk_ids) -> dict[int, float]:
     """chunk id → the share of the query's words (stemmed in the chunk's language, stop words
     left out) the chunk contains; {} where there is no full-text search."""
-    if not available() or not chunk_ids:
+    if not chunk_ids:
         return {}
+    if not available():
+        return coverage_in_python(project_id, query, chunk_ids)
     with connection.cursor() as cursor:
         cursor.execute(_COVERAGE_SQL, [query, project_id, list(chunk_ids)])
         return dict(cursor.fetchall())
+
+
+STOP_WORDS = frozenset().union(*languages.WORDS.values())
+STEM_LETTERS = 5
+
+
+def coverage_in_python(project_id: int, query: str, chunk_ids) -> dict[int, float]:
+    """`coverage` without full-text search: the share of the query's content words whose first
+    letters (a crude stem, the same in the three languages) start a word of the chunk."""
+    wanted = stems(query)
+    if not wanted:
+        return {}
+    texts = Chunk.objects.filter(project_id=project_id, pk__in=list(chunk_ids)).values_list("pk", "text")
+    return {pk: len(wanted & stems(text)) / len(wanted) for pk, text in texts}
+
+
+def stems(text: str) -> set[str]:
+    words = languages.TOKEN.findall(text.casefold())
+    return {word[:STEM_LETTERS] for word in words if len(word) > 2 and word not in STOP_WORDS}

@@ -72,3 +72,15 @@ def test_coverage_is_the_share_of_the_query_words_a_chunk_holds(source):
     parking = chunk(source, 1, "Customer: Is parking included? Agent: Parking costs 15 euros per night.", "english")
     shares = lexical.coverage(source.project_id, "parking price per night", [parking.pk])
     assert shares == {parking.pk: pytest.approx(3 / 4)}  # park, per, night of park, price, per, night
+
+
+def test_without_full_text_search_coverage_counts_the_query_words_in_python(source):
+    parking = chunk(source, 1, "Customer: Is there parking at the hotel? Agent: Yes, 18 EUR per night.", "english")
+    pool = chunk(source, 2, "Customer: Do you have a pool? Agent: The pool opens at 8.", "english")
+    shares = lexical.coverage_in_python(source.project_id, "parking at the hotel", [parking.pk, pool.pk])
+    assert shares == {parking.pk: 1.0, pool.pk: 0.0}
+
+
+def test_a_query_of_stop_words_alone_covers_nothing(source):
+    parking = chunk(source, 1, "Customer: Is there parking at the hotel?", "english")
+    assert lexical.coverage_in_python(source.project_id, "is there a", [parking.pk]) == {}
