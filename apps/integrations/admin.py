@@ -97,7 +97,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             return "Signed deliveries only"
         if obj.unsigned_warning():
             return format_html('<strong style="color:#b91c1c">{}</strong>', obj.unsigned_warning())
-        return format_html('<strong style="color:#b91c1c">No secret: every delivery is refused</strong>')
+        return format_html('<strong style="color:#b91c1c">{}</strong>', "No secret: every delivery is refused")
 
     def response_add(self, request, obj, post_url_continue=None):
         if obj.unsigned_warning():
