@@ -98,6 +98,7 @@ def sources_by_project(request) -> dict:
 
 def chunk_counts(project) -> dict:
     """Ready / pending / failed chunks: why a search may find nothing yet (the runbook's first check)."""
-    rows = Chunk.objects.filter(project=project).values_list("embedding_status").annotate(n=Count("id"))
+    chunks = Chunk.objects.for_tenant(project.tenant).filter(project=project)
+    rows = chunks.values_list("embedding_status").annotate(n=Count("id"))
     counts = {READY: 0, PENDING: 0, FAILED: 0, **dict(rows)}
     return {"ready": counts[READY], "pending": counts[PENDING], "failed": counts[FAILED]}
