@@ -6,3 +6,7 @@ slow_request = Signal()
 # Sent with `report` ({"app.Model.field": {"rotated", "unreadable"}}) and `actor_label` after every
 # stored secret was re-encrypted with the current key; the audit log records it (events.signals).
 secrets_rotated = Signal()
+
+# Sent with `table`, `context` (the RLS context's label), `request_id` and `job_id` when PostgreSQL
+# refused a write by row-level security (apps/core/db_context.py); apps.events records RLS_VIOLATION.
+rls_violation = Signal()

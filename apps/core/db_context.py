@@ -1,0 +1,190 @@
+"""Row-level security: the ONE module that tells PostgreSQL whose rows a connection may touch.
+
+Every table with a `tenant_id` column carries a policy (apps/core/row_security.py) that lets a
+row through when the session's `app.platform` is 'on' (staff pages, webhooks, platform jobs,
+management commands) or its `tenant_id` equals `app.tenant_id` (portal requests, tenant API keys,
+tasks enqueued on a tenant's behalf). With neither set a query sees no tenant rows at all.
+
+How the settings reach the session. Django runs in autocommit, so a transaction-local
+`set_config(…, true)` would vanish after the statement that set it. Instead the wanted context
+lives in a contextvar, and an execute wrapper installed on every PostgreSQL connection
+(apps/core/postgresql) compares it with what the session holds before each query; only when they
+differ does it send ONE `SELECT set_config(…, false), …` first. So a run of requests for the same
+tenant on a persistent connection (CONN_MAX_AGE) costs nothing, a change costs one statement, and
+a context can never leak: a query made with no context (the next request, the next task) finds the
+session holding the old one and resets it before running. A rollback (of a transaction or a
+savepoint) may undo a set_config made inside it, so the backend forgets what it knows on rollback
+and the next query sets the context again; a new connection starts empty.
+
+Entry points open a `scope()` (no context) and then say who they act for: `use_tenant(tenant)`,
+`use_platform()` for the rest of the scope, or `tenant_context()` / `platform_context()` for a
+block. SQLite has no row-level security: there the contextvar is kept but nothing is sent, and the
+ORM's `for_tenant` filters remain the only wall.
+"""
+
+import logging
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from apps.core import context
+
+logger = logging.getLogger("opsdesk.rls")
+
+
+@dataclass(frozen=True)
+class RlsState:
+    tenant_id: str = ""
+    platform: bool = False
+    user_id: str = ""
+
+    def label(self) -> str:
+        if self.platform:
+            return "platform"
+        return f"tenant {self.tenant_id}" if self.tenant_id else "none"
+
+    def header(self) -> str:
+        """How a task carries it (config/celery.py): 'p', 't:<id>' or ''."""
+        return "p" if self.platform else (f"t:{self.tenant_id}" if self.tenant_id else "")
+
+
+NONE = RlsState()
+PLATFORM = RlsState(platform=True)
+UNKNOWN = RlsState(tenant_id="?unknown")  # never wanted: forces the next query to set the context
+
+SET_SQL = (
+    "SELECT set_config('app.tenant_id', %s, false), set_config('app.platform', %s, false), "
+    "set_config('app.user_id', %s, false)"
+)
+VIOLATION_TABLE = re.compile(r'row-level security policy for table "([^"]+)"')
+INSUFFICIENT_PRIVILEGE = "42501"
+
+_wanted = ContextVar("rls_wanted", default=NONE)
+_pending = ContextVar("rls_pending_violations", default=None)
+
+
+def current() -> RlsState:
+    return _wanted.get()
+
+
+def tenant_state(tenant, user_id=None) -> RlsState:
+    tenant_id = getattr(tenant, "pk", tenant)
+    return RlsState(tenant_id=str(tenant_id), user_id=str(user_id or ""))
+
+
+def use_tenant(tenant) -> None:
+    """The rest of the current scope acts for `tenant` (a Tenant or its id)."""
+    _wanted.set(tenant_state(tenant, _wanted.get().user_id))
+
+
+def use_platform() -> None:
+    _wanted.set(PLATFORM)
+
+
+def use_user(user_id) -> None:
+    """The logged-in person: the membership table also shows them their own memberships."""
+    _wanted.set(RlsState(_wanted.get().tenant_id, _wanted.get().platform, str(user_id or "")))
+
+
+@contextmanager
+def _state(state: RlsState):
+    token = _wanted.set(state)
+    try:
+        yield
+    finally:
+        _wanted.reset(token)
+
+
+def tenant_context(tenant):
+    return _state(tenant_state(tenant))
+
+
+def platform_context():
+    return _state(PLATFORM)
+
+
+def no_context():
+    return _state(NONE)
+
+
+@contextmanager
+def scope(state: RlsState = NONE):
+    """One request or task: starts from `state`, and whatever the body chose ends with it.
+    RLS refusals met inside are reported when the scope ends, outside their failed transaction."""
+    token, pending = _wanted.set(state), _pending.set([])
+    try:
+        yield
+    finally:
+        violations = _pending.get()
+        _wanted.reset(token)
+        _pending.reset(pending)
+        _report(violations)
+
+
+def from_header(value) -> RlsState:
+    """A task's context from its publisher's header; platform for beat and unknown publishers."""
+    if isinstance(value, str) and value.startswith("t:") and value[2:].isdigit():
+        return RlsState(tenant_id=value[2:])
+    return PLATFORM
+
+
+# The connection side (installed by apps/core/postgresql/base.py).
+
+
+def before_query(execute, sql, params, many, ctx):
+    """Execute wrapper: bring the session to the wanted context, then run the query."""
+    connection = ctx["connection"]
+    wanted = _wanted.get()
+    if connection.rls_state != wanted:
+        apply(connection, wanted)
+    try:
+        return execute(sql, params, many, ctx)
+    except Exception as exc:
+        _note_violation(exc)
+        raise
+
+
+def apply(connection, state: RlsState) -> None:
+    connection.rls_state = UNKNOWN
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.execute(SET_SQL, [state.tenant_id, "on" if state.platform else "off", state.user_id])
+    connection.rls_state = state
+
+
+def violation_table(exc) -> str | None:
+    """The table named by PostgreSQL's WITH CHECK refusal, None for any other error."""
+    cause = getattr(exc, "__cause__", None) or exc
+    if getattr(cause, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        return None
+    match = VIOLATION_TABLE.search(str(cause))
+    return match.group(1) if match else None
+
+
+def _note_violation(exc) -> None:
+    table = violation_table(exc)
+    if table is None:
+        return
+    where = {"table": table, "context": _wanted.get().label(), **_correlation()}
+    logger.warning("row-level security refused a write", extra=where)
+    pending = _pending.get()
+    if pending is None:
+        _report([where])
+    else:
+        pending.append(where)
+
+
+def _correlation() -> dict:
+    return {"request_id": context.request_id_var.get(), "job_id": context.job_id_var.get()}
+
+
+def _report(violations) -> None:
+    """Sends `rls_violation` per refusal (apps.events records RLS_VIOLATION). Never raises."""
+    from apps.core.signals import rls_violation
+
+    for where in violations or ():
+        try:
+            with platform_context():
+                rls_violation.send(sender=None, **where)
+        except Exception as exc:
+            logger.error("RLS violation could not be recorded", extra={**where, "error": repr(exc)})

@@ -1,0 +1,31 @@
+"""Row-level security on every table with a tenant_id (apps/core/row_security.py). Tables added
+later are walled by the post_migrate receiver the tenants app connects."""
+
+from django.db import migrations
+
+from apps.core import row_security
+
+
+def forwards(apps, schema_editor):
+    row_security.ensure(schema_editor.connection)
+
+
+def backwards(apps, schema_editor):
+    row_security.remove(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tenants", "0004_ai_token_limits"),
+        ("accounts", "0002_telegram_links_and_signups"),
+        ("events", "0011_readable_field_names"),
+        ("incidents", "0009_ban_flow"),
+        ("integrations", "0008_pms_sync_runs"),
+        ("tickets", "0005_readable_field_names"),
+        ("health", "0003_inbound_silence_and_heartbeats"),
+        ("outbound", "0004_readable_field_names"),
+        ("ai", "0004_contact_throttle"),
+        ("knowledge", "0004_chunk_vector_plain_storage"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
