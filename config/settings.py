@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "apps.outbound",
     "apps.ai",
     "apps.knowledge",
+    "apps.drafts",
+    "apps.platform_bot",
 ]
 
 MIDDLEWARE = [
@@ -443,6 +445,17 @@ OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", def
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
 META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
+# The platform's own Telegram bot (apps.platform_bot): its token, the secret Telegram sends back in
+# X-Telegram-Bot-Api-Secret-Token on every webhook delivery, the HMAC key of signup PINs, and which
+# bound superuser receives signups (empty: the earliest-bound active superuser). No token: the bot,
+# signup by PIN and Telegram alerts are off, and say so.
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+SIGNUP_PIN_SECRET = env.str("SIGNUP_PIN_SECRET", default="")
+SIGNUP_OWNER_USERNAME = env.str("SIGNUP_OWNER_USERNAME", default="")
+# Seconds webhook_status() keeps getWebhookInfo's answer; minutes a /bind code is valid.
+TELEGRAM_STATUS_CACHE_S = env.int("TELEGRAM_STATUS_CACHE_S", default=60)
+TELEGRAM_BIND_CODE_MINUTES = env.int("TELEGRAM_BIND_CODE_MINUTES", default=10)
 
 # Knowledge sync from Chatwoot (apps.knowledge.sync): minutes between scheduled runs, how far before
 # a source's watermark a run starts again (late-arriving activity), the API client's timeouts, tries
@@ -510,3 +523,28 @@ AI_ABUSE_BURST_WINDOW_S = env.int("AI_ABUSE_BURST_WINDOW_S", default=60)
 AI_ABUSE_REPEAT_MESSAGES = env.int("AI_ABUSE_REPEAT_MESSAGES", default=5)
 AI_ABUSE_THROTTLE_S = env.int("AI_ABUSE_THROTTLE_S", default=900)
 AI_ABUSE_TENANT_MIN_REQUESTS = env.int("AI_ABUSE_TENANT_MIN_REQUESTS", default=300)
+
+# Backups (apps.backups): `manage.py backup` dumps the database as its owner (DATABASE_OWNER_URL,
+# else DATABASE_URL) into the STORAGES alias BACKUP_STORAGE ("backups": BACKUP_DIR on this machine,
+# or BACKUP_STORAGE_BACKEND with BACKUP_STORAGE_OPTIONS as JSON), encrypted with AES-GCM when
+# BACKUP_ENCRYPTION_KEY (32 bytes, url-safe base64) is set. Retention keeps the newest backup of each
+# of the last KEEP_DAILY days, KEEP_WEEKLY ISO weeks and KEEP_MONTHLY months. The backup_freshness
+# check fails when the last good backup is older than BACKUP_MAX_AGE_HOURS or the last passed drill
+# older than BACKUP_DRILL_MAX_AGE_DAYS; the drill's RPO check wants rows younger than BACKUP_RPO_HOURS.
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="backups")
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or RUN_DIR / "backups")
+STORAGES["backups"] = {
+    "BACKEND": env.str("BACKUP_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": env.json("BACKUP_STORAGE_OPTIONS", default={}) or {"location": str(BACKUP_DIR)},
+}
+# Who dumps and restores: the owner (sees every row whatever row-level security says), else the app.
+BACKUP_DATABASE_URL = env.str("DATABASE_OWNER_URL", default="") or env.str("DATABASE_URL", default="")
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=6)
+BACKUP_MAX_AGE_HOURS = env.float("BACKUP_MAX_AGE_HOURS", default=26.0)
+BACKUP_DRILL_MAX_AGE_DAYS = env.float("BACKUP_DRILL_MAX_AGE_DAYS", default=8.0)
+BACKUP_RPO_HOURS = env.float("BACKUP_RPO_HOURS", default=26.0)
+# Parallel jobs of pg_restore in the drill and `manage.py restore` (the dump is a file, so -j works).
+BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=1)

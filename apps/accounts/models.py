@@ -109,7 +109,8 @@ class PendingSignup(models.Model):
         REJECTED = "rejected", "Rejected by the owner"
         EXPIRED = "expired", "Expired"
         BURNED = "burned", "PIN burned (too many wrong tries)"
-        CANCELLED = "cancelled", "Cancelled by a newer signup"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "PIN not sent (Telegram failed)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.CharField(max_length=200)
@@ -136,6 +137,9 @@ class PendingSignup(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Why it ended as it did: who cancelled it, what Telegram answered."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -29,6 +29,8 @@ class HealthMonitor(models.Model):
         WORKERS = "workers", "Celery workers"
         CONNECTION = "connection", "Connection"
         AI_PROVIDER = "ai_provider", "AI provider"
+        AUTH = "auth", "Authentication (synthetic login)"
+        BACKUPS = "backups", "Backups and restore drills"
 
     class State(models.TextChoices):
         UNKNOWN = "unknown", "Unknown"

@@ -1,0 +1,1 @@
+"""The platform's own Telegram bot: its webhook, /bind, button presses, status and commands."""
