@@ -7,6 +7,9 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
+    from apps.core import db_context
+
+    db_context.use_platform()  # commands and migrations are platform work (row-level security)
     execute_from_command_line(sys.argv)
 
 

@@ -53,11 +53,34 @@ def unbind_correlation_id(task_id=None, **kwargs):
         manager.__exit__(None, None, None)
 
 
+@before_task_publish.connect
+def attach_rls_context(headers=None, **kwargs):
+    from apps.core import db_context
+
+    db_context.attach_to_task(headers)
+
+
+@task_prerun.connect
+def enter_rls_context(task_id=None, task=None, **kwargs):
+    from apps.core import db_context
+
+    db_context.enter_task(task_id, task)
+
+
+@task_postrun.connect
+def leave_rls_context(task_id=None, **kwargs):
+    from apps.core import db_context
+
+    db_context.leave_task(task_id)
+
+
 @worker_ready.connect
 def record_heartbeat_at_start(**kwargs):
     """A worker that has just started is alive. Beat's first tick sends the health monitors and the
     heartbeat job together; without this the monitors could find no heartbeat yet and call the
     workers down on a fresh start."""
+    from apps.core import db_context
     from apps.jobs.services import run_job
 
-    run_job("jobs.worker_heartbeat", trigger="worker_start")
+    with db_context.platform_context():
+        run_job("jobs.worker_heartbeat", trigger="worker_start")

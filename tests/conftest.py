@@ -80,6 +80,29 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def _platform_context(request):
+    """Tests build data with the ORM across tenants, so they run in the platform's row-level
+    security context (apps/core/db_context.py); requests and tasks they make open their own.
+    Tests marked `rls_wall` build their fixtures so, and run their body with no context, as
+    production code does (pytest_runtest_call below)."""
+    from apps.core import db_context
+
+    with db_context.platform_context():
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    if "rls_wall" not in item.keywords:
+        yield
+        return
+    from apps.core import db_context
+
+    with db_context.no_context():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in-process unless a test starts a real worker."""
     from config.celery import app

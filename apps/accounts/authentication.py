@@ -1,6 +1,7 @@
 from rest_framework import authentication, exceptions
 
 from apps.accounts import services
+from apps.core import db_context
 
 
 class TenantKeyUser:
@@ -38,15 +39,21 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword:
             return None
-        api_key = services.authenticate_key(key.strip())
+        with db_context.platform_context():  # the key says which tenant; nobody is known yet
+            api_key = services.authenticate_key(key.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         if api_key.is_operator_key:
-            user = api_key.staff_user
-            if not (user.is_active and user.is_staff):
-                raise exceptions.AuthenticationFailed("The key's staff user is no longer active staff.")
-            return user, api_key
+            return self.operator(api_key), api_key
+        db_context.use_tenant(api_key.tenant_id)
         return TenantKeyUser(api_key), api_key
+
+    def operator(self, api_key):
+        user = api_key.staff_user
+        if not (user.is_active and user.is_staff):
+            raise exceptions.AuthenticationFailed("The key's staff user is no longer active staff.")
+        db_context.use_platform()
+        return user
 
     def authenticate_header(self, request):
         return self.keyword

@@ -27,6 +27,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import wraps
 
 from apps.core import context
 
@@ -106,6 +107,18 @@ def platform_context():
 
 def no_context():
     return _state(NONE)
+
+
+def as_platform(func):
+    """For the platform's own bookkeeping that any context may trigger (events, audit records):
+    it writes rows for whichever tenant it names, or for none."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        with platform_context():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager
@@ -188,3 +201,78 @@ def _report(violations) -> None:
                 rls_violation.send(sender=None, **where)
         except Exception as exc:
             logger.error("RLS violation could not be recorded", extra={**where, "error": repr(exc)})
+
+
+# The ways in: requests, tasks, commands.
+
+TENANT_PREFIXES = ("/dashboard/", "/api/")
+STAFF_PREFIXES = ("/admin/",)
+
+
+class RowSecurityMiddleware:
+    """Each request is one scope. Tenant-facing routes (the portal, the API) start with no tenant
+    rows visible and get their tenant from whoever authenticates (apps/tenants/portal.py,
+    apps/tenants/api.py, apps/accounts/authentication.py); staff pages act for the platform for
+    staff only; every other route (webhooks, which store for any tenant, signup, status, pings,
+    health) is platform code."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with scope(initial_state(request)):
+            return self.get_response(request)
+
+
+def initial_state(request) -> RlsState:
+    path = request.path_info
+    if path.startswith(TENANT_PREFIXES):
+        return _tenant_route_state(request)
+    if path.startswith(STAFF_PREFIXES):
+        return PLATFORM if _staff(request) else NONE
+    return PLATFORM
+
+
+def _tenant_route_state(request) -> RlsState:
+    if request.headers.get("Authorization"):
+        return NONE  # an API key: ApiKeyAuthentication decides
+    if _staff(request):
+        return PLATFORM  # operators through their session (apps.core.api.is_operator)
+    user = getattr(request, "user", None)
+    return RlsState(user_id=str(user.pk)) if user is not None and user.is_authenticated else NONE
+
+
+def _staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+_TASK_SCOPES = {}
+TASK_HEADER = "opsdesk_rls"
+
+
+def attach_to_task(headers) -> None:
+    """before_task_publish: a task acts for whoever enqueued it (a tenant, else the platform)."""
+    if headers is not None and TASK_HEADER not in headers:
+        headers[TASK_HEADER] = current().header()
+
+
+def task_state(request) -> RlsState:
+    """From the publisher's header; an eager task (run in-process, never published) acts for
+    whoever called it, as the worker would."""
+    header = getattr(request, TASK_HEADER, None) or (getattr(request, "headers", None) or {}).get(TASK_HEADER)
+    if header is None and getattr(request, "is_eager", False):
+        return RlsState(current().tenant_id, current().platform) if current() != NONE else PLATFORM
+    return from_header(header)
+
+
+def enter_task(task_id, task) -> None:
+    manager = scope(task_state(task.request))
+    manager.__enter__()
+    _TASK_SCOPES[task_id] = manager
+
+
+def leave_task(task_id) -> None:
+    manager = _TASK_SCOPES.pop(task_id, None)
+    if manager is not None:
+        manager.__exit__(None, None, None)

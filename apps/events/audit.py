@@ -4,12 +4,13 @@ import logging
 
 from django.utils import timezone
 
-from apps.core import context
+from apps.core import context, db_context
 from apps.events.models import AuditEvent
 
 logger = logging.getLogger("opsdesk.audit")
 
 
+@db_context.as_platform
 def record(
     action,
     *,
@@ -33,6 +34,7 @@ def record(
     return event
 
 
+@db_context.as_platform
 def record_many(action, targets, *, tenant, actor_label, after) -> None:
     """`record` for one action on many targets (a batch the system made), in one INSERT; `after`
     maps each target's id to what it records."""

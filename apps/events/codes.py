@@ -422,6 +422,14 @@ _CATALOG = [
         "database-down",
     ),
     _code(
+        "RLS_VIOLATION",
+        CRITICAL,
+        "infra",
+        "Row-level security refused a write",
+        "A request was stopped from writing outside your account. Our team has been alerted.",
+        "database-down",
+    ),
+    _code(
         "JOB_FAILED",
         ERROR,
         "infra",

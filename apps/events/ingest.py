@@ -11,6 +11,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from apps.core import db_context
 from apps.core.context import current_correlation_id
 from apps.events import codes
 from apps.events.models import SystemEvent
@@ -99,6 +100,7 @@ def _pk(value):
     return getattr(value, "pk", value)
 
 
+@db_context.as_platform
 def emit(code, *, tenant=None, message="", meta=None, source="", occurred_at=None, **links):
     """Record an event. Never raises: a failure to store is logged as JSON and the caller goes on.
 

@@ -3,7 +3,7 @@ rotation an audit record."""
 
 from django.dispatch import receiver
 
-from apps.core.signals import secrets_rotated, slow_request
+from apps.core.signals import rls_violation, secrets_rotated, slow_request
 from apps.events import audit, emit
 from apps.tenants.models import Tenant
 
@@ -28,3 +28,14 @@ def record_slow_request(sender, request, duration_ms, response=None, **kwargs):
 @receiver(secrets_rotated, dispatch_uid="events.audit_secrets_rotated")
 def audit_secrets_rotated(sender, report, actor_label, **kwargs):
     audit.record("security.connection_key_rotated", actor_label=actor_label, after=report)
+
+
+@receiver(rls_violation, dispatch_uid="events.record_rls_violation")
+def record_rls_violation(sender, table, context, request_id=None, job_id=None, **kwargs):
+    """Where it happened, never the row: the runbook's "RLS policy violations" count."""
+    emit(
+        "RLS_VIOLATION",
+        message=f"PostgreSQL refused a write to {table} in the {context} context",
+        meta={"table": table, "context": context, "request_id": request_id, "job_id": job_id},
+        source="database",
+    )

@@ -5,8 +5,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.accounts.authentication import TenantKeyUser
-from apps.core import context
-from apps.core.api import MethodRule, method_rules
+from apps.core import context, db_context
+from apps.core.api import MethodRule, is_operator, method_rules
 from apps.tenants import policy, roles
 from apps.tenants.models import Tenant
 from apps.tenants.portal import active_membership
@@ -29,6 +29,8 @@ class HasTenant(permissions.BasePermission):
         request.tenant, request.role = request_member(request)
         if request.tenant is not None:
             context.tenant_id_var.set(request.tenant.id)
+            if not is_operator(request):
+                db_context.use_tenant(request.tenant)
         return request.tenant is not None
 
 

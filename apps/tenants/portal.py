@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.core import context, zones
+from apps.core import context, db_context, zones
 from apps.tenants import roles
 from apps.tenants.models import Membership
 
@@ -55,6 +55,7 @@ def tenant_member_required(view):
         request.tenant = membership.tenant
         request.may = roles.actions_of(membership.role)
         context.tenant_id_var.set(membership.tenant_id)
+        db_context.use_tenant(membership.tenant_id)
         with timezone.override(zones.tenant_zone(membership.tenant)):
             return view(request, *args, **kwargs)
 

@@ -18,12 +18,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().init_connection_state()
 
     def _rollback(self):
-        self.rls_state = db_context.UNKNOWN
-        return super()._rollback()
+        try:
+            return super()._rollback()
+        finally:
+            self.rls_state = db_context.UNKNOWN
 
     def _savepoint_rollback(self, sid):
-        self.rls_state = db_context.UNKNOWN
-        return super()._savepoint_rollback(sid)
+        """Forgotten after, not before: ROLLBACK TO SAVEPOINT itself passes the execute wrapper,
+        and setting the context first would fail in the aborted transaction it is there to end."""
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            self.rls_state = db_context.UNKNOWN
 
     def _close(self):
         self.rls_state = db_context.UNKNOWN

@@ -1,5 +1,5 @@
-"""Row-level security on every table with a tenant_id (apps/core/row_security.py). Tables added
-later are walled by the post_migrate receiver the tenants app connects."""
+"""Row-level security on every table with a tenant_id (apps/core/row_security.py), and the alert
+rule "any RLS violation". Tables added later are walled by the tenants app's post_migrate receiver."""
 
 from django.db import migrations
 
@@ -12,6 +12,27 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     row_security.remove(schema_editor.connection)
+
+
+RULE = dict(
+    name="Row-level security violations",
+    metric="event_count",
+    params={"code": "RLS_VIOLATION"},
+    comparison="above",
+    critical_threshold=0,
+    window_minutes=60,
+    priority="P1",
+    description="Writes PostgreSQL refused by the tenant wall (RLS_VIOLATION): any one is a bug to chase.",
+)
+
+
+def seed_rule(apps, schema_editor):
+    fields = dict(RULE)
+    apps.get_model("events", "AlertRule").objects.get_or_create(name=fields.pop("name"), defaults=fields)
+
+
+def unseed_rule(apps, schema_editor):
+    apps.get_model("events", "AlertRule").objects.filter(name=RULE["name"]).delete()
 
 
 class Migration(migrations.Migration):
@@ -28,4 +49,7 @@ class Migration(migrations.Migration):
         ("knowledge", "0004_chunk_vector_plain_storage"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        migrations.RunPython(forwards, backwards, elidable=False),
+        migrations.RunPython(seed_rule, unseed_rule),
+    ]
