@@ -8,7 +8,7 @@ class HealthConfig(AppConfig):
 
     def ready(self):
         from apps.health import jobs  # noqa: F401 — registers the monitor beat jobs
-        from apps.health.probes import connections, platform, tenants  # noqa: F401 — register the checks
+        from apps.health.probes import connections, platform, row_security, tenants  # noqa: F401 — the checks
         from apps.tenants.portal import register_nav
 
         register_nav("Heartbeats", "heartbeats:list")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core import db_context
 from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.integrations import inbox, signatures
@@ -109,7 +110,10 @@ def check_connection(provider, values, secret="", existing=None):
     _check_external_key(provider, phone_number_id, existing.pk if existing else None)
 
 
+@db_context.as_platform
 def _check_external_key(provider, external_key, own_pk):
+    """A phone number id routes webhooks to ONE connection across all tenants, so the check looks
+    past the tenant wall; its answer names no tenant (and Meta binds a number to one account)."""
     clash = Connection.objects.filter(provider=provider, external_key=external_key).exclude(pk=own_pk)
     if external_key and clash.exists():
         raise ServiceError(f"Another connection already uses phone_number_id {external_key}.", code="duplicate")

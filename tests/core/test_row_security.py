@@ -235,3 +235,27 @@ def test_sqlite_has_no_rls_and_ensure_says_so_by_doing_nothing():
         vendor = "sqlite"
 
     assert row_security.ensure(Sqlite()) == []
+
+
+# The runbook's "RLS policy violations" check.
+
+
+def test_the_rls_check_passes_while_every_table_is_walled_and_nothing_was_refused():
+    from apps.health.probes.row_security import rls_policies
+
+    assert rls_policies() == (0, "every tenant table is walled; no RLS violation in 24 h")
+
+
+def test_the_rls_check_fails_on_a_violation_and_the_database_runbook_runs_it(rows, tenant, other_tenant):
+    from apps.health.checks import CheckFailed
+    from apps.health.probes.row_security import rls_policies
+    from apps.incidents.models import Runbook
+
+    with db_context.scope(db_context.tenant_state(tenant)):
+        with pytest.raises(ProgrammingError), transaction.atomic():
+            make_ticket(other_tenant, subject="Smuggled")
+    with pytest.raises(CheckFailed, match="1 RLS violation"):
+        rls_policies()
+    with db_context.platform_context():
+        runbook = Runbook.objects.get(slug="database-down")
+    assert "rls_policies" in runbook.checks and "RLS_VIOLATION" in runbook.codes

@@ -1,5 +1,7 @@
-"""Row-level security on every table with a tenant_id (apps/core/row_security.py), and the alert
-rule "any RLS violation". Tables added later are walled by the tenants app's post_migrate receiver."""
+"""Row-level security on every table with a tenant_id (apps/core/row_security.py), the alert rule
+"any RLS violation", and the "database-down" runbook's rls_policies check and RLS_VIOLATION code
+(where the seeded row still lacks them). Tables added later are walled by the tenants app's
+post_migrate receiver."""
 
 from django.db import migrations
 
@@ -35,6 +37,27 @@ def unseed_rule(apps, schema_editor):
     apps.get_model("events", "AlertRule").objects.filter(name=RULE["name"]).delete()
 
 
+CHECK, CODE = "rls_policies", "RLS_VIOLATION"
+
+
+def runbook_adds(apps, schema_editor):
+    runbook = apps.get_model("incidents", "Runbook").objects.filter(slug="database-down").first()
+    if runbook is None:
+        return
+    runbook.checks = [*(runbook.checks or []), *([CHECK] if CHECK not in (runbook.checks or []) else [])]
+    runbook.codes = [*(runbook.codes or []), *([CODE] if CODE not in (runbook.codes or []) else [])]
+    runbook.save(update_fields=["checks", "codes"])
+
+
+def runbook_removes(apps, schema_editor):
+    runbook = apps.get_model("incidents", "Runbook").objects.filter(slug="database-down").first()
+    if runbook is None:
+        return
+    runbook.checks = [name for name in runbook.checks or [] if name != CHECK]
+    runbook.codes = [code for code in runbook.codes or [] if code != CODE]
+    runbook.save(update_fields=["checks", "codes"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0004_ai_token_limits"),
@@ -52,4 +75,5 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(forwards, backwards, elidable=False),
         migrations.RunPython(seed_rule, unseed_rule),
+        migrations.RunPython(runbook_adds, runbook_removes),
     ]
