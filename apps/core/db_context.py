@@ -221,7 +221,27 @@ class RowSecurityMiddleware:
 
     def __call__(self, request):
         with scope(initial_state(request)):
-            return self.get_response(request)
+            response = self.get_response(request)
+            carry_into_close(response)
+        return response
+
+
+def carry_into_close(response) -> None:
+    """Work a view left for the response's close() (run by the WSGI server after the last byte,
+    outside this middleware: the AI API's deferred AIRequest write) runs in the request's context."""
+    closers = getattr(response, "_resource_closers", None)
+    if closers:
+        state = current()
+        response._resource_closers = [_in_scope(state, closer) for closer in closers]
+
+
+def _in_scope(state, closer):
+    @wraps(closer)
+    def run():
+        with scope(state):
+            return closer()
+
+    return run
 
 
 def initial_state(request) -> RlsState:

@@ -259,3 +259,21 @@ def test_the_rls_check_fails_on_a_violation_and_the_database_runbook_runs_it(row
     with db_context.platform_context():
         runbook = Runbook.objects.get(slug="database-down")
     assert "rls_policies" in runbook.checks and "RLS_VIOLATION" in runbook.codes
+
+
+def test_work_left_for_the_responses_close_runs_in_the_requests_context(rows, tenant, rf):
+    """The WSGI server calls close() after the middleware returned (the AI API's deferred write)."""
+    from django.http import HttpResponse
+
+    seen = []
+
+    def view(request):
+        db_context.use_tenant(tenant)
+        response = HttpResponse("ok")
+        response._resource_closers.append(lambda: seen.append(ticket_tenants()))
+        return response
+
+    response = db_context.RowSecurityMiddleware(view)(rf.get("/api/v1/tickets/"))
+    response.close()
+    assert seen == [[tenant.pk, tenant.pk]]
+    assert ticket_tenants() == []
