@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("auth/", include("apps.platform_bot.urls")),
     path("auth/", include("apps.accounts.auth_urls")),
     path("dashboard/errors/", include("apps.events.urls")),
     path("dashboard/tickets/", include("apps.tickets.urls")),

@@ -23,6 +23,7 @@ LAYER = {
     "knowledge": 3,
     "drafts": 3,
     "incidents": 4,
+    "platform_bot": 5,
 }
 TOP = 9
 ANYONE_MAY_IMPORT = {"apps.events", "apps.events.audit"}

@@ -399,10 +399,27 @@ _CATALOG = [
         "TELEGRAM_SEND_FAIL",
         ERROR,
         "outbound",
-        "Telegram refused or failed a send",
+        "Telegram refused or failed a send (a tenant's bot; source platform_bot: the platform's own bot)",
         "A Telegram message could not be sent. Open Messages to see the reason; a contact who "
         "blocked your bot cannot be messaged.",
         "outbound-blocked",
+    ),
+    # The platform's own Telegram bot (signup by PIN, /bind, on-call alerts with buttons).
+    _code(
+        "TELEGRAM_WEBHOOK_UNAUTHORIZED",
+        WARNING,
+        "auth",
+        "The platform bot's webhook refused a delivery with a wrong secret",
+        "Sign-up approval through Telegram may be delayed. We are on it.",
+        "signup-pin",
+    ),
+    _code(
+        "PLATFORM_BOT_WEBHOOK_DEAD_LETTERED",
+        ERROR,
+        "webhooks",
+        "A platform bot update (a command or a button press) was dead-lettered after retries",
+        "A button pressed in our Telegram bot could not be processed. Our team can replay it.",
+        "signup-pin",
     ),
     # Platform.
     _code(
