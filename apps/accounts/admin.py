@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from apps.accounts import services
+from apps.accounts import admin_signup, services  # noqa: F401  (admin_signup: pending signups)
 from apps.accounts.models import ApiKey
 from apps.core.errors import ServiceError
 
