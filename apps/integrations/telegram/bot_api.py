@@ -76,6 +76,7 @@ class BotApi:
         self.token = settings.TELEGRAM_BOT_TOKEN if token is None else token
         self.base_url = (base_url or settings.TELEGRAM_API_BASE_URL).rstrip("/")
         self.session = session or _session
+        self.last_description = ""
 
     def is_configured(self) -> bool:
         return bool(self.token)
@@ -124,6 +125,7 @@ class BotApi:
         except requests.RequestException as exc:
             description = f"Could not connect: {type(exc).__name__}."
             raise BotApiError("connection_error", description, retryable=True, method=method) from None
+        self.last_description = str(http.json_body(response).get("description") or "")
         return _result(method, response)
 
 
