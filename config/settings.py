@@ -545,3 +545,14 @@ BACKUP_DRILL_MAX_AGE_DAYS = env.float("BACKUP_DRILL_MAX_AGE_DAYS", default=8.0)
 BACKUP_RPO_HOURS = env.float("BACKUP_RPO_HOURS", default=26.0)
 # Parallel jobs of pg_restore in the drill and `manage.py restore` (the dump is a file, so -j works).
 BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=1)
+
+# AI drafts in Chatwoot (apps.drafts): the conversation's latest messages used as the search query
+# and the AI's context; a drafting or publishing claim older than DRAFTS_CLAIM_STALE_S is a worker
+# that died (the sweeper hands the draft to another); a note or reply Chatwoot refused is tried
+# DRAFTS_MAX_ATTEMPTS times in all, with exponential backoff from DRAFTS_BACKOFF_BASE_S up to
+# DRAFTS_BACKOFF_MAX_S seconds.
+DRAFTS_HISTORY_MESSAGES = env.int("DRAFTS_HISTORY_MESSAGES", default=6)
+DRAFTS_CLAIM_STALE_S = env.int("DRAFTS_CLAIM_STALE_S", default=300)
+DRAFTS_MAX_ATTEMPTS = env.int("DRAFTS_MAX_ATTEMPTS", default=5)
+DRAFTS_BACKOFF_BASE_S = env.float("DRAFTS_BACKOFF_BASE_S", default=30.0)
+DRAFTS_BACKOFF_MAX_S = env.float("DRAFTS_BACKOFF_MAX_S", default=600.0)

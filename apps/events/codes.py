@@ -327,6 +327,24 @@ _CATALOG = [
         "chatwoot-sync",
     ),
     _code(
+        "CHATWOOT_SEND_FAIL",
+        ERROR,
+        "webhooks",
+        "Chatwoot refused an AI draft note or an approved reply",
+        "Chatwoot did not accept an AI draft note or the reply an agent approved; Opsdesk tries again "
+        "by itself. If it keeps failing, check that Chatwoot is up and the connection's API token is valid.",
+        "chatwoot-down",
+    ),
+    _code(
+        "AI_DRAFT_NO_KNOWLEDGE",
+        INFO,
+        "ai",
+        "No AI draft: the knowledge found was below the confidence floor",
+        "A customer's question got no AI draft because your past conversations did not answer it "
+        "well enough. An agent answers it by hand; lower the draft settings' floor if this happens too often.",
+        "search-empty",
+    ),
+    _code(
         "EMBEDDINGS_FAILED",
         ERROR,
         "sync",
