@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "apps.knowledge",
     "apps.drafts",
     "apps.platform_bot",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [

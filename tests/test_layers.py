@@ -21,6 +21,7 @@ LAYER = {
     "jobs": 3,
     "ai": 3,
     "knowledge": 3,
+    "backups": 3,
     "drafts": 3,
     "incidents": 4,
     "platform_bot": 5,
