@@ -108,12 +108,14 @@ INSTALLED_APPS = [
     "apps.outbound",
     "apps.ai",
     "apps.knowledge",
+    "apps.observability",
     "apps.drafts",
     "apps.platform_bot",
     "apps.backups",
 ]
 
 MIDDLEWARE = [
+    "apps.observability.middleware.RequestMetricsMiddleware",  # outermost: times everything below
     "apps.core.middleware.TrustedProxyMiddleware",
     "apps.core.middleware.CorrelationIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -169,6 +171,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, timing each new connection for /metrics (apps/core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -313,6 +318,15 @@ WAHA_READ_TIMEOUT_S = env.float("WAHA_READ_TIMEOUT_S", default=5.0)
 WAHA_SCAN_QR_INCIDENT_MINUTES = env.int("WAHA_SCAN_QR_INCIDENT_MINUTES", default=15)
 # The base of the webhook and callback URLs given to providers (the address they can reach).
 PUBLIC_BASE_URL = (env.str("PUBLIC_BASE_URL", default="") or SITE_URL).rstrip("/")
+
+# --- Prometheus (/metrics, apps/observability) -------------------------------------------------
+# A scraper gets in with `Authorization: Bearer <METRICS_TOKEN>` (empty: no token works) or from one
+# of METRICS_ALLOWED_NETWORKS (CIDRs; empty: none). The scrape's database queries stop after
+# METRICS_QUERY_TIMEOUT_MS. Web and worker processes share their values through files in
+# PROMETHEUS_MULTIPROC_DIR (default .run/prometheus; read by apps/core/metrics_processes.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_QUERY_TIMEOUT_MS = env.int("METRICS_QUERY_TIMEOUT_MS", default=2000)
 
 # --- Inbound webhooks -----------------------------------------------------------------------
 META_APP_SECRET = env.str("META_APP_SECRET", default="")

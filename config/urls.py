@@ -37,6 +37,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("apps.observability.urls")),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("status/", include("apps.health.urls")),
     path("ping/", include("apps.health.ping_urls")),

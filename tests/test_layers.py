@@ -24,6 +24,7 @@ LAYER = {
     "backups": 3,
     "drafts": 3,
     "incidents": 4,
+    "observability": 5,
     "platform_bot": 5,
 }
 TOP = 9

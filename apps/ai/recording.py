@@ -9,14 +9,20 @@ from django.db import connections, transaction
 from django.db.models.sql import InsertQuery
 
 from apps.ai.models import AIRequest
+from apps.core import metrics_prometheus as prom
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
 
 
 def save_counted(row: AIRequest, amounts: dict, now=None) -> AIRequest:
     """Inserts `row` (unsaved) and adds `amounts` ({metric: n}) to the tenant's counters of today
-    (in the tenant's zone, as `usage.increment_many` counts)."""
-    amounts = {metric: amount for metric, amount in amounts.items() if amount}
+    (in the tenant's zone, as `usage.increment_many` counts), and counts the call for /metrics."""
+    row = _save(row, {metric: amount for metric, amount in amounts.items() if amount}, now)
+    prom.count_ai_request(row)
+    return row
+
+
+def _save(row: AIRequest, amounts: dict, now) -> AIRequest:
     connection = connections[AIRequest.objects.db]
     if connection.vendor != "postgresql" or not amounts:
         return _save_with_orm(row, amounts, now)
@@ -43,7 +49,9 @@ def _save_with_orm(row, amounts, now) -> AIRequest:
 def _insert_sql(row, connection) -> tuple[str, list]:
     """The INSERT … RETURNING id that `row.save()` would send."""
     meta = AIRequest._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.pk and not field.generated]
+    fields = [field for field in meta.local_concrete_fields if not field.generated]
+    if row.pk is None:  # the database numbers the row; otherwise the snapshot drew its id already
+        fields.remove(meta.pk)
     query = InsertQuery(AIRequest)
     query.insert_values(fields, [row])
     compiler = query.get_compiler(connection=connection)
