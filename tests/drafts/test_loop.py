@@ -43,7 +43,7 @@ def test_a_customer_question_gets_a_private_note_with_the_draft_and_its_sources(
     [note] = loop.chatwoot.outgoing(loop.conversation, private=True)
     assert note["id"] == draft.note_id and note["private"] is True
     assert DRAFT_TEXT in note["content"]
-    link = f"https://chat.alpha.test/app/accounts/7/conversations/103"
+    link = "https://chat.alpha.test/app/accounts/7/conversations/103"
     assert (
         note["content"].rstrip().endswith(")")
         and link.replace("https://chat.alpha.test", loop.chatwoot.url) in note["content"]
