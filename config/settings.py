@@ -468,6 +468,11 @@ SIGNUP_OWNER_USERNAME = env.str("SIGNUP_OWNER_USERNAME", default="")
 # Seconds webhook_status() keeps getWebhookInfo's answer; minutes a /bind code is valid.
 TELEGRAM_STATUS_CACHE_S = env.int("TELEGRAM_STATUS_CACHE_S", default=60)
 TELEGRAM_BIND_CODE_MINUTES = env.int("TELEGRAM_BIND_CODE_MINUTES", default=10)
+# Incident alerts through the platform bot: tries per alert when Telegram rate-limits (429), fails
+# (5xx) or does not answer, and the backoff between tries (never sooner than Telegram's retry_after).
+TELEGRAM_ALERT_MAX_ATTEMPTS = env.int("TELEGRAM_ALERT_MAX_ATTEMPTS", default=5)
+TELEGRAM_ALERT_RETRY_BASE_S = env.float("TELEGRAM_ALERT_RETRY_BASE_S", default=15.0)
+TELEGRAM_ALERT_RETRY_CAP_S = env.float("TELEGRAM_ALERT_RETRY_CAP_S", default=300.0)
 
 # Knowledge sync from Chatwoot (apps.knowledge.sync): minutes between scheduled runs, how far before
 # a source's watermark a run starts again (late-arriving activity), the API client's timeouts, tries
