@@ -109,6 +109,17 @@ WEBHOOK_ITEMS = counter(
     "Items of stored deliveries: stored as new inbound events, or duplicates.",
     ["provider", "result"],
 )
+INBOX_PROCESSED = counter(
+    "opsdesk_inbox_processed",
+    "Inbound events a processing attempt finished, by result: processed, failed (will retry), dead_lettered, ignored.",
+    ["result"],
+)
+
+
+def count_inbox_outcomes(outcomes):
+    for outcome in outcomes:
+        inc(INBOX_PROCESSED, result=outcome)
+
 
 # --- outbound -----------------------------------------------------------------------------------
 OUTBOUND_MESSAGES = counter(

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import backoff
+from apps.core import metrics_prometheus as prom
 from apps.events import emit
 from apps.integrations import handlers
 from apps.integrations.models import InboundEvent
@@ -35,7 +36,9 @@ def process_batch(event_ids=None, now=None, limit=None, fresh=False) -> dict:
     """Claims up to `limit` due events (those among `event_ids`; with `fresh`, also any event never
     attempted) and processes them; returns {event id: outcome} for the ones claimed."""
     claimed = claim_batch(now or timezone.now(), limit or settings.INBOX_BATCH_SIZE, event_ids, fresh)
-    return finish_batch(claimed) if claimed else {}
+    outcomes = finish_batch(claimed) if claimed else {}
+    prom.count_inbox_outcomes(outcomes.values())
+    return outcomes
 
 
 def drain(event_ids, now=None) -> dict:

@@ -26,10 +26,13 @@ def post_pms(client, connection, secret=PMS_SECRET, msg_id="msg_metrics_1"):
     return client.post(f"/webhooks/pms/{connection.pk}/", data=body, content_type="application/json", **headers)
 
 
-def test_webhook_deliveries_stored_duplicate_and_refused_by_provider_and_reason(client, tenant):
+def test_webhook_deliveries_stored_duplicate_and_refused_by_provider_and_reason(
+    client, tenant, django_capture_on_commit_callbacks
+):
     pms = ConnectionFactory(tenant=tenant, provider="pms", secrets={"signing_secret": PMS_SECRET})
     before = scrape(client)
-    assert post_pms(client, pms).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_pms(client, pms).status_code == 200
     assert post_pms(client, pms).status_code == 200
     assert post_pms(client, pms, secret="whsec_" + "QUJD" * 8, msg_id="msg_forged").status_code == 401
     assert client.post("/webhooks/meta/", data=b"{}", content_type="application/json").status_code == 401
@@ -44,6 +47,7 @@ def test_webhook_deliveries_stored_duplicate_and_refused_by_provider_and_reason(
     assert deliveries(provider="meta", outcome="refused", reason="bad_signature") == 1
     assert grew(before, after, "opsdesk_webhook_items_total", provider="pms", result="stored") == 1
     assert grew(before, after, "opsdesk_webhook_items_total", provider="pms", result="duplicate") == 1
+    assert grew(before, after, "opsdesk_inbox_processed_total", result="processed") == 1
 
 
 def test_the_inbox_backlog_is_read_at_scrape_time(client, tenant):
