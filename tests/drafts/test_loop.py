@@ -206,3 +206,21 @@ def test_a_reply_chatwoot_stored_before_answering_500_is_never_sent_twice(loop):
     assert replies(loop) == [DRAFT_TEXT]
     assert published.published_message_id == loop.chatwoot.outgoing(loop.conversation)[0]["id"]
     assert AuditEvent.objects.filter(action="drafts.publish", target_id=str(draft.pk)).count() == 1
+
+
+def test_signed_webhooks_run_the_same_loop_and_a_wrong_secret_is_refused(loop, live_server):
+    connection = loop.source.connection
+    connection.set_secrets(signing_secret="cw-webhook-secret")
+    connection.save()
+    hook = f"{live_server.url}/webhooks/chatwoot/{connection.pk}/"
+    loop.chatwoot.send_webhooks_to(hook, secret="cw-webhook-secret")
+
+    draft = proposed(loop)
+    loop.chatwoot.agent_writes(loop.conversation, "/approve", private=True)
+    draft_in(S.PUBLISHED, pk=draft.pk)
+
+    loop.chatwoot.send_webhooks_to(hook, secret="not-the-secret")
+    loop.chatwoot.customer_writes(loop.conversation, "One more question about the garage")
+    settled(loop.chatwoot)
+    assert loop.chatwoot.deliveries[-1][1] == 401
+    assert AIDraft.objects.count() == 1
