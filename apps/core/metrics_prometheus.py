@@ -34,6 +34,8 @@ metrics_processes.install_value_class()
 disable_created_metrics()  # the *_created series double what a scrape reads; multiprocess mode has none
 _lock = threading.Lock()
 _seen: dict[tuple[str, str], set] = {}
+_children: dict[tuple, object] = {}
+CHILDREN_CACHED_MAX = 20000
 
 
 def counter(name, documentation, labelnames=()):
@@ -67,9 +69,16 @@ def observe(metric, value, **labels):
 
 
 def _child(metric, labels):
+    """The labelled child, from a cache keyed by the raw values (the hot path: one dict lookup)."""
     if not labels:
         return metric
-    return metric.labels(**{key: bounded(metric._name, key, value) for key, value in labels.items()})
+    key = (metric, *labels.items())
+    child = _children.get(key)
+    if child is None:
+        child = metric.labels(**{name: bounded(metric._name, name, value) for name, value in labels.items()})
+        if len(_children) < CHILDREN_CACHED_MAX:
+            _children[key] = child
+    return child
 
 
 def bounded(metric_name, label, value) -> str:
