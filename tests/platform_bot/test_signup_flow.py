@@ -213,6 +213,21 @@ def test_another_bound_superuser_may_decide(browser, owner, bot_api, telegram):
     assert PendingSignup.objects.get().decided_by == second
 
 
+def test_a_newer_start_cancels_the_older_and_its_message_says_so(
+    browser, owner, bot_api, django_capture_on_commit_callbacks
+):
+    first = started(browser, bot_api)
+    first_message = owner_message(bot_api)
+    first_pin = pin_in(first_message)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = started(browser, bot_api)
+    assert first != second
+    replaced = bot_api.messages[OWNER_TG][first_message["message_id"]]
+    assert "Replaced by a newer signup" in replaced["text"] and not bot_api.buttons(replaced)
+    assert verify(browser, first, first_pin).json()["error"] == "cancelled"
+    assert PendingSignup.objects.get(pk=second).status == "pending"
+
+
 def test_a_second_press_creates_nothing_more(browser, owner, bot_api, telegram):
     signup_id = started(browser, bot_api)
     message = owner_message(bot_api)

@@ -82,6 +82,12 @@ def _cancel_open(email, now) -> list:
     return replaced
 
 
+def replaced_by(signup) -> list[PendingSignup]:
+    """The older signups `start` cancelled for this one (their owner's messages still show buttons)."""
+    older = PendingSignup.objects.filter(email=signup.email, status=Status.CANCELLED, decided_at=signup.created_at)
+    return list(older.exclude(pk=signup.pk))
+
+
 def record_sent(signup, *, chat_id, message_id) -> PendingSignup:
     PendingSignup.objects.filter(pk=signup.pk).update(owner_chat_id=chat_id, owner_message_id=message_id)
     signup.owner_chat_id, signup.owner_message_id = chat_id, message_id
