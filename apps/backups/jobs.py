@@ -16,9 +16,10 @@ def nightly_backup(trigger="schedule"):
 
 
 @register("backups.restore_drill", cron={"minute": 0, "hour": 4, "day_of_week": "sun"})
-def weekly_restore_drill(trigger="schedule"):
-    """Restores the latest backup into a scratch database, checks it against its manifest, drops it."""
-    drill = services.run_drill(trigger=trigger)
+def weekly_restore_drill(trigger="schedule", backup_id=None):
+    """Restores the latest backup (or `backup_id`) into a scratch database, checks it against its manifest,
+    drops it."""
+    drill = services.run_drill(backup=services.stored_backup(backup_id), trigger=trigger)
     if drill.status != drill.Status.PASSED:
         raise services.DrillFailed(drill)
     return {"drill_id": drill.pk, "restore_seconds": drill.restore_seconds, "total_seconds": drill.total_seconds}

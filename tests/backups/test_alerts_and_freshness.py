@@ -87,10 +87,17 @@ def test_freshness_fails_on_an_old_backup_or_drill(hours_ago, drill_days_ago, pr
     assert result.status == checks.FAIL and problem in result.detail
 
 
-def test_freshness_fails_when_there_never_was_a_backup_and_ignores_failed_ones():
+def test_a_fresh_install_without_backups_is_not_failing_yet():
+    result = checks.run("backup_freshness")
+    assert result.status == checks.PASS and result.detail.startswith("no good backup yet (installed ")
+
+
+def test_an_install_older_than_the_limits_without_a_good_backup_fails(settings):
+    settings.BACKUP_MAX_AGE_HOURS, settings.BACKUP_DRILL_MAX_AGE_DAYS = 0, 0
     Backup.objects.create(status=Backup.Status.FAILED, storage="backups", vendor="sqlite", started_at=timezone.now())
     result = checks.run("backup_freshness")
-    assert result.status == checks.FAIL and result.detail.startswith("no good backup yet; no passed restore drill yet")
+    assert result.status == checks.FAIL and "no passed restore drill yet" in result.detail
+    assert "a backup is due every 0 h" in result.detail and "a passed drill is due every 0 days" in result.detail
 
 
 def test_the_thresholds_are_settings(settings):

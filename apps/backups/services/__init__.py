@@ -3,7 +3,7 @@ taking a backup and applying retention (`backup`), the restore drill (`drill`), 
 (`restoring`), and what the Jobs and health pages read (`status`)."""
 
 from apps.backups.services.backup import BackupFailed, apply_retention, run_backup
-from apps.backups.services.drill import DrillFailed, run_drill
+from apps.backups.services.drill import DrillFailed, run_drill, stored_backup
 from apps.backups.services.restoring import RestoreRefused, restore_backup
 from apps.backups.services.status import freshness, last_backup, last_drill
 
@@ -18,4 +18,5 @@ __all__ = [
     "restore_backup",
     "run_backup",
     "run_drill",
+    "stored_backup",
 ]

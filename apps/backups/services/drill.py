@@ -36,6 +36,16 @@ def latest_backup() -> Backup | None:
     return Backup.objects.filter(status=Backup.Status.SUCCEEDED, deleted_at__isnull=True).first()
 
 
+def stored_backup(backup_id) -> Backup | None:
+    """The backup to drill: `backup_id`'s when it is still stored (ValueError otherwise), else None (the latest)."""
+    if backup_id is None:
+        return None
+    backup = Backup.objects.filter(pk=backup_id).first()
+    if backup is None or not backup.available:
+        raise ValueError(f"No stored backup #{backup_id}: it does not exist, failed, or retention deleted it.")
+    return backup
+
+
 def run_drill(*, backup=None, trigger="command", say=None) -> BackupDrill:
     say = say or (lambda line: None)
     backup = backup or latest_backup()

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.backups import services
-from apps.backups.models import Backup
 
 
 class Command(BaseCommand):
@@ -14,11 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--backup", type=int, help="The id of the backup to drill (default: the latest).")
 
     def handle(self, *args, backup=None, **options):
-        chosen = None
-        if backup is not None:
-            chosen = Backup.objects.filter(pk=backup).first()
-            if chosen is None or not chosen.available:
-                raise CommandError(f"No stored backup #{backup}: it does not exist, failed or was deleted.")
+        try:
+            chosen = services.stored_backup(backup)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         drill = services.run_drill(backup=chosen, trigger="command", say=self.stdout.write)
         if drill.status != drill.Status.PASSED:
             raise CommandError(f"Restore drill #{drill.pk} FAILED at {drill.failed_check}: {drill.error}")
