@@ -85,7 +85,7 @@ class HealthMonitorAdmin(admin.ModelAdmin):
         return False  # disable instead: a deleted connection monitor would be recreated
 
     def changelist_view(self, request, extra_context=None):
-        """Above the monitors: the last backup and restore drill (runbook \"Database lost\")."""
+        """Above the monitors: the last backup and restore drill (runbook "Database lost")."""
         backups = {"backups": backup_display.summary(), "can_run": request.user.has_perm("jobs.change_workerrun")}
         return super().changelist_view(request, {**(extra_context or {}), **backups})
 
