@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from apps.drafts import services
 from apps.drafts.models import AIDraft, DraftSettings
-from apps.events.models import AuditEvent
+from apps.events.models import AuditEvent, SystemEvent
 from apps.integrations import processing
 from tests.drafts.conftest import DRAFT_TEXT, PARKING, hotel_source
 from tests.integrations.factories import InboundEventFactory
+from tests.integrations.services import free_port, publishing_to
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 S = AIDraft.Status
@@ -128,3 +129,31 @@ def test_settings_changes_are_checked_and_audited_with_before_and_after(source, 
     assert (row.min_hits, row.tone, row.inbox_ids, row.updated_by) == (2, "formal", [1, 3], "owner@alpha.test")
     audit = AuditEvent.objects.filter(action="drafts.settings").latest("id")
     assert audit.actor == people.owner and audit.before["min_hits"] == 1 and audit.after["min_hits"] == 2
+
+
+def test_a_draft_whose_task_was_lost_is_drafted_by_the_sweeper(source, chatwoot, settings):
+    from apps.drafts import jobs
+
+    conversation = chatwoot.add_conversation(inbox_id=1)
+    message = chatwoot.add_message(conversation["id"], PARKING)
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # the broker is down: the task is lost
+        delivered(source, chatwoot.webhook_payload(message))
+    assert AIDraft.objects.get().status == S.QUEUED
+    long_ago = timezone.now() - timedelta(seconds=settings.DRAFTS_CLAIM_STALE_S + 1)
+    AIDraft.objects.update(created_at=long_ago)
+
+    assert jobs.sweep() == {"draft_message": 1, "publish_draft": 0}
+    assert AIDraft.objects.get().status == S.PROPOSED
+
+
+def test_chatwoot_refusing_the_token_fails_the_draft_at_once_with_the_reason(source, chatwoot):
+    from tests.fakes.chatwoot import UNAUTHORIZED
+
+    chatwoot.fail_post(UNAUTHORIZED, private=True)
+    conversation = chatwoot.add_conversation(inbox_id=1)
+    delivered(source, chatwoot.webhook_payload(chatwoot.add_message(conversation["id"], PARKING)))
+
+    draft = AIDraft.objects.get()
+    assert (draft.status, draft.failure_stage, draft.attempts) == (S.FAILED, "note", 1)
+    assert "HTTP 401" in draft.last_error and draft.text == DRAFT_TEXT
+    assert "giving up" in SystemEvent.objects.get(code="CHATWOOT_SEND_FAIL").message
