@@ -4,7 +4,7 @@ carries the correlation id of whoever enqueued it."""
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
+from celery.signals import before_task_publish, celeryd_init, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -72,6 +72,18 @@ def leave_rls_context(task_id=None, **kwargs):
     from apps.core import db_context
 
     db_context.leave_task(task_id)
+
+
+@celeryd_init.connect
+def share_metrics_between_pool_processes(sender=None, **kwargs):
+    """In the worker's main process, before the pool starts: the worker's metrics go to files that
+    its pool processes share and the web's /metrics reads (apps/core/metrics_processes.py)."""
+    from django.conf import settings
+
+    from apps.core import metrics_processes
+
+    _ = settings.DEBUG  # loading the settings reads .env, where PROMETHEUS_MULTIPROC_DIR may be
+    metrics_processes.become(f"worker.{sender or 'celery'}")
 
 
 @worker_ready.connect

@@ -108,11 +108,14 @@ INSTALLED_APPS = [
     "apps.outbound",
     "apps.ai",
     "apps.knowledge",
+    "apps.observability",
     "apps.drafts",
     "apps.platform_bot",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
+    "apps.observability.middleware.RequestMetricsMiddleware",  # outermost: times everything below
     "apps.core.middleware.TrustedProxyMiddleware",
     "apps.core.middleware.CorrelationIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -169,8 +172,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # Django's backend plus the row-level security context (apps/core/db_context.py).
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, timing each new connection for /metrics and applying the row-level
+        # security context (apps/core/postgresql/base.py, apps/core/db_context.py).
         DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -317,6 +321,15 @@ WAHA_SCAN_QR_INCIDENT_MINUTES = env.int("WAHA_SCAN_QR_INCIDENT_MINUTES", default
 # The base of the webhook and callback URLs given to providers (the address they can reach).
 PUBLIC_BASE_URL = (env.str("PUBLIC_BASE_URL", default="") or SITE_URL).rstrip("/")
 
+# --- Prometheus (/metrics, apps/observability) -------------------------------------------------
+# A scraper gets in with `Authorization: Bearer <METRICS_TOKEN>` (empty: no token works) or from one
+# of METRICS_ALLOWED_NETWORKS (CIDRs; empty: none). The scrape's database queries stop after
+# METRICS_QUERY_TIMEOUT_MS. Web and worker processes share their values through files in
+# PROMETHEUS_MULTIPROC_DIR (default .run/prometheus; read by apps/core/metrics_processes.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_QUERY_TIMEOUT_MS = env.int("METRICS_QUERY_TIMEOUT_MS", default=2000)
+
 # --- Inbound webhooks -----------------------------------------------------------------------
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
@@ -457,6 +470,11 @@ SIGNUP_OWNER_USERNAME = env.str("SIGNUP_OWNER_USERNAME", default="")
 # Seconds webhook_status() keeps getWebhookInfo's answer; minutes a /bind code is valid.
 TELEGRAM_STATUS_CACHE_S = env.int("TELEGRAM_STATUS_CACHE_S", default=60)
 TELEGRAM_BIND_CODE_MINUTES = env.int("TELEGRAM_BIND_CODE_MINUTES", default=10)
+# Incident alerts through the platform bot: tries per alert when Telegram rate-limits (429), fails
+# (5xx) or does not answer, and the backoff between tries (never sooner than Telegram's retry_after).
+TELEGRAM_ALERT_MAX_ATTEMPTS = env.int("TELEGRAM_ALERT_MAX_ATTEMPTS", default=5)
+TELEGRAM_ALERT_RETRY_BASE_S = env.float("TELEGRAM_ALERT_RETRY_BASE_S", default=15.0)
+TELEGRAM_ALERT_RETRY_CAP_S = env.float("TELEGRAM_ALERT_RETRY_CAP_S", default=300.0)
 
 # Knowledge sync from Chatwoot (apps.knowledge.sync): minutes between scheduled runs, how far before
 # a source's watermark a run starts again (late-arriving activity), the API client's timeouts, tries
@@ -549,3 +567,14 @@ BACKUP_DRILL_MAX_AGE_DAYS = env.float("BACKUP_DRILL_MAX_AGE_DAYS", default=8.0)
 BACKUP_RPO_HOURS = env.float("BACKUP_RPO_HOURS", default=26.0)
 # Parallel jobs of pg_restore in the drill and `manage.py restore` (the dump is a file, so -j works).
 BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=1)
+
+# AI drafts in Chatwoot (apps.drafts): the conversation's latest messages used as the search query
+# and the AI's context; a drafting or publishing claim older than DRAFTS_CLAIM_STALE_S is a worker
+# that died (the sweeper hands the draft to another); a note or reply Chatwoot refused is tried
+# DRAFTS_MAX_ATTEMPTS times in all, with exponential backoff from DRAFTS_BACKOFF_BASE_S up to
+# DRAFTS_BACKOFF_MAX_S seconds.
+DRAFTS_HISTORY_MESSAGES = env.int("DRAFTS_HISTORY_MESSAGES", default=6)
+DRAFTS_CLAIM_STALE_S = env.int("DRAFTS_CLAIM_STALE_S", default=300)
+DRAFTS_MAX_ATTEMPTS = env.int("DRAFTS_MAX_ATTEMPTS", default=5)
+DRAFTS_BACKOFF_BASE_S = env.float("DRAFTS_BACKOFF_BASE_S", default=30.0)
+DRAFTS_BACKOFF_MAX_S = env.float("DRAFTS_BACKOFF_MAX_S", default=600.0)

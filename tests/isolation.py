@@ -67,6 +67,15 @@ def _other_tenants_heartbeat(other_tenant):
 register("check_id", _other_tenants_heartbeat)
 
 
+def _other_tenants_project_source(other_tenant):
+    from tests.knowledge.factories import SourceFactory
+
+    return SourceFactory(tenant=other_tenant).pk
+
+
+register("source_id", _other_tenants_project_source)
+
+
 # The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
 # tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
 # the admin checks for the same action (STAFF_RULES). A route in neither fails
@@ -102,6 +111,7 @@ TENANT_RULES = {
     "dashboard/ai/<int:request_id>/": {"GET": "ai.view"},
     "dashboard/search/": {"GET": "knowledge.view"},
     "dashboard/projects/": both("knowledge.view"),
+    "dashboard/drafts/sources/<int:source_id>/": both("drafts.manage"),
     "dashboard/whatsapp/": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/qr.png": {"GET": "whatsapp.manage"},

@@ -21,8 +21,11 @@ LAYER = {
     "jobs": 3,
     "ai": 3,
     "knowledge": 3,
+    "backups": 3,
     "drafts": 3,
     "incidents": 4,
+    "observability": 5,
+    "platform_bot": 5,
 }
 TOP = 9
 ANYONE_MAY_IMPORT = {"apps.events", "apps.events.audit"}

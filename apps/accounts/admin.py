@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
-from apps.accounts import services
+# admin_signup: pending signups; admin_telegram: Telegram links and the user page's Telegram panel
+from apps.accounts import admin_signup, admin_telegram, services  # noqa: F401
 from apps.accounts.models import ApiKey
 from apps.core.errors import ServiceError
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts import keys
+from apps.accounts import key_lookup, keys
 from apps.accounts.models import ApiKey
 from apps.core.errors import ServiceError
 from apps.events import audit
@@ -73,7 +73,7 @@ def authenticate_key(key: str) -> ApiKey | None:
     prefix = keys.prefix_of(key)
     if prefix is None:
         return None
-    api_key = ApiKey.objects.active().select_related("tenant", "staff_user").filter(prefix=prefix).first()
+    api_key = key_lookup.active_by_prefix(prefix)
     if api_key is None or not keys.matches(key, api_key.key_hash):
         return None
     _touch(api_key)

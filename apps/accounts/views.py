@@ -6,12 +6,16 @@ from django.views.decorators.http import require_POST
 from apps.accounts import services
 from apps.accounts.models import ApiKey
 from apps.core.errors import ServiceError
+from apps.platform_bot import signup as bot_signup
 from apps.tenants.portal import role_required
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "signup": bot_signup.availability()}
 
 
 class LogoutView(auth_views.LogoutView):

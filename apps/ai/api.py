@@ -104,6 +104,13 @@ def completion_response(completion) -> JsonResponse:
     return JsonResponse(completion_body(completion))
 
 
+def after_response(response, work):
+    """`work` runs in the response's close(), which the WSGI server calls once the last byte went
+    out (Django's test client calls it too): the caller does not wait for it."""
+    response._resource_closers.append(work)
+    return response
+
+
 MESSAGE = inline_serializer(
     "ChatMessage",
     {
@@ -168,8 +175,9 @@ class ChatCompletions(APIView):
             model=chat.model,
             max_tokens=chat.max_tokens,
             temperature=chat.temperature,
+            defer_record=True,
         )
-        return completion_response(completion)
+        return after_response(completion_response(completion), completion.finish)
 
     def invalid(self, code, message, param=None) -> JsonResponse:
         """A body the endpoint cannot accept: its AIRequest row (outcome `invalid`), then a 400."""

@@ -5,18 +5,28 @@ row, and an INSERT … ON CONFLICT DO UPDATE adding to today's counters), so the
 BEGIN and COMMIT round trips and safe under concurrent calls (the upsert adds to the value it finds
 under its row lock). Elsewhere (SQLite for `make run`) the ORM writes them in one transaction."""
 
-from django.db import connections, transaction
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.models.sql import InsertQuery
 
 from apps.ai.models import AIRequest
+from apps.core import metrics_prometheus as prom
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
+
+logger = logging.getLogger("opsdesk.ai")
 
 
 def save_counted(row: AIRequest, amounts: dict, now=None) -> AIRequest:
     """Inserts `row` (unsaved) and adds `amounts` ({metric: n}) to the tenant's counters of today
-    (in the tenant's zone, as `usage.increment_many` counts)."""
-    amounts = {metric: amount for metric, amount in amounts.items() if amount}
+    (in the tenant's zone, as `usage.increment_many` counts), and counts the call for /metrics."""
+    row = _save(row, {metric: amount for metric, amount in amounts.items() if amount}, now)
+    prom.count_ai_request(row)
+    return row
+
+
+def _save(row: AIRequest, amounts: dict, now) -> AIRequest:
     connection = connections[AIRequest.objects.db]
     if connection.vendor != "postgresql" or not amounts:
         return _save_with_orm(row, amounts, now)
@@ -28,6 +38,44 @@ def save_counted(row: AIRequest, amounts: dict, now=None) -> AIRequest:
         row.pk = cursor.fetchone()[0]
     row._state.adding, row._state.db = False, connection.alias
     return row
+
+
+def deferred(row: AIRequest, amounts: dict):
+    """`save_counted` as a callable to run once the answer went out: the API's response is closed
+    by the WSGI server after its last byte, and the row (whose id the snapshot drew) is written
+    then. A write that lost its connection is tried once more on a fresh one; a write that still
+    fails is logged at ERROR with the row's billing fields, so the bill can be reconciled (a write
+    failing before the response would have lost the row as well)."""
+
+    def write() -> None:
+        try:
+            save_counted(row, amounts, now=row.created_at)
+        except (OperationalError, InterfaceError):
+            _write_again(row, amounts)
+        except DatabaseError:
+            _report(row, amounts)
+
+    return write
+
+
+def _write_again(row, amounts) -> None:
+    connection = connections[AIRequest.objects.db]
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+    try:
+        save_counted(row, amounts, now=row.created_at)
+    except DatabaseError:
+        _report(row, amounts)
+
+
+def _report(row, amounts) -> None:
+    logger.exception("The AI request %s could not be recorded", row.pk, extra={"ai_request": _bill(row, amounts)})
+
+
+def _bill(row, amounts) -> dict:
+    fields = ("tenant_id", "feature", "provider", "model", "outcome", "prompt_tokens", "completion_tokens")
+    found = {name: getattr(row, name) for name in fields}
+    return {**found, "cost_usd": str(row.cost_usd), "created_at": row.created_at.isoformat(), "counted": amounts}
 
 
 def _save_with_orm(row, amounts, now) -> AIRequest:
@@ -43,7 +91,9 @@ def _save_with_orm(row, amounts, now) -> AIRequest:
 def _insert_sql(row, connection) -> tuple[str, list]:
     """The INSERT … RETURNING id that `row.save()` would send."""
     meta = AIRequest._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.pk and not field.generated]
+    fields = [field for field in meta.local_concrete_fields if not field.generated]
+    if row.pk is None:  # the database numbers the row; otherwise the snapshot drew its id already
+        fields.remove(meta.pk)
     query = InsertQuery(AIRequest)
     query.insert_values(fields, [row])
     compiler = query.get_compiler(connection=connection)

@@ -1,6 +1,6 @@
 """What `apps.ai.services.complete` returns to its caller (a bot, the API, a draft)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retry_after_s: int | None = None
+    pending: tuple = field(default=(), compare=False, repr=False)
+
+    def finish(self) -> None:
+        """Writes what `complete(..., defer_record=True)` left for after the answer (its AIRequest row)."""
+        for write in self.pending:
+            write()
 
     @property
     def refused(self) -> bool:

@@ -6,7 +6,7 @@ network call. Refusals and the fallback emit their events; the caller gets a `Co
 what to send the customer."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils import timezone
 
@@ -52,6 +52,8 @@ class Call:
     started: float = field(default_factory=time.monotonic)
     verdicts: dict = field(default_factory=dict)
     known: snapshot.Snapshot | None = None
+    defer_record: bool = False
+    pending: list = field(default_factory=list)
 
     @property
     def user_texts(self) -> list[str]:
@@ -94,9 +96,12 @@ def complete(
     model=None,
     max_tokens=None,
     temperature=None,
+    defer_record=False,
 ) -> Completion:
     """Answers `messages` (OpenAI-style dicts; "user" content is the untrusted text) for `tenant`.
-    Writes exactly one AIRequest, whatever happens."""
+    Writes exactly one AIRequest, whatever happens. With `defer_record` (the API) the row is
+    written when the caller runs `Completion.finish()`, after its answer went out, wherever the
+    snapshot could draw the row's id (PostgreSQL); elsewhere it is written before returning."""
     call = Call(
         tenant,
         str(feature),
@@ -107,9 +112,11 @@ def complete(
         model or getattr(bot, "model", "") or None,
         max_tokens,
         temperature,
+        defer_record=defer_record,
     )
     call.known = snapshot.read(call.tenant)
-    return _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
+    done = _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
+    return replace(done, pending=tuple(call.pending)) if call.pending else done
 
 
 def settings_for(tenant) -> TenantAISettings:
@@ -303,8 +310,19 @@ def _announce_misconfigured(call, result, row):
 def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guardrail.NOT_CHECKED, completion=""):
     """The call's one AIRequest row, and (when a provider answered) the tenant's request and token
     counters, atomically with it (one statement on PostgreSQL), after every network call."""
+    row = _row(call, outcome, result, refusal_code, guardrail, completion)
+    counted = result is not None and result.provider != chain.MOCK
+    amounts = _usage_of(row) if counted else {}
+    if call.defer_record and row.pk is not None:
+        call.pending.append(recording.deferred(row, amounts))
+        return row
+    return recording.save_counted(row, amounts)
+
+
+def _row(call: Call, outcome, result, refusal_code, guardrail, completion) -> AIRequest:
     fields = _result_fields(call, result) if result is not None else {}
-    row = AIRequest(
+    return AIRequest(
+        id=call.known.request_id if call.known else None,
         tenant=call.tenant,
         feature=call.feature,
         bot=call.bot,
@@ -321,8 +339,6 @@ def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guar
         latency_ms=call.elapsed_ms(),
         **fields,
     )
-    counted = result is not None and result.provider != chain.MOCK
-    return recording.save_counted(row, _usage_of(row) if counted else {})
 
 
 def _result_fields(call: Call, result: chain.ChainResult) -> dict:

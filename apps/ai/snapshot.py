@@ -7,7 +7,10 @@ Each statement is a round trip to PostgreSQL, and on a loaded machine a round tr
 everything else the gateway does; these used to be six (counters, plan, settings, texts, circuit,
 prices). Nothing is cached: every call sees the state every other process wrote, as the design
 asks. A piece that does not exist yet (a new tenant's texts, a circuit never used, the system
-settings row) comes back as None and the caller creates it the way it always did."""
+settings row) comes back as None and the caller creates it the way it always did.
+
+On PostgreSQL it also draws the call's AIRequest id from the table's sequence, so the answer can
+name its row before the row is written (the API writes it after the response: apps/ai/recording.py)."""
 
 import json
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.ai.models import ModelPrice, ProviderCircuit, TenantAISettings
+from apps.ai.models import AIRequest, ModelPrice, ProviderCircuit, TenantAISettings
 from apps.ai.providers import CHAIN
 from apps.tenants.models import Plan, SystemSettings, Tenant, UsageCounter
 from apps.tenants.policy import PolicyInput
@@ -36,6 +39,7 @@ class Snapshot:
     ai_settings: TenantAISettings | None = None
     circuits: dict = field(default_factory=dict)
     price_table: str = "[]"
+    request_id: int | None = None
 
     def prices_of(self, provider: str) -> dict:
         """{model: ModelPrice} of `provider`, as `costs.cost_of` takes them (built only when a
@@ -70,8 +74,10 @@ def _sql(vendor: str) -> str:
     row found (or one row without a circuit); the aggregate sub-select always has one row."""
     if vendor == "postgresql":
         prices = "CAST(json_agg(json_build_array({columns})) AS TEXT)"
+        request_id = f"(SELECT nextval(pg_get_serial_sequence('{AIRequest._meta.db_table}', 'id')))"
     else:
         prices = "json_group_array(json_array({columns}))"
+        request_id = "NULL"
     columns = (
         "mp.provider, mp.model, CAST(mp.prompt_usd_per_million AS TEXT), CAST(mp.completion_usd_per_million AS TEXT)"
     )
@@ -86,7 +92,8 @@ def _sql(vendor: str) -> str:
                a.id, a.fallback_text, a.safe_reply, a.allowed_link_domains, a.updated_at,
                (SELECT {prices.format(columns=columns)} FROM {ModelPrice._meta.db_table} mp
                  WHERE mp.provider IN ({placeholders})),
-               c.id, c.provider, c.state, c.consecutive_failures, c.opened_at, c.open_until, c.last_error, c.updated_at
+               c.id, c.provider, c.state, c.consecutive_failures, c.opened_at, c.open_until, c.last_error, c.updated_at,
+               {request_id}
           FROM {Tenant._meta.db_table} t
           JOIN {Plan._meta.db_table} p ON p.id = t.plan_id
          CROSS JOIN (SELECT SUM(CASE WHEN u.metric = %s AND u.day = %s THEN u.value ELSE 0 END) AS requests_today,
@@ -122,8 +129,9 @@ def _snapshot(tenant, rows) -> Snapshot:
         policy=policy_input,
         start=first[10],
         ai_settings=_ai_settings(tenant, first[11:16]),
-        circuits=dict(_circuit(row[17:]) for row in rows if row[17] is not None),
+        circuits=dict(_circuit(row[17:25]) for row in rows if row[17] is not None),
         price_table=first[16] or "[]",
+        request_id=first[25],
     )
 
 

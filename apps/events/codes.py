@@ -38,6 +38,7 @@ RUNBOOKS = {
     "jobs-failing": "Scheduler tick or worker jobs failing",
     "redis-down": "Redis down",
     "database-down": "Database slow or down",
+    "database-lost": "Database lost",
     "chatwoot-sync": "Chatwoot sync job fails",
     "embeddings-failing": "Embeddings job fails or stalls",
     "search-empty": "Search returns nothing",
@@ -327,6 +328,24 @@ _CATALOG = [
         "chatwoot-sync",
     ),
     _code(
+        "CHATWOOT_SEND_FAIL",
+        ERROR,
+        "webhooks",
+        "Chatwoot refused an AI draft note or an approved reply",
+        "Chatwoot did not accept an AI draft note or the reply an agent approved; Opsdesk tries again "
+        "by itself. If it keeps failing, check that Chatwoot is up and the connection's API token is valid.",
+        "chatwoot-down",
+    ),
+    _code(
+        "AI_DRAFT_NO_KNOWLEDGE",
+        INFO,
+        "ai",
+        "No AI draft: the knowledge found was below the confidence floor",
+        "A customer's question got no AI draft because your past conversations did not answer it "
+        "well enough. An agent answers it by hand; lower the draft settings' floor if this happens too often.",
+        "search-empty",
+    ),
+    _code(
         "EMBEDDINGS_FAILED",
         ERROR,
         "sync",
@@ -399,10 +418,27 @@ _CATALOG = [
         "TELEGRAM_SEND_FAIL",
         ERROR,
         "outbound",
-        "Telegram refused or failed a send",
+        "Telegram refused or failed a send (a tenant's bot; source platform_bot: the platform's own bot)",
         "A Telegram message could not be sent. Open Messages to see the reason; a contact who "
         "blocked your bot cannot be messaged.",
         "outbound-blocked",
+    ),
+    # The platform's own Telegram bot (signup by PIN, /bind, on-call alerts with buttons).
+    _code(
+        "TELEGRAM_WEBHOOK_UNAUTHORIZED",
+        WARNING,
+        "auth",
+        "The platform bot's webhook refused a delivery with a wrong secret",
+        "Sign-up approval through Telegram may be delayed. We are on it.",
+        "signup-pin",
+    ),
+    _code(
+        "PLATFORM_BOT_WEBHOOK_DEAD_LETTERED",
+        ERROR,
+        "webhooks",
+        "A platform bot update (a command or a button press) was dead-lettered after retries",
+        "A button pressed in our Telegram bot could not be processed. Our team can replay it.",
+        "signup-pin",
     ),
     # Platform.
     _code(
@@ -436,6 +472,22 @@ _CATALOG = [
         "Scheduled job failed",
         "A background task failed; our team has been alerted.",
         "jobs-failing",
+    ),
+    _code(
+        "BACKUP_FAILED",
+        ERROR,
+        "infra",
+        "Database backup failed",
+        "A scheduled safety copy of our data failed; your data is unaffected and our team is on it.",
+        "database-lost",
+    ),
+    _code(
+        "RESTORE_DRILL_FAILED",
+        ERROR,
+        "infra",
+        "Restore drill failed",
+        "A routine test of our data recovery failed; your data is unaffected and our team is on it.",
+        "database-lost",
     ),
     _code(
         "SLOW_REQUEST",

@@ -30,6 +30,7 @@ _OWN = {
     "tickets": ["SLA_BREACHED"],
     "workers": ["JOB_FAILED"],
     "database": ["SLOW_REQUEST"],
+    "backups": ["BACKUP_FAILED", "RESTORE_DRILL_FAILED"],
     "ai_provider": ["AI_FAILURE_FALLBACK_SENT"],
     "ai_abuse": ["AI_GUARDRAIL_VIOLATION", "AI_ABUSE_THROTTLED"],
 }

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from apps.backups import display as backup_display
 from apps.core import zones
 from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link, pretty_json
@@ -82,6 +83,11 @@ class HealthMonitorAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # disable instead: a deleted connection monitor would be recreated
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the monitors: the last backup and restore drill (runbook "Database lost")."""
+        backups = {"backups": backup_display.summary(), "can_run": request.user.has_perm("jobs.change_workerrun")}
+        return super().changelist_view(request, {**(extra_context or {}), **backups})
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, obj):

@@ -37,6 +37,7 @@ PLATFORM = [
     ("redis", "Redis broker", Kind.REDIS, "redis_ping"),
     ("workers", "Celery workers", Kind.WORKERS, "celery_workers"),
     ("ai_provider", "AI provider", Kind.AI_PROVIDER, "ai_provider"),
+    ("backups", "Backups and restore drills", Kind.BACKUPS, "backup_freshness"),
 ]
 
 

@@ -32,6 +32,8 @@ PLATFORM_LABELS = {
     Kind.WORKERS: "Background processing",
     Kind.AI_PROVIDER: "AI answers",
 }
+# Watched by operators, not something the world uses: never a component of the public page.
+INTERNAL = [Kind.BACKUPS]
 STATE_TO_PUBLIC = {State.HEALTHY: OPERATIONAL, State.FAILING: DEGRADED, State.DOWN: OUTAGE, State.UNKNOWN: UNKNOWN}
 
 
@@ -68,7 +70,10 @@ def components(now=None) -> list[Component]:
     in_maintenance = _in_maintenance(now)
     grouped = defaultdict(list)
     monitors = (
-        HealthMonitor.objects.filter(enabled=True).exclude(connection__is_active=False).select_related("connection")
+        HealthMonitor.objects.filter(enabled=True)
+        .exclude(connection__is_active=False)
+        .exclude(kind__in=INTERNAL)
+        .select_related("connection")
     )
     for monitor in monitors:
         grouped[(not monitor.is_platform, monitor.kind == Kind.CONNECTION, public_name(monitor))].append(monitor)

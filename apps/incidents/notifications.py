@@ -1,7 +1,9 @@
-"""Telling the on-call roster about an incident, by email and Slack. The Notification rows are
-written in the same transaction as the decision to notify, then a task delivers each row through
-`apps.core.outbox`: claimed, sent with no transaction open (Slack's retries may wait over a
-minute), recorded. Every send or failure is a row on the incident and a timeline entry."""
+"""Telling the on-call roster about an incident, by email, Slack and Telegram (`telegram_alerts`).
+The Notification rows are written in the same transaction as the decision to notify, then a task
+delivers each row through `apps.core.outbox`: claimed, sent with no transaction open (Slack's
+retries may wait over a minute), recorded. Every send or failure is a row on the incident and a
+timeline entry; a Telegram send Telegram asked to repeat later goes back to queued until
+`next_attempt_at`."""
 
 import logging
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from apps.core import crypto, outbox
 from apps.core.tasks import publish
+from apps.incidents import telegram_alerts
 from apps.incidents.models import Level, Notification, OnCallEntry, TimelineEntry, redacted_webhook
 from apps.incidents.services.timeline import add_timeline_entry
 from apps.integrations.slack.client import SlackError, SlackWebhookClient
@@ -50,7 +53,9 @@ def queue_for_level(incident, level, reason, *, why="", now=None) -> list[Notifi
 def _rows_for(entry):
     rows = [Notification(channel=Channel.EMAIL, recipient=entry.email, on_call_entry=entry)] if entry.email else []
     url = entry.slack_webhook_url
-    return rows + ([_slack_row(url, entry)] if url else [])
+    rows += [_slack_row(url, entry)] if url else []
+    telegram = telegram_alerts.row_for(entry)
+    return rows + ([telegram] if telegram else [])
 
 
 def _slack_row(url, entry):
@@ -64,8 +69,8 @@ def _slack_row(url, entry):
 
 def _nobody(incident, level, reason, subject, body, now):
     error = (
-        f"Nobody holds {Level(level).label} on the on-call roster with an email or Slack webhook, and "
-        "SLACK_WEBHOOK_URL is not set."
+        f"Nobody holds {Level(level).label} on the on-call roster with an email, Slack webhook or bound "
+        "Telegram account, and SLACK_WEBHOOK_URL is not set."
     )
     row = Notification.objects.create(
         incident=incident,
@@ -102,11 +107,11 @@ def compose(incident, level, why=""):
     return subject, body
 
 
-def enqueue(notification_id):
+def enqueue(notification_id, countdown=None):
     """Hands the row to Celery; when the broker is away it stays queued for `requeue_stale`."""
     from apps.incidents.tasks import send_incident_notification
 
-    return publish(send_incident_notification, notification_id)
+    return publish(send_incident_notification, notification_id, countdown=countdown)
 
 
 def deliver(notification_id) -> str:
@@ -114,7 +119,10 @@ def deliver(notification_id) -> str:
 
 
 def claim(notification_id, now=None):
-    return outbox.claim(Notification.objects.select_related("incident"), notification_id, now)
+    """The row to send now; one waiting for its next try (`next_attempt_at`) is not taken early."""
+    now = now or timezone.now()
+    waiting = Notification.objects.select_related("incident").exclude(next_attempt_at__gt=now)
+    return outbox.claim(waiting, notification_id, now)
 
 
 def record(notification):
@@ -124,9 +132,13 @@ def record(notification):
             attempts=notification.attempts,
             error=notification.error,
             sent_at=notification.sent_at,
+            next_attempt_at=notification.next_attempt_at,
         )
         if recorded:
             _record(notification)
+        if recorded and notification.status == State.QUEUED:
+            delay = (notification.next_attempt_at - timezone.now()).total_seconds()
+            transaction.on_commit(lambda: enqueue(notification.pk, countdown=max(delay, 0)))
 
 
 def _send(notification):
@@ -140,6 +152,8 @@ def _send(notification):
                 [notification.target],
                 fail_silently=False,
             )
+        elif notification.channel == Channel.TELEGRAM:
+            return telegram_alerts.send(notification)
         else:
             notification.attempts = SlackWebhookClient().post(notification.target, _slack_text(notification))
         notification.status, notification.sent_at, notification.error = State.SENT, timezone.now(), ""
@@ -159,6 +173,10 @@ def _slack_text(notification):
 
 def _record(notification):
     outcome = "sent" if notification.status == State.SENT else f"failed after {notification.attempts} attempt(s)"
+    if notification.status == State.QUEUED:
+        outcome = (
+            f"failed (attempt {notification.attempts}), tried again at {notification.next_attempt_at:%H:%M:%S} UTC"
+        )
     text = (
         f"{notification.get_channel_display()} to {notification.recipient} {outcome} "
         f"(level {notification.level}, {notification.get_reason_display().lower()})"

@@ -14,6 +14,7 @@ MONITOR_RUNBOOKS = {
     "redis": "redis-down",
     "workers": "jobs-failing",
     "ai_provider": "ai-provider-outage",
+    "backups": "database-lost",
 }
 PROVIDER_RUNBOOKS = {
     "chatwoot": "chatwoot-down",

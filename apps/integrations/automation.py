@@ -115,6 +115,25 @@ def start_runs(inbound_event, message) -> list[AutomationRun]:
     return runs
 
 
+def start_runs_batch(pairs) -> list[AutomationRun]:
+    """`start_runs` for many (inbound event, message) pairs, each tenant's active bots read once."""
+    tenant_ids = {event.tenant_id for event, _message in pairs}
+    bots = {}
+    for bot in Bot.objects.filter(tenant_id__in=tenant_ids, is_active=True):
+        bots.setdefault(bot.tenant_id, []).append(bot)
+    runs = [
+        AutomationRun.objects.get_or_create(
+            bot=bot, message=message, defaults={"tenant_id": bot.tenant_id, "inbound_event": event}
+        )[0]
+        for event, message in pairs
+        for bot in bots.get(event.tenant_id, [])
+    ]
+    queued = [run.pk for run in runs if run.status == Run.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: _enqueue_triggers(queued))
+    return runs
+
+
 def _enqueue_triggers(run_ids):
     from apps.integrations.tasks import trigger_automation_run
 

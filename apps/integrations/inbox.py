@@ -35,7 +35,7 @@ def build_row(provider, item, request, body):
     return InboundEvent(
         provider=provider,
         connection=item.connection,
-        tenant_id=item.connection.tenant_id,
+        tenant_id=item.connection.tenant_id if item.connection else None,
         external_id=item.external_id[:255],
         event_type=item.event_type[:100],
         payload=item.payload,
@@ -48,8 +48,10 @@ def build_row(provider, item, request, body):
 
 
 def insert_new(rows) -> list[int]:
-    """Inserts the rows whose (provider, connection, external id) is not stored yet; returns the new
-    ids. Runs in the caller's transaction when there is one, else commits on its own."""
+    """Inserts the rows whose (provider, connection, external id) is not stored yet (for the
+    platform's own deliveries, without a connection: whose (provider, external id)); returns the new
+    ids. Runs in the caller's transaction when there is one, else commits on its own. The conflict
+    has no target, so both unique constraints make a duplicate a no-op."""
     if not rows:
         return []
     fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
@@ -58,7 +60,7 @@ def insert_new(rows) -> list[int]:
     placeholders = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in rows)
     sql = (
         f"INSERT INTO {InboundEvent._meta.db_table} ({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
-        f"VALUES {placeholders} ON CONFLICT (provider, connection_id, external_id) DO NOTHING RETURNING id"
+        f"VALUES {placeholders} ON CONFLICT DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in values for value in row])

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.utils import timezone
 
+from apps.core import metrics_prometheus as prom
 from apps.events import emit
 from apps.events.models import SystemEvent
 from apps.integrations import inbox
@@ -31,6 +33,10 @@ PROVIDER_MODULES = {
 
 
 def receive_meta(request) -> tuple[int, int]:
+    return counted(Provider.META, _receive_meta, request)
+
+
+def _receive_meta(request) -> tuple[int, int]:
     body = read_body(request)
     if not meta.verify(request, body):
         signature_failed(meta.SIGNATURE_CODE, Provider.META, None, request)
@@ -39,6 +45,10 @@ def receive_meta(request) -> tuple[int, int]:
 
 
 def receive(provider, connection_id, request) -> tuple[int, int]:
+    return counted(provider, _receive, provider, connection_id, request)
+
+
+def _receive(provider, connection_id, request) -> tuple[int, int]:
     module = PROVIDER_MODULES[provider]
     connection = find_connection(provider, connection_id)
     body = read_body(request)
@@ -48,12 +58,34 @@ def receive(provider, connection_id, request) -> tuple[int, int]:
     return inbox.store(provider, module.items(connection, parse_json(body), request), request, body)
 
 
+def counted(provider, receive_delivery, *args) -> tuple[int, int]:
+    """Runs the receiving and counts its outcome for /metrics: stored (new, duplicate or empty) or
+    refused with the refusal's error code (database_unavailable when the row could not be written)."""
+    try:
+        stored, duplicates = receive_delivery(*args)
+    except Refused as refusal:
+        _count_delivery(provider, "refused", refusal.error)
+        raise
+    except DatabaseError:
+        _count_delivery(provider, "refused", "database_unavailable")
+        raise
+    _count_delivery(provider, "stored", "new" if stored else ("duplicate" if duplicates else "empty"))
+    prom.inc(prom.WEBHOOK_ITEMS, stored, provider=provider, result="stored")
+    prom.inc(prom.WEBHOOK_ITEMS, duplicates, provider=provider, result="duplicate")
+    return stored, duplicates
+
+
+def _count_delivery(provider, outcome, reason):
+    prom.inc(prom.WEBHOOK_DELIVERIES, provider=str(provider), outcome=outcome, reason=reason)
+
+
 def meta_handshake(request) -> str:
     """The challenge to echo; a failed handshake is recorded like a bad signature (rate-limited),
     since a wrong verify token means Meta cannot subscribe and no inbound will arrive."""
     try:
         return meta.handshake(request.GET)
-    except Refused:
+    except Refused as refusal:
+        _count_delivery(Provider.META, "refused", refusal.error)
         record_refusal(
             meta.SIGNATURE_CODE,
             Provider.META,

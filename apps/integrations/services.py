@@ -156,7 +156,8 @@ def webhook_url(connection) -> str:
 
 def replay(events, *, actor, reason="", description="") -> int:
     """Puts replayable events back to `received` with a fresh retry schedule and enqueues them.
-    One audit record per tenant names the events, the reason and the filter that chose them."""
+    One audit record per tenant (and one without a tenant for the platform's own deliveries) names
+    the events, the reason and the filter that chose them."""
     chosen = list(events.filter(status__in=REPLAYABLE).values_list("id", "tenant_id")[: REPLAY_MAX + 1])
     if len(chosen) > REPLAY_MAX:
         raise ServiceError(
@@ -178,8 +179,11 @@ def _audit_replay(chosen, actor, reason, description):
     by_tenant = {}
     for pk, tenant_id in chosen:
         by_tenant.setdefault(tenant_id, []).append(pk)
-    for tenant in Tenant.objects.filter(pk__in=by_tenant):
-        ids = by_tenant[tenant.pk]
+    tenants = list(Tenant.objects.filter(pk__in=by_tenant))
+    if None in by_tenant:
+        tenants.append(None)
+    for tenant in tenants:
+        ids = by_tenant[getattr(tenant, "pk", None)]
         audit.record(
             "inbound.replayed",
             actor=actor,

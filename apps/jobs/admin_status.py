@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from apps.backups import display as backup_display
 from apps.core import zones
 from apps.integrations.queries import backlog as inbox_backlog
 from apps.jobs import registry, scheduler, services
@@ -124,6 +125,11 @@ def last_run_for_project(name, project_id):
     """The latest run of a job that covered the project: one for it, or one for every project."""
     for_project = Q(params__project_id=project_id) | ~Q(params__has_key="project_id") | Q(params__project_id=None)
     return WorkerRun.objects.filter(name=name).filter(for_project).order_by("-started_at", "-id").first()
+
+
+def backups(now=None) -> dict:
+    """The last backup and restore drill, good or not, and the backup_freshness verdict (apps.backups)."""
+    return backup_display.summary(now)
 
 
 def backlogs(now=None) -> dict:

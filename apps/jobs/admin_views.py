@@ -40,6 +40,8 @@ OPERATIONS = {
     "sync": Operation("Run the Chatwoot sync", admin_forms.SyncForm, SYNC_JOB),
     "embed": Operation("Run embeddings", admin_forms.EmbedForm, EMBED_JOB),
     "tick": Operation("Scheduler tick", admin_forms.TickForm),
+    "backup": Operation("Run a backup now", admin_forms.TickForm, "backups.backup"),
+    "drill": Operation("Run a restore drill now", admin_forms.TickForm, "backups.restore_drill"),
 }
 
 
@@ -66,6 +68,7 @@ def jobs_page(request):
             "pending": admin_status.pending_runs(),
             "projects": admin_status.project_rows(),
             "backlogs": admin_status.backlogs(),
+            "backups": admin_status.backups(),
             "failed": [(row["run"], admin_status.evidence(row["run"])) for row in rows if _failed(row["run"])],
             "can_run": request.user.has_perm(RUN),
             "sync_form": admin_forms.SyncForm(),

@@ -24,9 +24,38 @@ def store_webhook_message(connection, payload: dict) -> int:
     return stored
 
 
+def store_webhook_messages(connection, payloads: list[dict]) -> int:
+    """The batch form of `store_webhook_message` for one connection's messages: the sources read
+    once, one upsert and one re-chunk per source. Returns how many (message, source) pairs were stored."""
+    sources = list(ProjectSource.objects.filter(connection=connection, is_active=True))
+    stored = 0
+    for source in sources:
+        rows = [
+            message_rows.row(source, conversation["id"], payload)
+            for payload, conversation in _storable(payloads)
+            if _reads(source, inbox_of(payload, conversation))
+        ]
+        if rows:
+            message_rows.upsert(source, rows)
+            rechunk(source, [int(row.conversation_id) for row in rows])
+            stored += len(rows)
+    return stored
+
+
+def _storable(payloads):
+    for payload in payloads:
+        conversation = payload.get("conversation") if isinstance(payload.get("conversation"), dict) else {}
+        if payload.get("id") is not None and conversation.get("id") is not None:
+            yield payload, conversation
+
+
+def _reads(source, inbox_id) -> bool:
+    return not source.inbox_ids or (inbox_id is not None and int(inbox_id) in source.inbox_ids)
+
+
 def reading_sources(connection, inbox_id) -> list[ProjectSource]:
     sources = ProjectSource.objects.filter(connection=connection, is_active=True)
-    return [s for s in sources if not s.inbox_ids or (inbox_id is not None and int(inbox_id) in s.inbox_ids)]
+    return [source for source in sources if _reads(source, inbox_id)]
 
 
 def inbox_of(payload, conversation):

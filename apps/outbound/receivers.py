@@ -6,8 +6,15 @@ from apps.outbound import services
 from apps.outbound.models import Source
 
 
-def inbound_message(sender, connection, contact_id, text, received_at, contact_name="", **kwargs):
+def inbound_message(sender, connection, contact_id, text, received_at, contact_name="", batched=False, **kwargs):
+    """A message of a batch was recorded by `inbound_messages` already."""
+    if batched:
+        return None
     return services.record_inbound(connection, contact_id, text, received_at=received_at, contact_name=contact_name)
+
+
+def inbound_messages(sender, messages, **kwargs):
+    return services.record_inbound_batch(messages)
 
 
 def delivery_status(
@@ -49,5 +56,6 @@ def connect():
     from apps.integrations import signals
 
     signals.inbound_message.connect(inbound_message, dispatch_uid="outbound.inbound_message")
+    signals.inbound_messages.connect(inbound_messages, dispatch_uid="outbound.inbound_messages")
     signals.delivery_status.connect(delivery_status, dispatch_uid="outbound.delivery_status")
     signals.automation_reply.connect(automation_reply, dispatch_uid="outbound.automation_reply")

@@ -5,9 +5,11 @@ conditional UPDATE (… WHERE status = the status it read), so an illegal move o
 change raises and writes nothing. `annotate` and `annotate_many` write everything else on a
 message and refuse to touch its status."""
 
+from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from apps.core import metrics_prometheus as prom
 from apps.core.errors import ServiceError
 from apps.outbound.models import OutboundMessage, Status
 
@@ -41,6 +43,8 @@ STAMP = {
     S.CANCELED: "canceled_at",
 }
 FINAL = {S.READ, S.CANCELED}
+# What /metrics counts (opsdesk_outbound_messages_total) when a message reaches one of these.
+COUNTED = {S.SENT: "sent", S.FAILED: "failed", **{status: "blocked" for status in REFUSALS - {S.CANCELED}}}
 PENDING = {S.DRAFT, S.APPROVED, S.QUEUED, S.FREQUENCY_CAPPED}
 
 
@@ -65,6 +69,7 @@ def transition(message, target, *, now=None, **fields) -> OutboundMessage:
         raise IllegalTransition(f"Message #{message.pk} changed meanwhile (now {current}); nothing was written.")
     for name, value in values.items():
         setattr(message, name, value)
+    count_outcomes([message], target)
     return message
 
 
@@ -86,6 +91,22 @@ def transition_many(messages, target, *, now=None, each=None, **fields) -> None:
         for name, value in {**values, **{name: by_id[message.pk] for name, by_id in (each or {}).items()}}.items():
             if not hasattr(value, "resolve_expression"):
                 setattr(message, name, value)
+    count_outcomes(messages, target)
+
+
+def count_outcomes(messages, target) -> None:
+    """Counts messages that reached sent, failed or a refusal, once their transaction commits: the
+    channel, and why (the provider's error code, or the preflight code of a refusal)."""
+    outcome = COUNTED.get(target)
+    if outcome is None:
+        return
+    field = "last_error_code" if target == S.FAILED else "preflight_code"
+    labels = [(m.channel, "" if target == S.SENT else getattr(m, field, "")) for m in messages]
+    transaction.on_commit(lambda: [_count(channel, outcome, reason) for channel, reason in labels])
+
+
+def _count(channel, outcome, reason):
+    prom.inc(prom.OUTBOUND_MESSAGES, channel=channel, outcome=outcome, reason=reason or "none")
 
 
 def _by_id(values, field):

@@ -7,6 +7,6 @@ class PlatformBotConfig(AppConfig):
     verbose_name = "Platform Telegram bot"
 
     def ready(self):
-        from apps.platform_bot import callbacks
+        from apps.platform_bot import callbacks, checks, updates  # noqa: F401 — register handlers and checks
 
         callbacks.load_all()

@@ -4,7 +4,12 @@
 `callback_data` is `"signup:<action>:<id>"`; the text it returns is shown to the presser
 (answerCallbackQuery), and the handler may edit the message itself. `@command("bind")` registers
 `handler(message: CommandMessage) -> str` for `/bind …`; the text it returns is the bot's reply in
-that chat. Modules in `apps/platform_bot/handlers/` register theirs; `load_all()` imports them."""
+that chat. Modules in `apps/platform_bot/handlers/` register theirs; `load_all()` imports them.
+
+Handlers run in the worker inside the update's processing transaction: they must not call
+Telegram themselves. To edit the pressed message, use `replies.edit_after_commit(query.chat_id,
+query.message_id, text)`; it is sent once the transaction commits. A handler that raises leaves
+the update failed and retried like any inbound event, so handlers are idempotent."""
 
 import importlib
 import pkgutil
@@ -55,6 +60,7 @@ class CommandMessage:
     chat_id: int
     username: str
     user: object | None
+    chat_type: str = "private"
 
 
 def callback_data(prefix, action, target) -> str:

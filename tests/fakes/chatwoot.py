@@ -12,7 +12,18 @@ API, answered as Chatwoot's controllers, finders and jbuilder views answer it:
   `created_at_asc`); `status` defaults to `open`, `all` lists every status.
 - `GET …/conversations/<id>/messages?after=&before=`: `{"meta": {...}, "payload": [...]}`; `after`
   gives the next 100 oldest first, `before` the 20 before it, neither the latest 20.
-- `POST …/conversations/<id>/messages` stores an outgoing message (or a private note) and returns it.
+- `POST …/conversations/<id>/messages` stores an outgoing message (or a private note) and returns it
+  as `messages/create.json.jbuilder` renders it (integer `message_type`, epoch `created_at`, the
+  request's `echo_id`, the token owner as `sender`); `fail_post()` scripts a refusal of the next
+  posts, optionally after storing the message (Chatwoot stored it, then its proxy answered 5xx).
+
+Webhooks: after `send_webhooks_to(url, secret=None)`, every message created through the API or by
+`customer_writes()` / `agent_writes()` is delivered to `url` as Chatwoot's account webhook does it
+(`message_created` with `Message#webhook_data`: type by name, ISO `created_at`, `private`, the
+sender's `webhook_data` with its `type`, the conversation, inbox and account), from a background
+thread in creation order (Chatwoot sends from a job, after answering the API), signed with
+`X-Chatwoot-Signature: sha256=<HMAC of "{timestamp}.{body}">` and `X-Chatwoot-Timestamp` when the
+webhook has a secret. `deliveries` records each (payload, HTTP status).
 - Errors: a wrong `api_access_token` header is 401 `{"error": "Invalid Access Token"}`; an unknown
   account or conversation 404 `{"error": "Resource could not be found"}`; `fail_next()` scripts
   429 (rack-attack's `Retry later`, optionally with Retry-After), 500 (Rails' JSON error) or any
@@ -30,8 +41,18 @@ Use it as a context manager. Typical test:
 
 `load_corpus(conversations)` takes the demo corpus' shape (apps/knowledge/demo_corpus.json)."""
 
+import hashlib
+import hmac
+import json
+import queue
 import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
+
+import requests
 
 from tests.fakes.server import FakeServer, Reply
 
@@ -79,6 +100,14 @@ class FakeChatwoot(FakeServer):
         self._failures: list[list] = []  # [only, let through first, reply]
         self._ids = {"conversation": 0, "message": 0, "contact": 0}
         self._clock = T0
+        self.api_sender = {"id": 7, "name": "Opsdesk API user", "type": "user"}
+        self.agent = {"id": 1, "name": "Grace (agent)", "type": "user"}
+        self.deliveries: list[tuple[dict, int]] = []
+        self._post_failures: list[list] = []  # [private or None, reply, store first]
+        self._webhook = None  # (url, secret)
+        self._outbox: queue.Queue = queue.Queue()
+        self._sending = 0
+        threading.Thread(target=self._deliver_forever, daemon=True).start()
         self.up()
 
     # --- health ---------------------------------------------------------------------------------
@@ -213,6 +242,92 @@ class FakeChatwoot(FakeServer):
     def params(request) -> dict:
         return {key: values[-1] for key, values in parse_qs(request.query).items()}
 
+    # --- webhooks back to Opsdesk and the people in the conversation ----------------------------
+
+    def send_webhooks_to(self, url, secret=None):
+        self._webhook = (url, secret)
+
+    def customer_writes(self, conversation_id, content) -> dict:
+        """The conversation's contact writes: stored, and delivered as a webhook."""
+        return self._notify(self.add_message(conversation_id, content, message_type=0))
+
+    def agent_writes(self, conversation_id, content, *, private=False, agent=None) -> dict:
+        """An agent replies (or adds a private note) in Chatwoot's dashboard."""
+        sender = agent or self.agent
+        return self._notify(self.add_message(conversation_id, content, message_type=1, private=private, sender=sender))
+
+    def outgoing(self, conversation_id, *, private=False) -> list[dict]:
+        """The conversation's outgoing messages (private notes with `private=True`)."""
+        with self._lock:
+            found = [m for m in self.messages[conversation_id] if m["message_type"] == 1]
+        return [m for m in found if bool(m["private"]) == private]
+
+    def webhooks_idle(self) -> bool:
+        return self._outbox.empty() and not self._sending
+
+    def fail_post(self, *replies, private=None, store=False):
+        """The next message posts (only notes with private=True, only replies with False) get these
+        replies; with `store`, the message is stored (and its webhook sent) before the reply."""
+        with self._lock:
+            self._post_failures.extend([private, reply, store] for reply in replies)
+
+    def webhook_payload(self, message) -> dict:
+        conversation = self.conversations[message["conversation_id"]]
+        kind = {v: k for k, v in MESSAGE_TYPES.items()}[message["message_type"]]
+        created = datetime.fromtimestamp(message["created_at"], tz=UTC).isoformat().replace("+00:00", "Z")
+        return {
+            "event": "message_created",
+            "id": message["id"],
+            "content": message["content"],
+            "created_at": created,
+            "message_type": kind,
+            "content_type": message["content_type"],
+            "content_attributes": message["content_attributes"],
+            "additional_attributes": {},
+            "source_id": message["source_id"],
+            "private": message["private"],
+            "sender": {key: value for key, value in message["sender"].items() if key != "avatar_url"},
+            "inbox": {"id": conversation["inbox_id"], "name": f"Inbox {conversation['inbox_id']}"},
+            "conversation": {
+                "id": conversation["id"],
+                "inbox_id": conversation["inbox_id"],
+                "status": conversation["status"],
+                "account_id": int(self.account_id),
+                "channel": "Channel::Api",
+                "meta": {"sender": conversation["contact"], "assignee": None},
+                "timestamp": conversation["last_activity_at"],
+            },
+            "account": {"id": int(self.account_id), "name": "Acme Hotels"},
+        }
+
+    def _notify(self, message) -> dict:
+        if self._webhook is not None:
+            self._outbox.put(self.webhook_payload(message))
+        return message
+
+    def _deliver_forever(self):
+        while True:
+            payload = self._outbox.get()
+            self._sending += 1
+            try:
+                self._deliver(payload)
+            finally:
+                self._sending -= 1
+
+    def _deliver(self, payload):
+        url, secret = self._webhook
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": str(uuid.uuid4())}
+        if secret:
+            timestamp = str(int(time.time()))
+            digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+            headers.update({"X-Chatwoot-Signature": f"sha256={digest}", "X-Chatwoot-Timestamp": timestamp})
+        try:
+            status = requests.post(url, data=body, headers=headers, timeout=30).status_code
+        except requests.RequestException:
+            status = 0  # Chatwoot sends once and never retries
+        self.deliveries.append((payload, status))
+
     # --- answering ------------------------------------------------------------------------------
 
     def answer(self, request) -> Reply:
@@ -290,14 +405,27 @@ class FakeChatwoot(FakeServer):
     def _create_message(self, conversation_id, body) -> Reply:
         if not body.get("content"):
             return Reply(422, {"error": "Content can't be blank"})
+        failure = self._post_failure(bool(body.get("private")))
+        if failure is not None and not failure[2]:
+            return failure[1]
         message = self.add_message(
             conversation_id,
             body["content"],
             message_type=body.get("message_type") or "outgoing",
             private=bool(body.get("private")),
-            sender={"id": 99, "name": "Opsdesk", "type": "agent_bot"},
+            sender=dict(self.api_sender),
         )
-        return Reply(200, message)
+        self._notify(message)
+        if failure is not None:
+            return failure[1]
+        return Reply(200, {**message, "echo_id": body.get("echo_id")})
+
+    def _post_failure(self, private):
+        with self._lock:
+            found = next((f for f in self._post_failures if f[0] in (None, private)), None)
+            if found is not None:
+                self._post_failures.remove(found)
+            return found
 
 
 def _listed(conversation, params) -> bool:

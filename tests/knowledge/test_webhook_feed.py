@@ -103,3 +103,46 @@ def test_a_delivery_without_a_conversation_stores_nothing_here():
     delivered(source.connection, {"event": "message_created", "id": 9004, "content": "hi"})
 
     assert not ChatwootMessage.objects.exists()
+
+
+def delivered_together(connection, payloads):
+    events = [
+        InboundEventFactory(
+            connection=connection, event_type="message_created", payload=p, external_id=f"batch:{p['id']}"
+        )
+        for p in payloads
+    ]
+    outcomes = processing.process_batch([event.pk for event in events])
+    return [outcomes[event.pk] for event in events]
+
+
+def test_a_batch_of_deliveries_is_stored_for_each_reading_source_and_chunked():
+    everything = SourceFactory()
+    connection = everything.connection
+    other_inbox = SourceFactory(tenant=everything.tenant, connection=connection, inbox_ids=[2])
+    payloads = [
+        message_created(9101, "Is breakfast included?", conversation_id=401),
+        message_created(9102, "Until what time?", conversation_id=401),
+        message_created(9103, "Where do I park?", conversation_id=402, inbox_id=2),
+    ]
+
+    assert delivered_together(connection, payloads) == ["processed"] * 3
+
+    assert set(ChatwootMessage.objects.filter(source=everything).values_list("message_id", flat=True)) == {
+        9101,
+        9102,
+        9103,
+    }
+    assert list(ChatwootMessage.objects.filter(source=other_inbox).values_list("message_id", flat=True)) == [9103]
+    assert set(Chunk.objects.filter(source=everything).values_list("conversation_id", flat=True)) == {401, 402}
+
+
+def test_a_message_the_feed_cannot_store_fails_alone_in_its_batch():
+    source = SourceFactory()
+    broken = message_created(9202, "second")
+    broken["id"] = "not-a-number"
+
+    outcomes = delivered_together(source.connection, [message_created(9201, "first"), broken])
+
+    assert outcomes == ["processed", "failed"]
+    assert list(ChatwootMessage.objects.values_list("message_id", flat=True)) == [9201]

@@ -26,3 +26,15 @@ def platform_bot(settings, bot_api):
     }
     cache.clear()
     return bot_api
+
+
+@pytest.fixture
+def telegram(bot_api, client, django_capture_on_commit_callbacks):
+    """Plays Telegram: `telegram(update)` posts it to our webhook with the secret and runs what the
+    commit triggers (the worker's processing runs eagerly, then the bot's replies)."""
+
+    def deliver(update, secret=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return bot_api.deliver(update, client=client, secret=secret)
+
+    return deliver

@@ -1,10 +1,22 @@
-"""Django's PostgreSQL backend with the row-level security context (apps/core/db_context.py):
-every query passes `db_context.before_query`, and the connection remembers which context its
-session holds, forgetting it whenever a rollback may have undone a set_config."""
+"""Django's PostgreSQL backend, with two additions. Settings select it for every postgres://
+DATABASE_URL.
+
+Connection timing for Prometheus: with persistent connections (CONN_MAX_AGE) there is no pool to
+ask how long a request waited for a connection: a request reuses its thread's connection (no wait)
+or opens one. This backend observes how long opening one takes (`opsdesk_db_connect_duration_seconds`)
+and counts the ones that fail (`opsdesk_db_connect_errors_total`); how many connections are open is
+read from pg_stat_activity at scrape time.
+
+The row-level security context (apps/core/db_context.py): every query passes
+`db_context.before_query`, and the connection remembers which context its session holds,
+forgetting it whenever a rollback may have undone a set_config."""
+
+import time
 
 from django.db.backends.postgresql import base
 
 from apps.core import db_context
+from apps.core import metrics_prometheus as prom
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -12,6 +24,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self.rls_state = db_context.NONE
         self.execute_wrappers.append(db_context.before_query)
+
+    def connect(self):
+        started = time.perf_counter()
+        try:
+            super().connect()
+        except Exception:
+            prom.inc(prom.DB_CONNECT_ERRORS, alias=self.alias)
+            raise
+        prom.observe(prom.DB_CONNECT, time.perf_counter() - started, alias=self.alias)
 
     def init_connection_state(self):
         self.rls_state = db_context.NONE

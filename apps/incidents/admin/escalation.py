@@ -42,7 +42,7 @@ class OnCallEntryForm(forms.ModelForm):
 
     class Meta:
         model = OnCallEntry
-        fields = ["level", "name", "user", "email", "phone", "starts_at", "ends_at"]
+        fields = ["level", "name", "user", "email", "phone", "notify_by_telegram", "starts_at", "ends_at"]
 
 
 class HoldsNowFilter(admin.SimpleListFilter):
@@ -62,8 +62,9 @@ class HoldsNowFilter(admin.SimpleListFilter):
 @admin.register(OnCallEntry)
 class OnCallEntryAdmin(admin.ModelAdmin):
     form = OnCallEntryForm
-    list_display = ["name", "level", "email", "phone", "slack", "starts_at", "ends_at", "holds_now"]
-    list_filter = [HoldsNowFilter, "level"]
+    list_display = ["name", "level", "email", "phone", "slack", "telegram", "starts_at", "ends_at", "holds_now"]
+    list_filter = [HoldsNowFilter, "level", "notify_by_telegram"]
+    list_select_related = ["user__telegram_link"]
     search_fields = ["name", "email"]
 
     def save_model(self, request, obj, form, change):
@@ -86,6 +87,14 @@ class OnCallEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Slack")
     def slack(self, obj):
         return redacted_webhook(obj.slack_webhook_url) if obj.slack_webhook_encrypted else "-"
+
+    @admin.display(description="Telegram")
+    def telegram(self, obj):
+        link = getattr(obj.user, "telegram_link", None) if obj.user_id else None
+        if link is None:
+            return "not bound"
+        handle = f"@{link.telegram_username}" if link.telegram_username else str(link.telegram_user_id)
+        return handle if obj.notify_by_telegram else f"{handle} (alerts off)"
 
     @admin.display(description="Holds it now", boolean=True)
     def holds_now(self, obj):

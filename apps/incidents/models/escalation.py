@@ -95,6 +95,12 @@ class OnCallEntry(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     slack_webhook_encrypted = models.TextField(blank=True, editable=False)
+    notify_by_telegram = models.BooleanField(
+        "notify by Telegram",
+        default=True,
+        help_text="Send alerts with Acknowledge / Resolve buttons to the Telegram account the user bound "
+        "(/bind in the platform bot). Has no effect while the user has no bound Telegram account.",
+    )
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
 
@@ -145,6 +151,7 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SLACK = "slack", "Slack"
+        TELEGRAM = "telegram", "Telegram (platform bot)"
 
     class Reason(models.TextChoices):
         OPENED = "opened", "Incident opened"
@@ -161,7 +168,9 @@ class Notification(models.Model):
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     reason = models.CharField(max_length=12, choices=Reason.choices)
-    recipient = models.CharField(max_length=300, help_text="An email address, or a redacted webhook URL.")
+    recipient = models.CharField(
+        max_length=300, help_text="An email address, a redacted webhook URL, or a person's Telegram account."
+    )
     target_encrypted = models.TextField(blank=True, editable=False)
     on_call_entry = models.ForeignKey(OnCallEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     subject = models.CharField(max_length=300)
@@ -171,6 +180,11 @@ class Notification(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took it to send.")
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A Telegram send that failed for a while (429, 5xx, no answer) waits until then.",
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -182,7 +196,9 @@ class Notification(models.Model):
 
     @property
     def target(self) -> str:
-        """Where it goes: the email address, or the decrypted webhook URL."""
+        """Where it goes: the email address, the decrypted webhook URL, or the Telegram chat id."""
         if self.channel == self.Channel.EMAIL:
             return self.recipient
+        if self.channel == self.Channel.TELEGRAM:
+            return crypto.decrypt_json(self.target_encrypted).get("chat_id", "")
         return crypto.decrypt_json(self.target_encrypted).get("url", "")

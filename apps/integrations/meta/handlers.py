@@ -5,7 +5,7 @@ moves the outbound message it belongs to."""
 from apps.core import contacts
 from apps.events import emit
 from apps.integrations import automation, conversations, signals
-from apps.integrations.handlers import handles
+from apps.integrations.handlers import handles, handles_batch
 
 CHANNEL = "whatsapp_cloud"
 
@@ -56,6 +56,52 @@ def inbound_message(event):
         contact_name=name,
     )
     automation.start_runs(event, stored)
+
+
+@handles_batch("meta", "message", commutes_with=("status",))
+def inbound_messages(events):
+    """The batch form of `inbound_message`: one conversation upsert and one message upsert for all,
+    outbound policy told once (`inbound_messages`: once per contact), automations started with the
+    bots of each tenant read once."""
+    parsed = [_parsed(event) for event in events]
+    found = conversations.upsert_conversations(
+        [
+            conversations.Change(event, CHANNEL, sender, contact_id=sender, contact_name=name, at=sent_at)
+            for event, (message, sender, sent_at, name) in zip(events, parsed, strict=True)
+        ]
+    )
+    stored = conversations.record_messages(
+        [
+            conversations.message_row(
+                event,
+                found[(event.connection_id, sender)],
+                provider_message_id=message["id"],
+                text=message_text(message),
+                sent_at=sent_at,
+                message_type=message.get("type", "text"),
+            )
+            for event, (message, sender, sent_at, name) in zip(events, parsed, strict=True)
+        ]
+    )
+    _tell_outbound(
+        [
+            signals.InboundMessage(event.connection, sender, row.text, sent_at, name)
+            for event, row, (_message, sender, sent_at, name) in zip(events, stored, parsed, strict=True)
+        ]
+    )
+    automation.start_runs_batch(list(zip(events, stored, strict=True)))
+
+
+def _parsed(event) -> tuple:
+    message = event.payload["message"]
+    sender = contacts.canonical_or_raw(CHANNEL, message.get("from"))
+    return message, sender, conversations.from_unix(message.get("timestamp")), _contact_name(event.payload, sender)
+
+
+def _tell_outbound(items):
+    signals.inbound_messages.send(sender=CHANNEL, messages=items)
+    for item in items:
+        signals.inbound_message.send(sender=CHANNEL, batched=True, **vars(item))
 
 
 @handles("meta", "status")

@@ -21,7 +21,7 @@ class InboundEvent(models.Model):
     """One item a provider delivered to a webhook, stored before it is acknowledged.
 
     The unique (provider, connection, external id) makes a second delivery of the same item a
-    no-op, so a provider's retries and duplicates are processed once. A batched delivery (Meta
+    no-op (for the platform's own deliveries, which have no connection, (provider, external id)), so a provider's retries and duplicates are processed once. A batched delivery (Meta
     sends several messages and statuses in one POST) becomes one row per item; each row keeps the
     raw body it came in."""
 
@@ -34,8 +34,17 @@ class InboundEvent(models.Model):
         IGNORED = "ignored", "Ignored"
 
     provider = models.CharField(max_length=16)
-    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="inbound_events")
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="inbound_events")
+    connection = models.ForeignKey(
+        "integrations.Connection",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inbound_events",
+        help_text="Empty for the platform's own deliveries (the platform Telegram bot), which belong to no tenant.",
+    )
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="inbound_events"
+    )
     external_id = models.CharField("external ID", max_length=255)
     event_type = models.CharField(max_length=100)
     headers = models.JSONField(default=dict, blank=True)
@@ -58,6 +67,11 @@ class InboundEvent(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "connection", "external_id"], name="inbound_event_once"),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=models.Q(connection__isnull=True),
+                name="inbound_event_once_platform",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="inbound_status_due"),

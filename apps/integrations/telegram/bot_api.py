@@ -36,9 +36,33 @@ class BotApiError(Exception):
         super().__init__(f"{method or 'Bot API'}: {code} {description}".strip())
 
     @property
+    def fix(self) -> str:
+        """What an operator does about it, in words."""
+        return fix_for(self.code, self.description)
+
+    @property
     def not_modified(self) -> bool:
         """editMessageText with the text the message already has: harmless."""
         return NOT_MODIFIED in str(self.description).lower()
+
+
+FIXES = {
+    "not_configured": "Set TELEGRAM_BOT_TOKEN to the token @BotFather gave the platform bot.",
+    "timeout": "Telegram did not answer in time: check this server's outbound network or proxy; it is retried.",
+    "connection_error": "Telegram could not be reached: check DNS, firewall and TELEGRAM_API_BASE_URL; it is retried.",
+    401: "TELEGRAM_BOT_TOKEN is wrong or was revoked: set the current token from @BotFather.",
+    403: "The person blocked the bot or never started it: ask them to open the bot, press Start and /bind again.",
+    404: "TELEGRAM_BOT_TOKEN is malformed or TELEGRAM_API_BASE_URL is wrong.",
+    429: "Telegram rate-limited the bot: it is retried after retry_after seconds.",
+}
+
+
+def fix_for(code, description="") -> str:
+    if code == 400 and "chat not found" in str(description).lower():
+        return "The chat is unknown to the bot: the person must send /start to the bot, then /bind again."
+    if isinstance(code, int) and code >= 500:
+        return "Telegram is failing on its side; it is retried. See https://t.me/BotNews for outages."
+    return FIXES.get(code, "Telegram refused the request as malformed: see the description.")
 
 
 def inline_keyboard(buttons) -> dict:
@@ -52,6 +76,7 @@ class BotApi:
         self.token = settings.TELEGRAM_BOT_TOKEN if token is None else token
         self.base_url = (base_url or settings.TELEGRAM_API_BASE_URL).rstrip("/")
         self.session = session or _session
+        self.last_description = ""
 
     def is_configured(self) -> bool:
         return bool(self.token)
@@ -100,6 +125,7 @@ class BotApi:
         except requests.RequestException as exc:
             description = f"Could not connect: {type(exc).__name__}."
             raise BotApiError("connection_error", description, retryable=True, method=method) from None
+        self.last_description = str(http.json_body(response).get("description") or "")
         return _result(method, response)
 
 

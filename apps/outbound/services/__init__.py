@@ -4,7 +4,7 @@ actions, the API, tasks and the inbound pipeline (through apps.outbound.receiver
 from apps.outbound.services.connections import pause_sending, resume_sending
 from apps.outbound.services.dispatch import dispatch, process_due
 from apps.outbound.services.dispatcher import dispatch_queued, drain
-from apps.outbound.services.inbound import apply_delivery_status, record_inbound
+from apps.outbound.services.inbound import apply_delivery_status, record_inbound, record_inbound_batch
 from apps.outbound.services.messages import approve_message, cancel, create_message, retry
 from apps.outbound.services.policies import (
     contact_policy,
@@ -33,6 +33,7 @@ __all__ = [
     "process_due",
     "purge_attempts",
     "record_inbound",
+    "record_inbound_batch",
     "resume_sending",
     "retry",
     "set_tenant_settings",

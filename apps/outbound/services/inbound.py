@@ -5,16 +5,19 @@ a delivery status (the message moves forward, never back)."""
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.events import audit, emit
 from apps.outbound import defaults, states
-from apps.outbound.models import CHANNEL_OF, OutboundMessage, Source, Status, Via
+from apps.outbound.models import CHANNEL_OF, ContactChannelPolicy, OutboundMessage, Source, Status, Via
 from apps.outbound.services import messages, policies, validation
 from apps.outbound.services.common import SEND_FAIL_CODE
+from apps.tenants.models import Tenant
 
 _WORD = re.compile(r"^[^\w]*(\w+)[^\w]*$")
 DELIVERY = {"sent": Status.SENT, "delivered": Status.DELIVERED, "read": Status.READ, "failed": Status.FAILED}
+NOTED = ["last_inbound_at", "contact_name", "updated_at"]
 RANK = {Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
 
 
@@ -40,6 +43,80 @@ def record_inbound(connection, contact_id, text, *, received_at, contact_name=""
     return policy
 
 
+def record_inbound_batch(items) -> dict:
+    """`record_inbound` for a batch of messages (objects with connection, contact_id, text,
+    received_at, contact_name), in the order received: each contact's policy locked and written
+    once, the stop-on-reply messages of all of them found with one SELECT, tenants and their
+    outbound settings read once. Keywords are applied message by message, in order, as the single
+    path does. Returns {(tenant id, channel, contact id): policy}."""
+    by_contact = _by_contact(items)
+    if not by_contact:
+        return {}
+    tenants = Tenant.objects.in_bulk({key[0] for key in by_contact})
+    with transaction.atomic():
+        found = policies.locked_policies(tenants, [(*key, _name(group)) for key, group in by_contact.items()])
+        for key, group in by_contact.items():
+            _note_inbound_batch(found[key], group)
+        ContactChannelPolicy.objects.bulk_update(
+            list(found.values()), ["last_inbound_at", "contact_name", "updated_at"]
+        )
+        _stop_sequences_batch(tenants, by_contact)
+        _keywords_batch(found, by_contact)
+    return found
+
+
+def _by_contact(items) -> dict:
+    groups = {}
+    for item in items:
+        channel = CHANNEL_OF.get(item.connection.provider)
+        if channel is not None:
+            contact = validation.contact_or_raw(channel, item.contact_id)
+            groups.setdefault((item.connection.tenant_id, channel, contact), []).append(item)
+    return groups
+
+
+def _name(group) -> str:
+    return next((item.contact_name for item in reversed(group) if item.contact_name), "")
+
+
+def _note_inbound_batch(policy, group):
+    latest = max(item.received_at for item in group)
+    if policy.last_inbound_at is None or latest > policy.last_inbound_at:
+        policy.last_inbound_at = latest
+    policy.contact_name = (_name(group) or policy.contact_name)[:255]
+    policy.updated_at = timezone.now()
+
+
+def _stop_sequences_batch(tenants, by_contact):
+    """One locked SELECT for every contact's stop-on-reply messages; each is stopped by the first
+    reply that came after it was created, as replies one at a time would have stopped it."""
+    query = Q()
+    for tenant_id, channel, contact_id in by_contact:
+        query |= Q(tenant_id=tenant_id, channel=channel, contact_id=contact_id)
+    latest = max(item.received_at for group in by_contact.values() for item in group)
+    pending = OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        query, stop_on_reply=True, status__in=states.PENDING, created_at__lte=latest
+    )
+    for message in pending.order_by("id"):
+        replies = [item.received_at for item in by_contact[(message.tenant_id, message.channel, message.contact_id)]]
+        after = [at for at in replies if at >= message.created_at]
+        if after:
+            message.tenant = tenants[message.tenant_id]
+            _stop(message, min(after))
+
+
+def _keywords_batch(found, by_contact):
+    """Each one-word message in order, the tenant's stop words read once per batch."""
+    loaded = {}
+    for key, group in by_contact.items():
+        for item in group:
+            word = keyword(item.text)
+            if word:
+                if key[0] not in loaded:
+                    loaded[key[0]] = defaults.for_tenant(found[key].tenant)
+                _keywords(found[key], item.connection, word, item.received_at, loaded[key[0]])
+
+
 def _note_inbound(policy, received_at, contact_name):
     if policy.last_inbound_at is None or received_at > policy.last_inbound_at:
         policy.last_inbound_at = received_at
@@ -60,25 +137,31 @@ def _stop_sequences(policy, received_at):
         )
     )
     for message in pending:
-        states.transition(
-            message,
-            Status.CANCELED,
-            last_error=(f"The contact replied at {received_at:%Y-%m-%d %H:%M} UTC; this message stops on reply."),
-            preflight_code="STOPPED_BY_REPLY",
-            preflight_reason="The contact replied; this message stops on reply.",
-        )
-        audit.record(
-            "outbound.blocked",
-            actor_label="contact reply",
-            tenant=policy.tenant,
-            target=message,
-            reason="Stopped by the contact's reply.",
-            after={"status": Status.CANCELED},
-        )
+        message.tenant = policy.tenant
+        _stop(message, received_at)
 
 
-def _keywords(policy, connection, word, received_at):
-    tenant_defaults = defaults.for_tenant(policy.tenant)
+def _stop(message, received_at):
+    """Cancels a stop-on-reply message because its contact replied at `received_at`."""
+    states.transition(
+        message,
+        Status.CANCELED,
+        last_error=(f"The contact replied at {received_at:%Y-%m-%d %H:%M} UTC; this message stops on reply."),
+        preflight_code="STOPPED_BY_REPLY",
+        preflight_reason="The contact replied; this message stops on reply.",
+    )
+    audit.record(
+        "outbound.blocked",
+        actor_label="contact reply",
+        tenant=message.tenant,
+        target=message,
+        reason="Stopped by the contact's reply.",
+        after={"status": Status.CANCELED},
+    )
+
+
+def _keywords(policy, connection, word, received_at, tenant_defaults=None):
+    tenant_defaults = tenant_defaults or defaults.for_tenant(policy.tenant)
     label = f"contact {policy.contact_id} (keyword {word})"
     if word in tenant_defaults.stop_words:
         if policies.opt_out(policy, via=Via.KEYWORD, actor_label=label, note=word, now=received_at):

@@ -3,7 +3,7 @@ and who; every change is audited as `outbound.policy_changed`. Opting back in is
 the contact's own START, or a person who confirms it."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core import contacts
@@ -35,6 +35,40 @@ def locked_policy(tenant, channel, contact_id, contact_name="") -> ContactChanne
     """The policy row, locked until the caller's transaction ends (cap counters change under it)."""
     policy = contact_policy(tenant, channel, contact_id, contact_name)
     return ContactChannelPolicy.objects.select_for_update().get(pk=policy.pk)
+
+
+def locked_policies(tenants, keys) -> dict:
+    """The policies of many contacts at once, created with the defaults where missing and locked
+    until the caller's transaction ends, in one SELECT (two more when some are new). `keys` are
+    (tenant id, channel, canonical contact id, contact name); `tenants` {id: Tenant} is set on each
+    policy so no policy loads its tenant again. Returns {(tenant id, channel, contact id): policy}."""
+    found = _lock_policies(keys)
+    missing = {key[:3]: key[3] for key in keys if key[:3] not in found}
+    if missing:
+        ContactChannelPolicy.objects.bulk_create(
+            [
+                ContactChannelPolicy(
+                    tenant_id=tenant_id, channel=channel, contact_id=contact_id, contact_name=name[:255]
+                )
+                for (tenant_id, channel, contact_id), name in missing.items()
+            ],
+            ignore_conflicts=True,
+        )
+        found.update(_lock_policies(missing))
+    for policy in found.values():
+        policy.tenant = tenants[policy.tenant_id]
+    return found
+
+
+def _lock_policies(keys) -> dict:
+    wanted = {}
+    for tenant_id, channel, contact_id, *_name in keys:
+        wanted.setdefault((tenant_id, channel), set()).add(contact_id)
+    query = Q()
+    for (tenant_id, channel), contact_ids in wanted.items():
+        query |= Q(tenant_id=tenant_id, channel=channel, contact_id__in=contact_ids)
+    rows = ContactChannelPolicy.objects.select_for_update().filter(query).order_by("id")
+    return {(row.tenant_id, row.channel, row.contact_id): row for row in rows}
 
 
 def policy_of(message) -> ContactChannelPolicy:
