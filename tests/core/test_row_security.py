@@ -263,6 +263,8 @@ def test_the_rls_check_fails_on_a_violation_and_the_database_runbook_runs_it(row
 
 def test_work_left_for_the_responses_close_runs_in_the_requests_context(rows, tenant, rf):
     """The WSGI server calls close() after the middleware returned (the AI API's deferred write)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
     from django.http import HttpResponse
 
     seen = []
@@ -274,6 +276,10 @@ def test_work_left_for_the_responses_close_runs_in_the_requests_context(rows, te
         return response
 
     response = db_context.RowSecurityMiddleware(view)(rf.get("/api/v1/tickets/"))
-    response.close()
+    request_finished.disconnect(close_old_connections)  # as the test client does around close()
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     assert seen == [[tenant.pk, tenant.pk]]
     assert ticket_tenants() == []
