@@ -548,11 +548,12 @@ AI_ABUSE_TENANT_MIN_REQUESTS = env.int("AI_ABUSE_TENANT_MIN_REQUESTS", default=3
 # of the last KEEP_DAILY days, KEEP_WEEKLY ISO weeks and KEEP_MONTHLY months. The backup_freshness
 # check fails when the last good backup is older than BACKUP_MAX_AGE_HOURS or the last passed drill
 # older than BACKUP_DRILL_MAX_AGE_DAYS; the drill's RPO check wants rows younger than BACKUP_RPO_HOURS.
-BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="backups")
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="") or "backups"
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or RUN_DIR / "backups")
 STORAGES["backups"] = {
-    "BACKEND": env.str("BACKUP_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
-    "OPTIONS": env.json("BACKUP_STORAGE_OPTIONS", default={}) or {"location": str(BACKUP_DIR)},
+    "BACKEND": env.str("BACKUP_STORAGE_BACKEND", default="") or "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": (env.json("BACKUP_STORAGE_OPTIONS") if env.str("BACKUP_STORAGE_OPTIONS", default="") else {})
+    or {"location": str(BACKUP_DIR)},
 }
 # Who dumps and restores: the owner (sees every row whatever row-level security says), else the app.
 BACKUP_DATABASE_URL = env.str("DATABASE_OWNER_URL", default="") or env.str("DATABASE_URL", default="")
