@@ -182,3 +182,26 @@ def test_backup_and_drill_age_come_from_the_last_good_ones(client):
         (now - timedelta(hours=2)).timestamp(), abs=1
     )
     assert page.value("opsdesk_backup_drill_last_success_age_seconds") == pytest.approx(3 * 86400, abs=120)
+
+
+def test_a_reading_past_the_timeout_is_reported_failed_and_the_scrape_goes_on(settings):
+    from django.db import connection
+
+    from apps.observability.collectors import InboxCollector, ScrapeCollector, ScrapeTime
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+
+    class Sleeping(ScrapeCollector):
+        name = "sleeping"
+
+        def families(self):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(0.5)")
+            return []
+
+    settings.METRICS_QUERY_TIMEOUT_MS = 50
+    families = {f.name: f for f in ScrapeTime([Sleeping(), InboxCollector()]).collect()}
+    success = {s.labels["collector"]: s.value for s in families["opsdesk_scrape_collector_success"].samples}
+    assert success == {"sleeping": 0.0, "inbox": 1.0}
+    assert "opsdesk_inbox_events" in families
