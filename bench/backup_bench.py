@@ -17,7 +17,6 @@ Same run, same machine, as ratios:
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -57,13 +56,17 @@ def by_hand(target, work) -> dict:
     """pg_dump -Fc and createdb + pg_restore, as an operator would type them."""
     dump = Path(work) / "by-hand.pgdump"
     started = time.perf_counter()
-    database.run_tool(["pg_dump", "--format=custom", "--no-password", "--file", str(dump), *database.pg_args(target)], target)
+    database.run_tool(
+        ["pg_dump", "--format=custom", "--no-password", "--file", str(dump), *database.pg_args(target)], target
+    )
     dumped = time.perf_counter() - started
     scratch = target.named(f"{target.name[:40]}_byhand")
     restore.drop_database(target, scratch.name)
     started = time.perf_counter()
     restore.create_database(target, scratch.name)
-    database.run_tool(["pg_restore", "--no-owner", "--exit-on-error", "--no-password", *database.pg_args(scratch), str(dump)], scratch)
+    database.run_tool(
+        ["pg_restore", "--no-owner", "--exit-on-error", "--no-password", *database.pg_args(scratch), str(dump)], scratch
+    )
     restored = time.perf_counter() - started
     restore.drop_database(target, scratch.name)
     return {"dump": dumped, "restore": restored, "size": dump.stat().st_size}
@@ -90,7 +93,8 @@ def ours(work) -> dict:
 
 def report(label, mine, hand):
     print(
-        f"{label}: backup {mine['backup']:.1f} s vs pg_dump {hand['dump']:.1f} s = {mine['backup'] / hand['dump']:.2f}x; "
+        f"{label}: backup {mine['backup']:.1f} s vs pg_dump {hand['dump']:.1f} s = "
+        f"{mine['backup'] / hand['dump']:.2f}x; "
         f"drill restore {mine['restore']:.1f} s vs createdb+pg_restore {hand['restore']:.1f} s = "
         f"{mine['restore'] / hand['restore']:.2f}x; whole drill {mine['drill']:.1f} s; "
         f"file {mine['size'] / 1e6:.1f} MB (by hand {hand['size'] / 1e6:.1f} MB)"
