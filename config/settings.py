@@ -452,6 +452,10 @@ OUTBOUND_DISPATCH_BATCH = env.int("OUTBOUND_DISPATCH_BATCH", default=80)
 OUTBOUND_DISPATCH_RUN_S = env.float("OUTBOUND_DISPATCH_RUN_S", default=20.0)
 OUTBOUND_DISPATCH_MAX_SLEEP_S = env.float("OUTBOUND_DISPATCH_MAX_SLEEP_S", default=1.0)
 OUTBOUND_META_SEND_THREADS = env.int("OUTBOUND_META_SEND_THREADS", default=8)
+# How far ahead of a WhatsApp Cloud number's bucket a drain claims (seconds of the pace): the next
+# batch is claimed while the last is still being sent, one send every 1/pace s, so batches follow
+# each other without a gap and no second ever holds more than the pace.
+OUTBOUND_META_LOOKAHEAD_S = env.float("OUTBOUND_META_LOOKAHEAD_S", default=0.5)
 OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", default=90)
 # The Graph API: a base with or without its version (apps.integrations.meta.graph adds exactly one).
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
