@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 KNOWN_CHECKS = {
     "redis_ping",
     "database_latency",
+    "backup_freshness",
     "celery_workers",
     "queue_depth",
     "dead_letters_last_hour",
