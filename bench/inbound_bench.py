@@ -218,14 +218,15 @@ def stop(process):
 
 
 def processing_throughput(chatwoot_id, events):
-    """Stores `events` Chatwoot messages and publishes one task per event, as `inbox.store` does for
-    a delivery of one message (one task per id before batching, one drain per delivery after)."""
+    """Stores `events` Chatwoot messages (integer ids, as Chatwoot's) and publishes one task per
+    event, as `inbox.store` does for a delivery of one message (one task per id before batching, one
+    drain per delivery after)."""
     script = f"""
 from apps.integrations.models import InboundEvent, Connection
 from apps.integrations import inbox
 c = Connection.objects.get(pk='{chatwoot_id}')
 rows = [InboundEvent(provider='chatwoot', connection=c, tenant_id=c.tenant_id, external_id=f'message_created:bench-{{n}}',
-        event_type='message_created', raw_body='{{}}', payload={{'event': 'message_created', 'id': f'bench-{{n}}',
+        event_type='message_created', raw_body='{{}}', payload={{'event': 'message_created', 'id': 1000000 + n,
         'content': 'hello', 'message_type': 'incoming', 'conversation': {{'id': n % 50}}}}) for n in range({events})]
 InboundEvent.objects.bulk_create(rows, batch_size=1000)
 ids = list(InboundEvent.objects.filter(provider='chatwoot', status='received').order_by('id').values_list('id', flat=True))

@@ -454,6 +454,10 @@ OUTBOUND_DISPATCH_BATCH = env.int("OUTBOUND_DISPATCH_BATCH", default=80)
 OUTBOUND_DISPATCH_RUN_S = env.float("OUTBOUND_DISPATCH_RUN_S", default=20.0)
 OUTBOUND_DISPATCH_MAX_SLEEP_S = env.float("OUTBOUND_DISPATCH_MAX_SLEEP_S", default=1.0)
 OUTBOUND_META_SEND_THREADS = env.int("OUTBOUND_META_SEND_THREADS", default=8)
+# How far ahead of a WhatsApp Cloud number's bucket a drain claims (seconds of the pace): the next
+# batch is claimed while the last is still being sent, one send every 1/pace s, so batches follow
+# each other without a gap and no second ever holds more than the pace.
+OUTBOUND_META_LOOKAHEAD_S = env.float("OUTBOUND_META_LOOKAHEAD_S", default=0.5)
 OUTBOUND_ATTEMPT_RETENTION_DAYS = env.int("OUTBOUND_ATTEMPT_RETENTION_DAYS", default=90)
 # The Graph API: a base with or without its version (apps.integrations.meta.graph adds exactly one).
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com")
@@ -550,11 +554,12 @@ AI_ABUSE_TENANT_MIN_REQUESTS = env.int("AI_ABUSE_TENANT_MIN_REQUESTS", default=3
 # of the last KEEP_DAILY days, KEEP_WEEKLY ISO weeks and KEEP_MONTHLY months. The backup_freshness
 # check fails when the last good backup is older than BACKUP_MAX_AGE_HOURS or the last passed drill
 # older than BACKUP_DRILL_MAX_AGE_DAYS; the drill's RPO check wants rows younger than BACKUP_RPO_HOURS.
-BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="backups")
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="") or "backups"
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or RUN_DIR / "backups")
 STORAGES["backups"] = {
-    "BACKEND": env.str("BACKUP_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
-    "OPTIONS": env.json("BACKUP_STORAGE_OPTIONS", default={}) or {"location": str(BACKUP_DIR)},
+    "BACKEND": env.str("BACKUP_STORAGE_BACKEND", default="") or "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": (env.json("BACKUP_STORAGE_OPTIONS") if env.str("BACKUP_STORAGE_OPTIONS", default="") else {})
+    or {"location": str(BACKUP_DIR)},
 }
 # Who dumps and restores: the owner (sees every row whatever row-level security says), else the app.
 BACKUP_DATABASE_URL = env.str("DATABASE_OWNER_URL", default="") or env.str("DATABASE_URL", default="")

@@ -9,11 +9,12 @@ refusals a retry cannot fix carry `x-should-retry: false`, which OpenAI's SDKs o
 import time
 
 from django.http import JsonResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
-from apps.ai import refusals, services, validation
+from apps.ai import fast_path, refusals, services, validation
 from apps.ai.models import Feature, Outcome
 from apps.core.parsers import SafeJSONParser
 from apps.tenants.api import tenant_may
@@ -111,6 +112,16 @@ def after_response(response, work):
     return response
 
 
+def with_headers(response, headers):
+    """The headers DRF's `finalize_response` adds to every answer (Allow; Vary when it negotiates)."""
+    for name, value in headers.items():
+        if name == "Vary":
+            patch_vary_headers(response, [value])
+        else:
+            response[name] = value
+    return response
+
+
 MESSAGE = inline_serializer(
     "ChatMessage",
     {
@@ -161,15 +172,30 @@ class ChatCompletions(APIView):
     def get_exception_handler(self):
         return exception_handler
 
+    def dispatch(self, request, *args, **kwargs):
+        """A tenant key posting JSON takes the fast path (apps/ai/fast_path.py); DRF handles the rest."""
+        admitted = fast_path.admitted(request)
+        if admitted is None:
+            return super().dispatch(request, *args, **kwargs)
+        self.request, self.args, self.kwargs = request, args, kwargs
+        return with_headers(self.answer(request.tenant, admitted[1]), self.default_response_headers)
+
     def post(self, request):
         try:
-            chat = validation.parse(request.data)
+            data = request.data
+        except exceptions.APIException as exc:
+            return self.unreadable(exc)
+        return self.answer(request.tenant, data)
+
+    def answer(self, tenant, data):
+        try:
+            chat = validation.parse(data)
         except validation.InvalidRequest as exc:
             return self.invalid(exc.code, exc.message, exc.param)
         except exceptions.APIException as exc:
-            return self.invalid(exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid", str(exc.detail))
+            return self.unreadable(exc)
         completion = services.complete(
-            request.tenant,
+            tenant,
             Feature.API,
             chat.messages,
             model=chat.model,
@@ -178,6 +204,9 @@ class ChatCompletions(APIView):
             defer_record=True,
         )
         return after_response(completion_response(completion), completion.finish)
+
+    def unreadable(self, exc) -> JsonResponse:
+        return self.invalid(exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid", str(exc.detail))
 
     def invalid(self, code, message, param=None) -> JsonResponse:
         """A body the endpoint cannot accept: its AIRequest row (outcome `invalid`), then a 400."""

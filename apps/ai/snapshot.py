@@ -44,7 +44,7 @@ class Snapshot:
     def prices_of(self, provider: str) -> dict:
         """{model: ModelPrice} of `provider`, as `costs.cost_of` takes them (built only when a
         provider sends no cost of its own)."""
-        return _prices(self.price_table).get(provider, {})
+        return _prices(self.price_table, provider)
 
 
 def read(tenant, now=None, *, using="default") -> Snapshot | None:
@@ -163,17 +163,18 @@ def _circuit(values) -> tuple[str, ProviderCircuit]:
     return provider, found
 
 
-def _prices(aggregated) -> dict:
-    """{provider: {model: ModelPrice}} from the JSON array of [provider, model, prompt, completion]."""
+def _prices(aggregated, provider) -> dict:
+    """{model: ModelPrice} of `provider` from the JSON array of [provider, model, prompt, completion]."""
     prices: dict = {}
-    for provider, model, prompt, completion in json.loads(aggregated):
-        price = ModelPrice(
-            provider=provider,
+    for owner, model, prompt, completion in json.loads(aggregated):
+        if owner != provider:
+            continue
+        prices[model] = ModelPrice(
+            provider=owner,
             model=model,
             prompt_usd_per_million=Decimal(str(prompt)),
             completion_usd_per_million=Decimal(str(completion)),
         )
-        prices.setdefault(provider, {})[model] = price
     return prices
 
 

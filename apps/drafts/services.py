@@ -58,9 +58,9 @@ class Outcome:
 
 
 def settings_of(source) -> DraftSettings:
-    """The source's draft settings (off until someone turns them on)."""
-    found, _ = DraftSettings.objects.get_or_create(source=source, defaults={"tenant_id": source.tenant_id})
-    return found
+    """The source's draft settings, or the defaults (off) unsaved when nobody has set any."""
+    found = DraftSettings.objects.filter(source=source).first()
+    return found or DraftSettings(source=source, tenant_id=source.tenant_id)
 
 
 SETTING_FIELDS = ("enabled", "inbox_ids", "system_prompt", "tone", "min_score", "min_hits")
@@ -72,7 +72,8 @@ def update_settings(source, *, by=None, request=None, **values) -> DraftSettings
     if unknown:
         raise ServiceError(f"Unknown draft settings: {', '.join(sorted(unknown))}.", code="unknown_setting")
     with transaction.atomic():
-        row = DraftSettings.objects.select_for_update().get(pk=settings_of(source).pk)
+        DraftSettings.objects.get_or_create(source=source, defaults={"tenant_id": source.tenant_id})
+        row = DraftSettings.objects.select_for_update().get(source=source)
         before = _settings_json(row)
         for name, value in _checked(values).items():
             setattr(row, name, value)
@@ -82,6 +83,7 @@ def update_settings(source, *, by=None, request=None, **values) -> DraftSettings
         audit.record(
             "drafts.settings",
             actor=by if hasattr(by, "pk") else None,
+            actor_label="" if hasattr(by, "pk") else str(by or "system"),
             tenant=source.tenant,
             target=row,
             before=before,
@@ -127,8 +129,12 @@ def conversation_drafts(connection, conversation_id):
 
 
 def _customer_wrote(connection, seen, payload) -> int:
-    older = conversation_drafts(connection, seen.conversation_id).filter(message_id__lt=seen.message_id)
-    supersede(older, reason="The customer wrote again.")
+    """Supersedes the conversation's older drafts and queues this message's; a message delivered
+    after a newer one of the same conversation (webhooks may arrive out of order) gets none."""
+    drafts = conversation_drafts(connection, seen.conversation_id)
+    supersede(drafts.filter(message_id__lt=seen.message_id), reason="The customer wrote again.")
+    if drafts.filter(message_id__gt=seen.message_id).exists():
+        return 0
     sources = [s for s in feed.reading_sources(connection, seen.inbox_id) if _drafts_on(s, seen.inbox_id)]
     return sum(queue_for_message(source, seen, payload) for source in sources)
 

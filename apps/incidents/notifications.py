@@ -174,9 +174,7 @@ def _slack_text(notification):
 def _record(notification):
     outcome = "sent" if notification.status == State.SENT else f"failed after {notification.attempts} attempt(s)"
     if notification.status == State.QUEUED:
-        outcome = (
-            f"failed (attempt {notification.attempts}), tried again at {notification.next_attempt_at:%H:%M:%S} UTC"
-        )
+        outcome = f"failed (attempt {notification.attempts}), next try at {notification.next_attempt_at:%H:%M:%S} UTC"
     text = (
         f"{notification.get_channel_display()} to {notification.recipient} {outcome} "
         f"(level {notification.level}, {notification.get_reason_display().lower()})"

@@ -245,11 +245,11 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="connection")
     def connection_link(self, obj):
-        return admin_link(obj.connection)
+        return admin_link(obj.connection) if obj.connection_id else "none: the platform's own Telegram bot"
 
     @admin.display(description="tenant")
     def tenant_link(self, obj):
-        return admin_link(obj.tenant)
+        return admin_link(obj.tenant) if obj.tenant_id else "none: a platform delivery"
 
     @admin.display(description="last error")
     def error(self, obj):

@@ -81,9 +81,9 @@ def spend(key, pace: Pace, count: int, tokens: float, now, rng=random) -> None:
         SendBucket.objects.filter(key=key).update(tokens=tokens - count - debt, refilled_at=refilled_at)
 
 
-def wait_for(tokens: float, pace: Pace) -> float:
-    """Seconds (whole milliseconds, rounded up) until a bucket holding `tokens` has one."""
-    return math.ceil(max(0.0, 1.0 - tokens) / pace.rate * 1000) / 1000
+def wait_for(tokens: float, pace: Pace, need: float = 1.0) -> float:
+    """Seconds (whole milliseconds, rounded up) until a bucket holding `tokens` has `need`."""
+    return math.ceil(max(0.0, need - tokens) / pace.rate * 1000) / 1000
 
 
 def _refilled(bucket, pace, now) -> float:

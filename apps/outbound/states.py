@@ -84,6 +84,7 @@ def transition_many(messages, target, *, now=None, each=None, **fields) -> None:
     now = now or timezone.now()
     values = {"status": target, STAMP[target]: now, "updated_at": timezone.now(), **fields}
     per_row = {name: _by_id(by_id, OutboundMessage._meta.get_field(name)) for name, by_id in (each or {}).items()}
+    values = {name: value for name, value in values.items() if name not in per_row}
     ids = [message.pk for message in messages]
     if OutboundMessage.objects.filter(pk__in=ids, status=current.pop()).update(**values, **per_row) != len(ids):
         raise IllegalTransition(f"Some of messages {ids} changed meanwhile; nothing was written.")

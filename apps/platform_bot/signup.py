@@ -45,7 +45,8 @@ def start(fields: dict, *, ip=None):
         message = BotApi().send_message(link.chat_id, owner_text(signup, pin), buttons=decision_buttons(signup))
     except BotApiError as exc:
         services.record_send_failed(signup, error=str(exc), meta={"telegram_code": str(exc.code)})
-        raise SignupRefused(rules.Refusal("telegram_unavailable", UNAVAILABLE, 503, retry_after=60)) from None
+        wait = int(exc.retry_after or 60)
+        raise SignupRefused(rules.Refusal("telegram_unavailable", UNAVAILABLE, 503, retry_after=wait)) from None
     for older in services.replaced_by(signup):
         tell_owner(older, "Replaced by a newer signup for the same e-mail; its PIN and buttons no longer work.")
     return services.record_sent(signup, chat_id=link.chat_id, message_id=message["message_id"])

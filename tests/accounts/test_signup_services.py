@@ -247,3 +247,30 @@ def test_the_job_expires_overdue_signups_and_purges_month_old_ones():
     assert services.expire_overdue() == 1
     assert PendingSignup.objects.get(pk=overdue.pk).status == "expired"
     assert PendingSignup.objects.get(pk=fresh.pk).status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_cannot_pass_the_rate_limit_together():
+    """Six starts for one e-mail at the same moment, each on its own connection: three get through."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    app, barrier = application(), Barrier(6)
+
+    def start_one(n):
+        barrier.wait()
+        try:
+            services.start(app, ip=f"203.0.113.{n}")
+            return "started"
+        except SignupRefused as exc:
+            return exc.refusal.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = sorted(pool.map(start_one, range(6)))
+
+    assert outcomes == ["rate_limited"] * 3 + ["started"] * 3
+    assert PendingSignup.objects.filter(status="pending").count() == 1

@@ -157,3 +157,14 @@ def test_chatwoot_refusing_the_token_fails_the_draft_at_once_with_the_reason(sou
     assert (draft.status, draft.failure_stage, draft.attempts) == (S.FAILED, "note", 1)
     assert "HTTP 401" in draft.last_error and draft.text == DRAFT_TEXT
     assert "giving up" in SystemEvent.objects.get(code="CHATWOOT_SEND_FAIL").message
+
+
+def test_a_message_delivered_after_a_newer_one_of_its_conversation_gets_no_draft(source, chatwoot):
+    conversation = chatwoot.add_conversation(inbox_id=1)
+    older = chatwoot.add_message(conversation["id"], "Do you have parking?")
+    newer = chatwoot.add_message(conversation["id"], PARKING)
+
+    delivered(source, chatwoot.webhook_payload(newer))
+    delivered(source, chatwoot.webhook_payload(older))
+
+    assert list(AIDraft.objects.values_list("message_id", "status")) == [(newer["id"], S.PROPOSED)]

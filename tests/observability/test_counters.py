@@ -6,7 +6,6 @@ import pytest
 from apps.ai.models import AIRequest
 from apps.outbound import services as outbound
 from apps.outbound.models import Status, Via
-from apps.tenants.models import SystemSettings
 from tests.ai.conftest import ai_settings, openai, openrouter  # noqa: F401
 from tests.fakes.graph import not_on_whatsapp
 from tests.integrations import signing
@@ -156,4 +155,53 @@ def test_backup_age_is_nan_without_a_backup(client):
 
     page = scrape(client)
     assert math.isnan(page.value("opsdesk_backup_last_success_age_seconds"))
-    assert SystemSettings.load() is not None
+    assert math.isnan(page.value("opsdesk_backup_drill_last_success_timestamp_seconds"))
+
+
+def test_backup_and_drill_age_come_from_the_last_good_ones(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.backups.models import Backup, BackupDrill
+
+    now = timezone.now()
+    good = dict(storage="default", vendor="postgresql", started_at=now - timedelta(hours=2, minutes=5))
+    Backup.objects.create(status="succeeded", finished_at=now - timedelta(hours=2), **good)
+    Backup.objects.create(
+        status="failed",
+        finished_at=now - timedelta(minutes=5),
+        storage="default",
+        vendor="postgresql",
+        started_at=now - timedelta(minutes=6),
+    )
+    BackupDrill.objects.create(status="passed", started_at=now - timedelta(days=3), finished_at=now - timedelta(days=3))
+    page = scrape(client)
+    assert page.value("opsdesk_backup_last_success_age_seconds") == pytest.approx(7200, abs=120)
+    assert page.value("opsdesk_backup_last_success_timestamp_seconds") == pytest.approx(
+        (now - timedelta(hours=2)).timestamp(), abs=1
+    )
+    assert page.value("opsdesk_backup_drill_last_success_age_seconds") == pytest.approx(3 * 86400, abs=120)
+
+
+def test_a_reading_past_the_timeout_is_reported_failed_and_the_scrape_goes_on(settings):
+    from django.db import connection
+
+    from apps.observability.collectors import InboxCollector, ScrapeCollector, ScrapeTime
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+
+    class Sleeping(ScrapeCollector):
+        name = "sleeping"
+
+        def families(self):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(0.5)")
+            return []
+
+    settings.METRICS_QUERY_TIMEOUT_MS = 50
+    families = {f.name: f for f in ScrapeTime([Sleeping(), InboxCollector()]).collect()}
+    success = {s.labels["collector"]: s.value for s in families["opsdesk_scrape_collector_success"].samples}
+    assert success == {"sleeping": 0.0, "inbox": 1.0}
+    assert "opsdesk_inbox_events" in families

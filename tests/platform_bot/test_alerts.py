@@ -148,7 +148,7 @@ def test_telegram_429_records_the_failure_and_retries_after_retry_after(bot_api,
     assert row.attempts == 1 and row.next_attempt_at >= timezone.now() + timedelta(seconds=39)
     event = SystemEvent.objects.get(code="TELEGRAM_SEND_FAIL")
     assert event.incident == incident and event.meta["error_code"] == "429"
-    assert "tried again at" in incident.timeline.get(kind="notification", data__channel="telegram").text
+    assert "next try at" in incident.timeline.get(kind="notification", data__channel="telegram").text
     assert deliver(incident) == "skipped", "not sent before its time"
 
     type(row).objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())

@@ -97,3 +97,15 @@ def test_the_inbox_admin_lists_platform_updates(bot_api, telegram, admin_client)
 
     assert admin_client.get("/admin/integrations/inboundevent/").status_code == 200
     assert admin_client.get(f"/admin/integrations/inboundevent/{event.pk}/change/").status_code == 200
+
+
+def test_the_inbox_pages_and_api_say_a_platform_update_has_no_tenant(bot_api, telegram, admin_client, operator_api):
+    telegram(bot_api.text_update(bot_api.user(DANA), "/help"))
+    event = InboundEvent.objects.get()
+
+    page = admin_client.get(f"/admin/integrations/inboundevent/{event.pk}/change/").content.decode()
+    listed = operator_api.get("/api/v1/inbound-events/", {"provider": "platform_bot"}).json()
+
+    assert "none: the platform&#x27;s own Telegram bot" in page and "none: a platform delivery" in page
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [(row["provider"], row["tenant"], row["connection"]) for row in rows] == [("platform_bot", None, None)]

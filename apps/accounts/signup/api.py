@@ -2,7 +2,7 @@
 x-csrf-token). Bodies may be JSON or an HTML form; every refusal is `{"error", "detail"}` with a 4xx
 (503 when signups are closed or Telegram is down)."""
 
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +56,10 @@ def log_in(request, signup) -> None:
     request.session[SESSION_KEY] = [pk for pk in request.session.get(SESSION_KEY, []) if pk != str(signup.pk)]
 
 
+def welcome(signup, why) -> str:
+    return f"{why} Welcome to Opsdesk, {signup.company}: your account is ready."
+
+
 def poll_path(signup) -> str:
     return reverse("signup_api:poll", args=[signup.pk])
 
@@ -102,6 +106,7 @@ def poll(request, signup_id):
     body = rules.poll_json(services.state_of(signup), timezone.now())
     if body["status"] == rules.COMPLETED and started_here(request, signup):
         log_in(request, signup)
+        messages.success(request, welcome(signup, "The platform owner approved your signup."))
         body["redirect"] = PORTAL
     return JsonResponse(body)
 

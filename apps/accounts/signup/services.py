@@ -5,7 +5,7 @@ after `start` returns and records the outcome with `record_sent` / `record_send_
 import uuid
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import PendingSignup
@@ -46,6 +46,7 @@ def start(application, *, ip=None, now=None) -> tuple[PendingSignup, str]:
     now = now or timezone.now()
     pin = pins.new_pin()
     with transaction.atomic():
+        _serialise_starts(application.email, ip)
         _check_rate(application.email, ip, now)
         replaced = _cancel_open(application.email, now)
         signup = PendingSignup(
@@ -62,6 +63,17 @@ def start(application, *, ip=None, now=None) -> tuple[PendingSignup, str]:
         signup.save()
         _audit("signup.started", signup, after={"replaced": [str(pk) for pk in replaced]})
     return signup, pin
+
+
+def _serialise_starts(email, ip):
+    """Two starts for the same e-mail or address wait for each other (PostgreSQL advisory locks held
+    to the end of the transaction, taken in one order), so both cannot pass the rate limit at once.
+    SQLite writes one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted({f"signup:email:{email}", f"signup:ip:{ip or '-'}"}):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _check_rate(email, ip, now):

@@ -75,7 +75,7 @@ def _verify(request, signup):
 def _welcome(request, signup, why):
     if not request.user.is_authenticated or request.user.pk != signup.user_id:
         api.log_in(request, signup)
-    messages.success(request, f"{why} Welcome to Opsdesk, {signup.company}: your account is ready.")
+    messages.success(request, api.welcome(signup, why))
     return redirect(api.PORTAL)
 
 

@@ -4,7 +4,9 @@ Edits the seeded row only where it still has the seeded text (an operator's own 
 from django.db import migrations
 
 CHECK = "telegram_platform_bot"
-CODES = ["TELEGRAM_SEND_FAIL", "TELEGRAM_WEBHOOK_UNAUTHORIZED", "PLATFORM_BOT_WEBHOOK_DEAD_LETTERED"]
+# TELEGRAM_SEND_FAIL stays with "outbound-blocked" (its catalog runbook, also for tenants' bots); the
+# fix below names it.
+CODES = ["TELEGRAM_WEBHOOK_UNAUTHORIZED", "PLATFORM_BOT_WEBHOOK_DEAD_LETTERED"]
 SEEDED_FIX = (
     "Check the signup status: the Telegram bot token is present and the owner is bound; check the bot "
     "token and webhook secret settings; the owner sends /bind to the bot. Then start signup again."

@@ -9,13 +9,20 @@ keep-alive session; WAHA and Telegram one at a time); a second transaction recor
 in bulk, and each failure is recorded in its own transaction, so one bad answer never holds up
 or rolls back the others.
 
+A drain keeps its batches coming without a gap: a Meta drain claims up to
+OUTBOUND_META_LOOKAHEAD_S of the pace ahead of the bucket, hands the sends to a `Sender` whose
+`Pacer` lets one request out every 1/pace s (its slot is the message's `sent_at`), and records a
+batch once its answers are in, while the next batch is already claimed and being sent.
+
 Locks are taken in the order the single-message `dispatch` takes them (messages, contact
 policies by id, then the bucket), so the two paths can run side by side. A duplicate run finds
 the rows locked or no longer queued; a worker that dies leaves rows in `sending` that the
 `outbound.process_due` sweeper fails as `outcome_unknown`, never sends twice."""
 
+import math
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +44,8 @@ from apps.outbound.services.common import enqueue, enqueue_connection
 from apps.outbound.services.dispatch import attempt_row, finish, hold
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
+
+MAX_IN_FLIGHT = 2
 
 
 @dataclass
@@ -78,16 +87,46 @@ def drain(connection_id, budget_s=None) -> dict:
 
 
 def _drain(connection_id, deadline, results) -> bool:
-    """Batches until nothing is due (True) or the rest is handed to a later task (False)."""
-    while True:
-        batch = run_batch(connection_id)
-        results.update(batch.results)
-        if batch.done:
-            return True
-        if batch.wait > settings.OUTBOUND_DISPATCH_MAX_SLEEP_S or time.monotonic() + batch.wait > deadline:
-            enqueue_connection(connection_id, countdown=max(batch.wait, 0.001))
-            return False
-        time.sleep(batch.wait)
+    """Batches until nothing is due (True) or the rest is handed to a later task (False). Each
+    batch's sends go to the connection's `Sender` and are recorded once answered, so the next
+    batch is claimed while the last one is still being sent (for Meta, OUTBOUND_META_LOOKAHEAD_S
+    ahead of its tokens): the pace is kept without a gap between batches."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return True
+    with Sender(connection) as sender:
+        return _pipeline(connection, sender, deadline, results)
+
+
+def _pipeline(connection, sender, deadline, results) -> bool:
+    in_flight, ahead = deque(), lookahead(connection)
+    try:
+        while True:
+            connection.refresh_from_db(fields=["sending_paused_at"])
+            batch = claim(connection, timezone.now(), settings.OUTBOUND_DISPATCH_BATCH, ahead=ahead)
+            results.update(batch.results)
+            if batch.sending:
+                in_flight.append(sender.submit(batch.sending))
+            while in_flight and (in_flight[0].done() or len(in_flight) > MAX_IN_FLIGHT):
+                results.update(in_flight.popleft().record())
+            if batch.done:
+                return True
+            if batch.sending:
+                continue
+            if batch.wait > settings.OUTBOUND_DISPATCH_MAX_SLEEP_S or time.monotonic() + batch.wait > deadline:
+                enqueue_connection(connection.pk, countdown=max(batch.wait, 0.001))
+                return False
+            time.sleep(batch.wait)
+    finally:
+        while in_flight:
+            results.update(in_flight.popleft().record())
+
+
+def lookahead(connection) -> float:
+    """How many tokens ahead of the bucket a Meta drain may claim (0 for other providers)."""
+    if connection.provider != "meta":
+        return 0.0
+    return settings.OUTBOUND_META_LOOKAHEAD_S * pacing.pace_for(connection.provider).rate
 
 
 def _has_due(connection_id) -> bool:
@@ -119,30 +158,35 @@ def draining(connection_id):
 
 
 def run_batch(connection_id, limit=None) -> Batch:
-    """One batch on the connection: claim, send, record."""
+    """One batch on the connection: claim, send, record; the sends go out as the bucket allowed
+    them, without a `Pacer` (a drain spaces them)."""
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return Batch(done=True)
     batch = claim(connection, timezone.now(), limit or settings.OUTBOUND_DISPATCH_BATCH)
     if batch.sending:
-        outcomes = send_all(connection, batch.sending)
-        batch.results.update(record(batch.sending, outcomes, timezone.now()))
+        with Sender(connection, paced=False) as sender:
+            batch.results.update(sender.submit(batch.sending).record())
     return batch
 
 
-def claim(connection, now, limit) -> Batch:
-    """The claiming transaction: what may go now moves to `sending`, the rest keeps its place."""
+def claim(connection, now, limit, ahead=0.0) -> Batch:
+    """The claiming transaction: what may go now moves to `sending`, the rest keeps its place.
+    With `ahead`, up to that many tokens not yet in the bucket are taken too (their sends wait for
+    their turn in the `Pacer`), and nothing is claimed until half of them can be."""
     key, pace = pacing.connection_key(connection), pacing.pace_for(connection.provider)
-    wanted = min(limit, pacing.whole(pacing.peek(key, pace, now)))
-    if not wanted:
-        return Batch(wait=pacing.wait_for(pacing.peek(key, pace, now), pace))
+    tokens = pacing.peek(key, pace, now)
+    least = max(1.0, ahead / 2)
+    wanted = min(limit, pacing.whole(tokens + ahead))
+    if wanted < min(limit, least):
+        return Batch(wait=pacing.wait_for(tokens + ahead, pace, need=min(limit, least)))
     with transaction.atomic():
         due = _claim_due(connection, now, wanted)
         if not due:
             return Batch(done=True)
         if connection.is_sending_paused:
             return _hold(due, now)
-        batch = _admit(due, key, pace, now)
+        batch = _admit(due, key, pace, now, ahead)
         _to_sending(batch.sending, now)
     return batch
 
@@ -166,7 +210,7 @@ def _hold(due, now) -> Batch:
     return Batch(results=Counter(held=len(due)), done=True)
 
 
-def _admit(due, key, pace, now) -> Batch:
+def _admit(due, key, pace, now, ahead=0.0) -> Batch:
     """Preflights each claimed message in order, as the single path would one after another:
     refusals are stored, a contact still in its spacing waits, and sends are admitted while the
     bucket (locked last) has tokens; messages past that keep their place in the queue."""
@@ -174,7 +218,7 @@ def _admit(due, key, pace, now) -> Batch:
     tokens = pacing.locked_tokens(key, pace, now)
     batch, sent_by_tenant = Batch(), Counter()
     for message in due:
-        if len(batch.sending) >= pacing.whole(tokens):
+        if len(batch.sending) >= pacing.whole(tokens + ahead):
             break
         result = _admit_one(message, loaded, sent_by_tenant[message.tenant_id], now)
         if result != "sending":
@@ -185,7 +229,7 @@ def _admit(due, key, pace, now) -> Batch:
     pacing.spend(key, pace, len(batch.sending), tokens, now)
     policies.save_reservations(loaded.policy_of(message) for message in batch.sending)
     if not batch.sending and not batch.results:
-        batch.wait = pacing.wait_for(tokens, pace)
+        batch.wait = pacing.wait_for(tokens + ahead, pace)
     return batch
 
 
@@ -223,24 +267,83 @@ def _to_sending(sending, now) -> None:
         message.attempts, message.round_attempts = message.attempts + 1, message.round_attempts + 1
 
 
+class Pacer:
+    """Spaces one run's requests to a Meta number at least 1/pace apart, whichever thread makes
+    them, so no second holds more sends than the pace however the batches fall; each send's time
+    is its slot (the request goes out then, or a few milliseconds later)."""
+
+    def __init__(self, rate):
+        # a whole microsecond more than 1/rate: stamps are stored to the microsecond and stay apart
+        self.interval = math.ceil(1e6 / rate + 1) / 1e6 if rate else 0.0
+        self.started, self.next_at = timezone.now(), time.monotonic()
+        self.origin = self.next_at
+        self.lock = threading.Lock()
+
+    def turn(self):
+        """Waits for the next slot and returns it as a wall-clock time."""
+        with self.lock:
+            slot = max(time.monotonic(), self.next_at)
+            self.next_at = slot + self.interval
+        if slot > time.monotonic():
+            time.sleep(slot - time.monotonic())
+        return self.started + timedelta(microseconds=round((slot - self.origin) * 1e6))
+
+
+class Sender:
+    """Calls the provider for one run: Meta's Graph API from OUTBOUND_META_SEND_THREADS threads on
+    one keep-alive session, paced by a `Pacer`; WAHA and Telegram one at a time (their buckets
+    space them)."""
+
+    def __init__(self, connection, paced=True):
+        meta = connection.provider == "meta"
+        self.pool = ThreadPoolExecutor(settings.OUTBOUND_META_SEND_THREADS if meta else 1)
+        self.pacer = Pacer(pacing.pace_for(connection.provider).rate if meta and paced else 0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True)
+
+    def submit(self, sending) -> "InFlight":
+        return InFlight(sending, [self.pool.submit(self._send, message) for message in sending])
+
+    def _send(self, message):
+        at = self.pacer.turn()
+        return senders.send(message), at
+
+
+@dataclass
+class InFlight:
+    """A claimed batch whose sends are under way."""
+
+    sending: list
+    futures: list
+
+    def done(self) -> bool:
+        return all(future.done() for future in self.futures)
+
+    def record(self) -> Counter:
+        answers = [future.result() for future in self.futures]
+        stamps = {message.pk: at for message, (_outcome, at) in zip(self.sending, answers, strict=True)}
+        return record(self.sending, [outcome for outcome, _at in answers], timezone.now(), stamps)
+
+
 def send_all(connection, sending) -> list:
-    """The provider's answers, in order. Meta's Graph API takes concurrent requests for one number
-    (OUTBOUND_META_SEND_THREADS at a time, one keep-alive session); WAHA and Telegram go one by one."""
-    threads = settings.OUTBOUND_META_SEND_THREADS if connection.provider == "meta" else 1
-    if threads <= 1 or len(sending) == 1:
-        return [senders.send(message) for message in sending]
-    with ThreadPoolExecutor(min(threads, len(sending))) as pool:
-        return list(pool.map(senders.send, sending))
+    """The provider's answers, in order (see `Sender`)."""
+    with Sender(connection, paced=False) as sender:
+        return [future.result()[0] for future in sender.submit(sending).futures]
 
 
-def record(sending, outcomes, now) -> Counter:
-    """Sent ones in one transaction with bulk writes; every other answer through the single path's
-    `finish`, each in its own transaction."""
+def record(sending, outcomes, now, stamps=None) -> Counter:
+    """Sent ones in one transaction with bulk writes (`sent_at` from `stamps`, {id: time of the
+    request}, where given); every other answer through the single path's `finish`, each in its own
+    transaction."""
     pairs = list(zip(sending, outcomes, strict=True))
     sent = [(message, outcome) for message, outcome in pairs if outcome.kind == http.SUCCESS]
     results = Counter()
     if sent:
-        _record_sent(sent, now)
+        _record_sent(sent, now, stamps or {})
         results[Status.SENT] += len(sent)
     for message, outcome in pairs:
         if outcome.kind != http.SUCCESS:
@@ -248,15 +351,16 @@ def record(sending, outcomes, now) -> Counter:
     return results
 
 
-def _record_sent(sent, now) -> None:
+def _record_sent(sent, now, stamps) -> None:
     ids = {message.pk: outcome.provider_message_id for message, outcome in sent}
+    sent_at = {message.pk: stamps.get(message.pk, now) for message, _ in sent}
     with transaction.atomic():
         OutboundAttempt.objects.bulk_create([attempt_row(message, outcome, now) for message, outcome in sent])
         states.transition_many(
             [message for message, _ in sent],
             Status.SENT,
             now=now,
-            each={"provider_message_id": ids},
+            each={"provider_message_id": ids, "sent_at": sent_at},
             last_error="",
             last_error_code="",
         )

@@ -3,6 +3,7 @@ and who; every change is audited as `outbound.policy_changed`. Opting back in is
 the contact's own START, or a person who confirms it."""
 
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -239,12 +240,27 @@ def count_send(policy, window_s, now) -> None:
     policy.last_sent_at = now
 
 
+RESERVATION_FIELDS = ["window_started_at", "window_count", "last_sent_at"]
+
+
 def save_reservations(policies) -> None:
-    """Writes what `count_send` counted on these (locked) policies, in one UPDATE."""
-    ContactChannelPolicy.objects.bulk_update(
-        list({policy.pk: policy for policy in policies}.values()),
-        ["window_started_at", "window_count", "last_sent_at"],
+    """Writes what `count_send` counted on these (locked) policies: on PostgreSQL one
+    `UPDATE … FROM (VALUES …)`, elsewhere `bulk_update`."""
+    rows = list({policy.pk: policy for policy in policies}.values())
+    if not rows:
+        return
+    if db_connection.vendor != "postgresql":
+        ContactChannelPolicy.objects.bulk_update(rows, RESERVATION_FIELDS)
+        return
+    table = ContactChannelPolicy._meta.db_table
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::integer, %s::timestamptz)"] * len(rows))
+    sql = (
+        f'UPDATE "{table}" AS p SET window_started_at = v.started, window_count = v.count, last_sent_at = v.last, '
+        f"updated_at = now() FROM (VALUES {values}) AS v(id, started, count, last) WHERE p.id = v.id"
     )
+    params = [value for row in rows for value in (row.pk, row.window_started_at, row.window_count, row.last_sent_at)]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def release(message) -> None:

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("backup", help="The file name in BACKUP_STORAGE, or 'latest'. --list shows them.")
+        parser.add_argument(
+            "backup", nargs="?", default="latest", help="The file name in BACKUP_STORAGE, or 'latest' (the default)."
+        )
         parser.add_argument("--force", action="store_true", help="Overwrite a database that is not empty.")
         parser.add_argument("--list", action="store_true", help="List the stored backups and stop.")
 

@@ -1,0 +1,52 @@
+"""The chat-completions endpoint's fast path: a tenant API key posting JSON, which is what n8n and the
+OpenAI SDKs send on every call, handled without DRF's request wrapping, content negotiation and
+response finalisation (~0.4 ms of CPU per call).
+
+Only the case where every check passes is taken here, deciding exactly as DRF's path would (the
+same key lookup, the same role table, the same JSON reader and body limit). Anything else (no key,
+a bad or operator key, a session user, another method or content type, a body that is too large
+or not JSON) returns None and the view hands the request to DRF, whose answer is then the one it
+always gave."""
+
+from django.conf import settings
+
+from apps.accounts import services as key_services
+from apps.accounts.authentication import ApiKeyAuthentication, TenantKeyUser
+from apps.core import context, safe_json
+from apps.tenants import roles
+
+ACTION = "ai.complete"
+BEARER = ApiKeyAuthentication.keyword + " "
+
+
+def admitted(request):
+    """(tenant key principal, parsed JSON body) when the fast path may answer, else None."""
+    if request.method != "POST" or not _json_within_limit(request):
+        return None
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith(BEARER) or not roles.allows(roles.API_KEY, ACTION):
+        return None
+    api_key = key_services.authenticate_key(header[len(BEARER) :].strip())
+    if api_key is None or api_key.is_operator_key:
+        return None
+    try:
+        data = safe_json.loads(request.body)
+    except safe_json.BadJSON:
+        return None
+    return _bind(request, api_key), data
+
+
+def _json_within_limit(request) -> bool:
+    media_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    length = request.META.get("CONTENT_LENGTH") or ""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return media_type == "application/json" and length.isdigit() and (limit is None or int(length) <= limit)
+
+
+def _bind(request, api_key) -> TenantKeyUser:
+    """What DRF's authentication and `HasTenant` leave on the request, for the middleware after it."""
+    user = TenantKeyUser(api_key)
+    request.user, request.auth = user, api_key
+    request.tenant, request.role = user.tenant, roles.API_KEY
+    context.tenant_id_var.set(user.tenant.id)
+    return user
