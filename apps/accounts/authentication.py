@@ -39,8 +39,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword:
             return None
-        with db_context.platform_context():  # the key says which tenant; nobody is known yet
-            api_key = services.authenticate_key(key.strip())
+        api_key = services.authenticate_key(key.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         if api_key.is_operator_key:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts import key_lookup, keys
 from apps.accounts.models import ApiKey
+from apps.core import db_context
 from apps.core.errors import ServiceError
 from apps.events import audit
 
@@ -69,6 +70,7 @@ def revoke(api_key, *, actor=None, request=None) -> ApiKey:
     return api_key
 
 
+@db_context.as_platform  # the key says which tenant: nobody is known before it is read
 def authenticate_key(key: str) -> ApiKey | None:
     prefix = keys.prefix_of(key)
     if prefix is None:

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from apps.accounts import services as key_services
 from apps.accounts.authentication import ApiKeyAuthentication, TenantKeyUser
-from apps.core import context, safe_json
+from apps.core import context, db_context, safe_json
 from apps.tenants import roles
 
 ACTION = "ai.complete"
@@ -49,4 +49,5 @@ def _bind(request, api_key) -> TenantKeyUser:
     request.user, request.auth = user, api_key
     request.tenant, request.role = user.tenant, roles.API_KEY
     context.tenant_id_var.set(user.tenant.id)
+    db_context.use_tenant(user.tenant)
     return user

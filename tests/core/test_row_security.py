@@ -283,3 +283,21 @@ def test_work_left_for_the_responses_close_runs_in_the_requests_context(rows, te
         request_finished.connect(close_old_connections)
     assert seen == [[tenant.pk, tenant.pk]]
     assert ticket_tenants() == []
+
+
+def test_the_ai_fast_path_acts_for_the_keys_tenant(tenant, rf):
+    """/api/v1/ai/chat/completions answers tenant keys without DRF (apps/ai/fast_path.py)."""
+    from apps.accounts import services as key_services
+    from apps.ai import fast_path
+
+    with db_context.platform_context():
+        _, key = key_services.issue_tenant_key(tenant, name="fast path")
+    request = rf.post(
+        "/api/v1/ai/chat/completions",
+        data={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    with db_context.scope():
+        assert fast_path.admitted(request) is not None
+        assert db_context.current() == db_context.tenant_state(tenant)
