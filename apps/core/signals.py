@@ -6,3 +6,11 @@ slow_request = Signal()
 # Sent with `report` ({"app.Model.field": {"rotated", "unreadable"}}) and `actor_label` after every
 # stored secret was re-encrypted with the current key; the audit log records it (events.signals).
 secrets_rotated = Signal()
+
+# Sent with `query` (apps.core.slow_queries.SlowQuery) after the request or task that ran a
+# statement slower than SLOW_QUERY_MS; the Error Center records it as SLOW_QUERY.
+slow_query = Signal()
+
+# Sent with `outage` (apps.core.db_outages.Outage) once the database answers again after
+# connection errors; a receiver returns False when it could not record it (the spool keeps it).
+database_recovered = Signal()
