@@ -119,6 +119,37 @@ def paired(provider, key, n) -> dict:
     }
 
 
+def worker_cpu_ms(server) -> float:
+    """CPU time (user + system) the gunicorn worker (the master's one child) has used so far, in ms:
+    what each request costs the server, which the machine's load barely changes (wall time does)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    fields = Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(server, url, n, **kwargs) -> float:
+    """The worker's CPU per request over n requests (a kept-alive client; the sync worker closes)."""
+    session = requests.Session()
+    method = session.post if "json" in kwargs else session.get
+    before = worker_cpu_ms(server)
+    for _ in range(n):
+        assert method(url, **kwargs).status_code == 200
+    return (worker_cpu_ms(server) - before) / n
+
+
+def cpu_summary(server, key, n):
+    """Server CPU per gateway call against per `/healthz`: the gateway's own work, load-independent."""
+    base = f"http://127.0.0.1:{PORT}"
+    gateway = cpu_per_request(
+        server, f"{base}/api/v1/ai/chat/completions", n, json=QUESTION, headers={"Authorization": f"Bearer {key}"}
+    )
+    floor = cpu_per_request(server, f"{base}/healthz", n)
+    print(
+        f"   gunicorn worker CPU per request: gateway {gateway:.2f} ms, GET /healthz {floor:.2f} ms "
+        f"(the gateway's own CPU: {gateway - floor:.2f} ms; /proc, {n} requests each)"
+    )
+
+
 def provider_headers(provider):
     return {"Authorization": f"Bearer {provider.api_key}"}
 
@@ -219,6 +250,7 @@ def main():
                 f"{args.requests} paired requests each"
             )
             summary("1. normal", paired(openrouter, key, args.requests), 2, 10)
+            cpu_summary(server, key, args.requests)
             print(f"   SQL queries per request (in-process test client): {queries_per_request(key)}")
 
             openrouter.always(openrouter.server_error(503))

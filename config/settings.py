@@ -149,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.tenants.context_processors.portal",
+                "apps.health.context_processors.announced_maintenance",
             ],
         },
     },
@@ -310,6 +311,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Opsdesk behaviour ----------------------------------------------------------------------
 SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=2000)
+# A statement slower than this is logged and reported as SLOW_QUERY, at most once per statement
+# every SLOW_QUERY_REPORT_EVERY_S in a process (apps/core/slow_queries.py).
+SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=1000)
+SLOW_QUERY_REPORT_EVERY_S = env.int("SLOW_QUERY_REPORT_EVERY_S", default=60)
+# Database connection errors are spooled here while the database is down (apps/core/db_outages.py).
+DB_OUTAGE_SPOOL_DIR = env.path("DB_OUTAGE_SPOOL_DIR", default=str(RUN_DIR / "spool"))
+# A Meta access token that Meta says expires within this many days is a META_TOKEN_EXPIRING warning.
+META_TOKEN_WARN_DAYS = env.int("META_TOKEN_WARN_DAYS", default=7)
+# An emergency (one-off) maintenance window must be announced at least this long before it starts.
+MAINTENANCE_NOTICE_MINUTES = env.int("MAINTENANCE_NOTICE_MINUTES", default=60)
 WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=180)
 BAN_REENABLE_HOURS = env.int("BAN_REENABLE_HOURS", default=24)
 BAN_SUGGESTED_COOLDOWN_HOURS = env.int("BAN_SUGGESTED_COOLDOWN_HOURS", default=48)

@@ -89,17 +89,38 @@ def _save_with_orm(row, amounts, now) -> AIRequest:
 
 
 def _insert_sql(row, connection) -> tuple[str, list]:
-    """The INSERT … RETURNING id that `row.save()` would send."""
+    """The INSERT … RETURNING id that `row.save()` would send. The ORM compiles its text once per
+    connection and column set (~0.5 ms); each call adds only the values, prepared as its compiler
+    prepares them (`pre_save`, then `get_db_prep_save`)."""
+    fields = _insert_fields(with_id=row.pk is not None)
+    sql = _compiled_insert(connection, fields, row)
+    return sql, [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+
+
+def _insert_fields(with_id: bool) -> list:
     meta = AIRequest._meta
     fields = [field for field in meta.local_concrete_fields if not field.generated]
-    if row.pk is None:  # the database numbers the row; otherwise the snapshot drew its id already
+    if not with_id:  # the database numbers the row; otherwise the snapshot drew its id already
         fields.remove(meta.pk)
+    return fields
+
+
+_compiled: dict = {}
+
+
+def _compiled_insert(connection, fields, row) -> str:
+    """Kept only when every column is one plain `%s` (no field with a placeholder of its own)."""
+    key = (connection.alias, connection.vendor, len(fields))
+    if key in _compiled:
+        return _compiled[key]
     query = InsertQuery(AIRequest)
     query.insert_values(fields, [row])
     compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
+    compiler.returning_fields = [AIRequest._meta.pk]
     [(sql, params)] = compiler.as_sql()
-    return sql, list(params)
+    if len(params) == len(fields) and sql.count("%s") == len(fields):
+        _compiled[key] = sql
+    return sql
 
 
 def _with_counters(insert_sql, insert_params, tenant_id, amounts, day) -> tuple[str, list]:

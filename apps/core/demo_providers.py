@@ -49,6 +49,12 @@ def _graph_number(match, body, headers):
     )
 
 
+def _graph_debug_token(match, body, headers):
+    """A system user's token: valid, never expires (`expires_at: 0`)."""
+    token = {"app_id": "1", "type": "SYSTEM_USER", "application": "Demo", "is_valid": True, "expires_at": 0}
+    return _ok({"data": token})
+
+
 def _graph_send(match, body, headers):
     to = body.get("to", "")
     return _ok(
@@ -98,6 +104,7 @@ ROUTES = [
     ("GET", r"/n8n/healthz", lambda *_: _ok()),
     ("POST", r"/n8n/.+", _n8n_trigger),
     ("GET", r"/pms/health", lambda *_: _ok()),
+    ("GET", rf"/graph{VERSIONS}/debug_token", _graph_debug_token),
     ("GET", rf"/graph{VERSIONS}/(?P<number>\d+)", _graph_number),
     ("POST", rf"/graph{VERSIONS}/(?P<number>\d+)/messages", _graph_send),
     ("POST", r"/telegram/bot[^/]+/sendMessage", _telegram_send),

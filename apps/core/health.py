@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from apps.core import db_outages
+
 logger = logging.getLogger("opsdesk.health")
 
 
@@ -19,11 +21,20 @@ def healthz(request):
 
 
 def check_database() -> dict:
+    """SELECT 1; a connection error is counted for DATABASE_UNAVAILABLE, and the first answer after
+    an outage reports what was counted."""
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        db_outages.record(exc, "readyz")
+        raise
+    latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    if db_outages.pending():
+        db_outages.drain()
+    return {"ok": True, "latency_ms": latency_ms}
 
 
 def check_broker() -> dict:

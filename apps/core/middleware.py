@@ -8,7 +8,7 @@ from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from apps.core import context
+from apps.core import context, db_outages
 
 logger = logging.getLogger("opsdesk.request")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -160,8 +160,10 @@ class DatabaseUnavailableMiddleware:
 
 
 def mark_database_down(sender, request=None, **kwargs):
-    if request is not None and isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, (OperationalError, InterfaceError)):
         request.database_down = True
+        db_outages.record(error, f"{request.method} {request.path}")
 
 
 def database_unavailable():

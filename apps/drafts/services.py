@@ -463,9 +463,11 @@ def _store(draft, **fields):
 
 
 def due_ids(now=None) -> dict[str, list[int]]:
-    """Drafts whose task was lost or whose retry is due: {"draft_message": ids, "publish_draft": ids}."""
+    """Drafts whose task was lost or whose retry is due: {"draft_message": ids, "publish_draft": ids}.
+    A claim left by a worker that stopped on each of the allowed attempts fails the draft instead."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.DRAFTS_CLAIM_STALE_S)
+    _give_up_stuck(stale, now)
     due = Q(next_attempt_at__isnull=True, created_at__lt=stale) | Q(next_attempt_at__lte=now)
 
     def ids(waiting, working):
@@ -473,6 +475,14 @@ def due_ids(now=None) -> dict[str, list[int]]:
         return list(rows.values_list("pk", flat=True)[:500])
 
     return {"draft_message": ids(S.QUEUED, S.DRAFTING), "publish_draft": ids(S.APPROVED, S.PUBLISHING)}
+
+
+def _give_up_stuck(stale, now) -> int:
+    stuck = AIDraft.objects.filter(
+        status__in=[S.DRAFTING, S.PUBLISHING], claimed_at__lt=stale, attempts__gte=settings.DRAFTS_MAX_ATTEMPTS
+    )
+    error = f"The worker stopped during each of {settings.DRAFTS_MAX_ATTEMPTS} attempts; approve it again to retry."
+    return stuck.update(status=S.FAILED, last_error=error, failed_at=now, next_attempt_at=None)
 
 
 def _publish_task(name, draft_id):

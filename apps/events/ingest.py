@@ -7,6 +7,7 @@ import json
 import logging
 import re
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -148,9 +149,38 @@ def _loggable(meta):
 
 
 def store_batch(events: list[dict]) -> list[SystemEvent]:
-    """Store validated API events all together or not at all."""
+    """Store validated API events all together or not at all. On PostgreSQL the rows go in with
+    one `COPY` after their ids are taken from the table's sequence in one statement: no
+    thousands-of-parameters INSERT to build and parse."""
     rows = [build_event(**event) for event in events]
     with transaction.atomic():
-        stored = SystemEvent.objects.bulk_create(rows, batch_size=1000)
+        if db_connection.vendor == "postgresql" and rows:
+            stored = _copy(rows)
+        else:
+            stored = SystemEvent.objects.bulk_create(rows, batch_size=1000)
     _announce(stored)
     return stored
+
+
+def _copy(rows) -> list[SystemEvent]:
+    fields = SystemEvent._meta.concrete_fields
+    quote = db_connection.ops.quote_name
+    table = SystemEvent._meta.db_table
+    now = timezone.now()
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk, row.created_at = pk, now
+            row._state.adding, row._state.db = False, db_connection.alias
+        columns = ", ".join(quote(field.column) for field in fields)
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(field, row) for field in fields])
+    return rows
+
+
+def _copy_value(field, row):
+    value = getattr(row, field.attname)
+    return json.dumps(value) if field.get_internal_type() == "JSONField" else value

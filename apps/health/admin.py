@@ -172,6 +172,22 @@ class MonitorResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class MaintenanceWindowForm(forms.ModelForm):
+    short_notice_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Only for a window that starts within the notice period (an emergency): why it cannot wait.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        planned = MaintenanceWindow(
+            pk=self.instance.pk, recurrence=cleaned.get("recurrence"), starts_at=cleaned.get("starts_at")
+        )
+        problem = maintenance.notice_problem(planned)
+        if problem and not cleaned.get("short_notice_reason", "").strip():
+            self.add_error("starts_at", problem)
+        return cleaned
+
     class Meta:
         model = MaintenanceWindow
         fields = [
@@ -216,7 +232,12 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.suppressed.count())
 
     def save_model(self, request, obj, form, change):
-        maintenance.save_window(obj, actor=request.user, request=request)  # the form already ran clean()
+        maintenance.save_window(  # the form already ran clean()
+            obj,
+            actor=request.user,
+            request=request,
+            short_notice_reason=form.cleaned_data.get("short_notice_reason", ""),
+        )
 
     def delete_model(self, request, obj):
         maintenance.delete_window(obj, actor=request.user, request=request)

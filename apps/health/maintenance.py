@@ -6,6 +6,7 @@ nothing. Spikes and alert rules are held by platform-wide windows; a monitor als
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -99,12 +100,34 @@ def upcoming(now=None, days=14) -> list[tuple[MaintenanceWindow, object, object]
 # --- changing windows (admin and demo) ---------------------------------------------------------
 
 
-def save_window(window, *, actor=None, request=None) -> MaintenanceWindow:
-    """Validates and saves a new or changed window, audited. Refusals are ServiceErrors."""
+def notice_problem(window, now=None) -> str | None:
+    """Why a new one-off window is too short notice, or None. The runbook: emergency maintenance is
+    announced an hour ahead (MAINTENANCE_NOTICE_MINUTES), on the status page and to tenants, which
+    both list a window from the moment it exists."""
+    if window.pk is not None or window.recurrence != MaintenanceWindow.Recurrence.ONE_OFF or not window.starts_at:
+        return None
+    now = now or timezone.now()
+    notice = timedelta(minutes=settings.MAINTENANCE_NOTICE_MINUTES)
+    if window.starts_at >= now + notice:
+        return None
+    earliest = now + notice
+    return (
+        f"Maintenance must be announced at least {settings.MAINTENANCE_NOTICE_MINUTES} minutes ahead (status page "
+        f"and tenants); this window starts {window.starts_at:%Y-%m-%d %H:%M} UTC. Start it at "
+        f"{earliest:%Y-%m-%d %H:%M} UTC or later, or give a reason for the short notice."
+    )
+
+
+def save_window(window, *, actor=None, request=None, short_notice_reason="") -> MaintenanceWindow:
+    """Validates and saves a new or changed window, audited. Refusals are ServiceErrors; a window
+    announced too late needs `short_notice_reason`, which the audit record keeps."""
     try:
         window.full_clean()
     except ValidationError as exc:
         raise ServiceError(" ".join(exc.messages), "invalid_window") from None
+    problem = notice_problem(window)
+    if problem and not short_notice_reason.strip():
+        raise ServiceError(problem, "short_notice")
     created = window.pk is None
     with transaction.atomic():
         window.created_by = window.created_by or _user(actor)
@@ -114,9 +137,20 @@ def save_window(window, *, actor=None, request=None) -> MaintenanceWindow:
             actor=actor,
             request=request,
             target=window,
-            after={"schedule": window.schedule_label, "scope": window.scope_label, "enabled": window.enabled},
+            after=_audit_fields(window, short_notice_reason if problem else ""),
         )
     return window
+
+
+def _audit_fields(window, short_notice_reason) -> dict:
+    fields = {"schedule": window.schedule_label, "scope": window.scope_label, "enabled": window.enabled}
+    return {**fields, "short_notice_reason": short_notice_reason.strip()} if short_notice_reason else fields
+
+
+def announced(now=None, hours=24) -> list[tuple[MaintenanceWindow, object, object]]:
+    """Platform-wide windows running now or starting within `hours`: what tenants are told."""
+    now = now or timezone.now()
+    return [row for row in upcoming(now, days=hours / 24) if row[0].is_platform_wide]
 
 
 def delete_window(window, *, actor=None, request=None) -> None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from apps.core import db_outages
 from apps.core.errors import ServiceError
 from apps.events import audit, emit
 from apps.health import checks, maintenance, signals
@@ -37,6 +38,7 @@ PLATFORM = [
     ("redis", "Redis broker", Kind.REDIS, "redis_ping"),
     ("workers", "Celery workers", Kind.WORKERS, "celery_workers"),
     ("ai_provider", "AI provider", Kind.AI_PROVIDER, "ai_provider"),
+    ("auth", "Authentication (synthetic login)", Kind.AUTH, "auth_login"),
     ("backups", "Backups and restore drills", Kind.BACKUPS, "backup_freshness"),
 ]
 
@@ -113,7 +115,8 @@ def run_monitors(*, only=None, now=None) -> list[Outcome]:
     for monitor in due_monitors(only):
         try:
             outcomes.append(run_monitor(monitor, now=now))
-        except DatabaseError:
+        except DatabaseError as exc:
+            db_outages.record(exc, "health monitors")
             raise  # nothing else can be recorded either
         except Exception:
             logger.exception("health monitor %s could not be run", monitor.key)

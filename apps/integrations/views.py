@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core import db_outages
 from apps.integrations import receiving
 from apps.integrations.delivery import Refused
 
@@ -23,6 +24,7 @@ def _answer(receive, *args):
         return JsonResponse({"error": refusal.error, "detail": refusal.detail}, status=refusal.status)
     except DatabaseError as exc:
         logger.error("webhook could not be stored: %s", exc)
+        db_outages.record(exc, f"webhook {args[0].path}")
         return JsonResponse(
             {"error": "unavailable", "detail": "The delivery could not be stored; retry later."},
             status=503,

@@ -112,3 +112,31 @@ def test_restore_refuses_a_database_that_is_not_empty(backup_storage, data):
 def test_no_backup_is_a_failed_drill_that_says_so(backup_storage, db):
     drill = services.run_drill()
     assert drill.failed_check == "backup" and "run manage.py backup first" in drill.error
+
+
+def test_a_drill_lost_mid_way_is_failed_and_its_scratch_database_dropped(backup_storage, data):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.backups import database, restore
+
+    source = database.current()
+    lost = BackupDrill.objects.create(
+        status=BackupDrill.Status.RUNNING,
+        started_at=timezone.now() - timedelta(hours=7),
+        scratch_database=f"{source.name[:40]}_drill_20261201040000",
+    )
+    restore.create_database(source, lost.scratch_database)
+    stuck = Backup.objects.create(
+        storage="backups", vendor="postgresql", started_at=timezone.now() - timedelta(hours=7)
+    )
+
+    services.run_backup()
+    services.run_drill()
+
+    lost.refresh_from_db()
+    stuck.refresh_from_db()
+    assert lost.status == BackupDrill.Status.FAILED and lost.error.startswith("Lost:")
+    assert stuck.status == Backup.Status.FAILED and stuck.error.startswith("Lost:")
+    assert scratch_databases() == []

@@ -168,3 +168,14 @@ def test_a_message_delivered_after_a_newer_one_of_its_conversation_gets_no_draft
     delivered(source, chatwoot.webhook_payload(older))
 
     assert list(AIDraft.objects.values_list("message_id", "status")) == [(newer["id"], S.PROPOSED)]
+
+
+def test_a_draft_whose_worker_stopped_on_every_attempt_fails_instead_of_looping(asked, settings):
+    long_ago = timezone.now() - timedelta(seconds=settings.DRAFTS_CLAIM_STALE_S + 1)
+    AIDraft.objects.filter(pk=asked.pk).update(
+        status=S.DRAFTING, claimed_at=long_ago, attempts=settings.DRAFTS_MAX_ATTEMPTS
+    )
+
+    assert services.due_ids()["draft_message"] == []
+    draft = AIDraft.objects.get(pk=asked.pk)
+    assert draft.status == S.FAILED and "worker stopped" in draft.last_error

@@ -171,3 +171,26 @@ def test_operator_key_lists_meta_and_tenant(operator_api, tenant):
 
 def test_api_schema_still_generates(client, db):
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_a_stored_batch_comes_back_as_rows_with_their_ids_meta_and_times(db, tenant):
+    from apps.events.ingest import store_batch
+
+    stored = store_batch(
+        [
+            {"code": "WAHA_SESSION_DOWN", "tenant": tenant, "message": "session 1 down", "meta": {"attempt": 1}},
+            {
+                "code": "N8N_TIMEOUT",
+                "tenant": tenant,
+                "message": "workflow 7 timed out",
+                "meta": {"nested": {"a": [1]}},
+            },
+        ]
+    )
+    rows = {row.pk: row for row in SystemEvent.objects.filter(pk__in=[event.pk for event in stored])}
+    assert len(rows) == 2 and all(event.pk in rows for event in stored)
+    assert rows[stored[1].pk].meta["nested"] == {"a": [1]} and rows[stored[0].pk].meta["attempt"] == 1
+    assert rows[stored[0].pk].fingerprint == stored[0].fingerprint and rows[stored[0].pk].created_at is not None
+    assert SystemEvent.objects.create(
+        code="N8N_TIMEOUT", level="error", category="n8n", occurred_at=timezone.now()
+    ).pk > max(rows)

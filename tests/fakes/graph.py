@@ -19,6 +19,7 @@ timeout). A request with a token other than the fake's own gets `token_expired()
 import itertools
 import re
 import threading
+from urllib.parse import parse_qs
 
 from tests.fakes.server import FakeServer, Reply
 
@@ -174,6 +175,12 @@ class FakeGraph(Scripted, FakeServer):
     def expire_token(self):
         self.token = None
 
+    def token_expires(self, at=None):
+        """Serves `GET /debug_token` for the token: `expires_at` is `at` (a datetime), or 0 (never)."""
+        self.token_expires_at = int(at.timestamp()) if at else 0
+        self.route("GET", f"/{VERSION}/debug_token", self._debug_token)
+        return self
+
     def sent(self):
         """The payloads of the messages the fake accepted or answered, in order."""
         return [request.json() for request in self.requests_to(self.path)]
@@ -221,6 +228,19 @@ class FakeGraph(Scripted, FakeServer):
                 "message_template_namespace": "c8ae5f90_307a_ca4c_b8f6_d1e2a2573574",
             },
         )
+
+    def _debug_token(self, request):
+        """As Meta answers it: the token's metadata under `data`; an unknown input token is not valid."""
+        if not self._authorized(request):
+            return invalid_token()
+        valid = parse_qs(request.query).get("input_token") == [self.token]
+        data = {"app_id": "1234567890", "type": "SYSTEM_USER", "application": "Alpha Rooms", "is_valid": valid}
+        if valid:
+            scopes = ["whatsapp_business_messaging", "whatsapp_business_management"]
+            data.update(expires_at=self.token_expires_at, data_access_expires_at=0, scopes=scopes)
+        else:
+            data["error"] = {"code": 190, "message": "Invalid OAuth access token.", "subcode": 0}
+        return Reply(200, {"data": data})
 
     def accept(self, request):
         to = (request.json() or {}).get("to", "")

@@ -139,6 +139,12 @@ class FakeBotApi(Scripted, FakeServer):
             self.messages.setdefault(int(chat_id), {})[message["message_id"]] = message
         return ok(message)
 
+    def bot_message(self, chat_id, text, buttons):
+        """A message the bot sent earlier with inline buttons `[(label, callback_data), …]`, as
+        Telegram stored it (for tests that press a button Opsdesk's code did not send)."""
+        markup = {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in buttons]]}
+        return self._sendMessage({"chat_id": chat_id, "text": text, "reply_markup": markup}).body["result"]
+
     def _editMessageText(self, body):
         chat_id = body.get("chat_id")
         refused = self._refuse_chat(chat_id) or _refuse_text(body.get("text") or "")

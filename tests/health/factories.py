@@ -32,7 +32,8 @@ def platform_monitor(key) -> HealthMonitor:
 
 def one_off_window(start, end, *, monitor=None, title="Database upgrade", **kwargs) -> MaintenanceWindow:
     return maintenance.save_window(
-        MaintenanceWindow(title=title, recurrence="one_off", starts_at=start, ends_at=end, monitor=monitor, **kwargs)
+        MaintenanceWindow(title=title, recurrence="one_off", starts_at=start, ends_at=end, monitor=monitor, **kwargs),
+        short_notice_reason="a test's window, placed around its own clock",
     )
 
 

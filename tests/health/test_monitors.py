@@ -34,17 +34,13 @@ def test_sync_creates_platform_monitors_and_one_per_active_connection(tenant, ch
     connection_to(waha, tenant, "waha", is_active=False)
     connection_to(chatwoot, tenant, "telegram")
 
-    assert services.sync_monitors() == {"created": 5}
+    assert services.sync_monitors() == {"created": len(services.PLATFORM) + 1}
     assert services.sync_monitors() == {"created": 0}
 
     rows = {m.key: (m.kind, m.check_name, m.is_platform) for m in HealthMonitor.objects.all()}
-    assert rows == {
-        "database": ("database", "database_latency", True),
-        "redis": ("redis", "redis_ping", True),
-        "workers": ("workers", "celery_workers", True),
-        "ai_provider": ("ai_provider", "ai_provider", True),
-        f"connection:{active.pk}": ("connection", "connection_chatwoot", False),
-    }
+    platform = {key: (kind, check, True) for key, _name, kind, check in services.PLATFORM}
+    assert rows == {**platform, f"connection:{active.pk}": ("connection", "connection_chatwoot", False)}
+    assert {"database", "redis", "workers", "ai_provider", "auth"} <= set(platform)
 
 
 def test_no_redis_monitor_on_the_embedded_broker(settings):

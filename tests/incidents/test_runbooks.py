@@ -28,6 +28,7 @@ KNOWN_CHECKS = {
     "stuck_automation_runs",
     "outbound_sending",
     "tenant_ai_abuse",
+    "rls_policies",
 }
 
 

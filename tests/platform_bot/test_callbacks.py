@@ -27,13 +27,7 @@ def test_the_registry_finds_handlers_by_prefix_and_command():
 
 
 def test_an_unknown_button_is_answered_and_changes_nothing(bot_api, telegram):
-    message = bot_api._sendMessage(
-        {
-            "chat_id": DANA,
-            "text": "old",
-            "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "gone:x:1"}]]},
-        }
-    ).body["result"]
+    message = bot_api.bot_message(DANA, "old", [("x", "gone:x:1")])
 
     telegram(bot_api.press_update(bot_api.user(DANA), message, "gone:x:1"))
 

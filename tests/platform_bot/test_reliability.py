@@ -68,13 +68,7 @@ def test_a_press_whose_handler_keeps_failing_is_dead_lettered_then_replayable(bo
     from apps.integrations.services import replay
 
     settings.INBOX_RETRY_SCHEDULE = []  # no retry: the first failure dead-letters
-    message = bot_api._sendMessage(
-        {
-            "chat_id": DANA,
-            "text": "x",
-            "reply_markup": {"inline_keyboard": [[{"text": "Go", "callback_data": "test-explode:go:1"}]]},
-        }
-    ).body["result"]
+    message = bot_api.bot_message(DANA, "x", [("Go", "test-explode:go:1")])
 
     telegram(bot_api.press_update(bot_api.user(DANA), message, "test-explode:go:1"))
     event = InboundEvent.objects.get()

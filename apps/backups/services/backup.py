@@ -5,6 +5,7 @@ BACKUP_FAILED event (which the seeded alert rule turns into an incident)."""
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +26,16 @@ class BackupFailed(Exception):
         self.backup = backup
 
 
+STALE_AFTER = timedelta(hours=6)
+
+
+def expire_stale_backups() -> int:
+    """Backups left `running` by a process that died are failed, so no page shows them running forever."""
+    return Backup.objects.filter(status=Backup.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER).update(
+        status=Backup.Status.FAILED, error="Lost: the process taking it stopped before it finished."
+    )
+
+
 def encryption_key() -> bytes | None:
     """The configured key as bytes, None when backups are not encrypted; BadKey for a bad one."""
     text = settings.BACKUP_ENCRYPTION_KEY
@@ -34,6 +45,7 @@ def encryption_key() -> bytes | None:
 def run_backup(*, trigger="command", say=None) -> Backup:
     """Takes a backup now; returns the row (failed or succeeded). Never leaves it `running`."""
     say = say or (lambda line: None)
+    expire_stale_backups()
     backup = Backup.objects.create(
         storage=settings.BACKUP_STORAGE, vendor="", started_at=timezone.now(), trigger=trigger
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.backups import artifacts, checks, database, restore
 from apps.backups.checks import Verdict
 from apps.backups.models import Backup, BackupDrill
-from apps.backups.services.backup import encryption_key
+from apps.backups.services.backup import STALE_AFTER, encryption_key
 from apps.events import emit
 
 logger = logging.getLogger("opsdesk.backups")
@@ -36,6 +36,17 @@ def latest_backup() -> Backup | None:
     return Backup.objects.filter(status=Backup.Status.SUCCEEDED, deleted_at__isnull=True).first()
 
 
+def expire_stale_drills() -> int:
+    """Drills left `running` by a process that died are failed, and their scratch databases dropped."""
+    stale = BackupDrill.objects.filter(status=BackupDrill.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+    for drill in stale:
+        if drill.scratch_database.startswith(database.current().name[:40] + "_drill_"):
+            restore.drop_database(database.current(), drill.scratch_database)
+    return stale.update(
+        status=BackupDrill.Status.FAILED, error="Lost: the process running it stopped before it finished."
+    )
+
+
 def stored_backup(backup_id) -> Backup | None:
     """The backup to drill: `backup_id`'s when it is still stored (ValueError otherwise), else None (the latest)."""
     if backup_id is None:
@@ -48,6 +59,7 @@ def stored_backup(backup_id) -> Backup | None:
 
 def run_drill(*, backup=None, trigger="command", say=None) -> BackupDrill:
     say = say or (lambda line: None)
+    expire_stale_drills()
     backup = backup or latest_backup()
     drill = BackupDrill.objects.create(backup=backup, started_at=timezone.now(), trigger=trigger)
     started, verdicts = time.perf_counter(), []
@@ -96,6 +108,7 @@ def _restore_and_read(drill, backup, opened, verdicts, say) -> dict:
         scratch = database.Target("sqlite", str(opened))
         return _step(verdicts, "read", lambda: restore.read_facts(scratch))
     drill.scratch_database = scratch_name(source.name, drill.started_at)
+    BackupDrill.objects.filter(pk=drill.pk).update(scratch_database=drill.scratch_database)  # found if we die
     scratch = source.named(drill.scratch_database)
     try:
         return _restore_postgresql(drill, source, scratch, opened, verdicts, say)

@@ -4,7 +4,7 @@ and is registered here."""
 
 from urllib.parse import quote
 
-from apps.health import http, signals
+from apps.health import http, signals, token_expiry
 from apps.health.checks import CheckFailed, check
 from apps.integrations.meta import probe as meta_probe
 from apps.integrations.pms import sync
@@ -73,9 +73,13 @@ def connection_waha(*, tenant, connection):
 @check("connection_meta_token", "Meta accepts the access token for the phone number", needs="connection:meta")
 def connection_meta_token(*, tenant, connection):
     try:
-        return meta_probe.token_status(connection, lambda url, headers: _get("Meta Graph API", url, headers=headers))
+        value, detail = meta_probe.token_status(
+            connection, lambda url, headers: _get("Meta Graph API", url, headers=headers)
+        )
     except meta_probe.ProbeFailed as exc:
         raise CheckFailed(exc.detail, value=exc.value) from None
+    token_expiry.warn_if_expiring(tenant, connection, value.get("token_expires_at"))
+    return value, detail
 
 
 @check("connection_n8n", "n8n answers GET /healthz and its public API accepts the API key", needs="connection:n8n")

@@ -8,6 +8,7 @@ from django.db import connection as db
 from django.db.models import Min
 from django.utils import timezone
 
+from apps.events import emit
 from apps.health.checks import CheckFailed, CheckSkipped, check
 
 
@@ -141,3 +142,15 @@ def stuck_automation_runs(*, tenant=None, connection=None):
     if count:
         raise CheckFailed(f"{count} automation run(s) queued or running for more than {limit} s", value=count)
     return 0, f"no automation run queued or running for more than {limit} s"
+
+
+@check("auth_login", "A probe user logs in through /auth/login, reads /auth/me and logs out")
+def auth_login(*, tenant=None, connection=None):
+    from apps.accounts import auth_probe
+
+    result = auth_probe.run()
+    if not result.ok:
+        detail = f"authentication is down at the {result.step} step: {result.detail}"
+        emit("AUTH_PROBE_FAILED", message=detail, meta={"step": result.step}, source="health")
+        raise CheckFailed(detail, value=result.step)
+    return {"latency_ms": result.latency_ms}, f"synthetic login worked in {result.latency_ms} ms ({result.detail})"

@@ -4,7 +4,8 @@ Business Account (`GET /{version}/{waba-id}`)? Read as Meta answers it: error 19
 or revoked token, anything else is another failure. apps.health registers it as the check
 `connection_meta_token` and lends it its HTTP GET (timeouts, errors in words)."""
 
-from urllib.parse import quote
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 from apps.integrations.http import json_body
 from apps.integrations.meta.graph import graph_url
@@ -33,9 +34,27 @@ def token_status(connection, get) -> tuple[dict, str]:
     number = body.get("display_phone_number", phone_number_id)
     value = {"phone_number": number, "quality_rating": body.get("quality_rating")}
     account = _account_name(connection, get)
+    expires_at = token_expiry(connection, get)
+    value["token_expires_at"] = expires_at.isoformat() if expires_at else None
+    expiry = f"; it expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
     if account is None:
-        return value, f"token valid for {number}"
-    return {**value, "waba": account}, f"token valid for {number} and the business account {account}"
+        return value, f"token valid for {number}{expiry}"
+    return {**value, "waba": account}, f"token valid for {number} and the business account {account}{expiry}"
+
+
+def token_expiry(connection, get) -> datetime | None:
+    """When Meta says the access token expires (`GET /debug_token`), or None: it never expires (a
+    system user's token answers `expires_at: 0`) or Meta would not say."""
+    token = connection.secret("access_token")
+    response = get(
+        f"{graph_url(connection, 'debug_token')}?{urlencode({'input_token': token})}",
+        {"Authorization": f"Bearer {token}"},
+    )
+    data = json_body(response).get("data") if response.status_code == 200 else None
+    expires_at = data.get("expires_at") if isinstance(data, dict) else None
+    if not isinstance(expires_at, int) or expires_at <= 0:
+        return None
+    return datetime.fromtimestamp(expires_at, tz=UTC)
 
 
 def _account_name(connection, get):
