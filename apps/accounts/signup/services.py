@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import PendingSignup
 from apps.accounts.signup import pins, rules
 from apps.accounts.signup.rules import SignupRefused
+from apps.core import db_context
 from apps.core.errors import ServiceError
 from apps.events import audit, emit
 from apps.tenants import services as tenant_services
@@ -40,6 +41,7 @@ def _locked(signup_id) -> PendingSignup:
 # --- start ---------------------------------------------------------------------------------------
 
 
+@db_context.as_platform  # signups belong to no tenant yet, whoever calls (threads included)
 def start(application, *, ip=None, now=None) -> tuple[PendingSignup, str]:
     """Stores a pending signup and returns it with its PIN in clear (for the owner's message only).
     An older open signup for the same e-mail is cancelled; the rate limit counts every start."""
