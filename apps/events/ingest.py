@@ -162,6 +162,9 @@ def store_batch(events: list[dict]) -> list[SystemEvent]:
     return stored
 
 
+STAGE = "opsdesk_event_stage"
+
+
 def _copy(rows) -> list[SystemEvent]:
     fields = SystemEvent._meta.concrete_fields
     quote = db_connection.ops.quote_name
@@ -175,9 +178,14 @@ def _copy(rows) -> list[SystemEvent]:
             row.pk, row.created_at = pk, now
             row._state.adding, row._state.db = False, db_connection.alias
         columns = ", ".join(quote(field.column) for field in fields)
-        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+        # PostgreSQL refuses COPY FROM into a table under row-level security: the rows are copied
+        # into a session's temporary table and moved with one INSERT … SELECT, which the policy checks.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE {quote(table)})")
+        with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([_copy_value(field, row) for field in fields])
+        cursor.execute(f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {STAGE}")
+        cursor.execute(f"TRUNCATE {STAGE}")
     return rows
 
 
