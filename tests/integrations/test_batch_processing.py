@@ -11,6 +11,7 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
+from apps.core import db_context
 from apps.events.models import SystemEvent
 from apps.integrations import inbox, processing
 from apps.integrations import services as integration_services
@@ -159,7 +160,8 @@ def test_twenty_concurrent_drains_process_each_event_once():
 
     def drain():
         try:
-            processing.drain([])
+            with db_context.platform_context():  # a thread starts with no context; workers act so
+                processing.drain([])
         except Exception as exc:
             errors.append(exc)
         finally:

@@ -9,6 +9,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core import db_context
 from apps.events.models import SystemEvent
 from apps.integrations import services as integration_services
 from apps.outbound import pacing, services
@@ -36,7 +37,8 @@ def at_once(target, args_list):
     def run(*args):
         try:
             barrier.wait()
-            results.append(target(*args))
+            with db_context.platform_context():  # a thread starts with no context; workers act so
+                results.append(target(*args))
         finally:
             db_connection.close()
 
