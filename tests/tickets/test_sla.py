@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.core import db_context
 from apps.events import metrics
 from apps.events.models import SystemEvent
 from apps.tickets import services, sla
@@ -210,7 +211,8 @@ def test_concurrent_sweeps_breach_once(tenant):
     def sweep():
         barrier.wait()
         try:
-            results.append(sla.mark_breaches(now=minutes(61))["breached"])
+            with db_context.platform_context():  # a thread starts with no context; the beat job acts so
+                results.append(sla.mark_breaches(now=minutes(61))["breached"])
         finally:
             connection.close()
 
