@@ -28,6 +28,8 @@ KNOWN_CHECKS = {
     "stuck_automation_runs",
     "outbound_sending",
     "tenant_ai_abuse",
+    "auth_login",
+    "telegram_platform_bot",
 }
 
 
