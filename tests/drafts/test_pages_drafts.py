@@ -143,3 +143,74 @@ def test_the_admin_list_filters_by_status(client, staff, draft):
 
     assert client.get(url, {"status__exact": "proposed"}).context["cl"].result_count == 1
     assert client.get(url, {"status__exact": "rejected"}).context["cl"].result_count == 0
+
+
+# --- the portal: the tickets console's AI drafts -----------------------------------------------------
+
+
+def member_client(client, tenant, role):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(tenant=tenant, role=role).user)
+    return client
+
+
+def test_the_tickets_console_lists_the_tenants_drafts_filtered_by_status_and_project(
+    owner_client, tenant, draft, chatwoot, other_tenant
+):
+    other_project = make_draft(synced_source(chatwoot, tenant), chatwoot, status=S.REJECTED)
+    theirs = make_draft(synced_source(chatwoot, other_tenant), chatwoot)
+    assert reverse("drafts:list") in owner_client.get(reverse("tickets:list")).content.decode()
+
+    everything = owner_client.get(reverse("drafts:list")).context["page"].object_list
+    proposed = owner_client.get(reverse("drafts:list"), {"status": "proposed"}).context["page"].object_list
+    by_project = owner_client.get(reverse("drafts:list"), {"project": other_project.project_id}).context["page"]
+
+    assert {d.pk for d in everything} == {draft.pk, other_project.pk} and theirs.pk not in {d.pk for d in everything}
+    assert [d.pk for d in proposed] == [draft.pk]
+    assert [d.pk for d in by_project.object_list] == [other_project.pk]
+
+
+def test_the_portal_draft_page_shows_the_trail_and_an_agent_approves_it(
+    client, tenant, draft, chatwoot, django_capture_on_commit_callbacks
+):
+    agent = member_client(client, tenant, "agent")
+    page = agent.get(reverse("drafts:detail", args=[draft.pk])).content.decode()
+    assert "Is there parking?" in page and "0.81" in page and "openai/gpt-4o-mini" in page
+    assert reverse("drafts:approve", args=[draft.pk]) in page
+
+    unconfirmed = agent.post(reverse("drafts:approve", args=[draft.pk]), {"text": DRAFT})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in unconfirmed.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(reverse("drafts:approve", args=[draft.pk]), {"text": DRAFT, "confirm": "on"})
+
+    assert response.status_code == 302
+    row = AIDraft.objects.get(pk=draft.pk)
+    assert row.status == S.PUBLISHED and not row.edited
+    assert [m["content"] for m in chatwoot.outgoing(draft.conversation_id)] == [DRAFT]
+
+
+def test_an_agent_rejects_with_a_reason(client, tenant, draft):
+    agent = member_client(client, tenant, "agent")
+
+    assert agent.post(reverse("drafts:reject", args=[draft.pk]), {"reason": ""}).status_code == 400
+    agent.post(reverse("drafts:reject", args=[draft.pk]), {"reason": "wrong hotel"})
+
+    assert AIDraft.objects.get(pk=draft.pk).status_reason == "wrong hotel"
+    assert AuditEvent.objects.filter(action="drafts.reject", target_id=str(draft.pk)).exists()
+
+
+def test_a_viewer_reads_but_may_not_decide(client, tenant, draft):
+    viewer = member_client(client, tenant, "viewer")
+
+    page = viewer.get(reverse("drafts:detail", args=[draft.pk])).content.decode()
+    assert "Is there parking?" in page and reverse("drafts:approve", args=[draft.pk]) not in page
+    assert viewer.post(reverse("drafts:approve", args=[draft.pk]), {"text": DRAFT, "confirm": "on"}).status_code == 403
+    assert AIDraft.objects.get(pk=draft.pk).status == S.PROPOSED
+
+
+def test_another_tenants_draft_is_not_found(owner_client, other_tenant, chatwoot):
+    theirs = make_draft(synced_source(chatwoot, other_tenant), chatwoot)
+
+    assert owner_client.get(reverse("drafts:detail", args=[theirs.pk])).status_code == 404
+    assert owner_client.post(reverse("drafts:reject", args=[theirs.pk]), {"reason": "x"}).status_code == 404
