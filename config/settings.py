@@ -594,3 +594,7 @@ DRAFTS_CLAIM_STALE_S = env.int("DRAFTS_CLAIM_STALE_S", default=300)
 DRAFTS_MAX_ATTEMPTS = env.int("DRAFTS_MAX_ATTEMPTS", default=5)
 DRAFTS_BACKOFF_BASE_S = env.float("DRAFTS_BACKOFF_BASE_S", default=30.0)
 DRAFTS_BACKOFF_MAX_S = env.float("DRAFTS_BACKOFF_MAX_S", default=600.0)
+# The support_loop_e2e check (apps/drafts/e2e.py): each step's timeout, and the customer's question it
+# posts when the Chatwoot connection has no support_loop_question setting.
+SUPPORT_LOOP_E2E_TIMEOUT_S = env.float("SUPPORT_LOOP_E2E_TIMEOUT_S", default=60.0)
+SUPPORT_LOOP_E2E_QUESTION = env.str("SUPPORT_LOOP_E2E_QUESTION", default="Hello! What time is check-in?")

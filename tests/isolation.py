@@ -76,6 +76,28 @@ def _other_tenants_project_source(other_tenant):
 register("source_id", _other_tenants_project_source)
 
 
+def _other_tenants_ai_draft(other_tenant):
+    from django.utils import timezone
+
+    from apps.drafts.models import AIDraft
+    from tests.knowledge.factories import SourceFactory
+
+    source = SourceFactory(tenant=other_tenant)
+    return AIDraft.objects.create(
+        tenant=other_tenant,
+        project=source.project,
+        source=source,
+        conversation_id=1,
+        message_id=1,
+        message_at=timezone.now(),
+        status=AIDraft.Status.PROPOSED,
+        text="Their draft.",
+    ).pk
+
+
+register("draft_id", _other_tenants_ai_draft)
+
+
 # The role rule of every portal and API route, by method: which action of apps/tenants/roles.py a
 # tenant caller needs (TENANT_RULES), and which Django permission a staff caller needs — the one
 # the admin checks for the same action (STAFF_RULES). A route in neither fails
@@ -112,6 +134,10 @@ TENANT_RULES = {
     "dashboard/search/": {"GET": "knowledge.view"},
     "dashboard/projects/": both("knowledge.view"),
     "dashboard/drafts/sources/<int:source_id>/": both("drafts.manage"),
+    "dashboard/drafts/": {"GET": "drafts.view"},
+    "dashboard/drafts/<int:draft_id>/": {"GET": "drafts.view"},
+    "dashboard/drafts/<int:draft_id>/approve/": {"POST": "drafts.decide"},
+    "dashboard/drafts/<int:draft_id>/reject/": {"POST": "drafts.decide"},
     "dashboard/whatsapp/": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/qr.png": {"GET": "whatsapp.manage"},

@@ -86,3 +86,6 @@ class DraftSettingsAdmin(admin.ModelAdmin):
     @admin.display(description="changed")
     def changed(self, obj):
         return format_html("{} by {}", zones.when(obj.updated_at) or "-", obj.updated_by or "-")
+
+
+from apps.drafts import admin_drafts  # noqa: E402,F401 (the AI draft pages)

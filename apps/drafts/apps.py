@@ -7,6 +7,6 @@ class DraftsConfig(AppConfig):
     verbose_name = "AI drafts in Chatwoot"
 
     def ready(self):
-        from apps.drafts import receivers
+        from apps.drafts import e2e, receivers  # noqa: F401 (e2e registers the support_loop_e2e check)
 
         receivers.connect()

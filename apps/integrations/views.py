@@ -24,7 +24,8 @@ def _answer(receive, *args):
         return JsonResponse({"error": refusal.error, "detail": refusal.detail}, status=refusal.status)
     except DatabaseError as exc:
         logger.error("webhook could not be stored: %s", exc)
-        db_outages.record(exc, f"webhook {args[0].path}")
+        request = args[-1]
+        db_outages.record(exc, f"webhook {request.path}")
         return JsonResponse(
             {"error": "unavailable", "detail": "The delivery could not be stored; retry later."},
             status=503,

@@ -43,6 +43,8 @@ ACTIONS = {
     "api_keys.manage": MANAGERS,
     "knowledge.view": MEMBERS | {API_KEY},  # search a project, list projects and pick the active one
     "knowledge.sources": MANAGERS,  # see which Chatwoot connections and inboxes a project reads
+    "drafts.view": MEMBERS,  # the AI drafts list and a draft's page (its trail) in the tickets console
+    "drafts.decide": WORKERS,  # approve & publish (or edit) and reject a draft
     "drafts.manage": MANAGERS,  # turn AI drafts on or off for a project source, and their settings
     "ai.complete": WORKERS | {API_KEY},  # POST /api/v1/ai/chat/completions (spends the AI limits)
     "whatsapp.manage": MANAGERS,  # the WhatsApp (WAHA) session: status, QR code, restart, pairing code

@@ -69,6 +69,8 @@ T0 = 1_764_000_000  # epoch seconds, late November 2025
 
 CONVERSATIONS = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/conversations")
 MESSAGES = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/conversations/(?P<conversation>\d+)/messages")
+CONTACTS = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/contacts")
+TOGGLE = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/conversations/(?P<conversation>\d+)/toggle_status")
 SORTS = {
     "last_activity_at_desc": (lambda c: c["last_activity_at"], True),
     "last_activity_at_asc": (lambda c: c["last_activity_at"], False),
@@ -97,6 +99,7 @@ class FakeChatwoot(FakeServer):
         self.account_id, self.token = str(account_id), token
         self.conversations: dict[int, dict] = {}
         self.messages: dict[int, list[dict]] = {}
+        self.contacts: dict[int, dict] = {}
         self._failures: list[list] = []  # [only, let through first, reply]
         self._ids = {"conversation": 0, "message": 0, "contact": 0}
         self._clock = T0
@@ -346,6 +349,9 @@ class FakeChatwoot(FakeServer):
         return self._api(request)
 
     def _api(self, request) -> Reply:
+        created = self._create(request) if request.method == "POST" else None
+        if created is not None:
+            return created
         messages = MESSAGES.fullmatch(request.path)
         conversations = CONVERSATIONS.fullmatch(request.path)
         match = messages or conversations
@@ -356,6 +362,43 @@ class FakeChatwoot(FakeServer):
         if request.method == "GET":
             return self._conversation_page(self.params(request))
         return NOT_FOUND
+
+    def _create(self, request) -> Reply | None:
+        """POST /contacts, /conversations and /conversations/<id>/toggle_status, answered as
+        Chatwoot's contacts#create, conversations#create and conversations#toggle_status."""
+        answers = ((CONTACTS, self._new_contact), (CONVERSATIONS, self._new_conversation), (TOGGLE, self._toggle))
+        for pattern, answer in answers:
+            match = pattern.fullmatch(request.path)
+            if match and match["account"] == self.account_id:
+                return answer(request.json() or {}, match)
+        return None
+
+    def _new_contact(self, body, match) -> Reply:
+        with self._lock:
+            self._ids["contact"] += 1
+            contact = {"id": self._ids["contact"], "name": body.get("name") or "", "type": "contact"}
+            self.contacts[contact["id"]] = contact
+        inbox = {"id": body.get("inbox_id"), "name": f"Inbox {body.get('inbox_id')}"}
+        contact_inbox = {"inbox": inbox, "source_id": str(uuid.uuid4())}
+        return Reply(200, {"payload": {"contact": contact, "contact_inbox": contact_inbox}})
+
+    def _new_conversation(self, body, match) -> Reply:
+        contact = self.contacts.get(body.get("contact_id"))
+        if contact is None or body.get("inbox_id") is None:
+            return NOT_FOUND
+        extra = {"additional_attributes": body.get("additional_attributes") or {}}
+        conversation = self.add_conversation(inbox_id=int(body["inbox_id"]), status=body.get("status") or "open")
+        conversation.update(contact=contact, **extra)
+        return Reply(200, self._conversation_json(conversation))
+
+    def _toggle(self, body, match) -> Reply:
+        conversation_id = int(match["conversation"])
+        if conversation_id not in self.conversations:
+            return NOT_FOUND
+        status = body.get("status") or "resolved"
+        self.set_status(conversation_id, status)
+        payload = {"success": True, "current_status": status, "conversation_id": conversation_id}
+        return Reply(200, {"meta": {}, "payload": payload})
 
     def _conversation_page(self, params) -> Reply:
         with self._lock:
@@ -385,7 +428,7 @@ class FakeChatwoot(FakeServer):
             "contact_last_seen_at": 0,
             "agent_last_seen_at": 0,
             "unread_count": 0,
-            "additional_attributes": {},
+            "additional_attributes": conversation.get("additional_attributes") or {},
             "labels": [],
         }
 
@@ -413,12 +456,18 @@ class FakeChatwoot(FakeServer):
             body["content"],
             message_type=body.get("message_type") or "outgoing",
             private=bool(body.get("private")),
-            sender=dict(self.api_sender),
+            sender=self._api_message_sender(conversation_id, body),
         )
         self._notify(message)
         if failure is not None:
             return failure[1]
         return Reply(200, {**message, "echo_id": body.get("echo_id")})
+
+    def _api_message_sender(self, conversation_id, body) -> dict:
+        """MessageBuilder: an incoming message posted through the API is the contact's."""
+        if body.get("message_type") == "incoming":
+            return self.conversations[conversation_id]["contact"]
+        return dict(self.api_sender)
 
     def _post_failure(self, private):
         with self._lock:

@@ -29,6 +29,8 @@ KNOWN_CHECKS = {
     "outbound_sending",
     "tenant_ai_abuse",
     "rls_policies",
+    "auth_login",
+    "telegram_platform_bot",
 }
 
 

@@ -72,7 +72,7 @@ def test_the_probe_reaches_the_versioned_path_with_either_base(tenant, graph, ve
     connection = meta_connection(tenant, graph, graph.base_url if versioned else graph.url)
     result = checks.run("connection_meta_token", connection=connection)
     assert result.status == "pass", result.detail
-    assert [request.path for request in graph.requests] == [f"/v21.0/{graph.phone_number_id}"]
+    assert [request.path for request in graph.requests] == [f"/v21.0/{graph.phone_number_id}", "/v21.0/debug_token"]
 
 
 @pytest.mark.parametrize("path", ["/v21.0/v21.0/1065551234/messages", "/1065551234/messages", "/v21.0/v21.0"])

@@ -143,6 +143,12 @@ def test_the_owner_gets_the_details_a_pin_and_approve_reject_buttons(browser, ow
     assert pin_in(message) not in signup.pin_hmac
 
 
+def test_start_takes_a_form_body_too(browser, owner, bot_api):
+    response = browser.post("/auth/signup/start", {**APPLICATION, "timezone": "Asia/Tokyo"})
+    assert response.status_code == 201 and response.json()["status"] == "pending"
+    assert PendingSignup.objects.get().time_zone == "Asia/Tokyo"
+
+
 def test_approve_creates_the_account_and_the_polling_browser_is_logged_in(browser, owner, bot_api, telegram):
     signup_id = started(browser, bot_api)
     poll = f"/auth/signup/{signup_id}/status"

@@ -21,9 +21,10 @@ class InboundEvent(models.Model):
     """One item a provider delivered to a webhook, stored before it is acknowledged.
 
     The unique (provider, connection, external id) makes a second delivery of the same item a
-    no-op (for the platform's own deliveries, which have no connection, (provider, external id)), so a provider's retries and duplicates are processed once. A batched delivery (Meta
-    sends several messages and statuses in one POST) becomes one row per item; each row keeps the
-    raw body it came in."""
+    no-op (for the platform's own deliveries, which have no connection, (provider, external id)),
+    so a provider's retries and duplicates are processed once. A batched delivery (Meta sends
+    several messages and statuses in one POST) becomes one row per item; each row keeps the raw
+    body it came in."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"

@@ -1,0 +1,80 @@
+"""The tickets console's AI drafts (portal): the tenant's drafts filtered by status and project, a
+draft's page with its whole trail, and Approve & publish / Reject as POST forms calling the drafts
+services (audited). Agents decide, viewers read; another tenant's draft is a 404."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.errors import ServiceError
+from apps.drafts import services, trail
+from apps.drafts.models import AIDraft
+from apps.drafts.portal_forms import DraftFilterForm, PortalApproveForm, PortalRejectForm
+from apps.tenants.portal import role_required
+
+PAGE_SIZE = 25
+
+
+def tenant_drafts(request):
+    return AIDraft.objects.for_tenant(request.tenant).select_related("project", "source__connection", "ai_request")
+
+
+@require_GET
+@role_required("drafts.view")
+def draft_list(request):
+    form = DraftFilterForm(request.GET or None, tenant=request.tenant)
+    drafts = form.filter(tenant_drafts(request)).order_by("-created_at", "-id")
+    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "drafts/list.html", {"form": form, "page": page})
+
+
+@require_GET
+@role_required("drafts.view")
+def draft_detail(request, draft_id):
+    draft = get_object_or_404(tenant_drafts(request), pk=draft_id)
+    forms = {"approve_form": PortalApproveForm(initial={"text": draft.text}), "reject_form": PortalRejectForm()}
+    return _detail(request, draft, forms)
+
+
+def _detail(request, draft, forms, status=200):
+    decidable = draft.status in (*AIDraft.OPEN, AIDraft.Status.FAILED) and bool(draft.text)
+    context = {**trail.context(draft), **forms, "decidable": decidable}
+    return render(request, "drafts/detail.html", context, status=status)
+
+
+@require_POST
+@role_required("drafts.decide")
+def draft_approve(request, draft_id):
+    draft = get_object_or_404(tenant_drafts(request), pk=draft_id)
+    form = PortalApproveForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, draft, {"approve_form": form, "reject_form": PortalRejectForm()}, status=400)
+    decide = lambda: services.approve(draft, by=request.user, text=form.cleaned_data["text"], request=request)  # noqa: E731
+    return _decided(request, draft, decide, "approved; the reply is being sent")
+
+
+@require_POST
+@role_required("drafts.decide")
+def draft_reject(request, draft_id):
+    draft = get_object_or_404(tenant_drafts(request), pk=draft_id)
+    form = PortalRejectForm(request.POST)
+    if not form.is_valid():
+        return _detail(
+            request,
+            draft,
+            {"approve_form": PortalApproveForm(initial={"text": draft.text}), "reject_form": form},
+            status=400,
+        )
+    decide = lambda: services.reject(draft, by=request.user, reason=form.cleaned_data["reason"], request=request)  # noqa: E731
+    return _decided(request, draft, decide, "rejected")
+
+
+def _decided(request, draft, decide, done):
+    try:
+        decide()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Draft {draft.pk} {done}.")
+    return redirect("drafts:detail", draft_id=draft.pk)

@@ -1,0 +1,90 @@
+"""The support_loop_e2e check against the local Chatwoot (which stores notes and messages and posts
+its webhooks to the live server), the local AI provider and the real knowledge search."""
+
+import pytest
+
+from apps.drafts.models import AIDraft
+from apps.events.models import AuditEvent
+from apps.health import checks
+from tests.drafts.conftest import DRAFT_TEXT, PARKING, hotel_source
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+STEPS = [
+    "open a test conversation",
+    "post the customer's message",
+    "webhook delivered",
+    "AI draft as a private note",
+    "approve and publish",
+    "reply sent to the customer",
+    "resolve the test conversation",
+]
+
+
+@pytest.fixture
+def source(tenant, chatwoot, llm, fast_retries):
+    fast_retries.SUPPORT_LOOP_E2E_QUESTION = PARKING
+    return hotel_source(tenant, chatwoot, inbox_ids=[5])
+
+
+def test_the_loop_passes_step_by_step_and_leaves_its_conversation_resolved(source, chatwoot, live_server):
+    chatwoot.send_webhooks_to(f"{live_server.url}/webhooks/chatwoot/{source.connection.pk}/")
+
+    result = checks.run("support_loop_e2e", connection=source.connection)
+
+    assert result.status == checks.PASS, result.detail
+    assert [step["name"] for step in result.value["steps"]] == STEPS
+    assert all(step["status"] == "pass" and step["seconds"] >= 0 for step in result.value["steps"])
+    conversation = chatwoot.conversations[result.value["conversation_id"]]
+    assert conversation["inbox_id"] == 5 and conversation["status"] == "resolved"
+    assert conversation["additional_attributes"] == {"opsdesk_check": "support_loop_e2e"}
+    assert conversation["contact"]["name"] == "Opsdesk support-loop check"
+    [note] = chatwoot.outgoing(conversation["id"], private=True)
+    assert DRAFT_TEXT in note["content"]
+    assert [m["content"] for m in chatwoot.outgoing(conversation["id"])] == [DRAFT_TEXT]
+    draft = AIDraft.objects.get(conversation_id=conversation["id"])
+    assert draft.status == AIDraft.Status.PUBLISHED and draft.approved_by == "support_loop_e2e check"
+    assert AuditEvent.objects.filter(action="drafts.publish", target_id=str(draft.pk)).exists()
+
+
+def test_a_webhook_that_never_arrives_fails_the_check_naming_that_step(source, chatwoot, settings):
+    settings.SUPPORT_LOOP_E2E_TIMEOUT_S = 1  # and Chatwoot sends no webhooks at all
+
+    result = checks.run("support_loop_e2e", connection=source.connection)
+
+    assert result.status == checks.FAIL
+    assert result.detail == "webhook delivered: the webhook never arrived within 1 s"
+    steps = {step["name"]: step["status"] for step in result.value["steps"]}
+    assert steps == {
+        "open a test conversation": "pass",
+        "post the customer's message": "pass",
+        "webhook delivered": "fail",
+        "resolve the test conversation": "pass",
+    }
+    assert chatwoot.conversations[result.value["conversation_id"]]["status"] == "resolved"
+
+
+def test_no_knowledge_for_the_question_fails_at_the_draft_step(source, chatwoot, live_server, settings):
+    settings.SUPPORT_LOOP_E2E_QUESTION = "Qwxzv plorth?"
+    chatwoot.send_webhooks_to(f"{live_server.url}/webhooks/chatwoot/{source.connection.pk}/")
+
+    result = checks.run("support_loop_e2e", connection=source.connection)
+
+    assert result.status == checks.FAIL
+    assert result.detail.startswith("AI draft as a private note: draft ")
+    assert "no draft" in result.detail.lower()
+
+
+def test_without_a_test_inbox_the_check_says_what_to_configure(tenant, chatwoot, llm):
+    source = hotel_source(tenant, chatwoot)
+
+    result = checks.run("support_loop_e2e", connection=source.connection)
+
+    assert result.status == checks.FAIL and "support_loop_inbox_id" in result.detail
+
+
+def test_a_connection_without_drafts_is_skipped(tenant, chatwoot):
+    from tests.knowledge.search_fixtures import searchable_source
+
+    source = searchable_source(tenant, "hotel", base_url=chatwoot.url, account_id=chatwoot.account_id)
+
+    assert checks.run("support_loop_e2e", connection=source.connection).status == checks.SKIP
