@@ -135,6 +135,7 @@ TENANT_RULES = {
     "dashboard/projects/": both("knowledge.view"),
     "dashboard/drafts/sources/<int:source_id>/": both("drafts.manage"),
     "dashboard/drafts/": {"GET": "drafts.view"},
+    "dashboard/drafts/metrics/": {"GET": "drafts.view"},
     "dashboard/drafts/<int:draft_id>/": {"GET": "drafts.view"},
     "dashboard/drafts/<int:draft_id>/approve/": {"POST": "drafts.decide"},
     "dashboard/drafts/<int:draft_id>/reject/": {"POST": "drafts.decide"},

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from apps.core import zones
 from apps.core.admin_display import admin_link
 from apps.core.errors import ServiceError
-from apps.drafts import services, trail
+from apps.drafts import metrics, services, trail
 from apps.drafts.models import AIDraft
 
 
@@ -76,6 +76,7 @@ class AIDraftAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("metrics/", self.admin_site.admin_view(self.metrics_view), name="drafts_aidraft_metrics"),
             path(
                 "<int:draft_id>/decide/<str:decision>/",
                 self.admin_site.admin_view(self.decide_view),
@@ -83,6 +84,19 @@ class AIDraftAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def metrics_view(self, request):
+        """Support-lead figures over 7 or 30 days, for every tenant or one project (?project=)."""
+        days = metrics.period_days(request.GET.get("days"))
+        drafts = metrics.drafts_in(AIDraft.objects.all(), days)
+        project = request.GET.get("project")
+        drafts = drafts.filter(project_id=project) if project and project.isdigit() else drafts
+        context = {
+            **self.admin_site.each_context(request),
+            **{"opts": self.model._meta, "title": f"AI drafts: figures, last {days} days"},
+            **{"days": days, "periods": metrics.PERIODS, "tables": metrics.tables(drafts), "project": project or ""},
+        }
+        return TemplateResponse(request, "admin/drafts/metrics.html", context)
 
     def decide_view(self, request, draft_id, decision):
         if decision not in DECISIONS:

@@ -6,6 +6,7 @@ app_name = "drafts"
 
 urlpatterns = [
     path("", views_drafts.draft_list, name="list"),
+    path("metrics/", views_drafts.draft_metrics, name="metrics"),
     path("<int:draft_id>/", views_drafts.draft_detail, name="detail"),
     path("<int:draft_id>/approve/", views_drafts.draft_approve, name="approve"),
     path("<int:draft_id>/reject/", views_drafts.draft_reject, name="reject"),

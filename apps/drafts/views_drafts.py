@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ServiceError
-from apps.drafts import services, trail
+from apps.drafts import metrics, services, trail
 from apps.drafts.models import AIDraft
 from apps.drafts.portal_forms import DraftFilterForm, PortalApproveForm, PortalRejectForm
 from apps.tenants.portal import role_required
@@ -78,3 +78,15 @@ def _decided(request, draft, decide, done):
     else:
         messages.success(request, f"Draft {draft.pk} {done}.")
     return redirect("drafts:detail", draft_id=draft.pk)
+
+
+@require_GET
+@role_required("drafts.view")
+def draft_metrics(request):
+    """The support lead's figures, per project and per person, over 7 or 30 days."""
+    days = metrics.period_days(request.GET.get("days"))
+    form = DraftFilterForm(request.GET or None, tenant=request.tenant)
+    drafts = metrics.drafts_in(form.filter(AIDraft.objects.for_tenant(request.tenant)), days)
+    context = {"form": form, "days": days, "periods": metrics.PERIODS}
+    context["tables"] = metrics.tables(drafts)
+    return render(request, "drafts/metrics.html", context)
