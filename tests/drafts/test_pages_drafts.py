@@ -281,3 +281,12 @@ def test_the_admin_figures_page(client, staff, tenant, chatwoot, people):
     page = client.get(reverse("admin:drafts_aidraft_metrics"), {"days": "7"}).content.decode()
 
     assert "Hotel" in page and "Grace (Chatwoot agent 1)" in page and "20.0" in page
+
+
+def test_the_chatwoot_and_webhook_runbooks_run_the_support_loop_check():
+    from apps.health import checks
+    from apps.incidents.models import Runbook
+
+    for slug in ("chatwoot-down", "webhook-failures", "support-flow"):
+        assert "support_loop_e2e" in Runbook.objects.get(slug=slug).checks
+    assert checks.get("support_loop_e2e").provider == "chatwoot"

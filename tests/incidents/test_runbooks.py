@@ -30,6 +30,7 @@ KNOWN_CHECKS = {
     "tenant_ai_abuse",
     "auth_login",
     "telegram_platform_bot",
+    "support_loop_e2e",
 }
 
 
