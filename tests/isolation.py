@@ -134,6 +134,7 @@ TENANT_RULES = {
     "dashboard/search/": {"GET": "knowledge.view"},
     "dashboard/projects/": both("knowledge.view"),
     "dashboard/drafts/sources/<int:source_id>/": both("drafts.manage"),
+    "dashboard/drafts/sources/<int:source_id>/support-loop/": both("drafts.manage"),
     "dashboard/drafts/": {"GET": "drafts.view"},
     "dashboard/drafts/metrics/": {"GET": "drafts.view"},
     "dashboard/drafts/<int:draft_id>/": {"GET": "drafts.view"},

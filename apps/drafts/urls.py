@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:draft_id>/approve/", views_drafts.draft_approve, name="approve"),
     path("<int:draft_id>/reject/", views_drafts.draft_reject, name="reject"),
     path("sources/<int:source_id>/", views.source_settings, name="source-settings"),
+    path("sources/<int:source_id>/support-loop/", views_drafts.support_loop, name="support-loop"),
 ]
