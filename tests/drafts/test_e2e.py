@@ -122,3 +122,20 @@ def test_a_failing_loop_is_recorded_by_its_monitor_with_the_step_named(source, s
 
     assert outcome.result.status == "fail"
     assert "webhook delivered: the webhook never arrived within 1 s" in outcome.result.detail
+
+
+def test_staff_run_it_from_the_source_settings_admin_page(client, staff, source, settings):
+    from django.urls import reverse
+
+    from apps.drafts.models import DraftSettings
+
+    settings.SUPPORT_LOOP_E2E_TIMEOUT_S = 1  # no webhooks: the run fails at that step
+    client.force_login(staff)
+    row = DraftSettings.objects.get(source=source)
+    url = reverse("admin:drafts_aidraft_support_loop", args=[source.pk])
+    assert url in client.get(reverse("admin:drafts_draftsettings_change", args=[row.pk])).content.decode()
+
+    assert client.post(url).status_code == 302
+
+    page = client.get(url).content.decode()
+    assert "webhook delivered: the webhook never arrived within 1 s" in page
