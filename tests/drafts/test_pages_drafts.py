@@ -290,3 +290,14 @@ def test_the_chatwoot_and_webhook_runbooks_run_the_support_loop_check():
     for slug in ("chatwoot-down", "webhook-failures", "support-flow"):
         assert "support_loop_e2e" in Runbook.objects.get(slug=slug).checks
     assert checks.get("support_loop_e2e").provider == "chatwoot"
+
+
+def test_a_support_agent_may_reject_and_a_read_only_operator_may_not(client, draft):
+    from tests.test_roles_staff import staff_member
+
+    url = reverse("admin:drafts_aidraft_decide", args=[draft.pk, "reject"])
+    client.force_login(staff_member("reader", "Read-only"))
+    assert client.post(url, {"reason": "no"}).status_code == 403
+    client.force_login(staff_member("agent-1", "Support agent"))
+    assert client.post(url, {"reason": "wrong hotel"}).status_code == 302
+    assert AIDraft.objects.get(pk=draft.pk).status == S.REJECTED
