@@ -301,3 +301,11 @@ def test_a_support_agent_may_reject_and_a_read_only_operator_may_not(client, dra
     client.force_login(staff_member("agent-1", "Support agent"))
     assert client.post(url, {"reason": "wrong hotel"}).status_code == 302
     assert AIDraft.objects.get(pk=draft.pk).status == S.REJECTED
+
+
+def test_the_admin_project_page_links_to_its_draft_figures(client, staff, draft):
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:knowledge_project_change", args=[draft.project_id])).content.decode()
+
+    assert f"{reverse('admin:drafts_aidraft_metrics')}?project={draft.project_id}" in page
