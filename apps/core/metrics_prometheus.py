@@ -24,6 +24,8 @@ from apps.core import metrics_processes
 logger = logging.getLogger("opsdesk.metrics")
 REGISTRY = CollectorRegistry(auto_describe=True)
 LABEL_VALUES_MAX = 100
+# A route is a URL pattern, so the URLconf bounds it already; the admin alone has hundreds.
+LABEL_VALUES_MAX_BY_LABEL = {"route": 2000}
 LABEL_VALUE_CHARS = 80
 OTHER = "other"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -82,13 +84,14 @@ def _child(metric, labels):
 
 
 def bounded(metric_name, label, value) -> str:
-    """The value as a label value, or "other" once this process has seen LABEL_VALUES_MAX others."""
+    """The value as a label value, or "other" once this process has seen LABEL_VALUES_MAX others
+    (more for a route, which the URLconf bounds)."""
     text = str(value if value is not None else "")[:LABEL_VALUE_CHARS]
     seen = _seen.setdefault((metric_name, label), set())
     if text in seen:
         return text
     with _lock:
-        if len(seen) >= LABEL_VALUES_MAX:
+        if len(seen) >= LABEL_VALUES_MAX_BY_LABEL.get(label, LABEL_VALUES_MAX):
             return OTHER
         seen.add(text)
     return text

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core import zones
@@ -44,14 +45,14 @@ class DraftSettingsAdmin(admin.ModelAdmin):
     list_display = ["source", "tenant", "enabled", "inboxes", "tone", "floor", "draft_counts", "changed"]
     list_filter = ["enabled", "tone", "tenant"]
     search_fields = ["source__project__name", "source__project__slug", "tenant__slug", "tenant__name"]
-    readonly_fields = ["tenant", "source_link", "updated_by", "changed"]
+    readonly_fields = ["tenant", "source_link", "updated_by", "changed", "support_loop"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tenant", "source__project", "source__connection")
 
     def get_fields(self, request, obj=None):
         head = ["source_link", "tenant"] if obj else ["source"]
-        return head + FIELDS + (["updated_by", "changed"] if obj else [])
+        return head + FIELDS + (["updated_by", "changed", "support_loop"] if obj else [])
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -78,6 +79,11 @@ class DraftSettingsAdmin(admin.ModelAdmin):
         rows = AIDraft.objects.filter(source_id=obj.source_id)
         counts = [rows.filter(status=s).count() for s in ("proposed", "published", "no_knowledge")]
         return " / ".join(map(str, counts))
+
+    @admin.display(description="support-loop check")
+    def support_loop(self, obj):
+        url = reverse("admin:drafts_aidraft_support_loop", args=[obj.source_id])
+        return format_html('<a class="button" href="{}">Run the support-loop check…</a>', url)
 
     @admin.display(description="source")
     def source_link(self, obj):

@@ -16,8 +16,9 @@ from django.utils.html import format_html
 from apps.core import zones
 from apps.core.admin_display import admin_link
 from apps.core.errors import ServiceError
-from apps.drafts import services, trail
+from apps.drafts import e2e_services, metrics, services, trail
 from apps.drafts.models import AIDraft
+from apps.knowledge.models import ProjectSource
 
 
 class ApproveForm(forms.Form):
@@ -76,6 +77,12 @@ class AIDraftAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("metrics/", self.admin_site.admin_view(self.metrics_view), name="drafts_aidraft_metrics"),
+            path(
+                "support-loop/<int:source_id>/",
+                self.admin_site.admin_view(self.support_loop_view),
+                name="drafts_aidraft_support_loop",
+            ),
             path(
                 "<int:draft_id>/decide/<str:decision>/",
                 self.admin_site.admin_view(self.decide_view),
@@ -83,6 +90,35 @@ class AIDraftAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def metrics_view(self, request):
+        """Support-lead figures over 7 or 30 days, for every tenant or one project (?project=)."""
+        days = metrics.period_days(request.GET.get("days"))
+        drafts = metrics.drafts_in(AIDraft.objects.all(), days)
+        project = request.GET.get("project")
+        drafts = drafts.filter(project_id=project) if project and project.isdigit() else drafts
+        context = {
+            **self.admin_site.each_context(request),
+            **{"opts": self.model._meta, "title": f"AI drafts: figures, last {days} days"},
+            **{"days": days, "periods": metrics.PERIODS, "tables": metrics.tables(drafts), "project": project or ""},
+        }
+        return TemplateResponse(request, "admin/drafts/metrics.html", context)
+
+    def support_loop_view(self, request, source_id):
+        """The source's support-loop check: latest result with its steps; POST queues a run (Celery)."""
+        source = get_object_or_404(ProjectSource.objects.select_related("tenant", "project"), pk=source_id)
+        if request.method == "POST":
+            if not self.may_decide(request):
+                raise PermissionDenied
+            e2e_services.queue_loop_check(source, by=request.user, request=request)
+            self.message_user(request, "Support-loop check queued; reload in a minute.", messages.SUCCESS)
+            return redirect("admin:drafts_aidraft_support_loop", source.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            **{"opts": self.model._meta, "title": f"Support-loop check: {source}", "source": source},
+            **{"result": e2e_services.latest_result(source.tenant), "may_run": self.may_decide(request)},
+        }
+        return TemplateResponse(request, "admin/drafts/support_loop.html", context)
 
     def decide_view(self, request, draft_id, decision):
         if decision not in DECISIONS:

@@ -23,3 +23,13 @@ def _then_retry(task, draft_id, outcome) -> str:
     if outcome.retry_in is not None:
         publish(task, draft_id, countdown=outcome.retry_in)
     return outcome.name
+
+
+@shared_task(name="apps.drafts.tasks.run_support_loop")
+def run_support_loop(monitor_id):
+    """One run of the support_loop_e2e check as its monitor (recorded; a failure counts toward an incident)."""
+    from apps.health import services as health
+    from apps.health.models import HealthMonitor
+
+    monitor = HealthMonitor.objects.select_related("tenant").filter(pk=monitor_id).first()
+    return health.run_monitor(monitor).result.status if monitor else "gone"

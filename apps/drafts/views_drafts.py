@@ -5,12 +5,13 @@ services (audited). Agents decide, viewers read; another tenant's draft is a 404
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
-from apps.drafts import services, trail
+from apps.drafts import e2e_services, metrics, services, trail
 from apps.drafts.models import AIDraft
 from apps.drafts.portal_forms import DraftFilterForm, PortalApproveForm, PortalRejectForm
+from apps.knowledge.models import ProjectSource
 from apps.tenants.portal import role_required
 
 PAGE_SIZE = 25
@@ -78,3 +79,28 @@ def _decided(request, draft, decide, done):
     else:
         messages.success(request, f"Draft {draft.pk} {done}.")
     return redirect("drafts:detail", draft_id=draft.pk)
+
+
+@require_GET
+@role_required("drafts.view")
+def draft_metrics(request):
+    """The support lead's figures, per project and per person, over 7 or 30 days."""
+    days = metrics.period_days(request.GET.get("days"))
+    form = DraftFilterForm(request.GET or None, tenant=request.tenant)
+    drafts = metrics.drafts_in(form.filter(AIDraft.objects.for_tenant(request.tenant)), days)
+    context = {"form": form, "days": days, "periods": metrics.PERIODS}
+    context["tables"] = metrics.tables(drafts)
+    return render(request, "drafts/metrics.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("drafts.manage")
+def support_loop(request, source_id):
+    """The source's support-loop check: its latest result with the steps, and a button that runs it."""
+    source = get_object_or_404(ProjectSource.objects.for_tenant(request.tenant).select_related("project"), pk=source_id)
+    if request.method == "POST":
+        e2e_services.queue_loop_check(source, by=request.user, request=request)
+        messages.success(request, "The support-loop check is queued; it takes up to a few minutes. Reload to see it.")
+        return redirect("drafts:support-loop", source_id=source.pk)
+    context = {"source": source, "result": e2e_services.latest_result(request.tenant)}
+    return render(request, "drafts/support_loop.html", context)

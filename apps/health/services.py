@@ -129,7 +129,7 @@ def run_monitor(monitor, *, now=None) -> Outcome:
     check = (
         checks.run(monitor.check_name, connection=monitor.connection)
         if monitor.connection_id
-        else checks.run(monitor.check_name)
+        else checks.run(monitor.check_name, tenant=monitor.tenant)
     )
     now = now or timezone.now()
     with transaction.atomic():

@@ -56,12 +56,18 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "tenant", "source_count", "message_count", "chunk_state", "created"]
     list_filter = ["tenant"]
     search_fields = ["name", "slug", "tenant__slug", "tenant__name"]
-    readonly_fields = ["sources_list", "message_count", "chunk_state"]
+    readonly_fields = ["sources_list", "message_count", "chunk_state", "draft_figures"]
 
     def get_queryset(self, request):
         return (
             super().get_queryset(request).select_related("tenant").annotate(sources_n=Count("sources", distinct=True))
         )
+
+    @admin.display(description="AI drafts")
+    def draft_figures(self, obj):
+        """The support lead's figures of this project's AI drafts (apps.drafts' admin page)."""
+        url = reverse("admin:drafts_aidraft_metrics")
+        return format_html('<a href="{}?project={}&amp;days=7">Figures, last 7 days</a>', url, obj.pk)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (["tenant", "slug"] if obj else [])

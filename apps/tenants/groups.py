@@ -6,7 +6,18 @@ added by later apps join the right groups without another hand-written migration
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-OPERATIONS_APPS = ("events", "incidents", "tickets", "integrations", "outbound", "jobs", "tenants", "ai", "knowledge")
+OPERATIONS_APPS = (
+    "events",
+    "incidents",
+    "tickets",
+    "integrations",
+    "outbound",
+    "jobs",
+    "tenants",
+    "ai",
+    "knowledge",
+    "drafts",
+)
 NEVER_WRITABLE = {("events", "auditevent")}
 
 # Each rule: (app label or "*", model name or "*", action).
@@ -14,7 +25,8 @@ GROUP_RULES = {
     "Read-only": [("*", "*", "view")],
     "Support agent": [("*", "*", "view")]
     + [("tickets", "*", action) for action in ("add", "change")]
-    + [("events", "systemevent", "change"), ("outbound", "*", "change"), ("integrations", "inboundevent", "change")],
+    + [("events", "systemevent", "change"), ("outbound", "*", "change"), ("integrations", "inboundevent", "change")]
+    + [("drafts", "aidraft", "change")],  # approve & publish or reject an AI draft
     "On-call engineer": [("*", "*", "view")]
     + [(app, "*", action) for app in OPERATIONS_APPS for action in ("add", "change")]
     + [("django_celery_beat", "*", "change")],

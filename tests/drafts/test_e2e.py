@@ -88,3 +88,54 @@ def test_a_connection_without_drafts_is_skipped(tenant, chatwoot):
     source = searchable_source(tenant, "hotel", base_url=chatwoot.url, account_id=chatwoot.account_id)
 
     assert checks.run("support_loop_e2e", connection=source.connection).status == checks.SKIP
+
+
+def test_the_sources_page_runs_the_check_through_celery_and_shows_its_steps(
+    owner_client, source, chatwoot, live_server
+):
+    from django.urls import reverse
+
+    from apps.health.models import HealthMonitor
+
+    chatwoot.send_webhooks_to(f"{live_server.url}/webhooks/chatwoot/{source.connection.pk}/")
+    url = reverse("drafts:support-loop", args=[source.pk])
+    assert "It has not run yet." in owner_client.get(url).content.decode()
+
+    assert owner_client.post(url).status_code == 302
+
+    page = owner_client.get(url).content.decode()
+    assert "Pass" in page or "pass" in page
+    assert all(step in page for step in ("webhook delivered", "approve and publish", "reply sent to the customer"))
+    monitor = HealthMonitor.objects.get(key=f"support_loop:{source.tenant_id}")
+    assert monitor.check_name == "support_loop_e2e" and not monitor.enabled  # scheduled once an operator turns it on
+    assert AuditEvent.objects.filter(action="drafts.support_loop_check").exists()
+
+
+def test_a_failing_loop_is_recorded_by_its_monitor_with_the_step_named(source, settings):
+    from apps.drafts import e2e_services
+    from apps.health import services as health
+
+    settings.SUPPORT_LOOP_E2E_TIMEOUT_S = 1
+    monitor = e2e_services.loop_monitor(source.tenant)
+
+    outcome = health.run_monitor(monitor)
+
+    assert outcome.result.status == "fail"
+    assert "webhook delivered: the webhook never arrived within 1 s" in outcome.result.detail
+
+
+def test_staff_run_it_from_the_source_settings_admin_page(client, staff, source, settings):
+    from django.urls import reverse
+
+    from apps.drafts.models import DraftSettings
+
+    settings.SUPPORT_LOOP_E2E_TIMEOUT_S = 1  # no webhooks: the run fails at that step
+    client.force_login(staff)
+    row = DraftSettings.objects.get(source=source)
+    url = reverse("admin:drafts_aidraft_support_loop", args=[source.pk])
+    assert url in client.get(reverse("admin:drafts_draftsettings_change", args=[row.pk])).content.decode()
+
+    assert client.post(url).status_code == 302
+
+    page = client.get(url).content.decode()
+    assert "webhook delivered: the webhook never arrived within 1 s" in page

@@ -214,3 +214,98 @@ def test_another_tenants_draft_is_not_found(owner_client, other_tenant, chatwoot
 
     assert owner_client.get(reverse("drafts:detail", args=[theirs.pk])).status_code == 404
     assert owner_client.post(reverse("drafts:reject", args=[theirs.pk]), {"reason": "x"}).status_code == 404
+
+
+# --- the support lead's figures ------------------------------------------------------------------------------
+
+
+def seeded(tenant, chatwoot, people):
+    """Two projects: hotel (3 proposed: 1 approved as is by the owner, 1 edited by the owner,
+    1 rejected by Grace; 1 superseded; 1 no knowledge) and spa (1 proposed, still open); one hotel
+    draft older than 7 days. Proposals took 10, 20, 30 and 40 s after the customer wrote."""
+    hotel, spa = (
+        synced_source(chatwoot, tenant, project__name="Hotel"),
+        synced_source(chatwoot, tenant, project__name="Spa"),
+    )
+    now = timezone.now()
+
+    def at(source, took, **fields):
+        draft = make_draft(source, chatwoot, **fields)
+        AIDraft.objects.filter(pk=draft.pk).update(
+            message_at=now - timedelta(seconds=100), proposed_at=now - timedelta(seconds=100 - took) if took else None
+        )
+        return draft
+
+    at(hotel, 10, status=S.PUBLISHED, approved_at=now, approved_by="owner", edited=False)
+    at(hotel, 20, status=S.PUBLISHED, approved_at=now, approved_by="owner", edited=True)
+    at(hotel, 30, status=S.REJECTED, approved_by="Grace (Chatwoot agent 1)")
+    at(hotel, None, status=S.SUPERSEDED)
+    at(hotel, None, status=S.NO_KNOWLEDGE)
+    at(spa, 40)
+    old = at(hotel, 5, status=S.REJECTED, approved_by="owner")
+    AIDraft.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=10))
+    return hotel, spa
+
+
+def test_figures_per_project_and_per_person_over_the_period(
+    owner_client, tenant, chatwoot, people, django_assert_max_num_queries
+):
+    hotel, spa = seeded(tenant, chatwoot, people)
+    from apps.drafts import metrics
+
+    with django_assert_max_num_queries(3):
+        week = metrics.drafts_in(AIDraft.objects.for_tenant(tenant), 7)
+        projects, agents = metrics.per_project(week), metrics.per_agent(week)
+
+    assert projects == [
+        metrics.Row(
+            "Hotel", proposed=3, as_is=1, edited=1, rejected=1, superseded=1, no_knowledge=1, median_s=20.0, p90_s=30.0
+        ),
+        metrics.Row("Spa", proposed=1, median_s=40.0, p90_s=40.0),
+    ]
+    assert [(a.label, a.as_is, a.edited, a.rejected) for a in agents] == [
+        ("Grace (Chatwoot agent 1)", 0, 0, 1),
+        ("owner", 1, 1, 0),
+    ]
+    month = metrics.per_project(metrics.drafts_in(AIDraft.objects.for_tenant(tenant), 30))
+    assert month[0].rejected == 2 and month[0].proposed == 4
+
+    page = owner_client.get(reverse("drafts:metrics"), {"days": "30", "project": spa.project_id}).content.decode()
+    assert "Spa" in page and "Hotel</th>" not in page and "last 30 days" in page
+
+
+def test_the_admin_figures_page(client, staff, tenant, chatwoot, people):
+    seeded(tenant, chatwoot, people)
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:drafts_aidraft_metrics"), {"days": "7"}).content.decode()
+
+    assert "Hotel" in page and "Grace (Chatwoot agent 1)" in page and "20.0" in page
+
+
+def test_the_chatwoot_and_webhook_runbooks_run_the_support_loop_check():
+    from apps.health import checks
+    from apps.incidents.models import Runbook
+
+    for slug in ("chatwoot-down", "webhook-failures", "support-flow"):
+        assert "support_loop_e2e" in Runbook.objects.get(slug=slug).checks
+    assert checks.get("support_loop_e2e").provider == "chatwoot"
+
+
+def test_a_support_agent_may_reject_and_a_read_only_operator_may_not(client, draft):
+    from tests.test_roles_staff import staff_member
+
+    url = reverse("admin:drafts_aidraft_decide", args=[draft.pk, "reject"])
+    client.force_login(staff_member("reader", "Read-only"))
+    assert client.post(url, {"reason": "no"}).status_code == 403
+    client.force_login(staff_member("agent-1", "Support agent"))
+    assert client.post(url, {"reason": "wrong hotel"}).status_code == 302
+    assert AIDraft.objects.get(pk=draft.pk).status == S.REJECTED
+
+
+def test_the_admin_project_page_links_to_its_draft_figures(client, staff, draft):
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:knowledge_project_change", args=[draft.project_id])).content.decode()
+
+    assert f"{reverse('admin:drafts_aidraft_metrics')}?project={draft.project_id}" in page

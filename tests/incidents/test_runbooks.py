@@ -31,6 +31,7 @@ KNOWN_CHECKS = {
     "rls_policies",
     "auth_login",
     "telegram_platform_bot",
+    "support_loop_e2e",
 }
 
 
