@@ -44,7 +44,8 @@ class ScrapeCollector:
             return list(self.families())
 
     def families(self):
-        raise NotImplementedError
+        """The metric families this reading yields; each reading subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define families()")
 
 
 class ScrapeTime:
