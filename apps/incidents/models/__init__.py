@@ -2,9 +2,13 @@ from apps.incidents.models.ban_flow import BanFlow  # noqa: F401
 from apps.incidents.models.escalation import (  # noqa: F401
     EmergencyContact,
     EscalationPolicy,
+    EscalationRule,
+    EscalationRuleFiring,
     Level,
     Notification,
     OnCallEntry,
+    Role,
+    at_least,
     redacted_webhook,
 )
 from apps.incidents.models.incident import (  # noqa: F401

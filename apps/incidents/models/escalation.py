@@ -19,6 +19,24 @@ class Level(models.IntegerChoices):
     INFRASTRUCTURE = 3, "Level 3 — CTO / infrastructure"
 
 
+class Role(models.TextChoices):
+    """Who a person is to the escalation rules, beside the level they hold (the support runbook's
+    contacts table)."""
+
+    SUPPORT_LEAD = "support_lead", "Support lead"
+    ENGINEERING_MANAGER = "engineering_manager", "Engineering manager"
+    CEO = "ceo", "CEO"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+
+
+SEVERITY_RANK = {"sev1": 1, "sev2": 2, "sev3": 3, "sev4": 4}
+
+
+def at_least(severity, floor) -> bool:
+    """sev1 is the highest: `at_least("sev1", "sev2")` is True."""
+    return SEVERITY_RANK[severity] <= SEVERITY_RANK[floor]
+
+
 class EscalationPolicy(models.Model):
     """Level 1 hears of every new incident; when nobody acknowledges within the window the next
     level is told, and levels 2 and 3 are told when the incident is still unresolved after their
@@ -92,6 +110,13 @@ class OnCallEntry(models.Model):
         related_name="on_call_entries",
         limit_choices_to={"is_staff": True},
     )
+    role = models.CharField(
+        max_length=24,
+        choices=Role.choices,
+        blank=True,
+        help_text="Optional: the role the escalation rules call (support lead, engineering manager, CEO, "
+        "infrastructure). The level still says who hears of incidents by the severity policies.",
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     slack_webhook_encrypted = models.TextField(blank=True, editable=False)
@@ -126,6 +151,62 @@ class OnCallEntry(models.Model):
         self.slack_webhook_encrypted = crypto.encrypt_json({"url": url.strip()} if url.strip() else {})
 
 
+class EscalationRule(models.Model):
+    """ "Tell <role> when an incident of severity ≥ <min_severity> is <trigger> for <after_minutes>":
+    the rows of the support runbook's contacts table (support lead at sev2+ after 10 minutes,
+    engineering manager at sev1 at once, CEO at sev1 after 15, infrastructure when a self-hosted
+    component is down). Each rule fires at most once per incident (`EscalationRuleFiring`)."""
+
+    class Trigger(models.TextChoices):
+        OPEN = "open", "Unresolved for the delay"
+        UNACKNOWLEDGED = "unacknowledged", "Unacknowledged for the delay"
+        COMPONENT_DOWN = "component_down", "A self-hosted component is down"
+
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=24, choices=Role.choices)
+    min_severity = models.CharField(
+        "only for severity at least",
+        max_length=4,
+        choices=Severity.choices,
+        default=Severity.SEV2,
+        help_text="sev1 is the highest: 'sev2' means sev1 and sev2 incidents.",
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.OPEN)
+    after_minutes = models.PositiveIntegerField(default=0, help_text="Counted from detection; 0: at once.")
+    components = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For 'a self-hosted component is down': the components (apps.events.components) that count; "
+        "empty: any self-hosted one.",
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["min_severity", "after_minutes", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def applies_to(self, incident) -> bool:
+        return self.is_active and at_least(incident.severity, self.min_severity)
+
+
+class EscalationRuleFiring(models.Model):
+    """A rule told its role about an incident: written once, so the rule never fires twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="rule_firings")
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="firings")
+    fired_at = models.DateTimeField(default=timezone.now)
+    why = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [models.UniqueConstraint(fields=["incident", "rule"], name="escalation_rule_fires_once")]
+
+    def __str__(self):
+        return f"{self.rule} → incident #{self.incident_id}"
+
+
 class EmergencyContact(models.Model):
     role = models.CharField(max_length=200, help_text="E.g. CTO, database provider support, Meta partner manager.")
     name = models.CharField(max_length=200)
@@ -156,6 +237,7 @@ class Notification(models.Model):
     class Reason(models.TextChoices):
         OPENED = "opened", "Incident opened"
         ESCALATED = "escalated", "Escalated"
+        RULE = "rule", "Escalation rule"
         TENANT_WARNING = "warning", "Warning to the tenant's owner"
 
     class State(models.TextChoices):
@@ -165,7 +247,13 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    level = models.PositiveSmallIntegerField(
+        choices=Level.choices, null=True, blank=True, help_text="Empty for a role told by an escalation rule."
+    )
+    role = models.CharField(max_length=24, choices=Role.choices, blank=True)
+    rule = models.ForeignKey(
+        EscalationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     reason = models.CharField(max_length=12, choices=Reason.choices)
     recipient = models.CharField(

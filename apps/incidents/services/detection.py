@@ -25,6 +25,7 @@ from apps.incidents import runbooks
 from apps.incidents.models import DetectionMethod, Incident, Severity, TimelineEntry
 from apps.incidents.services.linking import link_events, link_recent_failures
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.incidents.signals import incident_opened, send_on_commit
 from apps.tenants.models import Tenant
 
 MAX_EVENTS_PER_INCIDENT_ACTION = 1000
@@ -223,6 +224,7 @@ def _notify(incident, now):
     from apps.incidents.escalation import notify_new
 
     notify_new(incident, now=now)
+    send_on_commit(incident_opened, incident, now)
 
 
 def detect_spikes(now=None):

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from apps.core.errors import ServiceError
 from apps.events import audit
+from apps.incidents import signals
 from apps.incidents.models import Incident, Severity, Status, TimelineEntry
 from apps.incidents.services import evidence
 from apps.incidents.services.detection import attach
 from apps.incidents.services.timeline import add_timeline_entry
+from apps.incidents.signals import send_on_commit
 from apps.tickets import services as tickets
 
 Kind = TimelineEntry.Kind
@@ -59,6 +61,7 @@ def change_status(incident, status, *, actor, note="", now=None, request=None) -
         add_timeline_entry(incident, Kind.STATUS, text, author=actor, at=now, data={"from": before, "to": status})
         if status == Status.RESOLVED:
             _record_recovery_evidence(incident, actor, now)
+            send_on_commit(signals.incident_resolved, incident, now, note=note or "")
         audit.record(
             "incident.status_changed",
             actor=actor,
@@ -209,6 +212,8 @@ def update_details(incident, *, actor, request=None, **changes) -> Incident:
         for name, value in changed.items():
             setattr(incident, name, value)
         incident.save(update_fields=list(changed))
+        if "public_update" in changed:
+            send_on_commit(signals.public_update_changed, incident, timezone.now(), previous=before["public_update"])
         add_timeline_entry(
             incident,
             Kind.SYSTEM,
