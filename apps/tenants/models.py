@@ -70,6 +70,20 @@ class Tenant(models.Model):
         default=False, help_text="WhatsApp was switched off because the number was banned."
     )
     suspended_reason = models.CharField(max_length=500, blank=True)
+    manual_mode_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Fallback manual mode is on since then (empty: off): AI replies and drafts stop, customers' "
+        "WhatsApp and Telegram messages become tickets answered by hand.",
+    )
+    manual_mode_reason = models.CharField(max_length=500, blank=True)
+    manual_mode_notice = models.TextField(
+        blank=True,
+        help_text="Sent once per conversation while manual mode is on; empty: the standard notice.",
+    )
+    fallback_email = models.EmailField(
+        blank=True, help_text="Where customers may write while answers are by hand (named in the notice)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +127,10 @@ class SystemSettings(models.Model):
     global_whatsapp_enabled = models.BooleanField(default=True)
     default_ai_provider = models.CharField(max_length=16, choices=AiProvider.choices, default=AiProvider.OPENROUTER)
     maintenance_banner = models.CharField(max_length=500, blank=True)
+    manual_mode_since = models.DateTimeField(
+        null=True, blank=True, help_text="Platform-wide fallback manual mode is on since then (empty: off)."
+    )
+    manual_mode_reason = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
