@@ -578,6 +578,39 @@ _CATALOG = [
         "A support ticket went past its response target. An agent has been alerted.",
         "ticket-response",
     ),
+    _code(
+        "MANUAL_MODE_ON",
+        WARNING,
+        "automation",
+        "Fallback manual mode switched on",
+        "Our team is answering your customers by hand for now: AI replies and drafts are paused, and "
+        "customers' WhatsApp and Telegram messages become tickets. Replies may take longer.",
+        "manual-fallback",
+    ),
+    _code(
+        "MANUAL_MODE_OFF",
+        INFO,
+        "automation",
+        "Fallback manual mode switched off (conversations handed back)",
+        "Automation answers your customers again; the conversations answered by hand were handed back.",
+        "manual-fallback",
+    ),
+    _code(
+        "MANUAL_MODE_TENANT",
+        INFO,
+        "ai",
+        "AI reply refused: the tenant is in manual mode",
+        "An AI reply or draft was not made because your account is in manual mode: people answer for now.",
+        "manual-fallback",
+    ),
+    _code(
+        "MANUAL_MODE_GLOBAL",
+        INFO,
+        "ai",
+        "AI reply refused: manual mode platform-wide",
+        "An AI reply or draft was not made because support runs by hand platform-wide for now.",
+        "manual-fallback",
+    ),
     *_provider_codes(),
 ]
 
