@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "apps.drafts",
     "apps.platform_bot",
     "apps.backups",
+    "apps.fallback",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("dashboard/whatsapp/", include("apps.integrations.waha.urls")),
     path("dashboard/heartbeats/", include("apps.health.portal_urls")),
     path("dashboard/drafts/", include("apps.drafts.urls")),
+    path("dashboard/manual-mode/", include("apps.fallback.urls")),
     path("dashboard/", include("apps.knowledge.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -146,6 +146,8 @@ TENANT_RULES = {
     "dashboard/whatsapp/<connection_id>/restart/": {"POST": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/pairing-code/": {"POST": "whatsapp.manage"},
     "dashboard/heartbeats/": {"GET": "heartbeats.view"},
+    "dashboard/manual-mode/": {"GET": "tenant.view"},
+    "dashboard/manual-mode/texts/": {"POST": "fallback.manage"},
     "dashboard/heartbeats/add/": {"POST": "heartbeats.manage"},
     "dashboard/heartbeats/<int:check_id>/": both("heartbeats.manage"),
     "dashboard/heartbeats/<int:check_id>/delete/": {"POST": "heartbeats.manage"},

@@ -23,6 +23,7 @@ LAYER = {
     "knowledge": 3,
     "backups": 3,
     "drafts": 3,
+    "fallback": 3,
     "incidents": 4,
     "observability": 5,
     "platform_bot": 5,

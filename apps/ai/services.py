@@ -27,6 +27,7 @@ ABUSE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
 # A conversation's history was checked when each message arrived: only the NEW customer message
 # (the last "user" one) is untrusted-and-unchecked. An API caller's messages are all untrusted.
 NEW_MESSAGE_CHECKED_FEATURES = (Feature.BOT_REPLY, Feature.DRAFT)
+ANSWERS_CUSTOMERS = (Feature.BOT_REPLY, Feature.DRAFT)  # fallback manual mode stops these
 GUARDRAIL_VIOLATION = "AI_GUARDRAIL_VIOLATION"
 OUTPUT_BLOCKED = "AI_OUTPUT_BLOCKED"
 ABUSE_THROTTLED = "AI_ABUSE_THROTTLED"
@@ -137,7 +138,10 @@ def _start(call: Call) -> str:
 
 
 def _refused_by_policy(call: Call) -> Completion | None:
-    decision = policy.decide_ai(call.known.policy) if call.known else policy.can_use_ai(call.tenant)
+    if call.feature in ANSWERS_CUSTOMERS:
+        decision = policy.decide_ai_reply(call.known.policy) if call.known else policy.can_reply_with_ai(call.tenant)
+    else:
+        decision = policy.decide_ai(call.known.policy) if call.known else policy.can_use_ai(call.tenant)
     if decision:
         return None
     retry_after = policy.ai_retry_after_s(decision.code, call.tenant)

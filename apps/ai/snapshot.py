@@ -1,7 +1,7 @@
 """What one gateway call reads before it calls a provider, in ONE statement: the tenant's AI switch,
-status and effective limits (plan values under the tenant's overrides), its AI usage today and this
-month, the provider the chain starts at, the tenant's AI texts, every real provider's circuit and
-price table.
+manual mode (its own and the platform's), status and effective limits (plan values under the
+tenant's overrides), its AI usage today and this month, the provider the chain starts at, the
+tenant's AI texts, every real provider's circuit and price table.
 
 Each statement is a round trip to PostgreSQL, and on a loaded machine a round trip costs more than
 everything else the gateway does; these used to be six (counters, plan, settings, texts, circuit,
@@ -93,7 +93,8 @@ def _sql(vendor: str) -> str:
                (SELECT {prices.format(columns=columns)} FROM {ModelPrice._meta.db_table} mp
                  WHERE mp.provider IN ({placeholders})),
                c.id, c.provider, c.state, c.consecutive_failures, c.opened_at, c.open_until, c.last_error, c.updated_at,
-               {request_id}
+               {request_id},
+               t.manual_mode_since IS NOT NULL, s.manual_mode_since IS NOT NULL
           FROM {Tenant._meta.db_table} t
           JOIN {Plan._meta.db_table} p ON p.id = t.plan_id
          CROSS JOIN (SELECT SUM(CASE WHEN u.metric = %s AND u.day = %s THEN u.value ELSE 0 END) AS requests_today,
@@ -124,6 +125,8 @@ def _snapshot(tenant, rows) -> Snapshot:
         ai_monthly_token_limit=monthly_tokens,
         ai_tokens_today=tokens_today,
         ai_tokens_this_month=tokens_month,
+        manual_mode=bool(first[26]),
+        global_manual_mode=bool(first[27]),
     )
     return Snapshot(
         policy=policy_input,

@@ -25,6 +25,7 @@ from apps.events import audit, emit
 from apps.knowledge import feed
 from apps.knowledge.messages import moment
 from apps.knowledge.search import SearchUnavailable
+from apps.tenants import policy
 
 S = AIDraft.Status
 SEND_FAIL = "CHATWOOT_SEND_FAIL"
@@ -279,10 +280,19 @@ def draft_for_message(draft_id) -> Outcome:
     if draft is None:
         return Outcome("skipped")
     if not draft.text:
-        closed = _write(draft)
+        closed = _refused_by_manual_mode(draft) or _write(draft)
         if closed is not None:
             return closed
     return _post_note(draft)
+
+
+def _refused_by_manual_mode(draft) -> Outcome | None:
+    """In fallback manual mode people answer: no search, no AI call, the draft says why."""
+    decision = policy.manual_mode(draft.tenant)
+    if decision:
+        return None
+    _close(draft, S.NOT_DRAFTED, f"No draft: {decision.reason}")
+    return Outcome("not_drafted")
 
 
 def _write(draft) -> Outcome | None:

@@ -20,9 +20,11 @@ class InboundMessage:
     text: str
     received_at: datetime
     contact_name: str = ""
+    provider_message_id: str = ""
 
 
-# connection, contact_id, text, received_at, contact_name
+# connection, contact_id, text, received_at, contact_name, provider_message_id (the provider's id of
+# the message: a receiver that keeps messages uses it to take a redelivered one once)
 inbound_message = Signal()
 # messages: a list of InboundMessage, in the order they were received. Batch handlers send it once
 # per batch, then `inbound_message` per message with `batched=True`, so a receiver connected to

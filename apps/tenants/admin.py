@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from apps.core import zones
 from apps.core.admin_actions import ReasonForm, confirmed_action
 from apps.core.errors import ServiceError
+from apps.fallback import services as fallback
 from apps.tenants import services
 from apps.tenants.models import Membership, Plan, SystemSettings, Tenant, UsageCounter
 from apps.tenants.usage import usage_for
@@ -127,7 +128,14 @@ class TenantAdmin(admin.ModelAdmin):
         "usage_summary",
         "created_at",
     ]
-    list_filter = ["status", "plan", "is_whatsapp_enabled", "is_ai_enabled", "whatsapp_disabled_for_ban"]
+    list_filter = [
+        "status",
+        "plan",
+        "is_whatsapp_enabled",
+        "is_ai_enabled",
+        "whatsapp_disabled_for_ban",
+        ("manual_mode_since", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
     readonly_fields = [
@@ -142,6 +150,11 @@ class TenantAdmin(admin.ModelAdmin):
         "whatsapp_disabled_for_ban",
         "whatsapp_ban_flow",
         "suspended_reason",
+        "manual_mode_since",
+        "manual_mode_reason",
+        "manual_mode_notice",
+        "fallback_email",
+        "manual_conversations",
         "usage_detail",
         "ai_links",
         "audit_link",
@@ -165,6 +178,19 @@ class TenantAdmin(admin.ModelAdmin):
                     "ai_monthly_limit",
                     "ai_daily_token_limit",
                     "ai_monthly_token_limit",
+                ]
+            },
+        ),
+        (
+            "Fallback manual mode (switch it with the actions on the tenant list or the incident's kill-switch panel; "
+            "the tenant's owners edit the notice and e-mail in the portal)",
+            {
+                "fields": [
+                    "manual_mode_since",
+                    "manual_mode_reason",
+                    "manual_mode_notice",
+                    "fallback_email",
+                    "manual_conversations",
                 ]
             },
         ),
@@ -201,6 +227,16 @@ class TenantAdmin(admin.ModelAdmin):
         confirmed_action(
             description="Reactivate tenant",
             apply=lambda t, d, r: services.reactivate(t, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Manual mode ON (AI stops; WhatsApp and Telegram messages become tickets)",
+            apply=lambda t, d, r: fallback.turn_on(t, actor=r.user, reason=d["reason"], request=r),
+            success="Manual mode on",
+        ),
+        confirmed_action(
+            description="Manual mode OFF (hand the conversations back)",
+            apply=lambda t, d, r: fallback.turn_off(t, actor=r.user, reason=d["reason"], request=r),
+            success="Manual mode off, conversations handed back",
         ),
         confirmed_action(
             description="Set AI limits",
@@ -304,6 +340,11 @@ class TenantAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="WhatsApp ban flow")
+    @admin.display(description="Manual-mode conversations")
+    def manual_conversations(self, obj):
+        url = f"{reverse('admin:fallback_conversation_changelist')}?tenant__id__exact={obj.pk}"
+        return format_html('<a href="{}&amp;state__exact=open">open</a> · <a href="{}">all</a>', url, url)
+
     def whatsapp_ban_flow(self, obj):
         """The ban flow under way (its step and the cooldown's end), or the button that starts one."""
         from apps.incidents.services import ban_flow
@@ -382,7 +423,14 @@ class BannerForm(ReasonForm):
 @admin.register(SystemSettings)
 class SystemSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
-    readonly_fields = ["global_whatsapp_enabled", "default_ai_provider", "maintenance_banner", "updated_at"]
+    readonly_fields = [
+        "global_whatsapp_enabled",
+        "default_ai_provider",
+        "maintenance_banner",
+        "manual_mode_since",
+        "manual_mode_reason",
+        "updated_at",
+    ]
     actions = [
         confirmed_action(
             description="Global WhatsApp OFF",
@@ -391,6 +439,14 @@ class SystemSettingsAdmin(admin.ModelAdmin):
         confirmed_action(
             description="Global WhatsApp ON",
             apply=lambda s, d, r: services.set_global_whatsapp(True, actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Manual mode ON for every tenant",
+            apply=lambda s, d, r: fallback.turn_on_platform(actor=r.user, reason=d["reason"], request=r),
+        ),
+        confirmed_action(
+            description="Manual mode OFF for every tenant (hand the conversations back)",
+            apply=lambda s, d, r: fallback.turn_off_platform(actor=r.user, reason=d["reason"], request=r),
         ),
         confirmed_action(
             description="Set default AI provider",

@@ -1,3 +1,4 @@
+from apps.tenants import policy
 from apps.tenants.models import SystemSettings
 
 
@@ -16,4 +17,13 @@ def portal(request):
 
         data["portal_memberships"] = memberships_of(request.user)
         data["portal_nav_items"] = [{"label": label, "url": reverse(name)} for label, name in NAV]
+        data["manual_mode_banner"] = manual_mode_banner(membership.tenant)
     return data
+
+
+def manual_mode_banner(tenant) -> str:
+    """While fallback manual mode is on for the tenant, what its members read on every page."""
+    decision = policy.manual_mode(tenant)
+    if decision:
+        return ""
+    return f"{decision.reason} Customers get a notice once per conversation; replies may take longer."

@@ -15,6 +15,8 @@ MESSAGE_LIMIT_EXCEEDED = "MESSAGE_LIMIT_EXCEEDED"
 BOT_LIMIT_EXCEEDED = "BOT_LIMIT_EXCEEDED"
 AI_DAILY_LIMIT_EXCEEDED = "AI_DAILY_LIMIT_EXCEEDED"
 AI_MONTHLY_LIMIT_EXCEEDED = "AI_MONTHLY_LIMIT_EXCEEDED"
+MANUAL_MODE_TENANT = "MANUAL_MODE_TENANT"
+MANUAL_MODE_GLOBAL = "MANUAL_MODE_GLOBAL"
 
 REASONS = {
     TENANT_SUSPENDED: "The account is suspended.",
@@ -25,6 +27,8 @@ REASONS = {
     BOT_LIMIT_EXCEEDED: "The plan's bot limit is reached.",
     AI_DAILY_LIMIT_EXCEEDED: "The daily AI limit (requests or tokens) is reached.",
     AI_MONTHLY_LIMIT_EXCEEDED: "The monthly AI limit (requests or tokens) is reached.",
+    MANUAL_MODE_TENANT: "Manual mode is on for this account: people answer customers, AI replies and drafts stop.",
+    MANUAL_MODE_GLOBAL: "Manual mode is on platform-wide: people answer customers, AI replies and drafts stop.",
 }
 
 
@@ -66,6 +70,8 @@ class PolicyInput:
     ai_monthly_token_limit: int = 2_000_000
     ai_tokens_today: int = 0
     ai_tokens_this_month: int = 0
+    manual_mode: bool = False
+    global_manual_mode: bool = False
 
 
 def decide_whatsapp(p: PolicyInput) -> Decision:
@@ -104,6 +110,22 @@ def decide_ai(p: PolicyInput) -> Decision:
     return ALLOW
 
 
+def decide_manual_mode(p: PolicyInput) -> Decision:
+    """Allowed while automation answers customers; denied (with the scope) while people do."""
+    if p.global_manual_mode:
+        return deny(MANUAL_MODE_GLOBAL)
+    if p.manual_mode:
+        return deny(MANUAL_MODE_TENANT)
+    return ALLOW
+
+
+def decide_ai_reply(p: PolicyInput) -> Decision:
+    """May AI answer a customer (a bot's reply, a draft for an agent)? Manual mode stops both;
+    the OpenAI-compatible API and probes are the tenant's own calls and follow `decide_ai`."""
+    decision = decide_manual_mode(p)
+    return decision if not decision else decide_ai(p)
+
+
 def decide_bot(p: PolicyInput) -> Decision:
     if p.suspended:
         return deny(TENANT_SUSPENDED)
@@ -117,10 +139,11 @@ def input_for(tenant, now=None) -> PolicyInput:
     from apps.tenants.usage import usage_for
 
     usage = usage_for(tenant, now)
+    system = SystemSettings.load()
     return PolicyInput(
         suspended=not tenant.is_active,
         whatsapp_enabled=tenant.is_whatsapp_enabled,
-        global_whatsapp_enabled=SystemSettings.load().global_whatsapp_enabled,
+        global_whatsapp_enabled=system.global_whatsapp_enabled,
         ai_enabled=tenant.is_ai_enabled,
         monthly_message_limit=tenant.plan.monthly_message_limit,
         messages_this_month=usage.messages_this_month,
@@ -134,7 +157,23 @@ def input_for(tenant, now=None) -> PolicyInput:
         ai_monthly_token_limit=tenant.effective_ai_monthly_token_limit,
         ai_tokens_today=usage.ai_tokens_today,
         ai_tokens_this_month=usage.ai_tokens_this_month,
+        **manual_mode_input(tenant, system),
     )
+
+
+def manual_mode_input(tenant, system=None) -> dict:
+    from apps.tenants.models import SystemSettings
+
+    system = system or SystemSettings.load()
+    return {
+        "manual_mode": tenant.manual_mode_since is not None,
+        "global_manual_mode": system.manual_mode_since is not None,
+    }
+
+
+def manual_mode(tenant) -> Decision:
+    """Denied while the tenant is in fallback manual mode (its own switch or the platform's)."""
+    return decide_manual_mode(PolicyInput(**manual_mode_input(tenant)))
 
 
 def can_send_whatsapp(tenant, count: int = 1, now=None) -> Decision:
@@ -161,11 +200,16 @@ def ai_input_for(tenant, now=None) -> PolicyInput:
         ai_monthly_token_limit=tenant.effective_ai_monthly_token_limit,
         ai_tokens_today=used.tokens_today,
         ai_tokens_this_month=used.tokens_this_month,
+        **manual_mode_input(tenant),
     )
 
 
 def can_use_ai(tenant, now=None) -> Decision:
     return decide_ai(ai_input_for(tenant, now))
+
+
+def can_reply_with_ai(tenant, now=None) -> Decision:
+    return decide_ai_reply(ai_input_for(tenant, now))
 
 
 def ai_retry_after_s(code: str | None, tenant, now=None) -> int | None:

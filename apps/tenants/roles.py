@@ -50,6 +50,7 @@ ACTIONS = {
     "whatsapp.manage": MANAGERS,  # the WhatsApp (WAHA) session: status, QR code, restart, pairing code
     "heartbeats.view": MEMBERS,  # the tenant's heartbeat checks, their state and ping URLs
     "heartbeats.manage": MANAGERS,  # add, change and delete heartbeat checks
+    "fallback.manage": MANAGERS,  # the manual-mode notice text and the fallback e-mail address
 }
 
 LABELS = {OWNER: "an owner", ADMIN: "an admin", AGENT: "an agent", VIEWER: "a viewer", API_KEY: "an API key"}

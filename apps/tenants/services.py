@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -181,6 +183,97 @@ def set_maintenance_banner(text: str, *, actor, reason, request=None) -> SystemS
     return _change_settings(
         "system.banner_changed", actor, reason, lambda s: setattr(s, "maintenance_banner", text.strip()[:500]), request
     )
+
+
+# --- fallback manual mode (apps.fallback runs what follows from it) ----------------------------
+
+
+def _manual_state(obj) -> dict:
+    since = obj.manual_mode_since
+    return {"manual_mode": since is not None, "since": since.isoformat() if since else None}
+
+
+def set_manual_mode(tenant, on: bool, *, actor, reason, request=None) -> tuple[Tenant, bool]:
+    """Switches the tenant's manual mode; (tenant, whether it changed). Already in that state: no
+    change and no audit record, so a repeated click is harmless."""
+    reason = require_reason(reason, "manual mode")
+    with transaction.atomic():
+        tenant = _locked(tenant)
+        if (tenant.manual_mode_since is not None) == on:
+            return tenant, False
+        before = _manual_state(tenant)
+        tenant.manual_mode_since, tenant.manual_mode_reason = (timezone.now(), reason[:500]) if on else (None, "")
+        tenant.save(update_fields=["manual_mode_since", "manual_mode_reason", "updated_at"])
+        action = "tenant.manual_mode_on" if on else "tenant.manual_mode_off"
+        audit.record(
+            action,
+            actor=actor,
+            tenant=tenant,
+            target=tenant,
+            reason=reason,
+            before=before,
+            after=_manual_state(tenant),
+            request=request,
+        )
+    return tenant, True
+
+
+def set_global_manual_mode(on: bool, *, actor, reason, request=None) -> tuple[SystemSettings, bool]:
+    """Manual mode for every tenant at once; (settings, whether it changed)."""
+    reason = require_reason(reason, "manual mode")
+    with transaction.atomic():
+        SystemSettings.load()
+        system = SystemSettings.objects.select_for_update().get(pk=1)
+        if (system.manual_mode_since is not None) == on:
+            return system, False
+        before = _manual_state(system)
+        system.manual_mode_since, system.manual_mode_reason = (timezone.now(), reason[:500]) if on else (None, "")
+        system.save()
+        action = "system.manual_mode_on" if on else "system.manual_mode_off"
+        after = _manual_state(system)
+        audit.record(action, actor=actor, target=system, reason=reason, before=before, after=after, request=request)
+    return system, True
+
+
+def set_manual_mode_texts(tenant, *, notice, fallback_email, actor=None, request=None) -> Tenant:
+    """The tenant's own manual-mode notice (empty: the standard one) and fallback e-mail address."""
+    notice = (notice or "").strip()
+    if len(notice) > MANUAL_NOTICE_MAX:
+        raise ServiceError(
+            f"The notice may have at most {MANUAL_NOTICE_MAX} characters (this one has {len(notice)}).",
+            "notice_too_long",
+        )
+    email = (fallback_email or "").strip().lower()
+    _check_email(email)
+    with transaction.atomic():
+        tenant = _locked(tenant)
+        before = {"notice": tenant.manual_mode_notice, "fallback_email": tenant.fallback_email}
+        tenant.manual_mode_notice, tenant.fallback_email = notice, email
+        after = {"notice": notice, "fallback_email": email}
+        if after != before:
+            tenant.save(update_fields=["manual_mode_notice", "fallback_email", "updated_at"])
+            audit.record(
+                "tenant.manual_mode_texts_changed",
+                actor=actor,
+                tenant=tenant,
+                target=tenant,
+                before=before,
+                after=after,
+                request=request,
+            )
+    return tenant
+
+
+MANUAL_NOTICE_MAX = 1000
+
+
+def _check_email(email):
+    if not email:
+        return
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ServiceError(f"{email!r} is not an e-mail address.", "invalid_email") from None
 
 
 # --- tenants and memberships -----------------------------------------------------------------

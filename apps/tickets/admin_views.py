@@ -67,8 +67,21 @@ def console_view(request, model_admin, object_id):
             "runs": _runs(ticket),
             "incidents": _open_incidents(ticket.tenant),
             "notifications": ticket.notifications.all()[:20],
+            "manual": _manual_conversation(ticket),
         },
     )
+
+
+def _manual_conversation(ticket):
+    """The customer's WhatsApp/Telegram conversation when the ticket came from fallback manual mode:
+    replies go to the customer, each with its delivery status."""
+    from apps.fallback import services as fallback
+    from apps.fallback.models import Conversation
+
+    conversation = Conversation.objects.filter(ticket=ticket).select_related("notice", "connection").first()
+    if conversation is None:
+        return None
+    return {"conversation": conversation, "replies": fallback.deliveries(ticket)}
 
 
 def _properties(ticket):

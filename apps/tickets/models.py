@@ -15,6 +15,7 @@ class Channel(models.TextChoices):
     PORTAL = "portal", "Portal"
     EMAIL = "email", "Email"
     WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
     CHATWOOT = "chatwoot", "Chatwoot"
     API = "api", "API"
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from apps.core.errors import ServiceError
+from apps.fallback import services as fallback
 from apps.incidents.models import TimelineEntry
 from apps.incidents.services import tenant_abuse
 from apps.incidents.services.timeline import add_timeline_entry
@@ -44,6 +45,22 @@ def _warn_owner(tenant, actor, reason, request, *, incident, evidence):
     return {"recipients": [row.recipient for row in rows]}
 
 
+def _manual_mode(call):
+    def apply(tenant, actor, reason, request, **_):
+        handed = call(tenant, actor=actor, reason=reason, request=request)
+        return {"handed_back": handed} if isinstance(handed, int) else {}
+
+    return apply
+
+
+def _platform_manual_mode(call):
+    def apply(_tenant, actor, reason, request, **_):
+        handed = call(actor=actor, reason=reason, request=request)
+        return {"handed_back": handed} if isinstance(handed, int) else {}
+
+    return apply
+
+
 def _ai_provider_mock(_tenant, actor, reason, request, **_):
     before = SystemSettings.load().default_ai_provider
     if before == SystemSettings.AiProvider.MOCK:
@@ -63,9 +80,23 @@ MITIGATIONS = {
     "tenant_suspend": Mitigation("Suspend the tenant", True, _tenant(tenants.suspend)),
     "tenant_reactivate": Mitigation("Reactivate the tenant", True, _tenant(tenants.reactivate)),
     "tenant_warn": Mitigation("Warn the tenant's owners by e-mail (the reason is the message)", True, _warn_owner),
+    "tenant_manual_on": Mitigation(
+        "Manual mode on (AI stops; WhatsApp/Telegram messages become tickets)", True, _manual_mode(fallback.turn_on)
+    ),
+    "tenant_manual_off": Mitigation(
+        "Manual mode off (hand the conversations back)", True, _manual_mode(fallback.turn_off)
+    ),
     "global_whatsapp_off": Mitigation("Switch WhatsApp off for every tenant", False, _global_whatsapp(False)),
     "global_whatsapp_on": Mitigation("Switch WhatsApp back on for every tenant", False, _global_whatsapp(True)),
     "ai_provider_mock": Mitigation("Set the default AI provider to mock", False, _ai_provider_mock),
+    "global_manual_on": Mitigation(
+        "Manual mode on for every tenant", False, _platform_manual_mode(fallback.turn_on_platform)
+    ),
+    "global_manual_off": Mitigation(
+        "Manual mode off for every tenant (hand the conversations back)",
+        False,
+        _platform_manual_mode(fallback.turn_off_platform),
+    ),
 }
 
 

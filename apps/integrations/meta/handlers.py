@@ -54,6 +54,7 @@ def inbound_message(event):
         text=stored.text,
         received_at=sent_at,
         contact_name=name,
+        provider_message_id=stored.provider_message_id,
     )
     automation.start_runs(event, stored)
 
@@ -85,7 +86,7 @@ def inbound_messages(events):
     )
     _tell_outbound(
         [
-            signals.InboundMessage(event.connection, sender, row.text, sent_at, name)
+            signals.InboundMessage(event.connection, sender, row.text, sent_at, name, row.provider_message_id)
             for event, row, (_message, sender, sent_at, name) in zip(events, stored, parsed, strict=True)
         ]
     )

@@ -32,5 +32,6 @@ def message(event):
             text=stored.text,
             received_at=sent_at,
             contact_name=name,
+            provider_message_id=stored.provider_message_id,
         )
         automation.start_runs(event, stored)

@@ -97,6 +97,7 @@ def inbound_message(event):
         text=stored.text,
         received_at=sent_at,
         contact_name=name,
+        provider_message_id=stored.provider_message_id,
     )
     automation.start_runs(event, stored)
 

@@ -4,7 +4,14 @@ queues the emails it causes and audits what is sensitive, in one transaction. On
 concept: creating, conversation, lifecycle (status rules), properties, links."""
 
 from apps.tickets.services.common import MAX_BODY
-from apps.tickets.services.conversation import add_note, apply_macro, customer_reply, reply, reply_to_incident_tickets
+from apps.tickets.services.conversation import (
+    add_note,
+    add_system_note,
+    apply_macro,
+    customer_reply,
+    reply,
+    reply_to_incident_tickets,
+)
 from apps.tickets.services.creating import create_ticket
 from apps.tickets.services.lifecycle import TRANSITIONS, change_status, close_solved_tickets
 from apps.tickets.services.links import (
@@ -24,6 +31,7 @@ __all__ = [
     "MAX_EVENTS_PER_LINK",
     "TRANSITIONS",
     "add_note",
+    "add_system_note",
     "apply_macro",
     "assign",
     "change_status",

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from apps.core.errors import ServiceError
 from apps.events import audit
-from apps.tickets import macros, notifications, sla
-from apps.tickets.models import PAUSED_STATUSES, Status, TicketMessage
+from apps.tickets import macros, notifications, signals, sla
+from apps.tickets.models import PAUSED_STATUSES, Status, Ticket, TicketMessage
 from apps.tickets.services.common import (
     AuthorKind,
     Visibility,
@@ -39,6 +39,7 @@ def reply(ticket, body, *, actor, status=None, now=None) -> TicketMessage:
         message = _message(ticket, Visibility.PUBLIC, AuthorKind.AGENT, actor, body, now)
         _save(ticket, now)
         notifications.public_reply(ticket, message)
+        signals.public_reply_posted.send(sender=Ticket, ticket=ticket, message=message)
     return message
 
 
@@ -50,6 +51,18 @@ def add_note(ticket, body, *, actor, now=None) -> TicketMessage:
     with transaction.atomic():
         ticket = _locked(ticket)
         message = _message(ticket, Visibility.INTERNAL, AuthorKind.AGENT, actor, body, now)
+        _save(ticket, now)
+    return message
+
+
+def add_system_note(ticket, body, *, author_name="Opsdesk", now=None) -> TicketMessage:
+    """An internal note Opsdesk writes itself (no agent), e.g. what became of a message to the
+    customer; like an agent's note it changes no status or SLA."""
+    now = now or timezone.now()
+    body = _clean_body(body)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        message = _message(ticket, Visibility.INTERNAL, AuthorKind.SYSTEM, None, body, now, author_name=author_name)
         _save(ticket, now)
     return message
 
