@@ -10,13 +10,23 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.incidents import services
-from apps.incidents.models import EmergencyContact, Incident, Level, OnCallEntry, Status
+from apps.incidents.models import EmergencyContact, Incident, Level, OnCallEntry, Role, Status
 from apps.tenants.models import Tenant
 
+# (level, role the escalation rules call, name, username, email, phone)
 ROSTER = [
-    (Level.ON_CALL, "Agent on call", "agent", "oncall@opsdesk.local", "+49 30 1234 001"),
-    (Level.TEAM_LEAD, "Support team lead", None, "lead@opsdesk.local", "+49 30 1234 002"),
-    (Level.INFRASTRUCTURE, "CTO / infrastructure", "admin", "cto@opsdesk.local", "+49 30 1234 003"),
+    (Level.ON_CALL, "", "Agent on call", "agent", "oncall@opsdesk.local", "+49 30 1234 001"),
+    (Level.TEAM_LEAD, Role.SUPPORT_LEAD, "Support team lead", None, "lead@opsdesk.local", "+49 30 1234 002"),
+    (Level.TEAM_LEAD, Role.ENGINEERING_MANAGER, "Engineering manager", None, "eng@opsdesk.local", "+49 30 1234 004"),
+    (
+        Level.INFRASTRUCTURE,
+        Role.INFRASTRUCTURE,
+        "CTO / infrastructure",
+        "admin",
+        "cto@opsdesk.local",
+        "+49 30 1234 003",
+    ),
+    (Level.INFRASTRUCTURE, Role.CEO, "CEO", None, "ceo@opsdesk.local", "+49 30 1234 005"),
 ]
 CONTACTS = [
     ("CTO", "Dana Brandt", "cto@opsdesk.local", "+49 30 1234 003", "Any sev1 past 30 minutes."),
@@ -52,11 +62,12 @@ def seed(out):
     return []
 
 
-def _roster_entry(users, level, name, username, email, phone):
+def _roster_entry(users, level, role, name, username, email, phone):
     _, created = OnCallEntry.objects.get_or_create(
         level=level,
         name=name,
         defaults={
+            "role": role,
             "user": users.get(username),
             "email": email,
             "phone": phone,

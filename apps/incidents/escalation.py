@@ -1,11 +1,13 @@
 """Escalation: level 1 hears of every new incident; the beat job (every minute) tells the next
-levels when their policy says so. This module decides who is due; the level is raised (and the
-notifications queued) by `services.escalation.raise_level`."""
+levels when their policy says so, and the roles of every escalation rule that came due
+(`escalation_rules`). This module decides who is due; the level is raised (and the notifications
+queued) by `services.escalation.raise_level`, a rule fired by `services.escalation.fire_rule`."""
 
 from django.utils import timezone
 
+from apps.incidents import escalation_rules
 from apps.incidents.models import EscalationPolicy, Incident, Level, Notification
-from apps.incidents.services.escalation import raise_level
+from apps.incidents.services.escalation import fire_rule, raise_level
 
 Reason = Notification.Reason
 
@@ -15,16 +17,40 @@ def policy_for(severity) -> EscalationPolicy | None:
 
 
 def notify_new(incident, now=None) -> list[Notification]:
-    """Tells level 1 about a new incident, when its severity's policy says to."""
+    """Tells level 1 about a new incident, when its severity's policy says to, and the roles of the
+    escalation rules due at once (the engineering manager of a sev1)."""
+    now = now or timezone.now()
     policy = policy_for(incident.severity)
-    if policy is None or not policy.notify_on_open:
-        return []
-    return raise_level(incident, Level.ON_CALL, Reason.OPENED, "a new incident was opened.", now=now)
+    rows = []
+    if policy is not None and policy.notify_on_open:
+        rows = raise_level(incident, Level.ON_CALL, Reason.OPENED, "a new incident was opened.", now=now)
+    return rows + fire_due_rules(incident, escalation_rules.active_rules(), now)
+
+
+def fire_due_rules(incident, rules, now) -> list[Notification]:
+    fired = set(incident.rule_firings.values_list("rule_id", flat=True))
+    due = escalation_rules.due(incident, rules, fired, now)
+    return [row for rule, why_text in due for row in fire_rule(incident, rule, why_text, now=now)]
 
 
 def escalate_due(now=None) -> dict:
-    """One pass over the open incidents: tells every level that is now due."""
+    """One pass over the open incidents: tells every level, and every rule's role, now due."""
     now = now or timezone.now()
+    result = {**_escalate_levels(now), **_fire_rules(now)}
+    result["notifications"] += result.pop("rule_notifications")
+    return result
+
+
+def _fire_rules(now) -> dict:
+    rules = escalation_rules.active_rules()
+    sent = [fire_due_rules(incident, rules, now) for incident in Incident.objects.open()] if rules else []
+    return {
+        "rules_fired": len({(row.incident_id, row.rule_id) for rows in sent for row in rows}),
+        "rule_notifications": sum(map(len, sent)),
+    }
+
+
+def _escalate_levels(now) -> dict:
     result = {"checked": 0, "escalated": 0, "notifications": 0}
     policies = {policy.severity: policy for policy in EscalationPolicy.objects.all()}
     for incident in Incident.objects.open().filter(escalation_level__lt=Level.INFRASTRUCTURE):

@@ -28,7 +28,8 @@ def evaluate_alert_rules():
 
 @register("incidents.escalate", every=timedelta(minutes=1))
 def escalate():
-    """Tells the next on-call level about open incidents past their policy's deadlines."""
+    """Tells the next on-call level about open incidents past their policy's deadlines, and the role of
+    every escalation rule that came due (support lead, engineering manager, CEO, infrastructure)."""
     result = escalation.escalate_due()
     return {**result, "requeued": notifications.requeue_stale()}
 

@@ -16,12 +16,13 @@ from django.utils import timezone
 from apps.core import crypto, outbox
 from apps.core.tasks import publish
 from apps.incidents import telegram_alerts
-from apps.incidents.models import Level, Notification, OnCallEntry, TimelineEntry, redacted_webhook
+from apps.incidents.models import Level, Notification, OnCallEntry, Role, TimelineEntry, redacted_webhook
 from apps.incidents.services.timeline import add_timeline_entry
 from apps.integrations.slack.client import SlackError, SlackWebhookClient
 
 logger = logging.getLogger("opsdesk.incidents")
 Channel, State = Notification.Channel, Notification.State
+NOBODY_IN_ROLE = "(nobody in this role)"
 OUTCOME_UNKNOWN = "Outcome unknown: the worker stopped while sending, so it may or may not have gone out."
 
 
@@ -29,7 +30,7 @@ def queue_for_level(incident, level, reason, *, why="", now=None) -> list[Notifi
     """One row per address of everyone holding `level` now, plus the team's Slack channel. With
     nobody to tell, a failed row says so, so the gap shows on the incident."""
     now = now or timezone.now()
-    subject, body = compose(incident, level, why)
+    subject, body = compose(incident, Level(level).label, why)
     rows = [row for entry in OnCallEntry.objects.holding(level, now) for row in _rows_for(entry)]
     if settings.SLACK_WEBHOOK_URL:
         rows.append(_slack_row(settings.SLACK_WEBHOOK_URL, None))
@@ -48,6 +49,30 @@ def queue_for_level(incident, level, reason, *, why="", now=None) -> list[Notifi
     for row in rows:
         transaction.on_commit(lambda pk=row.pk: enqueue(pk))
     return rows
+
+
+def queue_for_role(incident, rule, *, why, now) -> list[Notification]:
+    """One row per address of everyone on the roster holding the rule's role now (no team channel:
+    the rule names people). With nobody in the role, one failed row says so, so the gap shows."""
+    subject, body = compose(incident, Role(rule.role).label, f"{why}.")
+    rows = [row for entry in OnCallEntry.objects.in_role(rule.role, now) for row in _rows_for(entry)]
+    rows = rows or [_nobody_in_role(rule)]
+    for row in rows:
+        row.incident, row.role, row.rule, row.reason = incident, rule.role, rule, Notification.Reason.RULE
+        row.subject, row.body, row.created_at = subject, body, now
+    Notification.objects.bulk_create(rows)
+    for row in rows:
+        if row.status == State.QUEUED:
+            transaction.on_commit(lambda pk=row.pk: enqueue(pk))
+    return rows
+
+
+def _nobody_in_role(rule):
+    error = (
+        f"Nobody holds the role {Role(rule.role).label} on the on-call roster with an email, Slack webhook or "
+        "bound Telegram account."
+    )
+    return Notification(channel=Channel.EMAIL, recipient=NOBODY_IN_ROLE, status=State.FAILED, error=error)
 
 
 def _rows_for(entry):
@@ -94,12 +119,14 @@ def _nobody(incident, level, reason, subject, body, now):
     return row
 
 
-def compose(incident, level, why=""):
+def compose(incident, heading, why=""):
+    """Subject and body of an alert; `heading` names who it is for ("Level 1 — on-call engineer",
+    "CEO")."""
     subject = f"[{incident.severity}] Incident #{incident.pk}: {incident.title}"[:300]
     url = settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
     tenants = ", ".join(incident.affected_tenants.order_by("name").values_list("name", flat=True)[:20]) or "platform"
     body = (
-        f"{Level(level).label}: {why or 'you are on call for this incident.'}\n\n"
+        f"{heading}: {why or 'you are on call for this incident.'}\n\n"
         f"{incident.title}\nSeverity: {incident.get_severity_display()}\nStatus: {incident.status}\n"
         f"Detected: {incident.detected_at:%Y-%m-%d %H:%M} UTC ({incident.get_detection_method_display()})\n"
         f"Codes: {', '.join(incident.codes or []) or '-'}\nAffected: {tenants}\n\nOpen the incident: {url}\n"
@@ -177,7 +204,7 @@ def _record(notification):
         outcome = f"failed (attempt {notification.attempts}), next try at {notification.next_attempt_at:%H:%M:%S} UTC"
     text = (
         f"{notification.get_channel_display()} to {notification.recipient} {outcome} "
-        f"(level {notification.level}, {notification.get_reason_display().lower()})"
+        f"({told(notification)}, {notification.get_reason_display().lower()})"
     )
     if notification.error:
         text += f": {notification.error}"
@@ -190,9 +217,17 @@ def _record(notification):
             "channel": notification.channel,
             "status": notification.status,
             "level": notification.level,
+            "role": notification.role,
             "attempts": notification.attempts,
         },
     )
+
+
+def told(notification) -> str:
+    """Who it was for: "level 2" for the severity policies, the role ("CEO") for an escalation rule."""
+    if notification.level:
+        return f"level {notification.level}"
+    return notification.get_role_display() or "nobody named"
 
 
 def requeue_stale(now=None) -> int:

@@ -142,6 +142,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "level",
+            "role",
             "channel",
             "reason",
             "recipient",

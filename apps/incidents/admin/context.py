@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.events import event_links
-from apps.incidents import escalation, runbooks
+from apps.incidents import escalation, notifications, runbooks
 from apps.incidents.admin import forms as f
 from apps.incidents.models import BanFlow
 from apps.incidents.services import checks, evidence
@@ -43,8 +43,18 @@ def console_context(incident, now=None) -> dict:
         "check_results": checks.latest_results(incident),
         "follow_ups": incident.follow_ups.select_related("assignee"),
         "notifications": incident.notifications.all()[:50],
+        **_rule_firings(incident),
         "slack_configured": bool(settings.SLACK_WEBHOOK_URL),
         **_forms(incident),
+    }
+
+
+def _rule_firings(incident):
+    """The escalation rules that fired, and which of them found nobody in their role."""
+    gaps = incident.notifications.filter(rule__isnull=False, recipient=notifications.NOBODY_IN_ROLE)
+    return {
+        "rule_firings": incident.rule_firings.select_related("rule"),
+        "rule_gaps": set(gaps.values_list("rule_id", flat=True)),
     }
 
 

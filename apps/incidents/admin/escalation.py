@@ -1,12 +1,28 @@
-"""Escalation policies, the on-call roster (who holds each level now) and emergency contacts."""
+"""Escalation policies and rules, the on-call roster (who holds each level and role now) and
+emergency contacts."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from apps.core import zones
+from apps.core.admin_display import admin_link
 from apps.events.admin_configuration import AuditedConfigurationAdmin
-from apps.incidents.models import EmergencyContact, EscalationPolicy, OnCallEntry, redacted_webhook
+from apps.incidents.models import (
+    FLOOR_CHOICES,
+    EmergencyContact,
+    EscalationPolicy,
+    EscalationRule,
+    OnCallEntry,
+    redacted_webhook,
+)
+from apps.incidents.self_hosted import SELF_HOSTED
 from apps.incidents.services import roster
+
+FIRINGS_SHOWN = 20
+FLOOR_HELP = "sev1 is the highest: 'sev2 and above' means sev1 and sev2 incidents."
 
 
 @admin.register(EscalationPolicy)
@@ -42,7 +58,7 @@ class OnCallEntryForm(forms.ModelForm):
 
     class Meta:
         model = OnCallEntry
-        fields = ["level", "name", "user", "email", "phone", "notify_by_telegram", "starts_at", "ends_at"]
+        fields = ["level", "role", "name", "user", "email", "phone", "notify_by_telegram", "starts_at", "ends_at"]
 
 
 class HoldsNowFilter(admin.SimpleListFilter):
@@ -62,8 +78,19 @@ class HoldsNowFilter(admin.SimpleListFilter):
 @admin.register(OnCallEntry)
 class OnCallEntryAdmin(admin.ModelAdmin):
     form = OnCallEntryForm
-    list_display = ["name", "level", "email", "phone", "slack", "telegram", "starts_at", "ends_at", "holds_now"]
-    list_filter = [HoldsNowFilter, "level", "notify_by_telegram"]
+    list_display = [
+        "name",
+        "level",
+        "role",
+        "email",
+        "phone",
+        "slack",
+        "telegram",
+        "starts_at",
+        "ends_at",
+        "holds_now",
+    ]
+    list_filter = [HoldsNowFilter, "level", "role", "notify_by_telegram"]
     list_select_related = ["user__telegram_link"]
     search_fields = ["name", "email"]
 
@@ -100,6 +127,70 @@ class OnCallEntryAdmin(admin.ModelAdmin):
     def holds_now(self, obj):
         now = timezone.now()
         return obj.starts_at <= now and (obj.ends_at is None or obj.ends_at > now)
+
+
+class EscalationRuleForm(forms.ModelForm):
+    """The severity floor in plain words ("sev2 and above"); the components as the self-hosted
+    ones to tick. `EscalationRule.clean` says when components do not fit the trigger."""
+
+    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity", help_text=FLOOR_HELP)
+    components = forms.MultipleChoiceField(
+        choices=[(name, name) for name in SELF_HOSTED],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only with the trigger 'a self-hosted component is down': the components that count "
+        "(none ticked: any self-hosted one).",
+    )
+
+    class Meta:
+        model = EscalationRule
+        fields = ["name", "role", "min_severity", "trigger", "after_minutes", "components", "is_active"]
+        labels = {"after_minutes": "Delay (minutes from detection)"}
+
+
+class EscalationRuleListForm(forms.ModelForm):
+    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity")
+
+    class Meta:
+        model = EscalationRule
+        fields = ["min_severity", "after_minutes", "is_active"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(AuditedConfigurationAdmin):
+    """Who else is told, by role: the support runbook's contacts table. Saved audited; the beat
+    job applies a change within a minute."""
+
+    form = EscalationRuleForm
+    list_display = ["name", "role", "min_severity", "trigger", "after_minutes", "component_list", "is_active", "fired"]
+    list_editable = ["min_severity", "after_minutes", "is_active"]
+    list_filter = ["role", "trigger", "is_active", "min_severity"]
+    search_fields = ["name"]
+    readonly_fields = ["recent_firings"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(firing_count=Count("firings"))
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=EscalationRuleListForm, **kwargs)
+
+    @admin.display(description="Components")
+    def component_list(self, obj):
+        if obj.trigger != EscalationRule.Trigger.COMPONENT_DOWN:
+            return "-"
+        return ", ".join(obj.components) or "any self-hosted one"
+
+    @admin.display(description="Incidents told", ordering="firing_count")
+    def fired(self, obj):
+        return obj.firing_count
+
+    @admin.display(description="Last times it fired (UTC)")
+    def recent_firings(self, obj):
+        firings = obj.firings.select_related("incident")[:FIRINGS_SHOWN] if obj.pk else []
+        rows = [(zones.when(firing.fired_at), admin_link(firing.incident), firing.why) for firing in firings]
+        if not rows:
+            return "Never yet."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} — {}</li>", rows))
 
 
 @admin.register(EmergencyContact)

@@ -103,7 +103,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "incident_link",
-        "level",
+        "told",
         "channel",
         "recipient",
         "reason",
@@ -111,13 +111,15 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempts",
         "short_error",
     ]
-    list_filter = ["status", "channel", "level", "reason"]
+    list_filter = ["status", "channel", "level", "role", "reason"]
     search_fields = ["recipient", "=incident__id"]
     list_select_related = ["incident"]
     show_full_result_count = False
     fields = [
         "incident_link",
         "level",
+        "role",
+        "rule",
         "channel",
         "reason",
         "recipient",
@@ -134,6 +136,11 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Incident")
     def incident_link(self, obj):
         return admin_link(obj.incident)
+
+    @admin.display(description="Told", ordering="level")
+    def told(self, obj):
+        """The on-call level (severity policies) or the role (escalation rules)."""
+        return obj.get_level_display() if obj.level else obj.get_role_display() or "-"
 
     @admin.display(description="Error")
     def short_error(self, obj):

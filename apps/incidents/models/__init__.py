@@ -1,5 +1,6 @@
 from apps.incidents.models.ban_flow import BanFlow  # noqa: F401
 from apps.incidents.models.escalation import (  # noqa: F401
+    FLOOR_CHOICES,
     EmergencyContact,
     EscalationPolicy,
     EscalationRule,
@@ -9,6 +10,7 @@ from apps.incidents.models.escalation import (  # noqa: F401
     OnCallEntry,
     Role,
     at_least,
+    floor_label,
     redacted_webhook,
 )
 from apps.incidents.models.incident import (  # noqa: F401

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.core import crypto
+from apps.incidents import self_hosted
 from apps.incidents.models.incident import Incident, Severity
 
 
@@ -35,6 +36,18 @@ SEVERITY_RANK = {"sev1": 1, "sev2": 2, "sev3": 3, "sev4": 4}
 def at_least(severity, floor) -> bool:
     """sev1 is the highest: `at_least("sev1", "sev2")` is True."""
     return SEVERITY_RANK[severity] <= SEVERITY_RANK[floor]
+
+
+def floor_label(floor) -> str:
+    """A severity floor in plain words: "sev1 only", "sev2 and above", "every severity"."""
+    if floor == Severity.SEV1:
+        return "sev1 only"
+    if floor == Severity.SEV4:
+        return "every severity"
+    return f"{floor} and above"
+
+
+FLOOR_CHOICES = [(value, floor_label(value)) for value in Severity.values]
 
 
 class EscalationPolicy(models.Model):
@@ -90,11 +103,16 @@ class EscalationPolicy(models.Model):
 
 
 class OnCallQuerySet(models.QuerySet):
-    def holding(self, level, now=None):
+    def on_shift(self, now=None):
         now = now or timezone.now()
-        return self.filter(level=level, starts_at__lte=now).filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now)
-        )
+        return self.filter(starts_at__lte=now).filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now))
+
+    def holding(self, level, now=None):
+        return self.on_shift(now).filter(level=level)
+
+    def in_role(self, role, now=None):
+        """Everyone on shift now who holds `role` (whatever their level)."""
+        return self.on_shift(now).filter(role=role)
 
 
 class OnCallEntry(models.Model):
@@ -187,8 +205,28 @@ class EscalationRule(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        problem = self_hosted.problem_with(self.components if self.components is not None else [])
+        if problem:
+            raise ValidationError({"components": problem})
+        if self.components and self.trigger != self.Trigger.COMPONENT_DOWN:
+            raise ValidationError(
+                {
+                    "components": "Components only narrow the 'a self-hosted component is down' trigger: "
+                    "clear them, or choose that trigger."
+                }
+            )
+
     def applies_to(self, incident) -> bool:
         return self.is_active and at_least(incident.severity, self.min_severity)
+
+    @property
+    def floor_label(self) -> str:
+        return floor_label(self.min_severity)
+
+    @property
+    def delay_label(self) -> str:
+        return f"after {self.after_minutes} min" if self.after_minutes else "at once"
 
 
 class EscalationRuleFiring(models.Model):

@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.events import audit
 from apps.incidents.models import OnCallEntry
 
-FIELDS = ("level", "name", "email", "phone", "notify_by_telegram", "starts_at", "ends_at")
+FIELDS = ("level", "role", "name", "email", "phone", "notify_by_telegram", "starts_at", "ends_at")
 
 
 def save_entry(entry, *, slack_webhook_url="", clear_slack_webhook=False, actor=None, request=None) -> OnCallEntry:
