@@ -4,40 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0005_row_level_security'),
+        ("tenants", "0005_row_level_security"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='systemsettings',
-            name='manual_mode_reason',
+            model_name="systemsettings",
+            name="manual_mode_reason",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='systemsettings',
-            name='manual_mode_since',
-            field=models.DateTimeField(blank=True, help_text='Platform-wide fallback manual mode is on since then (empty: off).', null=True),
+            model_name="systemsettings",
+            name="manual_mode_since",
+            field=models.DateTimeField(
+                blank=True, help_text="Platform-wide fallback manual mode is on since then (empty: off).", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='fallback_email',
-            field=models.EmailField(blank=True, help_text='Where customers may write while answers are by hand (named in the notice).', max_length=254),
+            model_name="tenant",
+            name="fallback_email",
+            field=models.EmailField(
+                blank=True,
+                help_text="Where customers may write while answers are by hand (named in the notice).",
+                max_length=254,
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='manual_mode_notice',
-            field=models.TextField(blank=True, help_text='Sent once per conversation while manual mode is on; empty: the standard notice.'),
+            model_name="tenant",
+            name="manual_mode_notice",
+            field=models.TextField(
+                blank=True, help_text="Sent once per conversation while manual mode is on; empty: the standard notice."
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='manual_mode_reason',
+            model_name="tenant",
+            name="manual_mode_reason",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='manual_mode_since',
-            field=models.DateTimeField(blank=True, help_text="Fallback manual mode is on since then (empty: off): AI replies and drafts stop, customers' WhatsApp and Telegram messages become tickets answered by hand.", null=True),
+            model_name="tenant",
+            name="manual_mode_since",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Fallback manual mode is on since then (empty: off): AI replies and drafts stop, customers' WhatsApp and Telegram messages become tickets answered by hand.",
+                null=True,
+            ),
         ),
     ]
