@@ -88,10 +88,9 @@ def _reason(exc) -> str:
 
 
 def open_conversation(run: LoopRun, inbox_id: int) -> str:
-    contact = run.client._call("POST", "/contacts", json={"inbox_id": inbox_id, "name": CONTACT_NAME})
-    contact_id = ((contact.get("payload") or {}).get("contact") or {}).get("id")
-    body = {"inbox_id": inbox_id, "contact_id": contact_id, "additional_attributes": MARK, "status": "open"}
-    run.conversation_id = int(run.client._call("POST", "/conversations", json=body)["id"])
+    contact = run.client.create_contact(inbox_id, CONTACT_NAME)
+    conversation = run.client.create_conversation(inbox_id, contact["id"], additional_attributes=MARK)
+    run.conversation_id = int(conversation["id"])
     return f"conversation {run.conversation_id} in inbox {inbox_id}"
 
 
@@ -153,8 +152,7 @@ def reply_sent(run: LoopRun) -> str:
 
 
 def resolve(run: LoopRun) -> str:
-    path = f"/conversations/{run.conversation_id}/toggle_status"
-    run.client._call("POST", path, json={"status": "resolved"})
+    run.client.toggle_status(run.conversation_id, "resolved")
     return f"conversation {run.conversation_id} resolved"
 
 

@@ -397,7 +397,7 @@ class FakeChatwoot(FakeServer):
             return NOT_FOUND
         status = body.get("status") or "resolved"
         self.set_status(conversation_id, status)
-        payload = {"success": True, "current_status": status, "conversation_id": conversation_id}
+        payload = {"success": True, "conversation_id": conversation_id, "current_status": status, "snoozed_until": None}
         return Reply(200, {"meta": {}, "payload": payload})
 
     def _conversation_page(self, params) -> Reply:

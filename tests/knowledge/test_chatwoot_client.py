@@ -91,6 +91,49 @@ def test_create_message_posts_a_private_note(chatwoot):
     }
 
 
+def test_opens_a_conversation_for_a_new_contact_and_resolves_it(chatwoot):
+    client = client_for(chatwoot)
+
+    contact = client.create_contact(5, "Opsdesk check")
+    conversation = client.create_conversation(5, contact["id"], additional_attributes={"mark": "x"})
+    toggled = client.toggle_status(conversation["id"], "resolved")
+
+    stored = chatwoot.conversations[conversation["id"]]
+    assert stored["contact"]["name"] == "Opsdesk check" and stored["inbox_id"] == 5
+    assert stored["additional_attributes"] == {"mark": "x"} and stored["status"] == "resolved"
+    assert toggled["current_status"] == "resolved" and toggled["conversation_id"] == conversation["id"]
+    paths = [request.path for request in chatwoot.api_requests(method="POST")]
+    assert paths == [
+        "/api/v1/accounts/7/contacts",
+        "/api/v1/accounts/7/conversations",
+        f"/api/v1/accounts/7/conversations/{conversation['id']}/toggle_status",
+    ]
+
+
+def test_a_conversation_for_an_unknown_contact_is_not_found(chatwoot):
+    with pytest.raises(ChatwootError) as caught:
+        client_for(chatwoot).create_conversation(5, 999)
+
+    assert caught.value.kind == "not_found"
+    assert caught.value.endpoint == "POST /api/v1/accounts/7/conversations"
+
+
+def test_toggling_an_unknown_conversation_is_not_found(chatwoot):
+    with pytest.raises(ChatwootError) as caught:
+        client_for(chatwoot).toggle_status(999, "resolved")
+
+    assert (caught.value.kind, caught.value.message) == ("not_found", "Resource could not be found")
+
+
+def test_an_answer_without_the_contact_is_an_invalid_response(chatwoot):
+    chatwoot.fail_next(Reply(200, {"payload": {}}))
+
+    with pytest.raises(ChatwootError) as caught:
+        client_for(chatwoot).create_contact(5, "Opsdesk check")
+
+    assert caught.value.kind == "invalid_response"
+
+
 def test_a_wrong_token_is_unauthorized_with_chatwoots_words(chatwoot):
     connection = chatwoot_connection(chatwoot)
     connection.set_secrets(api_token="wrong")

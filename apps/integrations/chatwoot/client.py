@@ -2,7 +2,7 @@
 
 Every request carries the connection's `api_access_token` header and goes to
 `<base_url>/api/v1/accounts/<account_id>/…`. What Chatwoot answers (see its ConversationFinder,
-MessageFinder and jbuilder views):
+MessageFinder, controllers and jbuilder views):
 
 - `GET …/conversations?status=&page=&sort_by=&inbox_id=` → `{"data": {"meta": {…counts},
   "payload": [conversation, …]}}`, 25 a page; `status` defaults to `open` (`all` lists every one).
@@ -10,6 +10,10 @@ MessageFinder and jbuilder views):
   the next 100 in ascending order (`before=`: the 20 before it; neither: the latest 20).
   A message's `message_type` is 0 incoming, 1 outgoing, 2 activity, 3 template; `created_at` is
   epoch seconds; private notes are outgoing with `private: true`.
+- `POST …/contacts` `{"inbox_id", "name"}` → `{"payload": {"contact": {…}, "contact_inbox": {…}}}`;
+  `POST …/conversations` `{"inbox_id", "contact_id", "status", "additional_attributes"}` → the
+  conversation; `POST …/conversations/<id>/toggle_status` `{"status"}` → `{"meta": {}, "payload":
+  {"success", "conversation_id", "current_status"}}` (the support-loop check's test conversation).
 - Errors: 401 `{"error": "Invalid Access Token"}`, 404 `{"error": "Resource could not be found"}` for
   an unknown account or conversation, 429 `Retry later` from rack-attack, 5xx from Rails or its proxy.
 
@@ -93,6 +97,34 @@ class ChatwootClient:
         """Posts a message (a private note with `private=True`) and returns it as Chatwoot stored it."""
         body = {"content": content, "message_type": message_type, "private": private}
         return self._call("POST", f"/conversations/{int(conversation_id)}/messages", json=body)
+
+    def create_contact(self, inbox_id, name) -> dict:
+        """Chatwoot's contacts#create: a contact with a contact inbox in `inbox_id`; returns the
+        contact (`{"id": ..., "name": ...}`) from `{"payload": {"contact": ..., "contact_inbox": ...}}`."""
+        body = {"inbox_id": int(inbox_id), "name": name}
+        contact = (self._call("POST", "/contacts", json=body).get("payload") or {}).get("contact")
+        if not isinstance(contact, dict) or contact.get("id") is None:
+            raise self._invalid("POST", "/contacts", None, 'no "payload.contact.id" in the answer')
+        return contact
+
+    def create_conversation(self, inbox_id, contact_id, *, additional_attributes=None, status="open") -> dict:
+        """Chatwoot's conversations#create for a contact in an inbox; returns the conversation as
+        its jbuilder view renders it (`id` is the conversation's display id, as every path uses)."""
+        body = {"inbox_id": int(inbox_id), "contact_id": contact_id, "status": status}
+        body["additional_attributes"] = additional_attributes or {}
+        conversation = self._call("POST", "/conversations", json=body)
+        if conversation.get("id") is None:
+            raise self._invalid("POST", "/conversations", None, 'no conversation "id" in the answer')
+        return conversation
+
+    def toggle_status(self, conversation_id, status) -> dict:
+        """Chatwoot's conversations#toggle_status (`open`, `resolved`, `pending`); returns its
+        `payload`: `{"success": ..., "conversation_id": ..., "current_status": ...}`."""
+        path = f"/conversations/{int(conversation_id)}/toggle_status"
+        payload = self._call("POST", path, json={"status": status}).get("payload")
+        if not isinstance(payload, dict):
+            raise self._invalid("POST", path, None, 'no "payload" object in the answer')
+        return payload
 
     # --- one call, tried again while it is worth it -------------------------------------------
 
