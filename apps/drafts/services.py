@@ -149,21 +149,24 @@ def queue_for_message(source, seen, payload) -> int:
     """One draft row per source and message (a repeated delivery finds the first); the drafting task
     is published once the inbox's transaction commits. Returns 1 when this call created it."""
     draft, created = AIDraft.objects.get_or_create(
-        source=source,
-        message_id=seen.message_id,
-        defaults={
-            "tenant_id": source.tenant_id,
-            "project_id": source.project_id,
-            "conversation_id": seen.conversation_id,
-            "inbox_id": seen.inbox_id,
-            "contact_id": f"chatwoot:{seen.sender_id}" if seen.sender_id is not None else "",
-            "message_text": seen.content[:10_000],
-            "message_at": moment(payload.get("created_at")),
-        },
+        source=source, message_id=seen.message_id, defaults=draft_fields(source, seen, payload)
     )
     if created:
         transaction.on_commit(lambda: _publish_task("draft_message", draft.pk))
     return int(created)
+
+
+def draft_fields(source, seen, payload) -> dict:
+    """What a new draft for this customer message holds besides its source and message id."""
+    return {
+        "tenant_id": source.tenant_id,
+        "project_id": source.project_id,
+        "conversation_id": seen.conversation_id,
+        "inbox_id": seen.inbox_id,
+        "contact_id": f"chatwoot:{seen.sender_id}" if seen.sender_id is not None else "",
+        "message_text": seen.content[:10_000],
+        "message_at": moment(payload.get("created_at")),
+    }
 
 
 def _agent_replied(connection, seen, payload) -> int:

@@ -33,7 +33,7 @@ def store_webhook_messages(connection, payloads: list[dict]) -> int:
         rows = [
             message_rows.row(source, conversation["id"], payload)
             for payload, conversation in _storable(payloads)
-            if _reads(source, inbox_of(payload, conversation))
+            if reads(source, inbox_of(payload, conversation))
         ]
         if rows:
             message_rows.upsert(source, rows)
@@ -49,13 +49,14 @@ def _storable(payloads):
             yield payload, conversation
 
 
-def _reads(source, inbox_id) -> bool:
+def reads(source, inbox_id) -> bool:
+    """Whether the source reads the inbox (a source without inboxes chosen reads them all)."""
     return not source.inbox_ids or (inbox_id is not None and int(inbox_id) in source.inbox_ids)
 
 
 def reading_sources(connection, inbox_id) -> list[ProjectSource]:
     sources = ProjectSource.objects.filter(connection=connection, is_active=True)
-    return [source for source in sources if _reads(source, inbox_id)]
+    return [source for source in sources if reads(source, inbox_id)]
 
 
 def inbox_of(payload, conversation):
