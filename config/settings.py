@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "apps.drafts",
     "apps.platform_bot",
     "apps.backups",
+    "apps.comms",
     "apps.fallback",
 ]
 
@@ -151,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.tenants.context_processors.portal",
                 "apps.health.context_processors.announced_maintenance",
+                "apps.comms.context_processors.incident_notices",
             ],
         },
     },
@@ -232,6 +234,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Stakeholder communication (apps.comms): who gets the incident report when an incident resolves
+# (comma-separated e-mail addresses; empty: no summary, and the incident's timeline says so).
+INCIDENT_SUMMARY_RECIPIENTS = env.list("INCIDENT_SUMMARY_RECIPIENTS", default=[])
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -32,6 +32,7 @@ urlpatterns = [
     path("dashboard/heartbeats/", include("apps.health.portal_urls")),
     path("dashboard/drafts/", include("apps.drafts.urls")),
     path("dashboard/manual-mode/", include("apps.fallback.urls")),
+    path("dashboard/notices/", include("apps.comms.portal_urls")),
     path("dashboard/", include("apps.knowledge.urls")),
     path("dashboard/", include("apps.tenants.urls")),
     path("api/v1/", include("config.api_urls")),
@@ -44,5 +45,6 @@ urlpatterns = [
     path("", include("apps.observability.urls")),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("status/", include("apps.health.urls")),
+    path("status/", include("apps.comms.urls")),
     path("ping/", include("apps.health.ping_urls")),
 ]

@@ -145,6 +145,7 @@ TENANT_RULES = {
     "dashboard/whatsapp/<connection_id>/qr.png": {"GET": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/restart/": {"POST": "whatsapp.manage"},
     "dashboard/whatsapp/<connection_id>/pairing-code/": {"POST": "whatsapp.manage"},
+    "dashboard/notices/": {"GET": "tenant.view"},
     "dashboard/heartbeats/": {"GET": "heartbeats.view"},
     "dashboard/manual-mode/": {"GET": "tenant.view"},
     "dashboard/manual-mode/texts/": {"POST": "fallback.manage"},

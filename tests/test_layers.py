@@ -27,6 +27,7 @@ LAYER = {
     "incidents": 4,
     "observability": 5,
     "platform_bot": 5,
+    "comms": 5,
 }
 TOP = 9
 ANYONE_MAY_IMPORT = {"apps.events", "apps.events.audit"}

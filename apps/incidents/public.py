@@ -8,14 +8,23 @@ from apps.incidents.models import Incident
 PUBLIC_SEVERITY = {"sev1": "Major outage", "sev2": "Partial outage", "sev3": "Degraded service", "sev4": "Minor issue"}
 
 
-def public_incidents():
-    """Open incidents the public should hear of: sev1 and sev2 that are not one tenant's own, and
-    any an operator wrote a public update for."""
-    rows = (
-        Incident.objects.open()
-        .annotate(tenants=Count("affected_tenants", distinct=True))
-        .filter((Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update=""))
+def shown_publicly(queryset):
+    """The incidents of `queryset` the public should hear of: sev1 and sev2 that are not one
+    tenant's own, and any an operator wrote a public update for."""
+    return queryset.annotate(tenants=Count("affected_tenants", distinct=True)).filter(
+        (Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update="")
     )
+
+
+def is_public(incident) -> bool:
+    """Whether the status page speaks of `incident` (open or not): status page subscribers hear of
+    exactly these."""
+    return shown_publicly(Incident.objects.filter(pk=incident.pk)).exists()
+
+
+def public_incidents():
+    """Open incidents the public should hear of (`shown_publicly`)."""
+    rows = shown_publicly(Incident.objects.open())
     return [
         {
             "impact": PUBLIC_SEVERITY.get(incident.severity, "Issue"),

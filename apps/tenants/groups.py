@@ -17,6 +17,7 @@ OPERATIONS_APPS = (
     "ai",
     "knowledge",
     "drafts",
+    "comms",
 )
 NEVER_WRITABLE = {("events", "auditevent")}
 
