@@ -9,7 +9,9 @@ from apps.outbound.models import OutboundMessage
 from apps.tickets import services as tickets
 from apps.tickets.models import Channel, Status, Ticket, TicketMessage
 from tests.fallback.helpers import GUEST, meta_message, telegram_message, turn_on, waha_message
+from tests.integrations import signing
 from tests.integrations.factories import ConnectionFactory
+from tests.integrations.test_handlers import processed
 
 pytestmark = pytest.mark.django_db
 
@@ -62,9 +64,6 @@ def test_meta_messages_become_one_ticket_with_both_and_one_notice(tenant, staff,
 def test_a_redelivered_message_is_taken_once(tenant, staff, meta):
     turn_on(tenant, staff)
     meta_message(meta, "wamid.R1", "Hello")
-    from tests.integrations.test_handlers import processed
-    from tests.integrations import signing
-
     processed(meta, "message", {"message": signing.meta_text("wamid.R1", text="Hello")}, external_id="again")
     assert customer_bodies(Ticket.objects.get()) == ["Hello"]
     assert CustomerMessage.objects.count() == 1
