@@ -5,20 +5,22 @@ two joins on every request (~2 ms of Python and planning per call here, against 
 query). This reads the key and its tenant (all the tenant's columns, so `request.tenant` is a
 complete row) by the unique prefix; an operator key's staff user loads on first use (operator
 keys are few, tenant keys are per call). Nothing is cached: a revoked key is refused at once, in
-every process."""
+every process. The session's row-security context (the platform's, to read a key of any tenant)
+travels in the same round trip as the query (`db_context.execute_carrying_context`)."""
 
 from functools import cache, lru_cache
 
 from django.db import connections
 
 from apps.accounts.models import ApiKey
+from apps.core import db_context
 from apps.tenants.models import Tenant
 
 
 def active_by_prefix(prefix: str, using: str = "default") -> ApiKey | None:
     """The unrevoked key with this prefix (tenant attached), or None."""
     with connections[using].cursor() as cursor:
-        cursor.execute(_sql(), [prefix])
+        db_context.execute_carrying_context(cursor, _sql(), [prefix])
         row = cursor.fetchone()
     return None if row is None else _key(row, using)
 

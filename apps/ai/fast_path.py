@@ -9,6 +9,7 @@ or not JSON) returns None and the view hands the request to DRF, whose answer is
 always gave."""
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 
 from apps.accounts import services as key_services
 from apps.accounts.authentication import ApiKeyAuthentication, TenantKeyUser
@@ -26,7 +27,7 @@ def admitted(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith(BEARER) or not roles.allows(roles.API_KEY, ACTION):
         return None
-    api_key = key_services.authenticate_key(header[len(BEARER) :].strip())
+    api_key = first_statement(key_services.authenticate_key, header[len(BEARER) :].strip())
     if api_key is None or api_key.is_operator_key:
         return None
     try:
@@ -34,6 +35,28 @@ def admitted(request):
     except safe_json.BadJSON:
         return None
     return _bind(request, api_key), data
+
+
+def first_statement(read, *args):
+    """`read(*args)`, the request's first statement, without Django's per-request health check.
+
+    With CONN_HEALTH_CHECKS Django sends `SELECT 1` before a request's first statement on a reused
+    connection: one more round trip on every call. Here the read itself is the check: when the
+    reused connection turns out dead (the database restarted, a proxy dropped it), it is closed and
+    `read` runs once more on a new one, as the health check would have done. `read` must be safe to
+    repeat (a lookup). A database that is really down fails the second try too, and the request
+    gets the API's 503 (apps/core/middleware.py)."""
+    connection = connections["default"]
+    reused = connection.connection is not None and not connection.in_atomic_block
+    if reused:
+        connection.health_check_done = True
+    try:
+        return read(*args)
+    except (OperationalError, InterfaceError):
+        if not reused:
+            raise
+        connection.close()
+    return read(*args)
 
 
 def _json_within_limit(request) -> bool:

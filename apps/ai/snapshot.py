@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.ai.models import AIRequest, ModelPrice, ProviderCircuit, TenantAISettings
 from apps.ai.providers import CHAIN
+from apps.core import db_context
 from apps.tenants.models import Plan, SystemSettings, Tenant, UsageCounter
 from apps.tenants.policy import PolicyInput
 from apps.tenants.usage import tenant_today
@@ -52,7 +53,7 @@ def read(tenant, now=None, *, using="default") -> Snapshot | None:
     today = tenant_today(tenant, now)
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor), _params(tenant, today))
+        db_context.execute_carrying_context(cursor, _sql(connection.vendor), _params(tenant, today))
         rows = cursor.fetchall()
     return _snapshot(tenant, rows) if rows else None
 

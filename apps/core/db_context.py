@@ -29,6 +29,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
 
+import psycopg
+
 from apps.core import context
 
 logger = logging.getLogger("opsdesk.rls")
@@ -161,8 +163,40 @@ def before_query(execute, sql, params, many, ctx):
 def apply(connection, state: RlsState) -> None:
     connection.rls_state = UNKNOWN
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.execute(SET_SQL, [state.tenant_id, "on" if state.platform else "off", state.user_id])
+        cursor.execute(SET_SQL, _set_params(state))
     connection.rls_state = state
+
+
+def _set_params(state: RlsState) -> list:
+    return [state.tenant_id, "on" if state.platform else "off", state.user_id]
+
+
+def execute_carrying_context(cursor, sql: str, params) -> None:
+    """`cursor.execute(sql, params)` in ONE round trip even when the session holds another context:
+    the set_config goes in the same message, ahead of `sql` (the simple query protocol runs both in
+    order, as one implicit transaction), and the cursor is left on `sql`'s result. For the hot
+    paths (the API key lookup, the AI snapshot) whose context switch would otherwise cost a round
+    trip of its own. In autocommit a failure of either statement undoes both, and the session's
+    context is then forgotten, so the next query sets it again; inside a transaction the rollback
+    that must follow forgets it (apps/core/postgresql)."""
+    connection, wanted = cursor.db, _wanted.get()
+    if connection.rls_state == wanted or not _can_carry(cursor):
+        cursor.execute(sql, params)
+        return
+    connection.rls_state = wanted  # the message sets it before `sql` runs: the wrapper sends nothing
+    try:
+        cursor.execute(f"{SET_SQL}; {sql}", [*_set_params(wanted), *params])
+        cursor.nextset()
+    except BaseException:
+        if not connection.in_atomic_block:  # inside one, the rollback to come forgets it (backend)
+            connection.rls_state = UNKNOWN
+        raise
+
+
+def _can_carry(cursor) -> bool:
+    """PostgreSQL with client-side binding (Django's default): only then may one execute hold two
+    statements."""
+    return cursor.db.vendor == "postgresql" and isinstance(cursor.cursor, psycopg.ClientCursor)
 
 
 def violation_table(exc) -> str | None:
