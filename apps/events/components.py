@@ -6,6 +6,8 @@ A code may belong to several components (WAHA_SEND_FAIL is about WAHA and about 
 that only announce detection (HEALTH_CHECK_FAILED, ALERT_RULE_TRANSITION, ERROR_SPIKE) belong to
 none: they say that something failed, not what."""
 
+import functools
+
 from apps.events import codes as catalog
 
 PROVIDERS = ("meta", "waha", "chatwoot", "pms", "telegram", "n8n")
@@ -67,7 +69,9 @@ def codes_of(components) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@functools.cache
 def of_code(code) -> tuple[str, ...]:
+    """The components a code is about (asked once per stored event, so remembered per code)."""
     return tuple(name for name, codes in COMPONENTS.items() if code in codes)
 
 

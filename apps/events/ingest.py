@@ -2,10 +2,8 @@
 
 Reading (admin, dashboards, spike detection, alert rules) lives elsewhere and never writes."""
 
-import hashlib
 import json
 import logging
-import re
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -14,7 +12,8 @@ from django.utils import timezone
 
 from apps.core import db_context
 from apps.core.context import current_correlation_id
-from apps.events import codes
+from apps.events import codes, copy_store
+from apps.events.fingerprints import fingerprint, normalise_message  # noqa: F401  (callers import them from here)
 from apps.events.models import SystemEvent
 from apps.events.redaction import redact
 
@@ -24,25 +23,6 @@ logger = logging.getLogger("opsdesk.events")
 # imported here (incidents link a tenant's new failures to its open incident).
 recorded = Signal()
 LINK_FIELDS = ("incident", "ticket", "automation_run", "inbound_event")
-_VOLATILE = [
-    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
-    (re.compile(r"\b[0-9a-f]{16,}\b"), "<hex>"),
-    (re.compile(r"\d+"), "<n>"),
-    (re.compile(r"\s+"), " "),
-]
-
-
-def normalise_message(message: str) -> str:
-    """The message with ids, numbers and spacing flattened, so repeats of one failure group."""
-    text = (message or "").lower()
-    for pattern, replacement in _VOLATILE:
-        text = pattern.sub(replacement, text)
-    return text.strip()[:500]
-
-
-def fingerprint(code: str, tenant_id, message: str) -> str:
-    raw = f"{code}|{tenant_id or '-'}|{normalise_message(message)}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def build_event(
@@ -149,46 +129,16 @@ def _loggable(meta):
 
 
 def store_batch(events: list[dict]) -> list[SystemEvent]:
-    """Store validated API events all together or not at all. On PostgreSQL the rows go in with
-    one `COPY` after their ids are taken from the table's sequence in one statement: no
-    thousands-of-parameters INSERT to build and parse."""
-    rows = [build_event(**event) for event in events]
-    with transaction.atomic():
-        if db_connection.vendor == "postgresql" and rows:
-            stored = _copy(rows)
-        else:
-            stored = SystemEvent.objects.bulk_create(rows, batch_size=1000)
+    """Store validated API events all together or not at all, then announce them. On PostgreSQL
+    the rows go in with one `COPY` (apps.events.copy_store); elsewhere with one bulk INSERT."""
+    if db_connection.vendor == "postgresql" and events:
+        stored = copy_store.store(events)
+    else:
+        stored = _bulk_insert([build_event(**event) for event in events])
     _announce(stored)
     return stored
 
 
-STAGE = "opsdesk_event_stage"
-
-
-def _copy(rows) -> list[SystemEvent]:
-    fields = SystemEvent._meta.concrete_fields
-    quote = db_connection.ops.quote_name
-    table = SystemEvent._meta.db_table
-    now = timezone.now()
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
-        )
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            row.pk, row.created_at = pk, now
-            row._state.adding, row._state.db = False, db_connection.alias
-        columns = ", ".join(quote(field.column) for field in fields)
-        # PostgreSQL refuses COPY FROM into a table under row-level security: the rows are copied
-        # into a session's temporary table and moved with one INSERT … SELECT, which the policy checks.
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE {quote(table)})")
-        with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_copy_value(field, row) for field in fields])
-        cursor.execute(f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {STAGE}")
-        cursor.execute(f"TRUNCATE {STAGE}")
-    return rows
-
-
-def _copy_value(field, row):
-    value = getattr(row, field.attname)
-    return json.dumps(value) if field.get_internal_type() == "JSONField" else value
+def _bulk_insert(rows):
+    with transaction.atomic():
+        return SystemEvent.objects.bulk_create(rows, batch_size=1000)

@@ -95,6 +95,8 @@ def link_new_events(events) -> int:
     if not wanted:
         return 0
     open_by_tenant = _open_incidents_by_tenant({event.tenant_id for event in wanted})
+    if not open_by_tenant:
+        return 0
     batches = {}
     for event in wanted:
         incident = _first_about(open_by_tenant.get(event.tenant_id, []), parts.of_code(event.code))
