@@ -37,7 +37,8 @@ def why(rule, incident, now) -> str:
         return "" if incident.acknowledged_at else f"{incident.severity} unacknowledged {_delay(rule)}"
     if rule.trigger == Trigger.COMPONENT_DOWN:
         down = down_components(incident, rule.components)
-        return f"self-hosted {', '.join(down)} down ({incident.severity})" if down else ""
+        held = f", open {rule.after_minutes} min" if rule.after_minutes else ""
+        return f"self-hosted {', '.join(down)} down ({incident.severity}{held})" if down else ""
     return (
         f"{incident.severity} at once" if not rule.after_minutes else f"{incident.severity} unresolved {_delay(rule)}"
     )

@@ -134,6 +134,17 @@ def test_an_incident_about_chatwoot_tells_infrastructure_at_once(
     assert "Infrastructure: self-hosted chatwoot down (sev3)." in mail.outbox[0].body
 
 
+def test_a_component_rule_with_a_delay_waits_for_it(contacts_table, roles, django_capture_on_commit_callbacks):
+    EscalationRule.objects.filter(role=Role.INFRASTRUCTURE).update(after_minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = chatwoot_incident()
+        escalation.escalate_due(now=at(4))
+        assert mailed() == []
+        escalation.escalate_due(now=at(5))
+    assert mailed() == ["ian@ops.test"]
+    assert incident.rule_firings.get().why == "self-hosted chatwoot down (sev3, open 5 min)"
+
+
 def test_an_incident_about_a_provider_we_do_not_run_does_not_tell_infrastructure(
     tenant, contacts_table, roles, django_capture_on_commit_callbacks
 ):

@@ -146,6 +146,10 @@ class EscalationRuleForm(forms.ModelForm):
         model = EscalationRule
         fields = ["name", "role", "min_severity", "trigger", "after_minutes", "components", "is_active"]
         labels = {"after_minutes": "Delay (minutes from detection)"}
+        help_texts = {
+            "is_active": "Untick to stop the rule. Deleting it also deletes the record of the incidents it told.",
+            "after_minutes": "Counted from detection; 0: at once. The job runs every minute.",
+        }
 
 
 class EscalationRuleListForm(forms.ModelForm):
