@@ -11,7 +11,9 @@ from a noisy shared machine can be compared as ratios:
   - POST /api/v1/events/ with 1,000 events per request (events per second, and as a ratio to the
     1,284 events/s recorded before the fast validator), with where a request's time goes: the
     validation of the batch and `ingest.store_batch`, timed in-process; --profile adds the top of
-    a cProfile of one request.
+    a cProfile of one request (sorted by own time). The API's figures come with the CPU per
+    request of this process and of its PostgreSQL backend (from /proc), which load moves far less
+    than wall time, and a `GET /healthz` measured the same way in the same run.
 Use --api-only to measure only the API (no generated events needed).
 """
 
@@ -153,47 +155,97 @@ def report(name, figures, baseline=None, target=""):
 
 
 def bench_api(tenants, requests_count):
+    """POST /api/v1/events/ back to back with GET /healthz in the same run: wall time, and the CPU
+    each takes (this process, where Django runs, and its PostgreSQL backend), which load moves far
+    less than wall time. The stored rows are deleted and the table vacuumed outside the timing:
+    autovacuum may be off, and dead rows left by earlier runs slow every index insert."""
     from apps.accounts.services import issue_tenant_key
 
     _, key = issue_tenant_key(tenants[1], name="bench")
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     body = json.dumps([{"code": "META_SEND_FAIL", "message": f"bench {i}", "meta": {"i": i}} for i in range(1000)])
+    clean_table()
     healthz = timed(lambda: client.get("/healthz"), 50)
+    healthz_cpu = cpu_of(lambda: client.get("/healthz"), 200)
+    post = lambda: client.post("/api/v1/events/", body, content_type="application/json", **auth)  # noqa: E731
+    assert post().status_code == 201  # warm: the first request of a process loads the serializers
+    clean_table()
     started = time.perf_counter()
-    for _ in range(requests_count):
-        response = client.post("/api/v1/events/", body, content_type="application/json", **auth)
-        assert response.status_code == 201, response.content[:300]
+    cpu = cpu_of(lambda: check_created(post()), requests_count)
     elapsed = time.perf_counter() - started
-    SystemEvent.objects.filter(source="api", tenant=tenants[1]).delete()
-    per_request_ms = elapsed * 1000 / requests_count
-    rate = 1000 * requests_count / elapsed
-    print(f"{'baseline GET /healthz':34s} median {healthz[0]:8.2f} ms")
-    print(
-        f"{'POST 1,000 events':34s} {per_request_ms:8.1f} ms/request  {rate:,.0f} events/s"
-        f"  ({per_request_ms / healthz[0]:.0f}x healthz; {rate / RECORDED_BEFORE:.1f}x the recorded 1,284/s)"
-    )
+    clean_table()
+    report_api(healthz, healthz_cpu, elapsed, cpu, requests_count)
     breakdown(tenants[1], json.loads(body))
     return client, body, auth
+
+
+def check_created(response):
+    assert response.status_code == 201, response.content[:300]
+
+
+def cpu_of(func, runs) -> tuple[float, float]:
+    """Milliseconds of CPU per call: (this process, its PostgreSQL backend)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    own, database = time.process_time(), backend_cpu(backend)
+    for _ in range(runs):
+        func()
+    return (time.process_time() - own) * 1000 / runs, (backend_cpu(backend) - database) * 1000 / runs
+
+
+def backend_cpu(pid) -> float:
+    """Seconds of CPU (user + system) the PostgreSQL backend has used; 0 when it runs elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def clean_table():
+    SystemEvent.objects.filter(source__in=["api", "bench-breakdown"]).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM events_systemevent")
+
+
+def report_api(healthz, healthz_cpu, elapsed, cpu, requests_count):
+    per_request_ms = elapsed * 1000 / requests_count
+    rate = 1000 * requests_count / elapsed
+    print(f"{'baseline GET /healthz':34s} median {healthz[0]:8.2f} ms   CPU {sum(healthz_cpu):.2f} ms")
+    print(
+        f"{'POST 1,000 events':34s} {per_request_ms:8.1f} ms/request  {rate:,.0f} events/s"
+        f"  ({per_request_ms / healthz[0]:.0f}x healthz; {rate / RECORDED_BEFORE:.2f}x the recorded 1,284/s)"
+    )
+    python_ms, database_ms = cpu
+    per_event_us = python_ms + database_ms  # ms per 1,000 events = µs per event
+    print(
+        f"{'  CPU per request':34s} {python_ms:8.1f} ms Python + {database_ms:.1f} ms PostgreSQL"
+        f" = {per_event_us:.1f} µs per event: one core's capacity {1e6 / per_event_us:,.0f} events/s"
+        f" ({(python_ms + database_ms) / sum(healthz_cpu):.0f}x a healthz's CPU)"
+    )
 
 
 RECORDED_BEFORE = 1284
 
 
 def breakdown(tenant, items):
-    """The two parts of a request that grow with the batch, timed in-process on the same 1,000 events."""
+    """The two parts of a request that grow with the batch, timed in-process on the same 1,000
+    events; the rows stored are deleted (and the table vacuumed) outside the timing."""
     from apps.events import api, ingest
 
     context = {"writer_tenant": tenant, "is_operator": False, "tenant_cache": {}}
     validate = timed(lambda: api.validated_batch(items, context), 10)
-    events = api.validated_batch(items, context)
-
-    def store():
-        stored = ingest.store_batch(events)
-        SystemEvent.objects.filter(pk__in=[event.pk for event in stored]).delete()
-
+    events = [{**event, "source": "bench-breakdown"} for event in api.validated_batch(items, context)]
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        ingest.store_batch(events)
+        samples.append((time.perf_counter() - started) * 1000)
+        clean_table()
     report("  of which validation (1,000)", validate)
-    report("  of which store_batch + cleanup", timed(store, 5))
+    report("  of which store_batch", (statistics.median(samples), max(samples)))
 
 
 def profile_request(client, body, auth):
@@ -204,8 +256,8 @@ def profile_request(client, body, auth):
     profiler.enable()
     client.post("/api/v1/events/", body, content_type="application/json", **auth)
     profiler.disable()
-    SystemEvent.objects.filter(source="api").delete()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
+    clean_table()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main():
@@ -221,7 +273,8 @@ def main():
         sys.exit("Run this on PostgreSQL: set DATABASE_URL (see the docstring).")
     call_command("migrate", verbosity=0)
     tenants = ensure_tenants()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    now_utc = time.strftime("%H:%M:%S UTC", time.gmtime())
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {now_utc}")
     if args.api_only:
         measured = bench_api(tenants, args.api_requests)
         if args.profile:
