@@ -102,10 +102,17 @@ class IncidentStatusView(IncidentAPIView):
 
     @extend_schema(request=StatusInSerializer, responses={200: IncidentDetailSerializer})
     def post(self, request, incident_id):
-        """Moves the incident along its lifecycle; closing a sev1 or sev2 needs its postmortem."""
+        """Moves the incident along its lifecycle; closing a sev1 or sev2 needs its postmortem, and a
+        sev1/sev2 resolves only when its restore checklist is done and closes only when its post-outage
+        checklist is done, unless `override_reason` says why (400 `checklist_not_done` otherwise)."""
         data = validated(StatusInSerializer, request.data)
         incident = services.change_status(
-            self.incident(incident_id), data["status"], actor=request.user, note=data["note"], request=request
+            self.incident(incident_id),
+            data["status"],
+            actor=request.user,
+            note=data["note"],
+            request=request,
+            override_reason=data["override_reason"],
         )
         return self.detail(incident)
 

@@ -41,3 +41,12 @@ def whatsapp_ban_watch():
     from apps.incidents.services import ban_flow
 
     return ban_flow.watch()
+
+
+@register("incidents.run_checklists", every=timedelta(minutes=1))
+def run_checklists():
+    """Re-runs the automatic checklist items of open incidents and of resolved ones waiting to close,
+    so an incident's checklists turn green by themselves."""
+    from apps.incidents.services import checklists
+
+    return checklists.run_due()

@@ -30,6 +30,13 @@ class IncidentInSerializer(serializers.Serializer):
 class StatusInSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="Why a sev1/sev2 may resolve (close) before its restore (post-outage) checklist is done; audited.",
+    )
 
 
 class OwnerInSerializer(serializers.Serializer):

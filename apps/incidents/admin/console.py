@@ -15,6 +15,7 @@ from apps.core.admin_console import run_operation
 from apps.core.admin_console import valid as _valid
 from apps.core.errors import ServiceError
 from apps.incidents import services
+from apps.incidents.admin import checklists as checklist_console
 from apps.incidents.admin import forms as f
 from apps.incidents.admin.context import console_context
 from apps.incidents.models import FollowUp, Incident, Runbook
@@ -48,6 +49,7 @@ def console_view(request, model_admin, object_id):
             "incident": incident,
             "can_change": request.user.has_perm(CHANGE),
             **console_context(incident),
+            **checklist_console.context(incident),
         },
     )
 
@@ -71,7 +73,14 @@ def _note(request, incident):
 
 def _status(request, incident):
     data = _valid(f.StatusForm(request.POST))
-    services.change_status(incident, data["status"], actor=request.user, note=data["note"], request=request)
+    services.change_status(
+        incident,
+        data["status"],
+        actor=request.user,
+        note=data["note"],
+        request=request,
+        override_reason=data["override_reason"],
+    )
     return f"Status changed to {data['status']}."
 
 
@@ -170,6 +179,7 @@ OPERATIONS = {
     "global-switch": _global_switch,
     "link-ticket": _link_ticket,
     "link-run": _link_run,
+    **checklist_console.OPERATIONS,
 }
 
 

@@ -19,6 +19,17 @@ class NoteForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(required=False, max_length=1000, help_text="Optional: why, for the timeline.")
+    override_reason = forms.CharField(
+        label="Override with reason",
+        required=False,
+        max_length=1000,
+        help_text="Only to resolve or close a sev1/sev2 before its checklist is done: why (audited, on the timeline).",
+    )
+
+
+class ChecklistTickForm(forms.Form):
+    item = forms.IntegerField(min_value=1)
+    note = forms.CharField(required=False, max_length=500, help_text="Optional: how you know, for the timeline.")
 
 
 class OwnerForm(forms.Form):

@@ -1,18 +1,57 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.urls import path
 
+from apps.events import configuration
 from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.incidents.admin import console
-from apps.incidents.models import Runbook
+from apps.incidents.checklists import registry
+from apps.incidents.models import ChecklistItem, Runbook
+
+BY_HAND = [("", "— none: a person ticks it by hand —")]
+
+
+class ChecklistItemInline(admin.TabularInline):
+    """The runbook's checklists: each line a registered check or a manual tick, in its stage."""
+
+    model = ChecklistItem
+    extra = 1
+    fields = ["stage", "position", "label", "check_name", "params"]
+    verbose_name = "checklist item"
+    verbose_name_plural = "checklists (restore automation gates resolve, post-outage verification gates close)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "check_name":
+            choices = BY_HAND + [(spec.name, f"{spec.label} ({spec.name})") for spec in registry.all_checks()]
+            return forms.ChoiceField(choices=choices, required=False, label="Check")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Runbook)
 class RunbookAdmin(AuditedConfigurationAdmin):
     """Loaded by a data migration, edited here; incidents and Error Center events link to it."""
 
-    list_display = ["title", "slug", "check_list", "code_list", "updated_at"]
+    list_display = ["title", "slug", "check_list", "code_list", "checklist_size", "updated_at"]
     search_fields = ["title", "slug", "symptom"]
     fields = ["slug", "title", "symptom", "impact", "checks", "fix", "evidence", "codes"]
+    inlines = [ChecklistItemInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Checklist items are configuration too: each saved or deleted one is audited."""
+        instances = formset.save(commit=False)
+        changed = {obj.pk: fields for obj, fields in formset.changed_objects}
+        for obj in instances:
+            configuration.save(obj, changed=changed.get(obj.pk, ()), request=request)
+        for obj in formset.deleted_objects:
+            configuration.delete(obj, request=request)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(checklist_items_count=Count("checklist_items"))
+
+    @admin.display(description="Checklist items", ordering="checklist_items_count")
+    def checklist_size(self, obj):
+        return obj.checklist_items_count or "-"
 
     def has_delete_permission(self, request, obj=None):
         """Event codes name runbooks by slug: retire one by editing it, not by deleting it."""

@@ -1,4 +1,12 @@
 from apps.incidents.models.ban_flow import BanFlow  # noqa: F401
+from apps.incidents.models.checklist import (  # noqa: F401
+    DONE_STATES,
+    STAGE_ORDER,
+    ChecklistItem,
+    IncidentChecklistItem,
+    ItemState,
+    Stage,
+)
 from apps.incidents.models.escalation import (  # noqa: F401
     FLOOR_CHOICES,
     EmergencyContact,

@@ -175,6 +175,7 @@ class TimelineEntry(models.Model):
         NOTIFICATION = "notification", "Notification"
         SYSTEM = "system", "System"
         RECOVERY = "recovery", "Recovery"
+        CHECKLIST = "checklist", "Checklist"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=16, choices=Kind.choices)

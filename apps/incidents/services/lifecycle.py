@@ -9,7 +9,7 @@ from apps.core.errors import ServiceError
 from apps.events import audit
 from apps.incidents import signals
 from apps.incidents.models import Incident, Severity, Status, TimelineEntry
-from apps.incidents.services import evidence
+from apps.incidents.services import checklists, evidence
 from apps.incidents.services.detection import attach
 from apps.incidents.services.timeline import add_timeline_entry
 from apps.incidents.signals import send_on_commit
@@ -30,8 +30,10 @@ def locked(incident) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
 
-def check_transition(incident, status):
-    """Refuses a move the lifecycle does not allow, or a close that lacks its postmortem."""
+def check_transition(incident, status, *, override_reason="") -> list[str]:
+    """Refuses a move the lifecycle does not allow, a close that lacks its postmortem, or a sev1/sev2
+    resolve (close) before its restore (post-outage) checklist is done unless `override_reason` says
+    why. Returns the checklist items the reason overrides ([] when none)."""
     if status not in Status.values:
         raise ServiceError(f"Unknown status {status!r}; use one of {', '.join(Status.values)}.", "invalid_status")
     allowed = TRANSITIONS[incident.status]
@@ -47,13 +49,22 @@ def check_transition(incident, status):
             "postmortem (root cause, resolution steps, preventive actions) first.",
             "postmortem_required",
         )
+    blocking = checklists.blocking_items(incident, status)
+    if blocking and not override_reason.strip():
+        raise checklists.refusal(incident, status, blocking)
+    return blocking
 
 
-def change_status(incident, status, *, actor, note="", now=None, request=None) -> Incident:
+def change_status(incident, status, *, actor, note="", now=None, request=None, override_reason="") -> Incident:
+    """`override_reason`: why a sev1/sev2 may resolve or close before its checklist is done (audited)."""
     now = now or timezone.now()
     with transaction.atomic():
         incident = locked(incident)
-        check_transition(incident, status)
+        overridden = check_transition(incident, status, override_reason=override_reason)
+        if overridden:
+            checklists.record_override(
+                incident, status, overridden, actor=actor, reason=override_reason.strip(), now=now, request=request
+            )
         before = incident.status
         _stamp(incident, status, now)
         _save_status(incident)

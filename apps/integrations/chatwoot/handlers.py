@@ -3,6 +3,7 @@
 from apps.integrations import conversations, signals
 from apps.integrations.handlers import handles, handles_batch
 from apps.integrations.models import ConversationMessage
+from apps.integrations.synthetic_delivery import TEST_EVENT
 
 CHANNEL = "chatwoot"
 
@@ -93,3 +94,9 @@ def _tell_knowledge(events):
 @handles("chatwoot", "conversation_status_changed")
 def conversation_status_changed(event):
     _conversation(event, event.payload, status=event.payload.get("status"))
+
+
+@handles("chatwoot", TEST_EVENT)
+def synthetic_delivery(event):
+    """Opsdesk's own synthetic delivery (apps.integrations.synthetic_delivery): processing it is the proof;
+    it is nobody's message, so nothing else happens."""
