@@ -36,6 +36,15 @@ class ActionsOnlyMixin:
         return obj is None and super().has_change_permission(request)
 
 
+class ByIncidentMixin:
+    """Lists reached from the incident console, filtered to its incident (`incident_lookup=<id>`)."""
+
+    incident_lookup = "incident__id__exact"
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup == self.incident_lookup or super().lookup_allowed(lookup, value, request)
+
+
 class ConfirmForm(forms.Form):
     """No questions: the page lists what the action applies to and asks for a yes."""
 
@@ -78,7 +87,8 @@ class SubscriberAdmin(ActionsOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ActionsOnlyMixin, admin.ModelAdmin):
+class DeliveryAdmin(ByIncidentMixin, ActionsOnlyMixin, admin.ModelAdmin):
+    incident_lookup = "announcement__incident__id__exact"
     list_display = ["created", "audience", "recipient", "status", "attempts", "incident", "tenant", "short_error"]
     list_filter = ["status", "audience", "announcement__kind", "tenant"]
     search_fields = ["recipient", "subject", "=announcement__incident__id"]
@@ -133,7 +143,7 @@ class DeliveryAdmin(ActionsOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AnnouncementAdmin(ByIncidentMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["occurred", "kind", "incident_link", "public", "impact", "status_label", "emails"]
     list_filter = ["kind", "public"]
     search_fields = ["=incident__id", "incident__title", "public_update"]
@@ -169,7 +179,7 @@ class AnnouncementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TenantNotice)
-class TenantNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TenantNoticeAdmin(ByIncidentMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created", "tenant", "kind", "incident_link", "text"]
     list_filter = ["kind", "tenant"]
     search_fields = ["text", "tenant__name", "=incident__id"]

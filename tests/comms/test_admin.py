@@ -77,3 +77,21 @@ def test_retrying_a_failed_email_asks_first(admin_client):
     admin_client.post("/admin/comms/delivery/", {**data, "confirm": "yes"})
     delivery = Delivery.objects.get(pk=failed.pk)
     assert delivery.error == "" and delivery.status in ("queued", "sent")
+
+
+def test_the_incident_page_links_to_its_communications(admin_client, staff, tenant, django_capture_on_commit_callbacks):
+    from tests.incidents.factories import make_incident
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(staff, tenants=[tenant])
+    other = make_incident(staff, title="Another one")
+    page = admin_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    for link in (
+        f"/admin/comms/announcement/?incident__id__exact={incident.pk}",
+        f"/admin/comms/delivery/?announcement__incident__id__exact={incident.pk}",
+        f"/admin/comms/tenantnotice/?incident__id__exact={incident.pk}",
+    ):
+        assert link in page
+        assert admin_client.get(link).status_code == 200
+    notices = admin_client.get(f"/admin/comms/tenantnotice/?incident__id__exact={other.pk}").content.decode()
+    assert "0 tenant notices" in notices or "0 results" in notices

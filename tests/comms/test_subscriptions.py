@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from apps.comms.models import Delivery, Subscriber
-from apps.comms.services import subscriptions
+from apps.comms.services import outbox_mail, subscriptions
 from tests.comms.conftest import link_in, sent_to
 
 pytestmark = pytest.mark.django_db
@@ -78,10 +78,10 @@ def test_a_confirmed_address_gets_no_new_mail_and_the_same_answer(client, confir
 
 
 def test_rate_limited_per_address(client, committed):
-    with committed():
-        for n in range(subscriptions.MAX_PER_ADDRESS):
+    for n in range(subscriptions.MAX_PER_ADDRESS):
+        with committed():
             assert subscribe(client, "victim@example.test", ip=f"10.2.0.{n}").status_code == 302
-        refused = subscribe(client, "Victim@example.test", ip="10.2.1.1")
+    refused = subscribe(client, "Victim@example.test", ip="10.2.1.1")
     assert refused.status_code == 429 and b"Too many subscription requests from this e-mail address" in refused.content
     assert len(sent_to("victim@example.test")) == subscriptions.MAX_PER_ADDRESS
 
@@ -106,3 +106,12 @@ def test_unsubscribing_takes_one_click_and_no_login(client, confirmed_subscriber
 def test_a_forged_unsubscribe_link_is_refused(client, confirmed_subscriber):
     assert client.get(f"/status/unsubscribe/{confirmed_subscriber.pk}:forged/").status_code == 404
     assert Subscriber.objects.get().state == "confirmed"
+
+
+def test_a_confirmation_queued_before_the_address_confirmed_is_not_sent(client):
+    subscriber = subscriptions.subscribe("reader@example.test")  # its e-mail is still queued
+    subscriptions.confirm(subscriptions.confirmation_token(subscriber))
+    delivery = Delivery.objects.get()
+    assert outbox_mail.deliver(delivery.pk) == "skipped" and not mail.outbox
+    delivery.refresh_from_db()
+    assert delivery.error == "Not needed any more: the address is confirmed."

@@ -134,9 +134,12 @@ def owner_emails(tenant) -> list[str]:
 
 
 def _timeline(announcement, told, now):
-    """Counts what the announcement reached so far (at opening, a join may have told some first)."""
+    """Counts what the announcement reached so far (at opening, a join may have told some first);
+    writes nothing when it reached nobody."""
     owners = announcement.deliveries.filter(audience=Audience.OWNER).count()
     told = {**told, "notices": announcement.notices.count(), "owner_emails": owners}
+    if not (told["notices"] or announcement.public or "summary" in told):
+        return  # nobody to tell: no line on the timeline
     parts = [f"{told['notices']} tenant notice(s)", f"{told['owner_emails']} owner e-mail(s)"]
     if announcement.public:
         parts.append("status page subscribers' e-mails queued")

@@ -90,8 +90,9 @@ def claim(delivery_id, now=None):
 
 
 def _send(delivery):
-    if delivery.audience == Audience.SUBSCRIBER and not delivery.subscriber.is_confirmed:
-        delivery.status, delivery.error = State.SKIPPED, "The subscriber unsubscribed before it was sent."
+    skip = _skip_reason(delivery)
+    if skip:
+        delivery.status, delivery.error = State.SKIPPED, skip
         return
     delivery.attempts += 1
     try:
@@ -100,6 +101,19 @@ def _send(delivery):
     except Exception as exc:
         delivery.status, delivery.error = State.FAILED, outbox.failure_text(exc)
         logger.warning("Comms e-mail failed", extra={"delivery_id": delivery.pk, "error": delivery.error})
+
+
+def _skip_reason(delivery) -> str:
+    """Why the e-mail must not go now: its subscriber left, or its confirmation is moot (a newer
+    request replaced the link, or the address confirmed or unsubscribed meanwhile)."""
+    subscriber = delivery.subscriber
+    if delivery.audience == Audience.SUBSCRIBER and not subscriber.is_confirmed:
+        return "The subscriber unsubscribed before it was sent."
+    if delivery.audience == Audience.CONFIRMATION and subscriber.state != subscriber.State.PENDING:
+        return f"Not needed any more: the address is {subscriber.get_state_display().lower()}."
+    if delivery.audience == Audience.CONFIRMATION and delivery.created_at < subscriber.requested_at:
+        return "Replaced by a newer confirmation e-mail (its link is the one that works)."
+    return ""
 
 
 def _message(delivery):
