@@ -3,6 +3,7 @@ whether they got the notice and how each was handed back. Read-only: the intake,
 replies and the switch write them (apps.fallback.services)."""
 
 from django.contrib import admin
+from django.urls import path
 
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
 from apps.core.zones import when
@@ -58,6 +59,12 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "outcome",
     ]
     readonly_fields = fields
+
+    def get_urls(self):
+        from apps.fallback.admin_views import confirm_view
+
+        view = self.admin_site.admin_view(lambda request, way: confirm_view(request, self, way))
+        return [path("switch/<str:way>/", view, name="fallback_conversation_switch"), *super().get_urls()]
 
     @admin.display(description="Contact", ordering="contact_name")
     def contact(self, obj):

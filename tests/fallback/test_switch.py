@@ -104,3 +104,27 @@ def test_the_tenant_admin_action_asks_for_a_reason_then_turns_it_on(client, tena
 
     client.post("/admin/tenants/tenant/", {**data, "confirm": "yes", "reason": "Chatwoot down"})
     assert Tenant.objects.get(pk=tenant.pk).manual_mode_reason == "Chatwoot down"
+
+
+def test_the_panel_button_opens_a_confirmation_page_that_posts_to_the_incident(client, tenant, staff):
+    incident = make_incident(staff, tenants=[tenant])
+    client.force_login(staff)
+    page = client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    confirm_url = f"/admin/fallback/conversation/switch/on/?incident={incident.pk}&amp;tenant={tenant.pk}"
+    assert confirm_url in page
+
+    confirm = client.get(confirm_url.replace("&amp;", "&"))
+
+    body = confirm.content.decode()
+    assert confirm.status_code == 200 and "We are answering by hand today" in body
+    assert f'action="/admin/incidents/incident/{incident.pk}/act/tenant-switch/"' in body
+    assert 'value="tenant_manual_on"' in body and Tenant.objects.get(pk=tenant.pk).manual_mode_since is None
+
+
+def test_the_confirmation_page_needs_the_switch_permission(client, tenant, staff):
+    from tests.factories import StaffFactory
+
+    incident = make_incident(staff, tenants=[tenant])
+    client.force_login(StaffFactory())
+    response = client.get(f"/admin/fallback/conversation/switch/off/?incident={incident.pk}&tenant={tenant.pk}")
+    assert response.status_code == 403
