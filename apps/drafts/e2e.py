@@ -209,6 +209,7 @@ def _cleanup(run):
     NAME,
     "The support loop end to end: Chatwoot message → webhook → AI draft note → approve → reply",
     needs="connection:chatwoot",
+    own_job=True,
 )
 def support_loop_e2e(*, tenant=None, connection=None):
     draft_settings = draft_settings_for(connection)

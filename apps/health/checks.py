@@ -59,6 +59,7 @@ class Check:
     func: object
     needs: str | None = None
     extra: dict = field(default_factory=dict)
+    own_job: bool = False
 
     @property
     def provider(self) -> str | None:
@@ -72,15 +73,17 @@ class Check:
 _CHECKS: dict[str, Check] = {}
 
 
-def check(name, description, needs=None):
-    """Registers the decorated function as the check `name`."""
+def check(name, description, needs=None, own_job=False):
+    """Registers the decorated function as the check `name`. `own_job=True`: its monitors are
+    left out of `health.run_monitors` and run by a job of their own (a slow check, such as one
+    that waits on a provider's webhook, would hold up every other monitor)."""
     if needs is not None and needs != "tenant" and not needs.startswith("connection:"):
         raise ValueError(f"Check {name}: needs must be None, 'tenant' or 'connection:<provider>'.")
 
     def decorate(func):
         if name in _CHECKS and _CHECKS[name].func is not func:
             raise ValueError(f"Check {name} is registered twice.")
-        _CHECKS[name] = Check(name=name, description=description, func=func, needs=needs)
+        _CHECKS[name] = Check(name=name, description=description, func=func, needs=needs, own_job=own_job)
         return func
 
     return decorate
@@ -88,6 +91,11 @@ def check(name, description, needs=None):
 
 def names() -> list[str]:
     return sorted(_CHECKS)
+
+
+def own_job_names() -> list[str]:
+    """The checks whose monitors a job of their own runs."""
+    return sorted(name for name, spec in _CHECKS.items() if spec.own_job)
 
 
 def get(name) -> Check | None:

@@ -8,15 +8,9 @@ from apps.jobs.registry import register
 
 @register("health.run_monitors", every=timedelta(seconds=settings.HEALTH_MONITOR_INTERVAL_SECONDS))
 def run_monitors():
-    """Runs every enabled health monitor once; repeated failures open or join an incident."""
-    outcomes = services.run_monitors()
-    return {
-        "monitors": len(outcomes),
-        "failing": sum(not o.result.ok for o in outcomes),
-        "incidents": len({o.incident.pk for o in outcomes if o.incident and not o.recovered}),
-        "suppressed": sum(o.suppressed is not None for o in outcomes),
-        "recovered": sum(o.recovered for o in outcomes),
-    }
+    """Runs every enabled health monitor once (but those of checks with a job of their own);
+    repeated failures open or join an incident."""
+    return services.outcome_counts(services.run_monitors())
 
 
 @register("health.purge_results", cron={"minute": 41, "hour": 3})

@@ -97,7 +97,8 @@ def _ensure_connection(connection) -> bool:
 
 
 def due_monitors(only=None):
-    """Enabled monitors whose connection (if any) is active; `only` matches a key, check or kind."""
+    """Enabled monitors whose connection (if any) is active; `only` matches a key, check or kind.
+    Without `only`, monitors of a check that runs from its own job (`own_job`) are left out."""
     monitors = (
         HealthMonitor.objects.filter(enabled=True)
         .exclude(connection__is_active=False)
@@ -105,6 +106,8 @@ def due_monitors(only=None):
     )
     if only:
         monitors = monitors.filter(key=only) | monitors.filter(check_name=only) | monitors.filter(kind=only)
+    else:
+        monitors = monitors.exclude(check_name__in=checks.own_job_names())
     return list(monitors.order_by("-is_platform", "kind", "name"))
 
 
@@ -121,6 +124,17 @@ def run_monitors(*, only=None, now=None) -> list[Outcome]:
         except Exception:
             logger.exception("health monitor %s could not be run", monitor.key)
     return outcomes
+
+
+def outcome_counts(outcomes) -> dict:
+    """What a run of monitors did, as a job run records it."""
+    return {
+        "monitors": len(outcomes),
+        "failing": sum(not o.result.ok for o in outcomes),
+        "incidents": len({o.incident.pk for o in outcomes if o.incident and not o.recovered}),
+        "suppressed": sum(o.suppressed is not None for o in outcomes),
+        "recovered": sum(o.recovered for o in outcomes),
+    }
 
 
 def run_monitor(monitor, *, now=None) -> Outcome:
