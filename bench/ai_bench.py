@@ -22,9 +22,11 @@ is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i
 
 import argparse
 import os
+import runpy
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,8 +77,12 @@ def tenant_key() -> str:
 
 
 def start_gunicorn(env):
+    """gunicorn as the Procfile's web process runs it (its settings file, so its worker class), with
+    one worker; the metrics files go to a directory of the bench's own."""
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="ai-bench-metrics-")}
+    command = [str(Path(PY).parent / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py"]
     proc = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
+        [*command, "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -89,6 +95,15 @@ def start_gunicorn(env):
         except requests.RequestException:
             time.sleep(0.1)
     raise SystemExit("gunicorn did not start")
+
+
+def worker_class() -> str:
+    """The worker class config/gunicorn.py gives the web process (GUNICORN_CMD_ARGS may override it)."""
+    settings = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    name = settings.get("worker_class", "sync")
+    threads = f", {settings.get('threads', 1)} threads" if name == "gthread" else ""
+    override = os.environ.get("GUNICORN_CMD_ARGS", "")
+    return f"{name}{threads}" + (f"; GUNICORN_CMD_ARGS={override!r}" if override else "")
 
 
 def paired(provider, key, n) -> dict:
@@ -197,6 +212,43 @@ def queries_per_request(key) -> int:
     return len(captured)
 
 
+def round_trips_per_request(key) -> str:
+    """Round trips to PostgreSQL of one call, on the wire (libpq's trace), through Django's WSGI
+    handler as gunicorn calls it: the per-request health check and the row-security set_config
+    count here, which Django's query log never shows."""
+    import io
+    import json
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from tests import pg_wire
+
+    body = json.dumps(QUESTION).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/ai/chat/completions",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AUTHORIZATION": f"Bearer {key}",
+    }
+    handler = WSGIHandler()
+
+    def call():
+        response = handler({**environ, "wsgi.input": io.BytesIO(body)}, lambda *args: None)
+        b"".join(response)
+        response.close()
+
+    call()
+    with pg_wire.traced() as wire:
+        call()
+    return f"{wire.round_trips} ({'; '.join(query[:50] + '…' for query in wire.queries)})"
+
+
 def open_circuit(provider):
     from datetime import timedelta
 
@@ -246,12 +298,14 @@ def main():
         server = start_gunicorn(env)
         try:
             print(
-                f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn, 1 sync worker, PostgreSQL; "
+                f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+                f"gunicorn -c config/gunicorn.py, 1 worker ({worker_class()}), PostgreSQL; "
                 f"{args.requests} paired requests each"
             )
             summary("1. normal", paired(openrouter, key, args.requests), 2, 10)
             cpu_summary(server, key, args.requests)
             print(f"   SQL queries per request (in-process test client): {queries_per_request(key)}")
+            print(f"   PostgreSQL round trips per request (on the wire, WSGI handler): {round_trips_per_request(key)}")
 
             openrouter.always(openrouter.server_error(503))
             open_circuit("openrouter")

@@ -1,6 +1,7 @@
-"""The client every OpenAI-compatible provider shares: one `requests.Session` per provider, explicit
-(connect, read) timeouts, one short wait for a short `Retry-After`, and every failure classified
-into a `ProviderError`. A subclass names its settings and reads its own error bodies."""
+"""The client every OpenAI-compatible provider shares: one `requests.Session` per provider (its
+connection pool used directly: apps/ai/providers/transport.py), explicit (connect, read)
+timeouts, one short wait for a short `Retry-After`, and every failure classified into a
+`ProviderError`. A subclass names its settings and reads its own error bodies."""
 
 import os
 import time
@@ -8,7 +9,7 @@ import time
 import requests
 from django.conf import settings
 
-from apps.ai.providers import errors
+from apps.ai.providers import errors, transport
 from apps.ai.providers.answers import ProviderAnswer, parse_completion
 from apps.ai.providers.errors import ProviderError
 from apps.core import backoff
@@ -25,6 +26,7 @@ class OpenAICompatibleProvider:
         self.base_url = base_url.rstrip("/")
         self.default_model = default_model
         self.session = environment_session(self.base_url)
+        self.transport = transport.Transport(self.session, f"{self.base_url}/chat/completions")
 
     @property
     def configured(self) -> bool:
@@ -56,7 +58,7 @@ class OpenAICompatibleProvider:
         return body
 
     def headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+        return {"Authorization": f"Bearer {self.api_key}"}
 
     def timeouts(self, read: float) -> tuple[float, float]:
         return (min(settings.AI_CONNECT_TIMEOUT_S, read), read)
@@ -73,15 +75,12 @@ class OpenAICompatibleProvider:
         return parse_completion(body, requested_model=payload["model"], latency_ms=latency_ms)
 
     def _post(self, payload, timeout):
-        url = f"{self.base_url}/chat/completions"
         try:
-            return self.session.post(url, json=payload, headers=self.headers(), timeout=self.timeouts(timeout))
-        except requests.Timeout as exc:
-            raise ProviderError(errors.TIMEOUT, f"{self.title} did not answer in time ({type(exc).__name__}).") from exc
-        except requests.ConnectionError as exc:
+            return self.transport.post_json(payload, self.headers(), self.timeouts(timeout))
+        except transport.TransportTimeout as exc:
+            raise ProviderError(errors.TIMEOUT, f"{self.title} did not answer in time ({exc}).") from exc
+        except transport.Unreachable as exc:
             raise ProviderError(errors.CONNECTION, f"{self.title} could not be reached: {exc}"[:500]) from exc
-        except requests.RequestException as exc:
-            raise ProviderError(errors.CONNECTION, f"{self.title} request failed: {exc}"[:500]) from exc
 
     def _worth_waiting(self, error: ProviderError) -> bool:
         short = error.retry_after is not None and error.retry_after <= settings.AI_RETRY_AFTER_MAX_S
