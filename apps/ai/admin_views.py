@@ -178,10 +178,12 @@ def tenant_rows(window_rows, now) -> list[dict]:
     total = sum(row["requests"] for row in counts.values())
     changelist = reverse("admin:ai_airequest_changelist")
     rows = []
-    for tenant in Tenant.objects.select_related("plan"):
+    tenants = list(Tenant.objects.select_related("plan"))
+    meters_of = reports.limit_use_of(tenants, now)
+    for tenant in tenants:
         used = counts.get(tenant.pk, {"requests": 0, "tokens": 0, "cost_usd": 0})
         share = round(100.0 * used["requests"] / total, 1) if total else 0.0
-        meters = reports.limit_use(tenant, now)
+        meters = meters_of[tenant.pk]
         rows.append(
             {
                 "tenant": tenant,

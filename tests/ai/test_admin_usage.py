@@ -189,6 +189,35 @@ def test_limit_use_reads_the_usage_counters_against_the_effective_limits(admin_c
     assert (tokens.used, tokens.limit) == (1500, tenant.effective_ai_daily_token_limit)
 
 
+def by_tenant_queries(client, captured):
+    with captured as queries:
+        assert client.get(BY_TENANT).status_code == 200
+    return len(queries)
+
+
+def test_the_page_costs_the_same_queries_for_two_tenants_or_eight(
+    admin_client, tenant, other_tenant, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for owner in (tenant, other_tenant):
+        AIRequestFactory(tenant=owner)
+        usage.increment(owner, UsageCounter.Metric.AI_REQUESTS, 3)
+    two = by_tenant_queries(admin_client, CaptureQueriesContext(connection))
+    for n in range(6):
+        more = TenantFactory(slug=f"inn-{n}", name=f"Inn {n}", timezone="Pacific/Auckland" if n % 2 else "UTC")
+        AIRequestFactory(tenant=more)
+        usage.increment(more, UsageCounter.Metric.AI_REQUESTS, n + 1)
+        usage.increment(more, UsageCounter.Metric.AI_TOKENS, 100 * (n + 1))
+
+    with django_assert_max_num_queries(two):
+        rows = admin_client.get(BY_TENANT).context["rows"]
+
+    used = {row["tenant"].slug: (row["meters"][0].used, row["meters"][2].used) for row in rows}
+    assert used == {"alpha": (3, 0), "beta": (3, 0), **{f"inn-{n}": (n + 1, 100 * (n + 1)) for n in range(6)}}
+
+
 def switch(client, tenant, name, reason="Spam burst from one contact, see ticket 42"):
     return client.post(f"{BY_TENANT}{tenant.pk}/{name}/", {"reason": reason})
 
