@@ -95,3 +95,11 @@ def test_the_incident_page_links_to_its_communications(admin_client, staff, tena
         assert admin_client.get(link).status_code == 200
     notices = admin_client.get(f"/admin/comms/tenantnotice/?incident__id__exact={other.pk}").content.decode()
     assert "0 tenant notices" in notices or "0 results" in notices
+
+
+def test_an_operator_unsubscribes_an_address_after_confirming(admin_client):
+    subscriber = Subscriber.objects.create(email="reader@example.test", state="confirmed")
+    data = {"action": "unsubscribe_the_selected_addresses", helpers.ACTION_CHECKBOX_NAME: [subscriber.pk]}
+    assert b"Yes, do it" in admin_client.post("/admin/comms/subscriber/", data).content
+    admin_client.post("/admin/comms/subscriber/", {**data, "confirm": "yes"})
+    assert Subscriber.objects.get(pk=subscriber.pk).state == "unsubscribed"

@@ -96,9 +96,9 @@ def _create(incident, kind, now, *, public):
 
 
 def _tell_tenants(announcement, tenants, now) -> dict:
-    told = {"notices": 0, "owner_emails": 0}
+    told, template = {"notices": 0, "owner_emails": 0}, templates.template_for(announcement.kind)
     for tenant in tenants:
-        texts_for = templates.render(announcement.kind, announcement, tenant)
+        texts_for = templates.render(template, announcement, tenant)
         notice, created = TenantNotice.objects.get_or_create(
             tenant=tenant,
             announcement=announcement,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.comms import placeholders
 from apps.comms.models import Kind, NoticeTemplate
+from apps.comms.services.texts import placeholder_values
 from apps.core.errors import ServiceError
 from apps.events import audit
 
@@ -65,9 +66,7 @@ def save_template(template, *, actor, request=None, now=None) -> NoticeTemplate:
     return template
 
 
-def render(kind, announcement, tenant, values=None) -> dict:
-    """The notice, subject and body for `tenant` (each filled from the template of `kind`)."""
-    from apps.comms.services.texts import placeholder_values
-
-    values = values or placeholder_values(announcement, tenant)
-    return {name: placeholders.render(text, values) for name, text in template_for(kind).items()}
+def render(template, announcement, tenant) -> dict:
+    """The notice, subject and body for `tenant`, each filled from `template` (`template_for`)."""
+    values = placeholder_values(announcement, tenant)
+    return {name: placeholders.render(text, values) for name, text in template.items()}
