@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from apps.events import codes
 from apps.events.models import SystemEvent
-from apps.events.validation import MAX_FUTURE, resolve_tenant
+from apps.events.validation import MAX_CORRELATION, MAX_FUTURE, meta_correlation_fits, resolve_tenant
 
 MAX_BATCH = 1000
 
@@ -19,12 +19,19 @@ class EventInSerializer(serializers.Serializer):
     meta = serializers.DictField(required=False, default=dict)
     source = serializers.CharField(required=False, allow_blank=True, default="api", max_length=100)
     occurred_at = serializers.DateTimeField(required=False, default=None)
-    correlation_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
+    correlation_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_CORRELATION)
     tenant = serializers.SlugField(required=False, default=None)
 
     def validate_code(self, value):
         if codes.get(value) is None:
             raise serializers.ValidationError(f"Unknown event code {value!r}: it must be one of the catalog's codes.")
+        return value
+
+    def validate_meta(self, value):
+        if not meta_correlation_fits(value):
+            raise serializers.ValidationError(
+                f"meta.correlation_id must be text or a whole number of at most {MAX_CORRELATION} characters."
+            )
         return value
 
     def validate_occurred_at(self, value):

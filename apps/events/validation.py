@@ -21,7 +21,8 @@ MAX_FUTURE = timedelta(minutes=5)
 _REFUSED_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 _OCCURRED_AT = serializers.DateTimeField()
-_TEXT_FIELDS = (("source", "api", 100, True), ("correlation_id", "", 128, True))
+MAX_CORRELATION = 128
+_TEXT_FIELDS = (("source", "api", 100, True), ("correlation_id", "", MAX_CORRELATION, True))
 
 
 def resolve_tenant(slug, context):
@@ -52,7 +53,7 @@ def plain_event(item, context):
     if type(item) is not dict:
         return None
     code, message, meta = _code(item.get("code")), item.get("message", ""), item.get("meta", {})
-    if code is None or not _plain_text(message) or type(meta) is not dict:
+    if code is None or not _plain_text(message) or type(meta) is not dict or not meta_correlation_fits(meta):
         return None
     event = {"code": code, "message": message, "meta": {str(key): value for key, value in meta.items()}}
     for name, default, max_length, trim in _TEXT_FIELDS:
@@ -64,6 +65,13 @@ def plain_event(item, context):
     if serializers.empty in (event["occurred_at"], event["tenant"]):
         return None
     return event
+
+
+def meta_correlation_fits(meta: dict) -> bool:
+    """An event without a correlation_id takes meta's as its correlation ID, a column of at most
+    MAX_CORRELATION characters: it must be text or a whole number that fits (or be absent)."""
+    value = meta.get("correlation_id")
+    return value is None or (type(value) in (str, int) and len(str(value)) <= MAX_CORRELATION)
 
 
 def _plain_text(value) -> bool:
