@@ -84,3 +84,11 @@ def test_the_emails_come_from_the_edited_template(staff, tenant, people, committ
     [message] = sent_to("owner@alpha.test")
     assert message.subject == "Heads up Alpha Rooms: Partial outage since 2026-11-23 09:00 UTC"
     assert Delivery.objects.get(recipient="owner@alpha.test").tenant == tenant
+
+
+def test_a_failure_in_comms_never_fails_the_incidents_change(staff, tenant, people, committed):
+    NoticeTemplate.objects.filter(kind="opened").update(subject="{written_past_the_admin")  # not possible there
+    with committed():
+        incident = make_incident(staff, tenants=[tenant])
+    assert incident.pk and not sent_to("owner@alpha.test")
+    assert not TenantNotice.objects.exists()  # the announcement is one transaction: nothing half-written
