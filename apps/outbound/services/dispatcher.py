@@ -157,13 +157,14 @@ def draining(connection_id):
                 cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_lock_name(connection_id)])
 
 
-def run_batch(connection_id, limit=None) -> Batch:
+def run_batch(connection_id, limit=None, now=None) -> Batch:
     """One batch on the connection: claim, send, record; the sends go out as the bucket allowed
-    them, without a `Pacer` (a drain spaces them)."""
+    them, without a `Pacer` (a drain spaces them). `now` is the claim's clock (the bucket refills
+    up to it)."""
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return Batch(done=True)
-    batch = claim(connection, timezone.now(), limit or settings.OUTBOUND_DISPATCH_BATCH)
+    batch = claim(connection, now or timezone.now(), limit or settings.OUTBOUND_DISPATCH_BATCH)
     if batch.sending:
         with Sender(connection, paced=False) as sender:
             batch.results.update(sender.submit(batch.sending).record())
