@@ -30,7 +30,10 @@ def subscribe(request):
             subscriptions.subscribe(form.cleaned_data["email"], ip=request.META.get("REMOTE_ADDR"))
         except ServiceError as exc:
             form.add_error("email" if exc.code == "invalid_email" else None, exc.message)
-            return _subscribe_page(request, form, exc.status_code)
+            response = _subscribe_page(request, form, exc.status_code)
+            if isinstance(exc, subscriptions.RateLimited):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         return redirect(f"{request.path}?sent=1")
     status = 400 if form.errors else 200
     return _subscribe_page(request, form, status, sent=request.GET.get("sent") == "1")

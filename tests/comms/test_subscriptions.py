@@ -83,6 +83,7 @@ def test_rate_limited_per_address(client, committed):
             assert subscribe(client, "victim@example.test", ip=f"10.2.0.{n}").status_code == 302
     refused = subscribe(client, "Victim@example.test", ip="10.2.1.1")
     assert refused.status_code == 429 and b"Too many subscription requests from this e-mail address" in refused.content
+    assert 3500 < int(refused["Retry-After"]) <= 3600
     assert len(sent_to("victim@example.test")) == subscriptions.MAX_PER_ADDRESS
 
 

@@ -36,6 +36,10 @@ UNSUBSCRIBE_SALT = "comms.unsubscribe"
 class RateLimited(ServiceError):
     status_code = 429
 
+    def __init__(self, message, retry_after):
+        super().__init__(message, "rate_limited")
+        self.retry_after = retry_after
+
 
 def normalise_email(text) -> str:
     """Trimmed and lower case (the whole address: providers treat the local part so)."""
@@ -85,11 +89,11 @@ def _check_rate(email, ip, now):
     for what, attempts, limit in checks:
         times = list(attempts.values_list("at", flat=True)[:limit])
         if len(times) >= limit:
-            wait = math.ceil((min(times) + RATE_WINDOW - now).total_seconds() / 60)
+            wait = max(1, math.ceil((min(times) + RATE_WINDOW - now).total_seconds()))
             raise RateLimited(
                 f"Too many subscription requests from {what}: at most {limit} an hour. "
-                f"Try again in {max(wait, 1)} minute(s).",
-                "rate_limited",
+                f"Try again in {math.ceil(wait / 60)} minute(s).",
+                retry_after=wait,
             )
 
 
