@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import ProgrammingError, connection, transaction
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core import db_context
@@ -113,3 +114,14 @@ def test_under_row_level_security_a_tenant_stores_its_own_batch_and_no_other(ten
             copy_store.store(theirs)
     with db_context.platform_context():
         assert list(SystemEvent.objects.filter(code="JOB_FAILED").values_list("message", flat=True)) == ["mine"]
+
+
+def test_a_request_takes_the_same_statements_for_two_events_or_a_thousand(tenant_api):
+    def statements(size):
+        batch = [{"code": "META_SEND_FAIL", "message": f"send {n} failed", "meta": {"n": n}} for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            assert tenant_api.post("/api/v1/events/", batch, format="json").status_code == 201
+        return len(queries)
+
+    statements(1)  # the key's first use writes its last-used time
+    assert statements(2) == statements(1000) <= 10
