@@ -13,16 +13,24 @@ Measures in one run, so the figures compare as ratios on a noisy shared machine:
      events per second from the first processed until the last task is consumed;
   5. both at once: the ingest load at --concurrency with that worker running beside gunicorn, the
      backlog when the load stops and how long the worker needs for it.
-The figure the throughput issue names is capacity (4) / ingest (2), goal >= 1.0.
+The figure the throughput issue names is capacity (4) / ingest (2), goal >= 1.0. Beside the rates
+it prints CPU seconds (user + system, read from /proc for the process and its children, which load
+moves far less than wall time): the web's per delivery in (2), the worker's per event in (4).
+
+  .venv/bin/python bench/inbound_bench.py --profile chatwoot|meta [--events 1000] [--top 25]
+runs no server: it stores --events Chatwoot (or Meta) messages and drains them in this process,
+once timed (CPU and statements per event) and once under cProfile, and prints where the time goes.
 Set BENCH_DATABASE_URL / BENCH_BROKER_URL to use another database or Redis db.
 """
 
 import argparse
+import cProfile
 import hashlib
 import hmac
 import http.client
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -31,7 +39,7 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.parent)  # BENCH_ROOT: a "before" tree
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 SECRET, PHONE_ID, PORT = "bench-app-secret", "555000111", 8765
@@ -45,6 +53,25 @@ ENV = {
     "PYTHONPATH": str(ROOT),
 }
 PY = sys.executable
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its live descendants."""
+    parents, cpu = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree, grew = tree | more, bool(more)
+    return sum(cpu.get(member, 0.0) for member in tree)
 
 
 def manage(*args):
@@ -104,9 +131,9 @@ def start_gunicorn():
     raise SystemExit("gunicorn did not start")
 
 
-def meta_request():
+def meta_request(sender="4915100000000"):
     message = {
-        "from": "4915100000000",
+        "from": sender,
         "id": f"wamid.{uuid.uuid4().hex}",
         "timestamp": str(int(time.time())),
         "type": "text",
@@ -124,7 +151,7 @@ def meta_request():
                             "value": {
                                 "messaging_product": "whatsapp",
                                 "metadata": {"phone_number_id": PHONE_ID},
-                                "contacts": [{"wa_id": "4915100000000", "profile": {"name": "Bench"}}],
+                                "contacts": [{"wa_id": sender, "profile": {"name": "Bench"}}],
                                 "messages": [message],
                             },
                         }
@@ -212,15 +239,28 @@ def start_worker():
     )
 
 
+def wait_until_ready(worker, timeout=120):
+    """Until the worker's pool process exists (it forks once Django and Celery are loaded, which
+    takes far longer than 3 s on a loaded machine), then a second for it to connect."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        if children.exists() and children.read_text().strip():
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+
+
 def stop(process):
     process.terminate()
     process.wait()
 
 
-def processing_throughput(chatwoot_id, events):
+def processing_throughput(chatwoot_id, events) -> tuple[float, float]:
     """Stores `events` Chatwoot messages (integer ids, as Chatwoot's) and publishes one task per
     event, as `inbox.store` does for a delivery of one message (one task per id before batching, one
-    drain per delivery after)."""
+    drain per delivery after). Returns (events/s, the worker's CPU seconds per event), the CPU
+    counted from the first poll that saw processed events to the end."""
     script = f"""
 from apps.integrations.models import InboundEvent, Connection
 from apps.integrations import inbox
@@ -241,11 +281,15 @@ for pk in ids:
     epoch = (
         "SELECT extract(epoch from now() - min(processed_at)) FROM integrations_inboundevent WHERE provider='chatwoot'"
     )
+    first = None
     try:
         while True:
             done = int(psql(query).split("|")[0])
+            if first is None and done:
+                first = (done, tree_cpu(worker.pid))
             if done >= events and queue_length() == 0:
-                return events / float(psql(epoch))
+                cpu = (tree_cpu(worker.pid) - first[1]) / max(done - first[0], 1)
+                return events / float(psql(epoch)), cpu
             time.sleep(0.2)
     finally:
         stop(worker)
@@ -259,7 +303,7 @@ def ingest_with_worker(seconds, concurrency):
     """The ingest load with one worker process running beside gunicorn on the same cores."""
     start_empty()
     worker = start_worker()
-    time.sleep(3)
+    wait_until_ready(worker)
     try:
         ingest = load(meta_request, seconds, concurrency)
         backlog = meta_backlog()
@@ -271,19 +315,114 @@ def ingest_with_worker(seconds, concurrency):
         stop(worker)
 
 
+def profile_drain(kind, chatwoot_id, events, top):
+    """In this process: drain `events` stored messages once timed, then again under cProfile."""
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)  # Celery puts the working directory first on sys.path
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    statements = []
+    with connection.execute_wrapper(lambda execute, *a: statements.append(1) or execute(*a)):
+        store_for_profile(kind, chatwoot_id, events)
+        statements.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        drained = drain_everything()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"{kind}: {drained} events drained in-process (load average {os.getloadavg()[0]:.2f})")
+    print(f"  CPU {1000 * cpu / drained:.2f} ms per event (one core: {drained / cpu:.0f} events/s)")
+    print(f"  wall {1000 * wall / drained:.2f} ms per event; statements {len(statements) / drained:.2f} per event")
+    store_for_profile(kind, chatwoot_id, events)
+    profiler = cProfile.Profile()
+    profiler.runcall(drain_everything)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def drain_everything() -> int:
+    from apps.integrations import processing
+
+    drained = 0
+    while True:
+        counts = processing.drain([])
+        drained += sum(number for outcome, number in counts.items() if outcome != "more")
+        if not counts or "more" not in counts:
+            return drained
+
+
+def store_for_profile(kind, chatwoot_id, events):
+    """`events` new messages stored as the webhook stores them (no task published): Chatwoot ones
+    across 50 conversations, or Meta ones from 50 contacts."""
+    from django.utils import timezone
+
+    from apps.integrations import inbox
+    from apps.integrations.meta import webhook
+    from apps.integrations.models import Connection, InboundEvent
+
+    InboundEvent.objects.all().delete()
+    if kind == "chatwoot":
+        connection = Connection.objects.get(pk=chatwoot_id)
+        items = [
+            (connection, f"message_created:profile-{uuid.uuid4().hex}", "message_created", chatwoot_payload(n))
+            for n in range(events)
+        ]
+    else:
+        bodies = [json.loads(meta_request(sender=f"49151{n % 50:08d}")[2]) for n in range(events)]
+        items = [(i.connection, i.external_id, i.event_type, i.payload) for b in bodies for i in webhook.items(b)]
+    now = timezone.now()
+    rows = [
+        InboundEvent(
+            provider=c.provider,
+            connection=c,
+            tenant_id=c.tenant_id,
+            external_id=x,
+            event_type=t,
+            payload=p,
+            raw_body="{}",
+            received_at=now,
+            updated_at=now,
+        )
+        for c, x, t, p in items
+    ]
+    for start in range(0, len(rows), 500):
+        inbox.insert_new(rows[start : start + 500])
+
+
+def chatwoot_payload(n) -> dict:
+    return {
+        "event": "message_created",
+        "id": 2_000_000 + n + int(time.time()) % 100_000 * 10_000,
+        "content": "Is the pool open?",
+        "message_type": "incoming",
+        "created_at": int(time.time()),
+        "sender": {"id": 500 + n % 50, "name": "Bench", "type": "contact"},
+        "conversation": {"id": 1 + n % 50, "inbox_id": 1, "meta": {"sender": {"id": 500 + n % 50, "name": "Bench"}}},
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--low-concurrency", type=int, default=2)
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--profile", choices=["chatwoot", "meta"])
+    parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     chatwoot_id = setup_data()
+    if args.profile:
+        return profile_drain(args.profile, chatwoot_id, args.events, args.top)
     server = start_gunicorn()
     try:
         load(healthz_request, 2, args.concurrency)
         ceiling = load(healthz_request, args.seconds, args.concurrency)
+        web_cpu = tree_cpu(server.pid)
         ingest = load(meta_request, args.seconds, args.concurrency)
+        web_cpu = (tree_cpu(server.pid) - web_cpu) / ingest["requests"]
         gentle = load(meta_request, args.seconds, args.low_concurrency)
     finally:
         server.terminate()
@@ -302,9 +441,12 @@ def main():
         f"ingest below saturation c={args.low_concurrency}: {gentle['rps']:8.1f} req/s  p50 {gentle['p50']:6.2f} ms  "
         f"p99 {gentle['p99']:6.2f} ms  (target p99 < 50 ms)"
     )
-    rate = processing_throughput(chatwoot_id, args.events)
+    print(f"web CPU per delivery (gunicorn, both workers): {1000 * web_cpu:.2f} ms")
+    rate, worker_cpu = processing_throughput(chatwoot_id, args.events)
     print(f"processing capacity, one worker process: {rate:.1f} events/s over {args.events} Chatwoot messages")
+    print(f"worker CPU per event: {1000 * worker_cpu:.2f} ms (one core: {1 / worker_cpu:.0f} events/s)")
     print(f"processing / ingest: {rate / ingest['rps']:.2f}  (goal >= 1.0)")
+    print(f"worker CPU per event / web CPU per delivery: {worker_cpu / web_cpu:.2f}")
     server = start_gunicorn()
     try:
         both, backlog, drained_in = ingest_with_worker(args.seconds, args.concurrency)

@@ -12,6 +12,7 @@ frequency caps and stop-on-reply match the contact however its number was writte
 `canonical` raises `InvalidContact` with a message for the person who typed it; providers' ids
 go through `canonical_or_raw`, which keeps an id it cannot read rather than drop the message."""
 
+import functools
 import re
 import unicodedata
 
@@ -31,6 +32,19 @@ class InvalidContact(ValueError):
 
 def canonical(channel, raw) -> str:
     """The contact id `raw` means on `channel`, or InvalidContact."""
+    if isinstance(raw, str | int):
+        return _remembered(channel, raw)
+    return _canonical(channel, raw)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _remembered(channel, raw) -> str:
+    """`_canonical` remembered per (channel, id): a batch of inbound messages reads each sender's id
+    several times, and parsing a phone number is the costly part (an id that raises is not kept)."""
+    return _canonical(channel, raw)
+
+
+def _canonical(channel, raw) -> str:
     text = _clean(raw)
     if not text:
         raise InvalidContact("give the contact's phone number or chat id.")
