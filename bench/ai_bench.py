@@ -249,6 +249,12 @@ def round_trips_per_request(key) -> str:
     return f"{wire.round_trips} ({'; '.join(query[:50] + '…' for query in wire.queries)})"
 
 
+def ai_rows() -> int:
+    from apps.ai.models import AIRequest
+
+    return AIRequest.objects.filter(tenant__slug="ai-bench").count()
+
+
 def open_circuit(provider):
     from datetime import timedelta
 
@@ -302,7 +308,12 @@ def main():
                 f"gunicorn -c config/gunicorn.py, 1 worker ({worker_class()}), PostgreSQL; "
                 f"{args.requests} paired requests each"
             )
+            rows_before = ai_rows()
             summary("1. normal", paired(openrouter, key, args.requests), 2, 10)
+            time.sleep(0.5)  # the last call's row is written after its response
+            print(
+                f"   AIRequest rows written after the answers: {ai_rows() - rows_before} of {args.requests + 20} calls"
+            )
             cpu_summary(server, key, args.requests)
             print(f"   SQL queries per request (in-process test client): {queries_per_request(key)}")
             print(f"   PostgreSQL round trips per request (on the wire, WSGI handler): {round_trips_per_request(key)}")

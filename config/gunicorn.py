@@ -2,8 +2,17 @@
 
 The master names the web server's metrics files and wipes those of its previous run before any
 worker starts; each worker it forks writes its own file (prometheus_client's multiprocess mode,
-apps/core/metrics_processes.py), and a worker that exits has its live gauges dropped."""
+apps/core/metrics_processes.py), and a worker that exits has its live gauges dropped.
 
+Workers are threaded (gthread) and keep connections alive: a client that sends its next request on
+the same connection (n8n, the OpenAI SDKs, a reverse proxy with upstream keep-alive) skips a TCP
+handshake and the sync worker's accept-per-request, and one slow request (an AI call waiting on a
+provider, up to AI_TIMEOUT_S per provider) no longer stops every other request to its worker.
+Measured against the sync worker in bench/RESULTS.md ("AI gateway"). Each thread holds its own
+database connection (CONN_MAX_AGE): PostgreSQL's max_connections must cover
+WEB_CONCURRENCY x WEB_THREADS plus the Celery workers."""
+
+import os
 from pathlib import Path
 
 import environ
@@ -12,6 +21,10 @@ from apps.core import metrics_processes
 
 # The master reads .env as the workers' settings will (PROMETHEUS_MULTIPROC_DIR may be there).
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
+
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE_S", "5"))
 
 
 def on_starting(server):
