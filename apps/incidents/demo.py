@@ -1,6 +1,7 @@
 """Demo on-call roster, emergency contacts and a curated handful of incidents, one in each state an
 on-call engineer meets: one open (a tenant's, sev4, being mitigated), two resolved (one whose
-postmortem is overdue) and one closed with its postmortem and follow-ups. They are seeded, with
+postmortem is overdue), one closed with its postmortem and follow-ups, and a sev2 Chatwoot outage
+being mitigated with its runbook's checklists on the page. They are seeded, with
 their history in the past; nothing in the demo opens more on its own (the demo providers answer
 healthily), and none escalates while you watch. Only creates what is missing (recognised by title)."""
 
@@ -49,6 +50,7 @@ OPEN_TITLE = "Coral Clinic at its monthly message limit"
 TOKEN_TITLE = "Meta token expired for Acme Hotels"
 OVERDUE_TITLE = "n8n booking flows timing out"
 CLOSED_TITLE = "Redis restart stopped WhatsApp processing"
+CHATWOOT_TITLE = "Chatwoot unreachable for Acme Hotels"
 
 
 def seed(out):
@@ -57,7 +59,7 @@ def seed(out):
     roster = sum(_roster_entry(users, *row) for row in ROSTER)
     contacts = sum(_contact(position, *row) for position, row in enumerate(CONTACTS))
     agent = users.get("agent")
-    made = [_open(agent), _token(agent), _overdue(agent), _closed(agent)] if agent else []
+    made = [_open(agent), _token(agent), _overdue(agent), _closed(agent), _chatwoot_outage(agent)] if agent else []
     out.write(f"incidents: {sum(made)} demo incidents, {roster} roster entries, {contacts} emergency contacts")
     return []
 
@@ -206,4 +208,34 @@ def _closed(agent):
         due_on=(began + timedelta(days=7)).date(),
     )
     services.change_status(incident, Status.CLOSED, actor=agent, now=began + timedelta(hours=21))
+    return True
+
+
+def _chatwoot_outage(agent):
+    """A sev2 Chatwoot outage being mitigated: its runbook's checklists on the page, the team told
+    (ticked by hand); "Run checklist" and the beat job fill in the rest."""
+    if Incident.objects.filter(title=CHATWOOT_TITLE).exists():
+        return False
+    from apps.incidents.services import checklists
+    from apps.incidents.services.detection import open_or_join
+
+    began = timezone.now() - timedelta(minutes=25)
+    incident, _ = open_or_join(
+        "demo:chatwoot-down",
+        title=CHATWOOT_TITLE,
+        codes=["HEALTH_CHECK_FAILED"],
+        tenant_ids=[tenant.pk for tenant in _tenants("acme-hotels")],
+        severity="sev2",
+        detection_method="health_monitor",
+        runbook="chatwoot-down",
+        now=began,
+    )
+    services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=4))
+    told = next(row for row in checklists.states(incident) if row.item.check_name == "team_notified")
+    checklists.tick(
+        told,
+        actor=agent,
+        note="Posted in the support channel; e-mail fallback announced",
+        now=began + timedelta(minutes=5),
+    )
     return True

@@ -325,3 +325,30 @@ def test_the_seeded_runbooks_carry_both_lists():
     for slug in ("chatwoot-down", "manual-fallback", "support-flow"):
         stages = set(Runbook.objects.get(slug=slug).checklist_items.values_list("stage", flat=True))
         assert stages == {Stage.RESTORE, Stage.POST_OUTAGE}
+
+
+def test_the_ai_draft_path_reads_the_support_loop_check_and_only_a_person_queues_it(outage, clock, staff, connection):
+    from apps.drafts import e2e_services
+    from apps.drafts import services as drafts
+    from apps.health.models import MonitorResult
+    from tests.knowledge.factories import SourceFactory
+
+    source = SourceFactory(tenant=connection.tenant, connection=connection)
+    drafts.update_settings(source, by="tests", enabled=True)
+
+    checklists.run_checklist(outage, now=clock(2))
+    row = state(outage, "ai_draft_path")
+    assert row.state == "waiting" and row.detail == "support: no run yet"
+    assert not AuditEvent.objects.filter(action="drafts.support_loop_check").exists()
+
+    checklists.run_checklist(outage, actor=staff, now=clock(3))
+    assert state(outage, "ai_draft_path").detail == "support: no run yet; a new run is queued"
+    assert AuditEvent.objects.filter(action="drafts.support_loop_check").count() == 1
+    checklists.run_checklist(outage, actor=staff, now=clock(4))
+    assert AuditEvent.objects.filter(action="drafts.support_loop_check").count() == 1  # one run on its way
+
+    monitor = e2e_services.loop_monitor(connection.tenant)
+    MonitorResult.objects.create(monitor=monitor, status="pass", ok=True, detail="6 steps passed", at=clock(5))
+    checklists.run_checklist(outage, now=clock(6))
+    row = state(outage, "ai_draft_path")
+    assert row.state == "green" and "support loop passed at" in row.detail

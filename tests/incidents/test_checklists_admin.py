@@ -2,6 +2,8 @@
 countdown; Run checklist, tick and untick as POST forms), the status form's refusal and its
 "override with reason", the API's refusal, and the runbook admin's checklist inline."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -181,3 +183,38 @@ def test_the_runbook_page_edits_its_checklist_inline_and_refuses_unknown_checks(
     item = ChecklistItem.objects.get(runbook=book)
     assert (item.check_name, item.params) == ("health_green_for", {"minutes": 10})
     assert AuditEvent.objects.filter(action="checklistitem.created").exists()
+
+
+def test_a_checklist_item_deleted_on_the_runbook_page_is_audited(admin_client):
+    book = Runbook.objects.get(slug="chatwoot-down")
+    items = list(book.checklist_items.order_by("pk"))
+    url = f"/admin/incidents/runbook/{book.pk}/change/"
+    form = {
+        **{name: getattr(book, name) for name in ("slug", "title", "symptom", "impact", "fix", "evidence")},
+        "checks": json.dumps(book.checks),
+        "codes": json.dumps(book.codes),
+        "checklist_items-TOTAL_FORMS": str(len(items)),
+        "checklist_items-INITIAL_FORMS": str(len(items)),
+    }
+    for index, item in enumerate(items):
+        prefix = f"checklist_items-{index}-"
+        form.update(
+            {
+                f"{prefix}id": item.pk,
+                f"{prefix}runbook": book.pk,
+                f"{prefix}stage": item.stage,
+                f"{prefix}position": item.position,
+                f"{prefix}label": item.label,
+                f"{prefix}check_name": item.check_name,
+                f"{prefix}params": json.dumps(item.params),
+                f"initial-{prefix}params": json.dumps(item.params),  # the hidden initial a browser posts
+            }
+        )
+    form["checklist_items-0-DELETE"] = "on"
+
+    assert admin_client.post(url, form).status_code == 302
+
+    assert not ChecklistItem.objects.filter(pk=items[0].pk).exists()
+    assert book.checklist_items.count() == len(items) - 1
+    assert AuditEvent.objects.filter(action="checklistitem.deleted").count() == 1
+    assert not AuditEvent.objects.filter(action="checklistitem.changed").exists()

@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import path
 
-from apps.events import configuration
-from apps.events.admin_configuration import AuditedConfigurationAdmin
+from apps.events.admin_configuration import AuditedConfigurationAdmin, AuditedInlinesMixin
 from apps.incidents.admin import console
 from apps.incidents.checklists import registry
 from apps.incidents.models import ChecklistItem, Runbook
@@ -29,22 +28,13 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(Runbook)
-class RunbookAdmin(AuditedConfigurationAdmin):
+class RunbookAdmin(AuditedInlinesMixin, AuditedConfigurationAdmin):
     """Loaded by a data migration, edited here; incidents and Error Center events link to it."""
 
     list_display = ["title", "slug", "check_list", "code_list", "checklist_size", "updated_at"]
     search_fields = ["title", "slug", "symptom"]
     fields = ["slug", "title", "symptom", "impact", "checks", "fix", "evidence", "codes"]
     inlines = [ChecklistItemInline]
-
-    def save_formset(self, request, form, formset, change):
-        """Checklist items are configuration too: each saved or deleted one is audited."""
-        instances = formset.save(commit=False)
-        changed = {obj.pk: fields for obj, fields in formset.changed_objects}
-        for obj in instances:
-            configuration.save(obj, changed=changed.get(obj.pk, ()), request=request)
-        for obj in formset.deleted_objects:
-            configuration.delete(obj, request=request)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(checklist_items_count=Count("checklist_items"))

@@ -190,8 +190,9 @@ def draft_sources(incident) -> list:
 
 
 def loop_state(source, queued, run):
-    """The latest loop result since the incident began: a pass is green; otherwise a run is queued
-    (at most once every LOOP_REQUEUE_AFTER: the check waits on webhooks for up to a minute)."""
+    """The latest loop result since the incident was detected: a pass is green. Otherwise a person's
+    run queues the loop check (at most once every LOOP_REQUEUE_AFTER: it waits on webhooks for up to
+    a minute and posts a test conversation to the tenant's Chatwoot, so the beat job only reads)."""
     from apps.drafts import e2e_services
     from apps.health.checks import FAIL, PASS
 
@@ -200,7 +201,7 @@ def loop_state(source, queued, run):
     if fresh and latest.status == PASS:
         return True, f"support loop passed at {zones.when(latest.at, 's')}: {latest.detail}"
     text = f"support loop failed at {zones.when(latest.at, 's')}: {latest.detail}" if fresh else "no run yet"
-    if _requeue_due(queued.get(str(source.tenant_id)), run):
+    if run.actor is not None and _requeue_due(queued.get(str(source.tenant_id)), run):
         e2e_services.queue_loop_check(source, by=run.actor)
         queued[str(source.tenant_id)] = run.now.isoformat()
         text += "; a new run is queued"
