@@ -16,6 +16,9 @@ which every measurement talks as: a superuser would bypass the policies.
      apps/core/db_context.py does) against BEGIN + set_config(…, true) + COMMIT (a
      transaction-local setting, which needs a transaction around the request).
 
+--walls measures only the queries of 1 (and a whole `detect_spikes` pass) three ways: without
+row-level security, under the first wall's expression and under the current one.
+
 "With" and "without" alternate in --rounds rounds (the owner disables the tables' row-level
 security and the app's execute wrapper is taken off for "without"), so the machine's load
 drifts over both alike; each figure is the median over every round.
@@ -66,13 +69,37 @@ def as_owner(func, *args):
         connection.settings_dict["USER"] = app_user
 
 
-def set_rls(on: bool):
-    """With: the policies on every tenant table and the app's wrapper. Without: neither."""
+# The first wall (until 2026-12-03): the platform test compared a sub-select with 'on', which the
+# planner guesses true 0.5 % of the time (apps/core/row_security.py says why that mattered).
+FIRST_WALL = (
+    "(SELECT current_setting('app.platform', true)) = 'on' OR "
+    "tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint)"
+)
+
+
+def first_wall(connection):
+    """Every tenant table walled, then its wall put back to the first version's expression."""
+    from apps.core import row_security
+
+    row_security.ensure(connection)
+    quote, name = connection.ops.quote_name, row_security.POLICY
+    with connection.cursor() as cursor:
+        for table, *_ in row_security.tenant_tables(cursor):
+            cursor.execute(
+                f"DROP POLICY {name} ON {quote(table)}; "
+                f"CREATE POLICY {name} ON {quote(table)} USING ({FIRST_WALL}) WITH CHECK ({FIRST_WALL})"
+            )
+
+
+def set_rls(on):
+    """True (or "current"): the policies on every tenant table and the app's wrapper; "first":
+    the same with the first wall's expression; False: neither."""
     from django.db import connection
 
     from apps.core import db_context, row_security
 
-    as_owner(row_security.ensure if on else row_security.remove, connection)
+    walls = {True: row_security.ensure, "current": row_security.ensure, "first": first_wall}
+    as_owner(walls.get(on, row_security.remove), connection)
     connection.ensure_connection()
     wrappers = connection.execute_wrappers
     if on and db_context.before_query not in wrappers:
@@ -117,6 +144,7 @@ def query_cases(tenants):
     from apps.core import db_context
     from apps.events import queries, spikes
     from apps.events.models import SystemEvent
+    from apps.incidents.services import detection
 
     with db_context.platform_context():
         now = SystemEvent.objects.aggregate(latest=Max("occurred_at"))["latest"]
@@ -144,6 +172,9 @@ def query_cases(tenants):
         "grouped view 24h, platform": in_context(grouped, db_context.platform_context),
         "spike detection pass, platform": in_context(
             lambda: spikes.spiking_tenants_by_code(now), db_context.platform_context
+        ),
+        "detect_spikes (incidents), platform": in_context(
+            lambda: detection.detect_spikes(now), db_context.platform_context
         ),
     }
 
@@ -237,6 +268,31 @@ def measure(cases, rounds, runs):
     return results
 
 
+def measure_walls(cases, rounds, runs):
+    """{name: {mode: samples}} for no RLS, the first wall and the current one, their order
+    rotating every round so the machine's drift falls on all three alike."""
+    modes = [False, "first", "current"]
+    results = {name: {mode: [] for mode in modes} for name in cases}
+    for round_number in range(rounds):
+        for mode in modes[round_number % 3 :] + modes[: round_number % 3]:
+            set_rls(mode)
+            for name, func in cases.items():
+                func()  # warm-up (and the first plan)
+                results[name][mode].extend(timed(func, runs))
+    set_rls(True)
+    return results
+
+
+def report_walls(results):
+    for name, samples in results.items():
+        without, first, current = (statistics.median(samples[mode]) for mode in (False, "first", "current"))
+        print(
+            f"{name:46s} no RLS {without:8.2f} ms   first wall {first:8.2f} ms ({first / without:4.2f}x)   "
+            f"current wall {current:8.2f} ms ({current / without:4.2f}x)",
+            flush=True,
+        )
+
+
 def report(results):
     for name, samples in results.items():
         with_rls, without = statistics.median(samples[True]), statistics.median(samples[False])
@@ -254,6 +310,10 @@ def main():
     parser.add_argument("--runs", type=int, default=20, help="timed runs per case and round")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per case and round")
     parser.add_argument("--keep", action="store_true", help="reuse the events already loaded")
+    parser.add_argument("--load-only", action="store_true", help="load the events, measure nothing")
+    parser.add_argument(
+        "--walls", action="store_true", help="only the queries: no RLS, the first wall, the current wall"
+    )
     args = parser.parse_args()
 
     from tests.fakes.openai_compat import OPENAI, OPENROUTER, FakeLLM
@@ -273,6 +333,12 @@ def main():
         started = time.perf_counter()
         tenants = load_events(args.events, args.keep)
         print(f"{args.events:,} events ready in {time.perf_counter() - started:.0f} s")
+        if args.load_only:
+            return
+        if args.walls:
+            report_walls(measure_walls(query_cases(tenants), args.rounds, args.runs))
+            print(f"load average {os.getloadavg()[0]:.2f} at the end")
+            return
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
         report(measure(query_cases(tenants), args.rounds, args.runs))
         report(measure(request_cases(tenants, args.requests), args.rounds, args.requests))

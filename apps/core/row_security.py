@@ -7,13 +7,22 @@ tenants.0005 for the tables of its day. The context it reads is set by apps/core
 A row whose tenant_id is NULL (platform events, operator keys) matches no tenant: platform only.
 The settings are read through scalar sub-selects so PostgreSQL evaluates them once per query (an
 InitPlan), not once per row, and `tenant_id = $1` can still use the (tenant, …) indexes.
+
+The platform test is a whole boolean sub-select, `(SELECT … = 'on')`, not `(SELECT …) = 'on'`: the
+planner cannot know its value when it plans, and it guesses a bare boolean parameter true half the
+time but an equality with a parameter 0.5 % of the time, so the older form made it expect ~2 % of a
+table in the platform context and pick plans for a few rows (a sort and group aggregate that
+spilled, for the spike detector's grouped counts over a week of events). Each wall carries its
+version as the policy's comment; `ensure` rewrites a wall of an older version (bench/RESULTS.md,
+"Row-level security").
 """
 
 POLICY = "opsdesk_tenant_wall"
 WALL = (
-    "(SELECT current_setting('app.platform', true)) = 'on' OR "
+    "(SELECT current_setting('app.platform', true) = 'on') OR "
     "tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint)"
 )
+WALL_VERSION = "opsdesk tenant wall v2: the platform test is one boolean InitPlan"
 # Extra read-only policies OR'ed with the wall: a person sees their own memberships in every
 # tenant (the portal's tenant switcher), but may write memberships only inside the wall.
 EXTRA_READ = {
@@ -26,7 +35,9 @@ EXTRA_READ = {
 TENANT_TABLES = """
 SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
        ARRAY(SELECT p.policyname::text FROM pg_policies p
-             WHERE p.schemaname = n.nspname AND p.tablename = c.relname ORDER BY 1)
+             WHERE p.schemaname = n.nspname AND p.tablename = c.relname ORDER BY 1),
+       (SELECT obj_description(w.oid, 'pg_policy') FROM pg_policy w
+        WHERE w.polrelid = c.oid AND w.polname = %s)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
@@ -36,14 +47,15 @@ ORDER BY c.relname
 
 
 def tenant_tables(cursor) -> list[tuple]:
-    """(table, rls enabled, rls forced, its policies' names) for every table with a tenant_id."""
-    cursor.execute(TENANT_TABLES)
+    """(table, rls enabled, rls forced, its policies' names, its wall's version) for every table
+    with a tenant_id."""
+    cursor.execute(TENANT_TABLES, [POLICY])
     return cursor.fetchall()
 
 
-def walled(table, enabled, forced, policies) -> bool:
+def walled(table, enabled, forced, policies, version) -> bool:
     wanted = {POLICY} | ({EXTRA_READ[table][0]} if table in EXTRA_READ else set())
-    return enabled and forced and wanted <= set(policies)
+    return enabled and forced and wanted <= set(policies) and version == WALL_VERSION
 
 
 def ensure(connection) -> list[str]:
@@ -64,6 +76,7 @@ def wall_sql(quote, table: str) -> str:
         f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY} ON {quote(table)}",
         f"CREATE POLICY {POLICY} ON {quote(table)} USING ({WALL}) WITH CHECK ({WALL})",
+        f"COMMENT ON POLICY {POLICY} ON {quote(table)} IS '{WALL_VERSION}'",
     ]
     if table in EXTRA_READ:
         name, condition = EXTRA_READ[table]

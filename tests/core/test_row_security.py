@@ -230,6 +230,24 @@ def test_new_tenant_tables_are_walled_after_migrate():
     assert (changed, forced, again) == (["rls_probe_later"], True, [])
 
 
+def test_a_wall_of_an_older_version_is_rewritten_after_migrate():
+    """The first wall compared `(SELECT current_setting(...)) = 'on'`, which the planner guesses
+    true 0.5 % of the time; `ensure` replaces any wall that lacks the current version."""
+    old = "(SELECT current_setting('app.platform', true)) = 'on' OR tenant_id = 0"
+    with db_roles.owner_cursor() as cursor:
+        cursor.execute(f"DROP POLICY {row_security.POLICY} ON tickets_ticket")
+        cursor.execute(f"CREATE POLICY {row_security.POLICY} ON tickets_ticket USING ({old}) WITH CHECK ({old})")
+        changed = row_security.ensure(cursor.db)
+        again = row_security.ensure(cursor.db)
+    assert "tickets_ticket" in changed and again == []
+    [(using, comment)] = raw(
+        "SELECT pg_get_expr(polqual, polrelid), obj_description(oid, 'pg_policy') FROM pg_policy "
+        "WHERE polrelid = 'tickets_ticket'::regclass AND polname = %s",
+        [row_security.POLICY],
+    )
+    assert "tenant_id = 0" not in using and comment == row_security.WALL_VERSION
+
+
 def test_sqlite_has_no_rls_and_ensure_says_so_by_doing_nothing():
     class Sqlite:
         vendor = "sqlite"
