@@ -134,3 +134,23 @@ def test_an_opted_out_customer_gets_no_notice_and_the_ticket_says_so(tenant, sta
     assert OutboundMessage.objects.get().status == "blocked_opt_out"
     notes = Ticket.objects.get().messages.filter(visibility="internal")
     assert "notice was not sent" in notes.get().body
+
+
+def test_a_batch_of_meta_messages_makes_one_ticket_per_customer_and_one_notice_each(tenant, other_tenant, staff, meta):
+    from tests.outbound.test_inbound_batches import meta_event, process_together
+
+    theirs = ConnectionFactory(tenant=other_tenant, provider="meta", external_key="2065551234")
+    turn_on(tenant, staff)
+    events = [
+        meta_event(meta, "wamid.B1", text="Hi"),
+        meta_event(meta, "wamid.B2", sender="4915100000077", text="Hallo", name="Bea"),
+        meta_event(meta, "wamid.B3", text="Are you open?"),
+        meta_event(theirs, "wamid.B4", text="Not in manual mode"),
+    ]
+
+    assert process_together(events) == ["processed"] * 4
+
+    assert Ticket.objects.filter(tenant=tenant).count() == 2 and not Ticket.objects.filter(tenant=other_tenant)
+    ada = Conversation.objects.get(contact_id=GUEST)
+    assert customer_bodies(ada.ticket) == ["Hi", "Are you open?"]
+    assert OutboundMessage.objects.filter(tenant=tenant).count() == 2

@@ -6,6 +6,7 @@ the ticket commits with the stored message or not at all; a redelivered message 
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from apps.fallback import state
@@ -41,9 +42,10 @@ def take(channel, item) -> int:
 
 
 def tenants_in_manual_mode(tenant_ids) -> set:
-    if SystemSettings.load().manual_mode_since is not None:
-        return set(tenant_ids)
-    return set(Tenant.objects.filter(pk__in=tenant_ids, manual_mode_since__isnull=False).values_list("pk", flat=True))
+    """Which of these tenants are in manual mode (their own switch or the platform's): one query."""
+    platform_on = Exists(SystemSettings.objects.filter(pk=1, manual_mode_since__isnull=False))
+    found = Tenant.objects.filter(Q(manual_mode_since__isnull=False) | Q(platform_on), pk__in=tenant_ids)
+    return set(found.values_list("pk", flat=True))
 
 
 def _take(channel, item) -> int:
