@@ -1,7 +1,7 @@
 """Demo on-call roster, emergency contacts and a curated handful of incidents, one in each state an
 on-call engineer meets: one open (a tenant's, sev4, being mitigated), two resolved (one whose
 postmortem is overdue), one closed with its postmortem and follow-ups, and a sev2 Chatwoot outage
-being mitigated with its runbook's checklists on the page. They are seeded, with
+resolved 20 minutes ago whose post-outage checklist is still open. They are seeded, with
 their history in the past; nothing in the demo opens more on its own (the demo providers answer
 healthily), and none escalates while you watch. Only creates what is missing (recognised by title)."""
 
@@ -212,14 +212,14 @@ def _closed(agent):
 
 
 def _chatwoot_outage(agent):
-    """A sev2 Chatwoot outage being mitigated: its runbook's checklists on the page, the team told
-    (ticked by hand); "Run checklist" and the beat job fill in the rest."""
+    """A sev2 Chatwoot outage resolved 20 minutes ago (over its restore checklist, with the reason on
+    the timeline): its post-outage checklist is still open; the beat job fills in the automatic items."""
     if Incident.objects.filter(title=CHATWOOT_TITLE).exists():
         return False
     from apps.incidents.services import checklists
     from apps.incidents.services.detection import open_or_join
 
-    began = timezone.now() - timedelta(minutes=25)
+    began = timezone.now() - timedelta(minutes=40)
     incident, _ = open_or_join(
         "demo:chatwoot-down",
         title=CHATWOOT_TITLE,
@@ -232,10 +232,14 @@ def _chatwoot_outage(agent):
     )
     services.change_status(incident, Status.MITIGATING, actor=agent, now=began + timedelta(minutes=4))
     told = next(row for row in checklists.states(incident) if row.item.check_name == "team_notified")
-    checklists.tick(
-        told,
+    note = "Posted in the support channel; e-mail fallback announced"
+    checklists.tick(told, actor=agent, note=note, now=began + timedelta(minutes=5))
+    services.change_status(
+        incident,
+        Status.RESOLVED,
         actor=agent,
-        note="Posted in the support channel; e-mail fallback announced",
-        now=began + timedelta(minutes=5),
+        now=began + timedelta(minutes=20),
+        note="Chatwoot's Redis restarted; conversations load again.",
+        override_reason="Checked by hand in Chatwoot: health 200, API and webhooks work (demo data has no probe).",
     )
     return True
