@@ -4,8 +4,17 @@ from rest_framework import serializers
 
 from apps.events import codes as catalog
 from apps.incidents import runbooks
-from apps.incidents.models import FollowUp, Incident, Notification, Postmortem, Severity, Status, TimelineEntry
-from apps.incidents.services import evidence, mitigations
+from apps.incidents.models import (
+    FollowUp,
+    Incident,
+    IncidentChecklistItem,
+    Notification,
+    Postmortem,
+    Severity,
+    Status,
+    TimelineEntry,
+)
+from apps.incidents.services import checklists, evidence, mitigations
 
 # --- input ---------------------------------------------------------------------------------
 
@@ -117,6 +126,19 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         fields = ["at", "kind", "text", "author", "data"]
 
 
+class ChecklistItemStateSerializer(serializers.ModelSerializer):
+    """One checklist item's state on the incident (ticked_by: the username; due_at: a gate's end)."""
+
+    stage = serializers.CharField(source="item.stage")
+    label = serializers.CharField(source="item.label")
+    check = serializers.CharField(source="item.check_name")
+    ticked_by = serializers.CharField(source="ticked_by.get_username", default=None)
+
+    class Meta:
+        model = IncidentChecklistItem
+        fields = ["id", "stage", "label", "check", "state", "detail", "last_run_at", "due_at", "ticked_by", "ticked_at"]
+
+
 class FollowUpSerializer(serializers.ModelSerializer):
     assignee = serializers.CharField(source="assignee.get_username", default=None)
 
@@ -171,6 +193,7 @@ class IncidentDetailSerializer(IncidentSerializer):
     runbooks = serializers.SerializerMethodField()
     tickets = serializers.SerializerMethodField()
     automation_runs = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
         fields = IncidentSerializer.Meta.fields + [
@@ -186,6 +209,7 @@ class IncidentDetailSerializer(IncidentSerializer):
             "runbooks",
             "tickets",
             "automation_runs",
+            "checklist",
             "timeline",
             "follow_ups",
             "postmortem",
@@ -195,6 +219,11 @@ class IncidentDetailSerializer(IncidentSerializer):
     @extend_schema_field(PostmortemSerializer(allow_null=True))
     def get_postmortem(self, incident):
         return PostmortemSerializer(incident.postmortem).data if incident.has_postmortem else None
+
+    @extend_schema_field(ChecklistItemStateSerializer(many=True))
+    def get_checklist(self, incident):
+        """The checklists of the incident's runbook with each item's state (created when first read)."""
+        return ChecklistItemStateSerializer(checklists.states(incident), many=True).data
 
     def get_duration_minutes(self, incident) -> int:
         return int(incident.duration().total_seconds() // 60)

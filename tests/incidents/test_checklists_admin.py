@@ -218,3 +218,16 @@ def test_a_checklist_item_deleted_on_the_runbook_page_is_audited(admin_client):
     assert book.checklist_items.count() == len(items) - 1
     assert AuditEvent.objects.filter(action="checklistitem.deleted").count() == 1
     assert not AuditEvent.objects.filter(action="checklistitem.changed").exists()
+
+
+def test_the_api_detail_shows_the_checklist(operator_api, outage):
+    body = operator_api.get(f"/api/v1/incidents/{outage.pk}/").json()
+
+    first = body["checklist"][0]
+    assert (first["stage"], first["label"], first["check"], first["state"]) == (
+        "restore",
+        "Chatwoot /rails/health answers 200",
+        "chatwoot_health",
+        "pending",
+    )
+    assert [row["check"] for row in body["checklist"]][-1] == "sla_reviewed"
