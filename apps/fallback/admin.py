@@ -39,7 +39,7 @@ class ReplyInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["contact", "tenant", "channel", "state", "ticket_link", "notice_status", "last_message_utc"]
+    list_display = ["contact", "tenant", "channel_name", "state", "ticket_link", "notice_status", "last_message_utc"]
     list_filter = ["state", "channel", "tenant"]
     search_fields = ["contact_id", "contact_name", "tenant__name", "ticket__subject"]
     list_select_related = ["tenant", "ticket", "notice"]
@@ -47,7 +47,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = [
         "tenant",
         "connection",
-        "channel",
+        "channel_name",
         "contact_id",
         "contact_name",
         "ticket_link",
@@ -65,6 +65,10 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         view = self.admin_site.admin_view(lambda request, way: confirm_view(request, self, way))
         return [path("switch/<str:way>/", view, name="fallback_conversation_switch"), *super().get_urls()]
+
+    @admin.display(description="Channel", ordering="channel")
+    def channel_name(self, obj):
+        return obj.channel_label
 
     @admin.display(description="Contact", ordering="contact_name")
     def contact(self, obj):

@@ -4,6 +4,7 @@ in an Opsdesk ticket while automation is down. The switch itself lives on the te
 
 from django.db import models
 
+from apps.outbound.models import Channel
 from apps.tenants.models import TenantScopedManager
 
 
@@ -54,7 +55,12 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["tenant", "state"], name="fallback_conv_tenant_state")]
 
     def __str__(self):
-        return f"{self.contact_name or self.contact_id} on {self.channel} (ticket #{self.ticket_id})"
+        return f"{self.contact_name or self.contact_id} on {self.channel_label} (ticket #{self.ticket_id})"
+
+    @property
+    def channel_label(self) -> str:
+        """ "WhatsApp Cloud API", "WhatsApp (WAHA)", "Telegram": the outbound channel's name."""
+        return dict(Channel.choices).get(self.channel, self.channel)
 
 
 class CustomerMessage(models.Model):

@@ -154,3 +154,16 @@ def test_a_batch_of_meta_messages_makes_one_ticket_per_customer_and_one_notice_e
     ada = Conversation.objects.get(contact_id=GUEST)
     assert customer_bodies(ada.ticket) == ["Hi", "Are you open?"]
     assert OutboundMessage.objects.filter(tenant=tenant).count() == 2
+
+
+def test_the_admin_lists_the_conversations_readably(client, tenant, staff, meta):
+    turn_on(tenant, staff)
+    meta_message(meta, "wamid.AD1", "Hello")
+    conversation = Conversation.objects.get()
+    client.force_login(staff)
+
+    listing = client.get("/admin/fallback/conversation/?state__exact=open").content.decode()
+    page = client.get(f"/admin/fallback/conversation/{conversation.pk}/change/").content.decode()
+
+    assert "Ada (4915112345678)" in listing and "WhatsApp Cloud API" in listing and "UTC" in listing
+    assert f"#{conversation.ticket_id}" in page and "Queued" in page
