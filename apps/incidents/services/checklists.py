@@ -56,11 +56,13 @@ def states(incident, stages=None) -> list[IncidentChecklistItem]:
     if book is None:
         return []
     items = list(book.checklist_items.filter(stage__in=stages or Stage.values))
+    rows = list(incident.checklist.filter(item__in=items).select_related("item", "ticked_by"))
+    if len(rows) == len(items):
+        return _sorted(rows)
     IncidentChecklistItem.objects.bulk_create(
         [IncidentChecklistItem(incident=incident, item=item) for item in items], ignore_conflicts=True
     )
-    rows = incident.checklist.filter(item__in=items).select_related("item", "ticked_by")
-    return _sorted(rows)
+    return _sorted(incident.checklist.filter(item__in=items).select_related("item", "ticked_by"))
 
 
 def has_checklists(incident) -> bool:
