@@ -8,8 +8,9 @@ Workers are threaded (gthread) and keep connections alive: a client that sends i
 the same connection (n8n, the OpenAI SDKs, a reverse proxy with upstream keep-alive) skips a TCP
 handshake and the sync worker's accept-per-request, and one slow request (an AI call waiting on a
 provider, up to AI_TIMEOUT_S per provider) no longer stops every other request to its worker.
-Measured against the sync worker in bench/RESULTS.md ("AI gateway"). Each thread holds its own
-database connection (CONN_MAX_AGE): PostgreSQL's max_connections must cover
+The price: ~0.5-0.7 ms more worker CPU per cheap request than the sync worker (measured against
+it in bench/RESULTS.md, "AI gateway"); WEB_WORKER_CLASS=sync with WEB_THREADS=1 goes back. Each
+thread holds its own database connection (CONN_MAX_AGE): PostgreSQL's max_connections must cover
 WEB_CONCURRENCY x WEB_THREADS plus the Celery workers."""
 
 import os
@@ -22,7 +23,7 @@ from apps.core import metrics_processes
 # The master reads .env as the workers' settings will (PROMETHEUS_MULTIPROC_DIR may be there).
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
 
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("WEB_THREADS", "4"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE_S", "5"))
 
