@@ -180,7 +180,7 @@ def execute_carrying_context(cursor, sql: str, params) -> None:
     context is then forgotten, so the next query sets it again; inside a transaction the rollback
     that must follow forgets it (apps/core/postgresql)."""
     connection, wanted = cursor.db, _wanted.get()
-    if connection.rls_state == wanted or not _can_carry(cursor):
+    if not _can_carry(cursor) or connection.rls_state == wanted:
         cursor.execute(sql, params)
         return
     connection.rls_state = wanted  # the message sets it before `sql` runs: the wrapper sends nothing

@@ -3,6 +3,7 @@ context with it in the same round trip, instead of a set_config round trip of it
 
 import pytest
 from django.db import ProgrammingError, connection
+from django.db.utils import ConnectionHandler
 
 from apps.core import db_context
 from tests import pg_wire
@@ -41,3 +42,14 @@ def test_a_failed_statement_undoes_the_switch_and_the_next_query_sets_it_again(t
     assert connection.rls_state == db_context.UNKNOWN  # the session may hold either: it is set again
     with db_context.tenant_context(tenant):
         assert carried(SETTINGS) == [(str(tenant.pk), "off")]
+
+
+def test_on_a_database_without_row_security_it_is_a_plain_execute():
+    """The embedded default (SQLite, `make run`) has no RLS context to carry."""
+    sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
+    try:
+        with sqlite.cursor() as cursor:
+            db_context.execute_carrying_context(cursor, "SELECT %s", [7])
+            assert cursor.fetchone() == (7,)
+    finally:
+        sqlite.close()
