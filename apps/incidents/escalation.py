@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.incidents import escalation_rules
 from apps.incidents.models import EscalationPolicy, Incident, Level, Notification
-from apps.incidents.services.escalation import fire_rule, raise_level
+from apps.incidents.services.escalation import fire_due_rules, raise_level
 
 Reason = Notification.Reason
 
@@ -25,12 +25,6 @@ def notify_new(incident, now=None) -> list[Notification]:
     if policy is not None and policy.notify_on_open:
         rows = raise_level(incident, Level.ON_CALL, Reason.OPENED, "a new incident was opened.", now=now)
     return rows + fire_due_rules(incident, escalation_rules.active_rules(), now)
-
-
-def fire_due_rules(incident, rules, now) -> list[Notification]:
-    fired = set(incident.rule_firings.values_list("rule_id", flat=True))
-    due = escalation_rules.due(incident, rules, fired, now)
-    return [row for rule, why_text in due for row in fire_rule(incident, rule, why_text, now=now)]
 
 
 def escalate_due(now=None) -> dict:

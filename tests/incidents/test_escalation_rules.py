@@ -226,6 +226,29 @@ def test_raising_the_severity_later_makes_the_higher_rules_due(
     assert mailed() == ["cleo@ops.test", "erin@ops.test", "sam@ops.test"]
 
 
+def test_raising_the_severity_fires_the_rules_now_due_at_once_and_a_later_pass_not_again(
+    staff, contacts_table, roles, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(staff, severity="sev3")
+        services.change_severity(incident, "sev1", actor=staff, reason="all tenants down", now=at(5))
+    assert mailed() == ["erin@ops.test"]
+    assert told(incident, Role.ENGINEERING_MANAGER).get().status == "sent"
+    assert incident.rule_firings.get().fired_at == at(5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation.escalate_due(now=at(6))
+    assert mailed() == ["erin@ops.test"]
+    assert told(incident, Role.ENGINEERING_MANAGER).count() == 1
+
+
+def test_lowering_the_severity_fires_nothing(staff, contacts_table, roles, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(staff, severity="sev2")
+        services.change_severity(incident, "sev3", actor=staff, reason="one tenant only", now=at(30))
+    assert mailed() == [] and not incident.rule_firings.exists()
+
+
 def test_nothing_fires_for_a_resolved_incident(staff, contacts_table, roles, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         incident = make_incident(staff, severity="sev2")

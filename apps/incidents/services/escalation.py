@@ -8,7 +8,7 @@ them after commit, never while the lock is held."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.incidents import notifications
+from apps.incidents import escalation_rules, notifications
 from apps.incidents.models import EscalationRuleFiring, Incident, Level, Notification, Role, TimelineEntry
 from apps.incidents.services.timeline import add_timeline_entry
 
@@ -37,6 +37,13 @@ def raise_level(incident, level, reason, why_text, *, now=None) -> list[Notifica
         Incident.objects.filter(pk=locked.pk).update(escalation_level=level)
     incident.escalation_level = level
     return rows
+
+
+def fire_due_rules(incident, rules, now) -> list[Notification]:
+    """Fires each of `rules` due for the incident at `now` that has not fired for it yet."""
+    fired = set(incident.rule_firings.values_list("rule_id", flat=True))
+    due = escalation_rules.due(incident, rules, fired, now)
+    return [row for rule, why_text in due for row in fire_rule(incident, rule, why_text, now=now)]
 
 
 def fire_rule(incident, rule, why_text, *, now=None) -> list[Notification]:

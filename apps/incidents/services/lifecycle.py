@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from apps.core.errors import ServiceError
 from apps.events import audit
-from apps.incidents import signals
+from apps.incidents import escalation_rules, signals
 from apps.incidents.models import Incident, Severity, Status, TimelineEntry
 from apps.incidents.services import checklists, evidence
 from apps.incidents.services.detection import attach
+from apps.incidents.services.escalation import fire_due_rules
 from apps.incidents.services.timeline import add_timeline_entry
 from apps.incidents.signals import send_on_commit
 from apps.tickets import services as tickets
@@ -176,6 +177,10 @@ def assign_owner(incident, owner, *, actor, now=None, request=None) -> Incident:
 
 
 def change_severity(incident, severity, *, actor, reason="", now=None, request=None) -> Incident:
+    """A new severity can make escalation rules due at once (a sev3 raised to sev1 tells the
+    engineering manager): they fire here, not at the escalation job's next pass. Their notifications
+    are rows in this transaction, sent by tasks after commit."""
+    now = now or timezone.now()
     if severity not in Severity.values:
         raise ServiceError(
             f"Unknown severity {severity!r}; use one of {', '.join(Severity.values)}.", "invalid_severity"
@@ -198,6 +203,7 @@ def change_severity(incident, severity, *, actor, reason="", now=None, request=N
             after={"severity": severity},
             reason=reason,
         )
+        fire_due_rules(incident, escalation_rules.active_rules(), now)
     return incident
 
 
