@@ -45,7 +45,7 @@ def test_the_rules_list_speaks_plainly(admin_client):
     )
     page = admin_client.get("/admin/incidents/escalationrule/").content.decode()
     assert "sev2 and above" in page and "every severity" in page and "sev1 only" in page
-    assert "Only for severity" in page and "Incidents told" in page
+    assert "Only for severity at least" in page and "Incidents told" in page
     assert "any self-hosted one" in page and "A self-hosted component is down" in page
     assert admin_client.get("/admin/incidents/escalationrule/?role__exact=support_lead").status_code == 200
 
@@ -114,6 +114,7 @@ def test_a_rule_page_shows_when_and_why_it_fired(admin_client, staff):
     incident = make_incident(staff, severity="sev1", title="All sends failing")
     page = admin_client.get(f"/admin/incidents/escalationrule/{rule.pk}/change/").content.decode()
     assert "sev1 at once" in page and f"#{incident.pk}" in page and "UTC" in page
+    assert "Only for severity at least" in page
 
 
 def test_the_roster_holds_roles_and_filters_by_them(admin_client, staff):

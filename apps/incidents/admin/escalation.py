@@ -133,7 +133,7 @@ class EscalationRuleForm(forms.ModelForm):
     """The severity floor in plain words ("sev2 and above"); the components as the self-hosted
     ones to tick. `EscalationRule.clean` says when components do not fit the trigger."""
 
-    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity", help_text=FLOOR_HELP)
+    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity at least", help_text=FLOOR_HELP)
     components = forms.MultipleChoiceField(
         choices=[(name, name) for name in SELF_HOSTED],
         required=False,
@@ -153,7 +153,7 @@ class EscalationRuleForm(forms.ModelForm):
 
 
 class EscalationRuleListForm(forms.ModelForm):
-    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity")
+    min_severity = forms.ChoiceField(choices=FLOOR_CHOICES, label="Only for severity at least")
 
     class Meta:
         model = EscalationRule
