@@ -12,7 +12,7 @@ from apps.core.admin_actions import confirmed_action
 from apps.core.admin_display import ReadOnlyAdminMixin, admin_link
 from apps.events.admin_configuration import AuditedConfigurationAdmin
 from apps.incidents.services import link_ticket
-from apps.tickets import admin_views, notifications, services, sla
+from apps.tickets import admin_reports, admin_views, notifications, services, sla
 from apps.tickets.models import (
     ACTIVE_STATUSES,
     Macro,
@@ -136,8 +136,8 @@ class TicketAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("reports/", wrap(lambda r: admin_views.reports_view(r, self)), name="tickets_reports"),
-            path("reports.csv", wrap(admin_views.reports_csv), name="tickets_reports_csv"),
+            path("reports/", wrap(lambda r: admin_reports.reports_view(r, self)), name="tickets_reports"),
+            path("reports.csv", wrap(admin_reports.reports_csv), name="tickets_reports_csv"),
             path(
                 "reply-to-incident/<int:incident_id>/",
                 wrap(lambda r, incident_id: admin_views.reply_to_incident_view(r, self, incident_id)),

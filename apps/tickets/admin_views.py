@@ -2,24 +2,20 @@
 `admin_site.admin_view`); reading needs tickets.view_ticket, every form needs
 tickets.change_ticket, and every form calls a service."""
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.admin_console import run_operation
 from apps.core.admin_console import valid as _valid
 from apps.core.errors import ServiceError
-from apps.events import charts
 from apps.events.models import SystemEvent
-from apps.tickets import reports, services, sla
+from apps.tickets import services, sla
 from apps.tickets.forms import AgentReplyForm, PropertiesForm
 from apps.tickets.models import Channel, Macro, Priority, Status, Ticket
 
@@ -325,56 +321,3 @@ def reply_to_incident_view(request, model_admin, incident_id):
             "form": form,
         },
     )
-
-
-# --- reports ---------------------------------------------------------------------------------
-
-
-def _weeks(request):
-    value = request.GET.get("weeks", "8")
-    return min(52, max(1, int(value))) if value.isdigit() else 8
-
-
-def reports_view(request, model_admin):
-    require(request, VIEW)
-    now, weeks = timezone.now(), _weeks(request)
-    rows = reports.weekly(now, weeks)
-    first_by_priority = _medians_by(rows, "priority")
-    return TemplateResponse(
-        request,
-        "admin/tickets/ticket/reports.html",
-        {
-            **model_admin.admin_site.each_context(request),
-            "title": "Ticket reports",
-            "opts": Ticket._meta,
-            "weeks": weeks,
-            "by_priority": [r for r in rows if r["dimension"] == "priority"],
-            "by_tenant": [r for r in rows if r["dimension"] == "tenant"],
-            "breaches_chart": charts.line_chart(
-                reports.breaches_per_week(rows, now, weeks),
-                title=f"SLA breaches per week, last {weeks} weeks",
-                label_every=1,
-            ),
-            "first_response_chart": charts.bar_chart(
-                first_by_priority, title="Median first response (SLA minutes) by priority, latest week"
-            ),
-            "csv_url": reverse("admin:tickets_reports_csv") + f"?weeks={weeks}",
-        },
-    )
-
-
-def _medians_by(rows, dimension):
-    latest = {}
-    for row in rows:
-        if row["dimension"] == dimension and row["first_response_median"] is not None:
-            latest[row["group"]] = row["first_response_median"]
-    return sorted(latest.items(), key=lambda item: -item[1])
-
-
-def reports_csv(request):
-    require(request, VIEW)
-    buffer = io.StringIO()
-    reports.write_csv(reports.weekly(timezone.now(), _weeks(request)), buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="ticket-report.csv"'
-    return response

@@ -230,7 +230,14 @@ def test_the_sla_review_item_links_the_tickets_of_the_incident_window(outage, ch
     row = state(outage, "sla_reviewed")
     links = row.item.spec.url(outage)
     assert links[0][1].startswith("/admin/tickets/ticket/?last_activity_at__gte=")
-    assert links[1][1].startswith("/admin/tickets/ticket/reports/?weeks=")
+    first, last = (f"{timezone.localtime(moment):%Y-%m-%d}" for moment in (outage.began_at, timezone.now()))
+    assert links[1] == (f"SLA report, {first} to {last}", f"/admin/tickets/ticket/reports/?start={first}&end={last}")
+
+
+def test_the_sla_review_report_link_opens_the_report_of_the_incident_days(outage, admin_client):
+    label, url = state(outage, "sla_reviewed").item.spec.url(outage)[1]
+    page = admin_client.get(url).content.decode()
+    assert label.removeprefix("SLA report, ") in page and 'class="error"' not in page
 
 
 def test_an_override_with_a_reason_resolves_and_is_audited(outage, clock, staff):

@@ -61,7 +61,7 @@ def test_the_console_shows_the_checklists_with_their_states(admin_client, outage
         "Chatwoot /rails/health answers 200",
         "Every health check green for 15 minutes or more",
         "SLA adherence for the affected period reviewed",
-        "/admin/tickets/ticket/reports/?weeks=",
+        "/admin/tickets/ticket/reports/?start=",
         "Run checklist",
         "Cannot be resolved until “Restore automation” is done",
         "Override with reason",

@@ -153,20 +153,21 @@ def sync_backlog(incident):
 
 
 def sla_review_links(incident):
-    """The tickets of the incident's window and the weekly SLA report covering it."""
+    """The tickets of the incident's window and the SLA report of the days it covers."""
     from django.utils import timezone
 
-    from apps.tickets.reports import week_start
-
     start, end = incident.began_at, incident.resolved_at or timezone.now()
-    weeks = min(52, (week_start(end) - week_start(start)).days // 7 + 1)
     window = urlencode({"last_activity_at__gte": start.isoformat(), "created_at__lte": end.isoformat()})
+    first, last = (f"{timezone.localtime(moment):%Y-%m-%d}" for moment in (start, end))
     return [
         (
             f"Tickets active {zones.when(start)} – {zones.when(end)}",
             reverse("admin:tickets_ticket_changelist") + f"?{window}",
         ),
-        (f"SLA report, last {weeks} week(s)", reverse("admin:tickets_reports") + f"?weeks={weeks}"),
+        (
+            f"SLA report, {first} to {last}",
+            reverse("admin:tickets_reports") + "?" + urlencode({"start": first, "end": last}),
+        ),
     ]
 
 
