@@ -310,6 +310,53 @@ def test_manual_mode_keeps_the_restore_list_red(outage, clock, staff, connection
     assert row.state == "failed" and "manual mode is still on: support" in row.detail
 
 
+@pytest.fixture
+def left_open(outage, connection, staff):
+    """A WhatsApp conversation answered by hand for the affected tenant, whose switch was then turned
+    off without the hand-back (as when a hand-back was skipped or the switch was set directly)."""
+    from apps.fallback import services as fallback
+    from apps.fallback.models import Conversation
+    from apps.tenants import services as tenants
+    from tests.fallback.helpers import meta_message
+    from tests.integrations.factories import ConnectionFactory
+
+    fallback.turn_on(connection.tenant, actor=staff, reason="Chatwoot is down")
+    meta_message(ConnectionFactory(tenant=connection.tenant, provider="meta", external_key="1065550001"), "w.1", "Hi?")
+    tenants.set_manual_mode(connection.tenant, False, actor=staff, reason="Chatwoot back")
+    return Conversation.objects.get(state=Conversation.State.OPEN)
+
+
+def test_open_fallback_conversations_keep_manual_mode_off_red_until_handed_back(
+    outage, left_open, clock, staff, connection
+):
+    from apps.fallback import services as fallback
+
+    checklists.run_checklist(outage, actor=staff, now=clock(2))
+    row = state(outage, "manual_mode_off")
+    assert row.state == "failed"
+    assert row.detail.startswith("manual mode is off but 1 fallback conversation(s) are still open (support: 1)")
+    assert "turning manual mode off again hands them back" in row.detail
+
+    assert fallback.turn_off(connection.tenant, actor=staff, reason="hand them back") == 1
+    checklists.run_checklist(outage, actor=staff, now=clock(3))
+    row = state(outage, "manual_mode_off")
+    assert row.state == "green" and "no conversation left open" in row.detail
+
+
+def test_another_tenants_own_manual_mode_conversations_do_not_count(outage, clock, staff):
+    from apps.fallback.models import Conversation
+    from tests.fallback.helpers import meta_message, turn_on
+    from tests.integrations.factories import ConnectionFactory
+
+    elsewhere = TenantFactory(slug="elsewhere")
+    turn_on(elsewhere, staff)
+    meta_message(ConnectionFactory(tenant=elsewhere, provider="meta", external_key="1065550002"), "w.2", "Hello?")
+    assert Conversation.objects.filter(state=Conversation.State.OPEN).count() == 1
+
+    checklists.run_checklist(outage, actor=staff, now=clock(2))
+    assert state(outage, "manual_mode_off").state == "green"
+
+
 def test_sla_monitoring_fails_when_the_sla_job_has_not_run(outage, clock, staff):
     checklists.run_checklist(outage, actor=staff, now=clock(2))
     row = state(outage, "sla_monitoring")

@@ -252,17 +252,39 @@ def _judge_last_run(last, run):
 
 @checklist_check("manual_mode_off", "Manual mode is off (platform-wide and for the affected tenants)")
 def manual_mode_off(run):
+    """Off means the switches are off and the conversations answered by hand were handed back."""
     from apps.tenants.models import SystemSettings
 
     still_on = ["platform-wide"] if SystemSettings.load().manual_mode_since else []
-    still_on += list(
-        run.incident.affected_tenants.filter(manual_mode_since__isnull=False)
-        .order_by("slug")
-        .values_list("slug", flat=True)
-    )
+    affected = run.incident.affected_tenants.all()
+    still_on += list(affected.filter(manual_mode_since__isnull=False).order_by("slug").values_list("slug", flat=True))
     if still_on:
         return failed(f"manual mode is still on: {', '.join(still_on)}; turning it off hands the conversations back")
-    return green("manual mode is off platform-wide and for every affected tenant")
+    still_open = _open_manual_conversations(affected)
+    if still_open:
+        return failed(
+            f"manual mode is off but {_counted(still_open)}: turning manual mode off again hands them back "
+            "to automation"
+        )
+    return green("manual mode is off platform-wide and for every affected tenant; no conversation left open")
+
+
+def _open_manual_conversations(affected) -> dict[str, int]:
+    """{tenant slug: open fallback conversations} of the affected tenants, and of any tenant whose own
+    switch is off (left open from platform-wide manual mode); another tenant's own manual mode is its own."""
+    from django.db.models import Count, Q
+
+    from apps.fallback import state
+
+    mine = Q(tenant__in=affected) | Q(tenant__manual_mode_since__isnull=True)
+    rows = state.open_conversations().filter(mine).values("tenant__slug").annotate(count=Count("pk"))
+    return {row["tenant__slug"]: row["count"] for row in rows.order_by("tenant__slug")}
+
+
+def _counted(by_tenant) -> str:
+    total = sum(by_tenant.values())
+    where = ", ".join(f"{slug}: {count}" for slug, count in by_tenant.items())
+    return f"{total} fallback conversation(s) are still open ({where})"
 
 
 @checklist_check("team_notified", "The team is notified (a notification for this incident was sent)", tickable=True)
