@@ -53,6 +53,11 @@ def test_every_catalog_code_finds_a_runbook():
     assert runbooks.for_code("META_TOKEN_EXPIRED").slug == "whatsapp-outbound"
 
 
+def test_the_manual_fallback_runbook_lists_the_codes_its_switch_emits():
+    assert Runbook.objects.get(slug="manual-fallback").codes == ["MANUAL_MODE_ON", "MANUAL_MODE_OFF"]
+    assert runbooks.for_code("MANUAL_MODE_OFF").slug == "manual-fallback"
+
+
 def test_editing_a_runbooks_codes_adds_the_code_to_it():
     chatwoot = Runbook.objects.get(slug="chatwoot-down")
     chatwoot.codes = ["HEALTH_CHECK_FAILED"]
