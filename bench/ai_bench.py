@@ -247,7 +247,7 @@ def round_trips_per_request(key) -> str:
     call()
     with pg_wire.traced() as wire:
         call()
-    return f"{wire.round_trips} ({'; '.join(query[:50] + '…' for query in wire.queries)})"
+    return f"{wire.round_trips} ({'; '.join(statement[:50] + '…' for statement in wire.statements)})"
 
 
 def ai_rows() -> int:

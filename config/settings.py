@@ -182,6 +182,12 @@ else:
         DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The few statements every API call makes are prepared on the server, once per connection
+    # (apps/core/db_context.py `fetch_hot`); psycopg prepares a statement when asked or after this
+    # many runs, which Django's own (client-side binding) cursors never reach. Off for a pooler in
+    # transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://opsdesk")}

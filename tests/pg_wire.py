@@ -27,6 +27,24 @@ class Wire:
             if line.startswith("F") and "\tQuery\t" in line
         ]
 
+    @property
+    def statements(self) -> list[str]:
+        """What was run, in order: each simple query's text, each parsed statement's text, and
+        "prepared <name>" for a run of a statement prepared earlier (a Bind with no Parse before it)."""
+        found, parsed = [], set()
+        for line in self.lines:
+            kind = line.split("\t", 3)[2] if line.startswith("F\t") and line.count("\t") >= 2 else ""
+            rest = line.split("\t", 3)[3].strip() if kind and line.count("\t") >= 3 else ""
+            if kind in ("Query", "Parse"):
+                name, _, text = rest.partition(" ") if kind == "Parse" else ("", "", rest)
+                parsed.add(name.strip('"'))
+                found.append(text.strip().rsplit('"', 1)[0].lstrip('"') if kind == "Parse" else text.strip('"'))
+            elif kind == "Bind":
+                statement = rest.split(" ")[1].strip('"')
+                if statement and statement not in parsed:
+                    found.append(f"prepared {statement}")
+        return found
+
 
 @contextmanager
 def traced():

@@ -5,8 +5,10 @@ two joins on every request (~2 ms of Python and planning per call here, against 
 query). This reads the key and its tenant (all the tenant's columns, so `request.tenant` is a
 complete row) by the unique prefix; an operator key's staff user loads on first use (operator
 keys are few, tenant keys are per call). Nothing is cached: a revoked key is refused at once, in
-every process. The session's row-security context (the platform's, to read a key of any tenant)
-travels in the same round trip as the query (`db_context.execute_carrying_context`)."""
+every process. The statement is prepared on the server once per connection, and the session's
+row-security context (the platform's, to read a key of any tenant) travels in the same round trip
+(`db_context.fetch_hot`). The AI API reads the key together with its call's snapshot
+(apps/ai/snapshot.py), with this module's columns and `built`."""
 
 from functools import cache, lru_cache
 
@@ -19,10 +21,20 @@ from apps.tenants.models import Tenant
 
 def active_by_prefix(prefix: str, using: str = "default") -> ApiKey | None:
     """The unrevoked key with this prefix (tenant attached), or None."""
-    with connections[using].cursor() as cursor:
-        db_context.execute_carrying_context(cursor, _sql(), [prefix])
-        row = cursor.fetchone()
-    return None if row is None else _key(row, using)
+    rows = db_context.fetch_hot(connections[using], _sql(), [prefix])
+    return built(rows[0], using) if rows else None
+
+
+def select_list(key_alias: str = "k", tenant_alias: str = "t") -> str:
+    """Every column of the key, then every column of its tenant, in the order `built` reads them."""
+    keys = ", ".join(f'{key_alias}."{column}"' for column in _columns(ApiKey))
+    tenants = ", ".join(f'{tenant_alias}."{column}"' for column in _columns(Tenant))
+    return f"{keys}, {tenants}"
+
+
+def width() -> int:
+    """How many columns `select_list` reads."""
+    return len(_columns(ApiKey)) + len(_columns(Tenant))
 
 
 @cache
@@ -32,17 +44,16 @@ def _columns(model) -> tuple[str, ...]:
 
 @cache
 def _sql() -> str:
-    keys = ", ".join(f'k."{column}"' for column in _columns(ApiKey))
-    tenants = ", ".join(f't."{column}"' for column in _columns(Tenant))
     return (
-        f"SELECT {keys}, {tenants} FROM {ApiKey._meta.db_table} k "
+        f"SELECT {select_list()} FROM {ApiKey._meta.db_table} k "
         f"LEFT JOIN {Tenant._meta.db_table} t ON t.id = k.tenant_id "
         "WHERE k.prefix = %s AND k.revoked_at IS NULL"
     )
 
 
-def _key(row, using) -> ApiKey:
-    """Model instances as the ORM would build them (converters applied: SQLite's datetimes)."""
+def built(row, using="default") -> ApiKey:
+    """The key (its tenant attached) from `select_list`'s columns, as the ORM would build them
+    (converters applied: SQLite's datetimes)."""
     split = len(_columns(ApiKey))
     api_key = _instance(ApiKey, row[:split], using)
     if api_key.tenant_id is not None:

@@ -75,7 +75,12 @@ def authenticate_key(key: str) -> ApiKey | None:
     prefix = keys.prefix_of(key)
     if prefix is None:
         return None
-    api_key = key_lookup.active_by_prefix(prefix)
+    return accepted(key_lookup.active_by_prefix(prefix), key)
+
+
+def accepted(api_key: ApiKey | None, key: str) -> ApiKey | None:
+    """`api_key` (found by the prefix of `key`) when `key` is really it, with its use noted; else None.
+    For a caller that read the key itself (the AI API reads it with its call's snapshot)."""
     if api_key is None or not keys.matches(key, api_key.key_hash):
         return None
     _touch(api_key)

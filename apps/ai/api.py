@@ -178,7 +178,7 @@ class ChatCompletions(APIView):
         if admitted is None:
             return super().dispatch(request, *args, **kwargs)
         self.request, self.args, self.kwargs = request, args, kwargs
-        return with_headers(self.answer(request.tenant, admitted[1]), self.default_response_headers)
+        return with_headers(self.answer(request.tenant, admitted.data, admitted.known), self.default_response_headers)
 
     def post(self, request):
         try:
@@ -187,7 +187,7 @@ class ChatCompletions(APIView):
             return self.unreadable(exc)
         return self.answer(request.tenant, data)
 
-    def answer(self, tenant, data):
+    def answer(self, tenant, data, known=None):
         try:
             chat = validation.parse(data)
         except validation.InvalidRequest as exc:
@@ -202,6 +202,7 @@ class ChatCompletions(APIView):
             max_tokens=chat.max_tokens,
             temperature=chat.temperature,
             defer_record=True,
+            known=known,
         )
         return after_response(completion_response(completion), completion.finish)
 

@@ -3,7 +3,8 @@
 On PostgreSQL the row and both counters are ONE statement (a data-modifying CTE: the INSERT of the
 row, and an INSERT … ON CONFLICT DO UPDATE adding to today's counters), so they are atomic without
 BEGIN and COMMIT round trips and safe under concurrent calls (the upsert adds to the value it finds
-under its row lock). Elsewhere (SQLite for `make run`) the ORM writes them in one transaction."""
+under its row lock); it is prepared on the server once per connection (`db_context.fetch_hot`).
+Elsewhere (SQLite for `make run`) the ORM writes them in one transaction."""
 
 import logging
 
@@ -11,6 +12,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models.sql import InsertQuery
 
 from apps.ai.models import AIRequest
+from apps.core import db_context
 from apps.core import metrics_prometheus as prom
 from apps.tenants import usage
 from apps.tenants.models import UsageCounter
@@ -33,9 +35,7 @@ def _save(row: AIRequest, amounts: dict, now) -> AIRequest:
     sql, params = _insert_sql(row, connection)
     day = usage.tenant_today(row.tenant, now)
     sql, params = _with_counters(sql, params, row.tenant_id, amounts, day)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row.pk = cursor.fetchone()[0]
+    row.pk = db_context.fetch_hot(connection, sql, params)[0][0]
     row._state.adding, row._state.db = False, connection.alias
     return row
 

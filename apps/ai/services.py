@@ -98,11 +98,13 @@ def complete(
     max_tokens=None,
     temperature=None,
     defer_record=False,
+    known=None,
 ) -> Completion:
     """Answers `messages` (OpenAI-style dicts; "user" content is the untrusted text) for `tenant`.
     Writes exactly one AIRequest, whatever happens. With `defer_record` (the API) the row is
     written when the caller runs `Completion.finish()`, after its answer went out, wherever the
-    snapshot could draw the row's id (PostgreSQL); elsewhere it is written before returning."""
+    snapshot could draw the row's id (PostgreSQL); elsewhere it is written before returning.
+    `known` is the call's snapshot when the caller has just read it (the API reads it with the key)."""
     call = Call(
         tenant,
         str(feature),
@@ -115,7 +117,7 @@ def complete(
         temperature,
         defer_record=defer_record,
     )
-    call.known = snapshot.read(call.tenant)
+    call.known = known or snapshot.read(call.tenant)
     done = _refused_by_policy(call) or _throttled(call) or _refused_by_guardrail(call) or _answer(call)
     return replace(done, pending=tuple(call.pending)) if call.pending else done
 

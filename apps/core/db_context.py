@@ -171,32 +171,47 @@ def _set_params(state: RlsState) -> list:
     return [state.tenant_id, "on" if state.platform else "off", state.user_id]
 
 
-def execute_carrying_context(cursor, sql: str, params) -> None:
-    """`cursor.execute(sql, params)` in ONE round trip even when the session holds another context:
-    the set_config goes in the same message, ahead of `sql` (the simple query protocol runs both in
-    order, as one implicit transaction), and the cursor is left on `sql`'s result. For the hot
-    paths (the API key lookup, the AI snapshot) whose context switch would otherwise cost a round
-    trip of its own. In autocommit a failure of either statement undoes both, and the session's
-    context is then forgotten, so the next query sets it again; inside a transaction the rollback
-    that must follow forgets it (apps/core/postgresql)."""
-    connection, wanted = cursor.db, _wanted.get()
-    if not _can_carry(cursor) or connection.rls_state == wanted:
+class PreparedCursor(psycopg.Cursor):
+    """Binds its parameters on the server and asks for each statement to be prepared at its first
+    use on the connection (honoured when the connection prepares at all: DB_PREPARED_STATEMENTS)."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def fetch_hot(connection, sql: str, params) -> list[tuple]:
+    """All rows of `sql`, for the few statements every API call makes (the key with the AI snapshot,
+    the AI request's row). On PostgreSQL the statement is prepared on the server at its first use on
+    each connection (parsed and planned once, not on every call: ~0.3 ms for the AI snapshot) and
+    its parameters are bound by the server instead of quoted in Python; when the session holds
+    another context, the set_config goes in the same round trip, ahead of `sql` (pipeline mode: one
+    Sync, so both run as one implicit transaction in autocommit and a failure of either undoes
+    both, after which the session's context is forgotten and the next query sets it again; inside a
+    transaction the rollback that must follow forgets it, apps/core/postgresql). Elsewhere (SQLite
+    for `make run`) a plain execute."""
+    if not hasattr(connection, "hot_cursor"):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with connection.hot_cursor() as cursor:
+        _execute_hot(connection, cursor, sql, params)
+        return cursor.fetchall()
+
+
+def _execute_hot(connection, cursor, sql, params) -> None:
+    wanted = _wanted.get()
+    if connection.rls_state == wanted:
         cursor.execute(sql, params)
         return
-    connection.rls_state = wanted  # the message sets it before `sql` runs: the wrapper sends nothing
+    connection.rls_state = wanted  # the pipeline sets it before `sql` runs: the wrapper sends nothing
     try:
-        cursor.execute(f"{SET_SQL}; {sql}", [*_set_params(wanted), *params])
-        cursor.nextset()
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            PreparedCursor(connection.connection).execute(SET_SQL, _set_params(wanted))
+            cursor.execute(sql, params)
     except BaseException:
         if not connection.in_atomic_block:  # inside one, the rollback to come forgets it (backend)
             connection.rls_state = UNKNOWN
         raise
-
-
-def _can_carry(cursor) -> bool:
-    """PostgreSQL with client-side binding (Django's default): only then may one execute hold two
-    statements."""
-    return cursor.db.vendor == "postgresql" and isinstance(cursor.cursor, psycopg.ClientCursor)
 
 
 def violation_table(exc) -> str | None:

@@ -32,7 +32,8 @@ def test_the_fast_path_takes_only_a_tenant_key_posting_json_within_the_limit(rf,
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
     admitted = fast_path.admitted(rf.post(URL, data=BODY, content_type="application/json; charset=utf-8", **bearer))
-    assert admitted is not None and admitted[0].tenant == tenant and admitted[1]["messages"]
+    assert admitted is not None and admitted.principal.tenant == tenant and admitted.data["messages"]
+    assert admitted.known.policy.ai_enabled == tenant.is_ai_enabled  # read with the key, in one statement
 
     assert fast_path.admitted(rf.post(URL, data=BODY, content_type="application/json")) is None
     assert fast_path.admitted(rf.post(URL, data={"messages": "hi"}, **bearer)) is None
@@ -49,3 +50,30 @@ def test_an_operator_key_is_left_to_drf(rf, staff):
     _, key = key_services.issue_operator_key(staff.username, name="ops")
     request = rf.post(URL, data=BODY, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert fast_path.admitted(request) is None
+
+
+def test_a_tenant_in_a_zone_postgresql_does_not_know_is_still_answered(tenant, tenant_api, openrouter):
+    """The one-statement read computes the tenant's today in SQL; a zone name PostgreSQL rejects
+    (Python falls back to UTC for it) makes the fast path read the key alone, and the gateway then
+    reads the snapshot with the zone from Python."""
+    from apps.accounts import services as key_services
+    from apps.tenants import usage
+    from apps.tenants.models import Tenant, UsageCounter
+
+    usage.increment_many(tenant, {UsageCounter.Metric.AI_REQUESTS: 1})  # so the zone is needed
+    Tenant.objects.filter(pk=tenant.pk).update(timezone="Mars/Olympus_Mons")
+    _, key = key_services.issue_tenant_key(tenant, name="n8n")
+    found = fast_path.key_and_snapshot(key)
+    assert found[0].tenant_id == tenant.pk and found[1] is None  # read apart
+    answer = tenant_api.post(URL, data=BODY, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["provider"] == "openrouter"
+    assert AIRequest.objects.get(pk=answer.json()["opsdesk"]["request_id"]).outcome == Outcome.ANSWERED
+
+
+def test_a_wrong_secret_behind_a_real_prefix_is_refused(tenant):
+    from apps.accounts import keys
+    from apps.accounts import services as key_services
+
+    _, key = key_services.issue_tenant_key(tenant, name="n8n")
+    forged = f"{keys.KEY_PREFIX}_{keys.prefix_of(key)}_not-the-secret"
+    assert fast_path.key_and_snapshot(forged) is None

@@ -47,12 +47,12 @@ def post(key) -> tuple[str, dict]:
     return statuses[0], json.loads(body)
 
 
-def test_an_answer_costs_two_round_trips_before_it_goes_out_and_one_after(key, openrouter):
+def test_an_answer_costs_one_round_trip_before_it_goes_out_and_one_after(key, openrouter):
     assert post(key)[0] == "200 OK"  # the first call creates the tenant's AI texts and the circuit row
     with pg_wire.traced() as wire:
         status, answer = post(key)
     assert status == "200 OK" and answer["provider"] == "openrouter"
-    assert wire.round_trips == 3  # the key (with the platform context), the snapshot (with the tenant's), the row
+    assert wire.round_trips == 2  # the key with the snapshot (as the platform), the row (as the tenant)
     assert "SELECT 1" not in wire.queries  # no health check
     assert AIRequest.objects.count() == 2
 

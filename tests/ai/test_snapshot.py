@@ -85,3 +85,58 @@ def test_a_row_that_cannot_be_written_adds_nothing_to_the_counters(tenant):
     with pytest.raises(IntegrityError), transaction.atomic():
         recording.save_counted(broken, {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: 30})
     assert usage.ai_usage_for(tenant).requests_today == 0
+
+
+# --- the API's read: the key and the snapshot in one statement (PostgreSQL) ---------------------------
+
+
+@pytest.fixture
+def key_pair(tenant):
+    from apps.accounts import keys
+    from apps.accounts import services as key_services
+
+    api_key, secret = key_services.issue_tenant_key(tenant, name="n8n")
+    return api_key, keys.prefix_of(secret)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)  # autocommit, as requests run: no savepoint around it
+def test_the_key_and_the_snapshot_come_in_one_round_trip_and_agree_with_the_two_reads(tenant, key_pair):
+    from tests import pg_wire
+
+    api_key, prefix = key_pair
+    usage.increment_many(tenant, {Metric.AI_REQUESTS: 3, Metric.AI_TOKENS: 300})
+    snapshot.read_for_key(prefix)  # prepared at its first run on this connection
+    with pg_wire.traced() as wire:
+        found_key, read = snapshot.read_for_key(prefix)
+    assert wire.round_trips == 1
+    assert (found_key.pk, found_key.tenant.pk, found_key.key_hash) == (api_key.pk, tenant.pk, api_key.key_hash)
+    apart = snapshot.read(tenant)
+    assert read.policy == apart.policy == policy.ai_input_for(tenant)
+    assert (read.start, read.price_table, set(read.circuits)) == (apart.start, apart.price_table, set(apart.circuits))
+    assert read.request_id is not None and read.request_id != apart.request_id
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14 and UTC-11
+def test_the_tenant_s_today_is_its_own_zone_s_today(tenant, key_pair, zone):
+    tenant.timezone = zone
+    tenant.save()
+    now = timezone.now().replace(hour=12)
+    for days, amount in ((-1, 1), (0, 10), (1, 100)):  # each of the days a zone can call today
+        usage.increment_many(tenant, {Metric.AI_REQUESTS: amount}, now=now + timedelta(days=days))
+    read = snapshot.read_for_key(key_pair[1], now=now)[1]
+    assert read.policy == snapshot.read(tenant, now=now).policy
+    assert read.policy.ai_today == usage.ai_usage_for(tenant, now=now).requests_today
+
+
+@pytest.mark.services
+def test_revoked_and_operator_keys_read_as_nothing(tenant, key_pair, admin_user):
+    from apps.accounts import keys
+    from apps.accounts import services as key_services
+
+    operator_secret = key_services.issue_operator_key(admin_user.username, name="ops")[1]
+    assert snapshot.read_for_key(keys.prefix_of(operator_secret)) is None
+    key_services.revoke(key_pair[0])
+    assert snapshot.read_for_key(key_pair[1]) is None
+    assert snapshot.read_for_key("no-such-prefix") is None

@@ -9,7 +9,11 @@ read from pg_stat_activity at scrape time.
 
 The row-level security context (apps/core/db_context.py): every query passes
 `db_context.before_query`, and the connection remembers which context its session holds,
-forgetting it whenever a rollback may have undone a set_config."""
+forgetting it whenever a rollback may have undone a set_config.
+
+Prepared statements, for the hot statements only (`db_context.fetch_hot`): Django's own cursors
+bind on the client and never prepare; settings give the connection a `prepare_threshold` that only
+an explicit request reaches (DB_PREPARED_STATEMENTS, on by default)."""
 
 import time
 
@@ -51,6 +55,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._savepoint_rollback(sid)
         finally:
             self.rls_state = db_context.UNKNOWN
+
+    def hot_cursor(self):
+        """Django's cursor (its execute wrappers, query log and error translation) around a
+        `db_context.PreparedCursor`, for `db_context.fetch_hot`; opened as `cursor()` opens one."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(db_context.PreparedCursor(self.connection))
 
     def _close(self):
         self.rls_state = db_context.UNKNOWN
