@@ -26,6 +26,9 @@ environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("WEB_THREADS", "4"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE_S", "5"))
+# The worker's heartbeat touches a file after every request; on a disk-backed /tmp that is a
+# filesystem write per request (gunicorn's docs advise memory for it).
+worker_tmp_dir = os.environ.get("WEB_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 
 
 def on_starting(server):

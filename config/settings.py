@@ -137,6 +137,22 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# What a server-to-server POST with a bearer key to one of LEAN_ROUTES goes through instead of
+# MIDDLEWARE (apps/core/lean_wsgi.py): the AI API's chat completions, called once per message.
+LEAN_ROUTES = ["/api/v1/ai/chat/completions"]
+LEAN_MIDDLEWARE = [
+    "apps.observability.middleware.RequestMetricsMiddleware",
+    "apps.core.middleware.TrustedProxyMiddleware",
+    "apps.core.middleware.CorrelationIdMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",  # lazy: what DRF's other paths may ask
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.RequestContextMiddleware",
+    "apps.core.db_context.RowSecurityMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
