@@ -140,6 +140,7 @@ MIDDLEWARE = [
 # What a server-to-server POST with a bearer key to one of LEAN_ROUTES goes through instead of
 # MIDDLEWARE (apps/core/lean_wsgi.py): the AI API's chat completions, called once per message.
 LEAN_ROUTES = ["/api/v1/ai/chat/completions"]
+LEAN_URLCONF = "config.lean_urls"
 LEAN_MIDDLEWARE = [
     "apps.observability.middleware.RequestMetricsMiddleware",
     "apps.core.middleware.TrustedProxyMiddleware",

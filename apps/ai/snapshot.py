@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connections, transaction
 from django.utils import timezone
@@ -240,8 +240,11 @@ def _circuit(values) -> tuple[str, ProviderCircuit]:
     return provider, found
 
 
+@lru_cache(maxsize=16)
 def _prices(aggregated, provider) -> dict:
-    """{model: ModelPrice} of `provider` from the JSON array of [provider, model, prompt, completion]."""
+    """{model: ModelPrice} of `provider` from the JSON array of [provider, model, prompt, completion].
+    Kept per text: every call reads the table's current text, so a changed price is a new entry (the
+    dict and its prices are shared: read them only)."""
     prices: dict = {}
     for owner, model, prompt, completion in json.loads(aggregated):
         if owner != provider:

@@ -7,14 +7,16 @@ The full stack's CSRF, messages, lockout, CORS, static files, CSP and frame-opti
 nothing for a server-to-server POST with a bearer key; the short stack (settings.LEAN_MIDDLEWARE)
 keeps what such a request needs: metrics, the trusted proxy's client address, the correlation id,
 the database-outage 503, the security headers, Content-Length, the row-security scope, and the
-(lazy) session and user that DRF's refusals of other keys read. Only a request that can use nothing else takes it: a POST to a lean route with
-`Authorization: Bearer …`, and neither an Origin (a browser: CORS) nor a Cookie (a session). The
-view is the same either way (its URL, its fast path, DRF behind it)."""
+(lazy) session and user that DRF's refusals of other keys read. Only a request that can use
+nothing else takes it: a POST to a lean route with `Authorization: Bearer …`, and neither an Origin
+(a browser: CORS) nor a Cookie (a session). The view is the same either way (its URL, its fast
+path, DRF behind it), resolved in settings.LEAN_URLCONF, which holds only the lean routes."""
 
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.urls import get_resolver
 
 BEARER = "Bearer "
 
@@ -23,6 +25,12 @@ class LeanWSGIHandler(WSGIHandler):
     def load_middleware(self, is_async=False):
         with _middleware(settings.LEAN_MIDDLEWARE):
             super().load_middleware(is_async)
+
+    def resolve_request(self, request):
+        """Against settings.LEAN_URLCONF: the same view, its route and name, without the walk
+        through every other pattern of the full URLconf."""
+        request.resolver_match = get_resolver(settings.LEAN_URLCONF).resolve(request.path_info)
+        return request.resolver_match
 
 
 @contextmanager

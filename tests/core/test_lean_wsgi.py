@@ -29,3 +29,12 @@ def test_a_machine_posting_with_a_bearer_key_takes_the_short_stack():
 )
 def test_everything_else_keeps_the_full_stack(change):
     assert not takes_lean({**MACHINE, **change})
+
+
+def test_each_lean_route_resolves_to_the_same_view_route_and_name_as_in_the_full_urlconf(settings):
+    from django.urls import get_resolver
+
+    for path in settings.LEAN_ROUTES:
+        lean = get_resolver(settings.LEAN_URLCONF).resolve(path)
+        full = get_resolver(settings.ROOT_URLCONF).resolve(path)
+        assert (lean.func.view_class, lean.route, lean.view_name) == (full.func.view_class, full.route, full.view_name)
