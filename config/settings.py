@@ -150,7 +150,6 @@ LEAN_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",  # lazy: what DRF's other paths may ask
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.core.middleware.RequestContextMiddleware",
     "apps.core.db_context.RowSecurityMiddleware",
 ]
 
