@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_AI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdesk_aibench")
 PORT = 8766
+FLOOR_PORT = 8767  # bench/wsgi_floor.py under the same gunicorn settings
 PY = sys.executable
 QUESTION = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Is breakfast included?"}]}
 
@@ -77,13 +78,13 @@ def tenant_key() -> str:
     return key_services.issue_tenant_key(tenant, name="bench")[1]
 
 
-def start_gunicorn(env):
+def start_gunicorn(env, app="config.wsgi", port=PORT):
     """gunicorn as the Procfile's web process runs it (its settings file, so its worker class), with
     one worker; the metrics files go to a directory of the bench's own."""
     env = {**env, "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="ai-bench-metrics-")}
-    command = [str(Path(PY).parent / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py"]
+    command = [str(Path(PY).parent / "gunicorn"), app, "-c", "config/gunicorn.py"]
     proc = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
+        [*command, "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -91,7 +92,7 @@ def start_gunicorn(env):
     )
     for _ in range(100):
         try:
-            if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc
         except requests.RequestException:
             time.sleep(0.1)
@@ -108,11 +109,12 @@ def worker_class() -> str:
 
 
 def paired(provider, key, n) -> dict:
-    """n iterations of (direct call, gateway call), after a warm-up; latencies in ms."""
-    direct, gateway = requests.Session(), requests.Session()
+    """n iterations of (direct call, gateway call, `/healthz`, the same POST to the empty WSGI app),
+    after a warm-up; latencies in ms."""
+    direct, gateway, empty = requests.Session(), requests.Session(), requests.Session()
     headers = {"Authorization": f"Bearer {key}"}
     url = f"http://127.0.0.1:{PORT}/api/v1/ai/chat/completions"
-    direct_ms, gateway_ms, floor_ms = [], [], []
+    timings = {"direct": [], "gateway": [], "floor": [], "hop": []}
     for index in range(n + 20):
         started = time.perf_counter()
         answer = direct.post(f"{provider.base_url}/chat/completions", json=QUESTION, headers=provider_headers(provider))
@@ -120,19 +122,15 @@ def paired(provider, key, n) -> dict:
         through = gateway.post(url, json=QUESTION, headers=headers)
         ended = time.perf_counter()
         gateway.get(f"http://127.0.0.1:{PORT}/healthz")
+        floor_ended = time.perf_counter()
+        empty.post(f"http://127.0.0.1:{FLOOR_PORT}/chat/completions", json=QUESTION, headers=headers)
         assert answer.status_code == 200 and through.status_code == 200, through.text
         if index >= 20:
-            direct_ms.append((middle - started) * 1000)
-            gateway_ms.append((ended - middle) * 1000)
-            floor_ms.append((time.perf_counter() - ended) * 1000)
-    overhead = [g - d for g, d in zip(gateway_ms, direct_ms, strict=True)]
-    return {
-        "direct": direct_ms,
-        "gateway": gateway_ms,
-        "overhead": overhead,
-        "floor": floor_ms,
-        "provider": through.json()["provider"],
-    }
+            for name, ms in zip(timings, (middle - started, ended - middle, floor_ended - ended, 0), strict=True):
+                timings[name].append(ms * 1000)
+            timings["hop"][-1] = (time.perf_counter() - floor_ended) * 1000
+    overhead = [g - d for g, d in zip(timings["gateway"], timings["direct"], strict=True)]
+    return {**timings, "overhead": overhead, "provider": through.json()["provider"]}
 
 
 def worker_cpu_ms(server) -> float:
@@ -181,10 +179,12 @@ def summary(name, result, goal_median, goal_p99=None):
         f"(p99 {percentile(result['gateway'], 0.99):.2f} ms); overhead median {median:.2f} ms, p99 {p99:.2f} ms "
         f"[{goal}: {verdict}]"
     )
-    floor = statistics.median(result["floor"])
+    floor, hop = statistics.median(result["floor"]), statistics.median(result["hop"])
     print(
         f"   baselines in the same run: GET /healthz through the same gunicorn median {floor:.2f} ms "
-        f"(overhead = {median / floor:.1f}x it); one ORM query median {db_round_trip_ms():.2f} ms"
+        f"(overhead = {median / floor:.1f}x it); the same POST to an empty WSGI app under the same gunicorn "
+        f"settings (bench/wsgi_floor.py: the server's own hop) median {hop:.2f} ms; "
+        f"one ORM query median {db_round_trip_ms():.2f} ms"
     )
 
 
@@ -329,6 +329,7 @@ def main():
         setup_django(env)
         key = tenant_key()
         server = start_gunicorn(env)
+        empty = start_gunicorn({**env, "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}"}, "wsgi_floor:application", FLOOR_PORT)
         try:
             print(
                 f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
@@ -355,8 +356,9 @@ def main():
             close_circuits()
             hanging(key, args.timeout)
         finally:
-            server.terminate()
-            server.wait()
+            for process in (server, empty):
+                process.terminate()
+                process.wait()
     if args.guardrails and (ROOT / "bench" / "ai_guardrails_bench.py").exists():
         subprocess.run([PY, str(ROOT / "bench" / "ai_guardrails_bench.py")], cwd=ROOT, check=False)
 
