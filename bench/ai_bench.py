@@ -4,8 +4,8 @@ Run:  .venv/bin/python bench/ai_bench.py [--requests 400] [--timeout 2] [--guard
 Needs PostgreSQL on 127.0.0.1 (database opsdesk_aibench, created when missing). --guardrails runs
 bench/ai_guardrails_bench.py afterwards, so one command reports everything.
 
-The WSGI stack is real: gunicorn (one sync worker, as in the Procfile) on PostgreSQL, a tenant API
-key, the whole gateway (policy, input guardrail, provider chain, output guardrail, the AIRequest row
+The WSGI stack is real: gunicorn with the Procfile's settings (config/gunicorn.py), one worker, on
+PostgreSQL, a tenant API key, the whole gateway (policy, input guardrail, provider chain, output guardrail, the AIRequest row
 and usage counters). The providers are local OpenAI-compatible servers (tests/fakes/openai_compat.py)
 in this process. Each iteration makes one direct call to the provider (requests.Session, kept alive,
 as the gateway's own client) and one call through the gateway to the same provider, so the overhead
@@ -13,8 +13,9 @@ is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i
 
   1. normal: OpenRouter answers; overhead median and p99 (goal <= 2 ms, <= 10 ms), and the SQL
      queries one request makes (counted in-process with Django's test client);
-     baselines in the same run: GET /healthz through the same gunicorn (the WSGI stack's floor)
-     and one small ORM query (what each of the gateway's queries costs at least);
+     baselines in the same run: GET /healthz through the same gunicorn (Django's floor), the same
+     POST to an empty WSGI app under the same gunicorn settings (bench/wsgi_floor.py: the server's
+     own hop) and one small ORM query (what each of the gateway's queries costs at least);
   2. first provider down, its circuit open: OpenAI answers; overhead median (goal <= 3 ms), and
      OpenRouter must get no request at all;
   3. first provider hanging, circuit closed: the first answer arrives within AI_TIMEOUT_S + 1 s.
