@@ -4,9 +4,9 @@ Run:  .venv/bin/python bench/ai_bench.py [--requests 400] [--timeout 2] [--guard
 Needs PostgreSQL on 127.0.0.1 (database opsdesk_aibench, created when missing). --guardrails runs
 bench/ai_guardrails_bench.py afterwards, so one command reports everything.
 
-The WSGI stack is real: gunicorn with the Procfile's settings (config/gunicorn.py), one worker, on
-PostgreSQL, a tenant API key, the whole gateway (policy, input guardrail, provider chain, output guardrail, the AIRequest row
-and usage counters). The providers are local OpenAI-compatible servers (tests/fakes/openai_compat.py)
+The WSGI stack is real: gunicorn with the Procfile's settings (config/gunicorn.py), one worker,
+on PostgreSQL, a tenant API key, the whole gateway (policy, input guardrail, provider chain,
+output guardrail, the AIRequest row and usage counters). The providers are local OpenAI-compatible servers (tests/fakes/openai_compat.py)
 in this process. Each iteration makes one direct call to the provider (requests.Session, kept alive,
 as the gateway's own client) and one call through the gateway to the same provider, so the overhead
 is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i.
