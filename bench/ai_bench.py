@@ -7,9 +7,10 @@ bench/ai_guardrails_bench.py afterwards, so one command reports everything.
 The WSGI stack is real: gunicorn with the Procfile's settings (config/gunicorn.py), one worker,
 on PostgreSQL, a tenant API key, the whole gateway (policy, input guardrail, provider chain,
 output guardrail, the AIRequest row and usage counters). The providers are local
-OpenAI-compatible servers (tests/fakes/openai_compat.py) in this process. Each iteration makes one direct call to the provider (requests.Session, kept alive,
-as the gateway's own client) and one call through the gateway to the same provider, so the overhead
-is paired per iteration on this noisy machine: overhead_i = gateway_i - direct_i.
+OpenAI-compatible servers (tests/fakes/openai_compat.py) in this process. Each iteration makes one
+direct call to the provider (requests.Session, kept alive, as the gateway's own client) and one
+call through the gateway to the same provider, so the overhead is paired per iteration on this
+noisy machine: overhead_i = gateway_i - direct_i.
 
   1. normal: OpenRouter answers; overhead median and p99 (goal <= 2 ms, <= 10 ms), and the SQL
      queries one request makes (counted in-process with Django's test client);
