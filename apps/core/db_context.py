@@ -208,9 +208,10 @@ def _execute_hot(connection, cursor, sql, params) -> None:
         with connection.wrap_database_errors, connection.connection.pipeline():
             PreparedCursor(connection.connection).execute(SET_SQL, _set_params(wanted))
             cursor.execute(sql, params)
-    except BaseException:
+    except BaseException as exc:
         if not connection.in_atomic_block:  # inside one, the rollback to come forgets it (backend)
             connection.rls_state = UNKNOWN
+        _note_violation(exc)  # raised when the pipeline syncs, after the execute wrapper returned
         raise
 
 

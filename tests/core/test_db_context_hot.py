@@ -82,3 +82,17 @@ def test_on_a_database_without_row_security_it_is_a_plain_execute():
         assert db_context.fetch_hot(sqlite, "SELECT %s", [7]) == [(7,)]
     finally:
         sqlite.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_row_security_refuses_in_a_pipeline_is_reported(tenant, other_tenant):
+    """The refusal arrives when the pipeline syncs, after Django's execute wrapper has returned."""
+    from apps.events.models import SystemEvent
+
+    insert = "INSERT INTO tenants_usagecounter (tenant_id, metric, day, value) VALUES (%s, %s, CURRENT_DATE, 1)"
+    hot("SELECT 1")  # the session holds "no context": the write below switches in its pipeline
+    with db_context.scope(db_context.tenant_state(tenant)), pytest.raises(ProgrammingError, match="row-level"):
+        hot(insert + " RETURNING id", [other_tenant.pk, "ai_requests"])
+    with db_context.platform_context():
+        violations = list(SystemEvent.objects.filter(code="RLS_VIOLATION"))
+    assert [event.meta["context"] for event in violations] == [f"tenant {tenant.pk}"]
