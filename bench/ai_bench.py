@@ -118,19 +118,19 @@ def paired(provider, key, n) -> dict:
     url = f"http://127.0.0.1:{PORT}/api/v1/ai/chat/completions"
     timings = {"direct": [], "gateway": [], "floor": [], "hop": []}
     for index in range(n + 20):
-        started = time.perf_counter()
+        marks = [time.perf_counter()]
         answer = direct.post(f"{provider.base_url}/chat/completions", json=QUESTION, headers=provider_headers(provider))
-        middle = time.perf_counter()
+        marks.append(time.perf_counter())
         through = gateway.post(url, json=QUESTION, headers=headers)
-        ended = time.perf_counter()
+        marks.append(time.perf_counter())
         gateway.get(f"http://127.0.0.1:{PORT}/healthz")
-        floor_ended = time.perf_counter()
+        marks.append(time.perf_counter())
         empty.post(f"http://127.0.0.1:{FLOOR_PORT}/chat/completions", json=QUESTION, headers=headers)
+        marks.append(time.perf_counter())
         assert answer.status_code == 200 and through.status_code == 200, through.text
         if index >= 20:
-            for name, ms in zip(timings, (middle - started, ended - middle, floor_ended - ended, 0), strict=True):
-                timings[name].append(ms * 1000)
-            timings["hop"][-1] = (time.perf_counter() - floor_ended) * 1000
+            for name, begun, done in zip(timings, marks[:-1], marks[1:], strict=True):
+                timings[name].append((done - begun) * 1000)
     overhead = [g - d for g, d in zip(timings["gateway"], timings["direct"], strict=True)]
     return {**timings, "overhead": overhead, "provider": through.json()["provider"]}
 
@@ -219,32 +219,14 @@ def round_trips_per_request(key) -> str:
     """Round trips to PostgreSQL of one call, on the wire (libpq's trace), through Django's WSGI
     handler as gunicorn calls it: the per-request health check and the row-security set_config
     count here, which Django's query log never shows."""
-    import io
-    import json
-
     from django.core.handlers.wsgi import WSGIHandler
 
-    from tests import pg_wire
+    from tests import pg_wire, wsgi_calls
 
-    body = json.dumps(QUESTION).encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/v1/ai/chat/completions",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "localhost",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "HTTP_AUTHORIZATION": f"Bearer {key}",
-    }
     handler = WSGIHandler()
 
     def call():
-        response = handler({**environ, "wsgi.input": io.BytesIO(body)}, lambda *args: None)
-        b"".join(response)
-        response.close()
+        wsgi_calls.post_json(handler, "/api/v1/ai/chat/completions", QUESTION, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     call()
     with pg_wire.traced() as wire:

@@ -50,13 +50,13 @@ def deferred(row: AIRequest, amounts: dict):
     from call to call instead of switching twice per call (a set_config in each round trip)."""
 
     def write() -> None:
-        try:
-            with db_context.platform_context():
+        with db_context.platform_context():
+            try:
                 save_counted(row, amounts, now=row.created_at)
-        except (OperationalError, InterfaceError):
-            _write_again(row, amounts)
-        except DatabaseError:
-            _report(row, amounts)
+            except (OperationalError, InterfaceError):
+                _write_again(row, amounts)
+            except DatabaseError:
+                _report(row, amounts)
 
     return write
 
@@ -66,8 +66,7 @@ def _write_again(row, amounts) -> None:
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
     try:
-        with db_context.platform_context():
-            save_counted(row, amounts, now=row.created_at)
+        save_counted(row, amounts, now=row.created_at)
     except DatabaseError:
         _report(row, amounts)
 

@@ -2,14 +2,12 @@
 full one: same statuses, bodies and the headers a client reads, the correlation id, Content-Length,
 and the AIRequest row written after the response."""
 
-import io
-import json
-
 import pytest
 
 from apps.accounts import services as key_services
 from apps.ai.models import AIRequest, Outcome
 from apps.core.lean_wsgi import LeanWSGIHandler
+from tests import wsgi_calls
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/ai/chat/completions"
@@ -24,30 +22,9 @@ def stacks():
 
 
 def call(handler, key, body, **headers) -> tuple[int, dict, dict]:
-    raw = json.dumps(body).encode() if not isinstance(body, bytes) else body
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": URL,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(raw),
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(raw)),
-        "HTTP_AUTHORIZATION": f"Bearer {key}",
-        **headers,
-    }
-    started = {}
-    response = handler(environ, lambda status, headers, *exc: started.update(status=status, headers=dict(headers)))
-    try:
-        content = b"".join(response)
-    finally:
-        response.close()  # as gunicorn does after the last byte: the deferred row
-    status = int(started["status"].split()[0])
-    assert int(started["headers"]["Content-Length"]) == len(content)
-    return status, started["headers"], json.loads(content)
+    answer = wsgi_calls.post_json(handler, URL, body, HTTP_AUTHORIZATION=f"Bearer {key}", **headers)
+    assert int(answer.headers["Content-Length"]) == len(answer.content)
+    return answer.status, answer.headers, answer.json()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 trace) through Django's real WSGI handler, as gunicorn calls it: request_started and
 request_finished run, so Django's per-request connection health check would show here."""
 
-import io
 import json
 
 import pytest
@@ -11,7 +10,7 @@ from django.db import connection
 
 from apps.accounts import services as key_services
 from apps.ai.models import AIRequest
-from tests import db_roles, pg_wire
+from tests import db_roles, pg_wire, wsgi_calls
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/ai/chat/completions"
@@ -23,48 +22,31 @@ def key(tenant):
     return key_services.issue_tenant_key(tenant, name="n8n")[1]
 
 
-def post(key) -> tuple[str, dict]:
-    """One request through Django's WSGI handler: its status line and JSON body."""
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": URL,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(BODY),
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(BODY)),
-        "HTTP_AUTHORIZATION": f"Bearer {key}",
-    }
-    statuses = []
-    response = WSGIHandler()(environ, lambda status, headers, *exc: statuses.append(status))
-    try:
-        body = b"".join(response)
-    finally:
-        response.close()  # what gunicorn does after the last byte: the deferred AIRequest row
-    return statuses[0], json.loads(body)
+def post(key) -> tuple[int, dict]:
+    """One request through Django's WSGI handler: its status and JSON body (the deferred AIRequest
+    row is written in the response's close(), as gunicorn runs it after the last byte)."""
+    answer = wsgi_calls.post_json(WSGIHandler(), URL, BODY, HTTP_AUTHORIZATION=f"Bearer {key}")
+    return answer.status, answer.json()
 
 
 def test_an_answer_costs_one_round_trip_before_it_goes_out_and_one_after(key, openrouter):
-    assert post(key)[0] == "200 OK"  # the first call creates the tenant's AI texts and the circuit row
+    assert post(key)[0] == 200  # the first call creates the tenant's AI texts and the circuit row
     with pg_wire.traced() as wire:
         status, answer = post(key)
-    assert status == "200 OK" and answer["provider"] == "openrouter"
+    assert status == 200 and answer["provider"] == "openrouter"
     assert wire.round_trips == 2  # the key with the snapshot (as the platform), the row (as the tenant)
     assert "SELECT 1" not in wire.queries  # no health check
     assert AIRequest.objects.count() == 2
 
 
 def test_a_connection_the_database_dropped_is_reopened_and_the_call_answered(key, openrouter):
-    assert post(key)[0] == "200 OK"
+    assert post(key)[0] == 200
     dropped = connection.connection.info.backend_pid
     with db_roles.owner_cursor() as admin:  # what a database restart does to every connection
         admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
 
     status, answer = post(key)
 
-    assert status == "200 OK" and answer["provider"] == "openrouter"
+    assert status == 200 and answer["provider"] == "openrouter"
     assert connection.connection.info.backend_pid != dropped
     assert AIRequest.objects.filter(pk=answer["opsdesk"]["request_id"]).exists()

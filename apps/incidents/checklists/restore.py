@@ -5,6 +5,8 @@ when the incident is platform-wide)."""
 import uuid
 from datetime import timedelta
 
+from django.db.models import Count, Q
+
 from apps.core import zones
 from apps.health import http
 from apps.incidents.checklists.registry import checklist_check, failed, green, not_applicable, waiting
@@ -272,8 +274,6 @@ def manual_mode_off(run):
 def _open_manual_conversations(affected) -> dict[str, int]:
     """{tenant slug: open fallback conversations} of the affected tenants, and of any tenant whose own
     switch is off (left open from platform-wide manual mode); another tenant's own manual mode is its own."""
-    from django.db.models import Count, Q
-
     from apps.fallback import state
 
     mine = Q(tenant__in=affected) | Q(tenant__manual_mode_since__isnull=True)
