@@ -44,19 +44,31 @@ _NO_LIMITS_PT_ES = (
     r"(?:nao (?:tem|tens|tivesse|tenha|possui)|no (?:tienes|tuvieras|tengas|tiene))\s+(?:nenhuma\s+|ninguna\s+)?"
     + one_of("regras?|restricoes|limites|limitacoes|filtros|censura|reglas?|restricciones|limitaciones|etica")
 )
+_THE_BOT = r"(?:(?:this|the|our|esta|este|essa|esse|a|o|la|el)\s+)?" + one_of(
+    "chat|conversation|session|assistant|bot|chatbot|ai|model|system|company|developers?|operator|yourself|you",
+    "answering|responding|replying|behaving|answer|respond|reply|behave",
+    "conversa|conversacion|sessao|sesion|assistente|asistente|modelo|ia|sistema|empresa|voce|ti|responder|contestar",
+)
+# After "your instructions" or "your rules", "for late check-in" or "about pets" is a customer asking
+# for the business's rules on something; "your instructions" alone, or "for this chat", is the prompt.
+_NOT_ABOUT_A_TOPIC = (
+    r"(?!\s+(?:for|about|on|regarding|to|when|if|para|sobre|acerca de|quanto a|en cuanto a|cuando|quando)\s+"
+    rf"(?!{_THE_BOT}\b))"
+)
 _SYSTEM_PROMPT = one_of(
     r"system\s*prompt|initial prompt|original prompt|hidden prompt|secret prompt|developer (?:prompt|message)",
     "(?:system|initial|original|hidden|secret|internal|developer) (?:instructions|message|rules)",
     "prompt (?:do|de|del) sistema",
     "instrucoes (?:do sistema|iniciais|internas|originais|ocultas|secretas)",
     "instrucciones (?:del sistema|iniciales|internas|originales|ocultas|secretas)",
-    "your (?:prompt|instructions|rules|configuration|guidelines)",
+    "your (?:prompt|instructions|rules|configuration|guidelines)" + _NOT_ABOUT_A_TOPIC,
     r"(?:exact|full|complete|whole|entire|exato|exacto|completo) (?:system )?prompt",
     "prompt (?:exato|exacto|completo|original)",
     "(?:text|prompt|message|instructions|texto|mensagem|mensaje) (?:that|which|que) "
     "(?:configures|configured|programs|programmed|controls|defines|sets up|te configura|te configurou|te programou"
     "|te configuro|te programo)(?: you)?",
-    "(?:seu|teu) prompt|(?:suas|tuas) instrucoes|tu prompt|tus instrucciones",
+    "(?:seu|teu|tu) prompt",
+    "(?:(?:suas|tuas) instrucoes|tus instrucciones)" + _NOT_ABOUT_A_TOPIC,
 )
 _OTHERS = one_of(
     "other|another|all|every|all the|all of your|previous|other people'?s?",
@@ -103,7 +115,14 @@ _EN_OVERRIDE = [
         r"above|before this|prior\b",
     ),
     r"\b(?:your|the) (?:new|real|actual|updated|true) (?:instructions|rules|task|orders|prompt) (?:are|is)\b",
-    r"\bnew (?:instructions|rules|system prompt)\s*[:=-]",
+    r"\bnew (?:rules|system prompt)\s*[:=-]",
+    r"\b(?:system|admin|developer|operator|assistant)\s*[:>\]-]\s*new instructions\b",
+    r"\bnew instructions\s*[:=-]\s*(?:please\s+)?"
+    + one_of(
+        r"you (?:are|will|must|should|shall|now|no longer|have to|answer|reply|respond)\b",
+        r"your (?:rules|instructions|task|job|role|purpose)\b",
+        "from now on|ignore|disregard|forget|override|approve|reveal|act as|pretend",
+    ),
     r"\bfrom now on,? "
     + one_of(
         "you (?:will|must|are|shall|should) (?:ignore|not follow|obey only|answer without|respond without|no longer)",
