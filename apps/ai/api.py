@@ -10,6 +10,7 @@ import time
 
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
@@ -42,11 +43,11 @@ REFUSED_OUTCOMES = {
 }
 
 
-def error_response(status, code, message, *, param=None, headers=None) -> JsonResponse:
+def error_response(status, code, message, *, param=None, headers=None, error_type=None) -> JsonResponse:
     body = {
         "error": {
             "message": message,
-            "type": ERROR_TYPES.get(status, "invalid_request_error"),
+            "type": error_type or ERROR_TYPES.get(status, "invalid_request_error"),
             "param": param,
             "code": code,
         }
@@ -63,6 +64,14 @@ def exception_handler(exc, context):
     return error_response(
         exc.status_code, code if isinstance(code, str) else "invalid", str(exc.detail), headers=headers
     )
+
+
+@csrf_exempt
+def unknown_url(request, path=""):
+    """Any other path under /api/v1/ai/, whatever the method: a 404 in OpenAI's error shape (as
+    OpenAI answers an unknown URL), not Django's HTML page."""
+    message = f"Invalid URL ({request.method} {request.path})"
+    return error_response(404, "unknown_url", message, error_type="invalid_request_error")
 
 
 def completion_body(completion) -> dict:

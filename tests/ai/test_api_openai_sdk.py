@@ -72,3 +72,22 @@ def test_a_wrong_key_is_the_sdks_authentication_error(live_server):
     with pytest.raises(openai.AuthenticationError) as refused:
         sdk.chat.completions.create(model="m", messages=[QUESTION])
     assert refused.value.code == "invalid_api_key"
+
+
+def test_the_sdk_lists_and_retrieves_the_models_it_may_ask_for(sdk, openrouter, settings):
+    models = sdk.models.list()
+
+    assert settings.OPENROUTER_MODEL in [model.id for model in models]
+    assert {model.owned_by for model in models} == {"openrouter"}
+    chosen = sdk.models.retrieve(settings.OPENROUTER_MODEL)
+    assert (chosen.id, chosen.object, chosen.owned_by) == (settings.OPENROUTER_MODEL, "model", "openrouter")
+
+    with pytest.raises(openai.NotFoundError) as unknown:
+        sdk.models.retrieve("vendor/no-such-model")
+    assert (unknown.value.code, unknown.value.param) == ("model_not_found", "model")
+
+
+def test_an_endpoint_opsdesk_does_not_offer_is_the_sdks_not_found_error(sdk, openrouter):
+    with pytest.raises(openai.NotFoundError) as missing:
+        sdk.embeddings.create(model="text-embedding-3-small", input="hello")
+    assert missing.value.code == "unknown_url"
