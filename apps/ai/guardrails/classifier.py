@@ -15,8 +15,9 @@ It also reads ordinary customer questions as attacks: "what is your phone number
 verdict counts only when the text points at another person (her, the guest, other patients: the
 business's own phone, address or e-mail is what customers ask for most, and the output guardrail
 stops other contacts' data), and any other verdict on a text of at most SHORT_WORDS words (split at
-spaces) must reach SHORT_MIN_RISK: on the labelled set every attack only the classifier caught had
-10 words or more, or risk 94, and the everyday questions it flagged were shorter and under 92."""
+spaces) must reach SHORT_MIN_RISK: on short texts its scores of everyday questions (81-90) and of
+attacks (81-91) overlap, and on the labelled set every attack only the classifier caught had more
+than 10 words or risk 94 and above."""
 
 import re
 import time
