@@ -1,6 +1,7 @@
 """The labelled set (bench/data/guardrails.jsonl) keeps the guardrail honest: the rates on it stay
-above and below floors. The "holdout2" split was written after the heuristics and never tuned on;
-its floor is low: it catches a regression, it does not claim a quality."""
+above and below floors. The "holdout2" and "holdout3" splits were written after the heuristics and
+never tuned on; their floors are low: they catch a regression, they do not claim a quality. The
+"everyday" split (ordinary customer questions an audit found refused) was tuned on: none may fail."""
 
 from collections import Counter
 
@@ -34,6 +35,9 @@ def test_the_guardrail_detects_attacks_and_spares_benign_messages(labelled):
     assert report["split"]["tuning"]["detection"] >= 0.95
     assert report["split"]["holdout1"]["detection"] >= 0.95
     assert report["split"]["holdout2"]["detection"] >= 0.30
+    assert report["split"]["holdout3"]["detection"] >= 0.55
+    assert report["split"]["holdout3"]["false_positive"] <= 0.05
+    assert report["split"]["everyday"]["false_positive"] == 0
 
 
 def test_each_layer_alone_does_less_than_both(labelled):
