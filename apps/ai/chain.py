@@ -6,6 +6,7 @@ or request is wrong) ends the chain at the mock, because another provider would 
 always answers, with the tenant's fallback text. Nothing here touches the database inside a
 transaction: the circuit's updates are single statements."""
 
+import time
 from dataclasses import dataclass, field
 
 from apps.ai import circuit
@@ -96,11 +97,12 @@ def _try(name, messages, model, max_tokens, temperature, attempts, known_circuit
     if admission == circuit.SHUT:
         attempts.append(Attempt(name, SKIPPED, kind="circuit_open", message=CIRCUIT_OPEN))
         return None, None
+    started = time.monotonic()
     try:
         answer = provider.chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
     except ProviderError as error:
         _record(name, error, admission)
-        attempts.append(_failed(name, model or provider.default_model, error))
+        attempts.append(_failed(name, model or provider.default_model, error, _ms_since(started)))
         return None, (None if error.falls_back else error)
     if admission != circuit.CLEAN:
         circuit.record_success(name)
@@ -117,8 +119,20 @@ def _record(name, error: ProviderError, admission):
         circuit.record_success(name)
 
 
-def _failed(name, model, error: ProviderError) -> Attempt:
-    return Attempt(name, FAILED, model=model, kind=error.kind, status=error.status, message=error.message[:300])
+def _failed(name, model, error: ProviderError, latency_ms: int) -> Attempt:
+    return Attempt(
+        name,
+        FAILED,
+        model=model,
+        kind=error.kind,
+        status=error.status,
+        message=error.message[:300],
+        latency_ms=latency_ms,
+    )
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
 
 
 def _mock(messages, fallback_text, attempts, **stopped) -> ChainResult:

@@ -2,6 +2,7 @@
 provider; the chain falls back OpenRouter → OpenAI → mock; every call writes exactly one AIRequest;
 tokens, cost and the tenant's counters are recorded with it; the events operators act on are emitted."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -144,6 +145,16 @@ def test_every_provider_down_sends_the_tenants_fallback_text_and_says_so_once(te
         ("openai", "quota"),
     ]
     assert counters(tenant) == (0, 0)
+
+
+def test_a_failed_attempt_records_how_long_the_provider_took_to_fail(tenant, openrouter, openai, ai_settings):
+    openrouter.always(openrouter.hang(2))
+    openai.always(replace(openai.server_error(500), delay=0.2))
+    ask(tenant)
+    timed_out, errored = only_row().chain[:2]
+    assert (timed_out["kind"], errored["status"]) == ("timeout", 500)
+    assert ai_settings.AI_TIMEOUT_S * 1000 <= timed_out["latency_ms"] < 1500
+    assert 200 <= errored["latency_ms"] < 1000
 
 
 def test_the_mock_kill_switch_answers_without_trying_any_provider(tenant, openrouter, openai, chain_from):
