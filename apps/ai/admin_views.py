@@ -5,7 +5,9 @@ Staff-only (wrapped in `admin.site.admin_view` by apps/ai/admin_urls.py). Readin
 ai.view_airequest; the probe sends a paid request, so it needs ai.change_providercircuit (on-call);
 the switches need the tenant switch permission and call the tenants' services with a reason."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -216,23 +218,34 @@ def _headers(order, window):
 
 # --- the tenant kill switches ---------------------------------------------------------------------
 
+
+class Switch(NamedTuple):
+    title: str
+    done: str  # the confirmation after it was applied
+    explanation: str
+    apply: Callable
+
+
 SWITCHES = {
-    "ai-off": (
+    "ai-off": Switch(
         "Switch AI off",
+        "AI switched off",
         "Every AI call of this tenant is refused (AI_DISABLED_TENANT) until AI is switched on again.",
         lambda tenant, reason, request: tenant_services.set_ai_enabled(
             tenant, False, actor=request.user, reason=reason, request=request
         ),
     ),
-    "ai-on": (
+    "ai-on": Switch(
         "Switch AI on",
+        "AI switched on",
         "The tenant's AI calls are answered again, within its limits.",
         lambda tenant, reason, request: tenant_services.set_ai_enabled(
             tenant, True, actor=request.user, reason=reason, request=request
         ),
     ),
-    "reduce-limits": (
+    "reduce-limits": Switch(
         f"Reduce AI limits to {REDUCED_DAILY} per day and {REDUCED_MONTHLY} per month",
+        f"AI limits reduced to {REDUCED_DAILY} per day and {REDUCED_MONTHLY} per month",
         "The runbook's preset for a cost spike or abuse: the tenant's own limits override its plan's "
         "until they are cleared (Tenants → Set AI limits).",
         lambda tenant, reason, request: tenant_services.set_ai_limits(
@@ -244,23 +257,23 @@ SWITCHES = {
 
 def tenant_switch(request, tenant_id, switch):
     require(request, TENANT_SWITCH_PERMISSION)
-    title, explanation, apply = SWITCHES[switch]
+    chosen = SWITCHES[switch]
     tenant = get_object_or_404(Tenant.objects.select_related("plan"), pk=tenant_id)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            apply(tenant, form.cleaned_data["reason"], request)
+            chosen.apply(tenant, form.cleaned_data["reason"], request)
         except ServiceError as exc:
             messages.error(request, f"{tenant}: {exc.message}")
         else:
-            messages.success(request, f"{tenant}: {title.lower()} — done, and recorded in the audit log.")
+            messages.success(request, f"{tenant}: {chosen.done}, and recorded in the audit log.")
         return redirect(reverse("ai_usage:by_tenant"))
     return page(
         request,
         "admin/ai/confirm_switch.html",
-        f"{title}: {tenant.name}",
+        f"{chosen.title}: {tenant.name}",
         tenant=tenant,
-        explanation=explanation,
+        explanation=chosen.explanation,
         form=form,
         meters=reports.limit_use(tenant),
     )

@@ -238,6 +238,23 @@ def test_ai_off_asks_for_a_reason_then_switches_and_audits(admin_client, tenant)
     assert Tenant.objects.get(pk=tenant.pk).is_ai_enabled
 
 
+@pytest.mark.parametrize(
+    ("name", "done"),
+    [
+        ("ai-off", "Alpha Rooms: AI switched off, and recorded in the audit log."),
+        ("ai-on", "Alpha Rooms: AI switched on, and recorded in the audit log."),
+        (
+            "reduce-limits",
+            "Alpha Rooms: AI limits reduced to 5 per day and 50 per month, and recorded in the audit log.",
+        ),
+    ],
+)
+def test_each_switch_confirms_what_it_did_in_plain_words(admin_client, tenant, name, done):
+    response = admin_client.post(f"{BY_TENANT}{tenant.pk}/{name}/", {"reason": "Runbook step 3"}, follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [done]
+
+
 def test_reduce_limits_applies_the_runbooks_preset(admin_client, tenant):
     switch(admin_client, tenant, "reduce-limits")
 
