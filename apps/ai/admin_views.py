@@ -141,16 +141,21 @@ def run_probe(request):
 
 # --- usage by tenant -----------------------------------------------------------------------------
 
-COLUMNS = {
-    "name": "Tenant",
-    "requests": "Requests",
-    "tokens": "Tokens",
-    "cost_usd": "Cost (USD)",
-    "share": "Share of requests",
-    "daily_use": "Requests today / limit",
-    "monthly_use": "Requests this month / limit",
-    "tokens_use": "Tokens today / limit",
-    "ai_enabled": "AI",
+ALL_CALLS = "Every AI call recorded in the window: answers, fallback and mock answers, refusals and rejected bodies."
+COUNTED = (
+    "From the usage counters the limits are checked against: only calls a real provider answered count "
+    "(a provider outage or a refusal does not use up the tenant's quota)."
+)
+COLUMNS = {  # key: (header, what it counts)
+    "name": ("Tenant", ""),
+    "requests": ("Requests (all calls)", ALL_CALLS),
+    "tokens": ("Tokens", "Tokens of the calls in the window (fallback and mock answers use none)."),
+    "cost_usd": ("Cost (USD)", "Cost of the calls in the window."),
+    "share": ("Share of all calls", "This tenant's part of every tenant's calls in the window."),
+    "daily_use": ("Counted toward limits today / limit", COUNTED),
+    "monthly_use": ("Counted toward limits this month / limit", COUNTED),
+    "tokens_use": ("Tokens counted today / limit", COUNTED),
+    "ai_enabled": ("AI", "The tenant's own AI switch."),
 }
 
 
@@ -209,10 +214,11 @@ def _headers(order, window):
     return [
         {
             "label": label,
+            "help": help_text,
             "url": f"?window={window}&o={'' if current == key and descending else '-'}{key}",
             "sorted": ("descending" if descending else "ascending") if current == key else "",
         }
-        for key, label in COLUMNS.items()
+        for key, (label, help_text) in COLUMNS.items()
     ]
 
 

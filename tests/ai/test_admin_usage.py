@@ -156,6 +156,23 @@ def test_one_row_per_tenant_with_its_share_and_the_busiest_highlighted(admin_cli
     assert f"/admin/ai/airequest/?tenant__id__exact={tenant.pk}" in body
 
 
+def test_the_page_says_which_columns_count_every_call_and_which_count_toward_limits(admin_client, tenant):
+    AIRequestFactory(tenant=tenant)
+    fallback(tenant=tenant)
+    usage.increment(tenant, UsageCounter.Metric.AI_REQUESTS, 1)  # only the provider's answer counts
+
+    response = admin_client.get(BY_TENANT)
+
+    (row,) = [row for row in response.context["rows"] if row["tenant"] == tenant]
+    assert (row["requests"], row["meters"][0].used) == (2, 1)
+    headers = [header["label"] for header in response.context["headers"]]
+    assert headers[1] == "Requests (all calls)" and "Share of all calls" in headers
+    assert "Counted toward limits today / limit" in headers and "Counted toward limits this month / limit" in headers
+    body = response.content.decode()
+    assert "only calls a real provider answered count" in body  # the limit columns' help (title)
+    assert "count only the calls a real provider answered" in body and "fallback and mock answers" in body
+
+
 def test_the_table_sorts_by_any_column_without_javascript(admin_client, tenant, other_tenant):
     AIRequestFactory.create_batch(2, tenant=tenant, cost_usd=Decimal("0.001"))
     AIRequestFactory(tenant=other_tenant, cost_usd=Decimal("0.5"))

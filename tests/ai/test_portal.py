@@ -46,6 +46,19 @@ def test_cost_today_and_this_month(viewer, tenant):
     assert "$0.0250" in response.content.decode()
 
 
+def test_the_page_says_the_limits_count_answered_requests_and_the_totals_every_request(viewer, tenant):
+    AIRequestFactory(tenant=tenant)
+    fallback(tenant=tenant)
+    usage.increment(tenant, UsageCounter.Metric.AI_REQUESTS, 1)
+
+    response = viewer.get(USAGE)
+
+    body = response.content.decode()
+    assert "Counts only the requests an AI provider answered" in body
+    assert "All requests and cost" in body and "2 requests (all)" in body
+    assert {meter.label: meter.used for meter in response.context["meters"]}["AI requests today"] == 1
+
+
 def test_the_list_shows_only_the_tenants_own_requests(viewer, tenant, other_tenant):
     mine = AIRequestFactory(tenant=tenant, contact_id="+4915100000001")
     AIRequestFactory(tenant=other_tenant, contact_id="+4915100000002")
