@@ -2,6 +2,7 @@
 refusals (a ServiceError becomes a 400 with its code and message)."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -39,7 +40,7 @@ class IncidentAPIView(GenericAPIView):
     serializer_class = IncidentDetailSerializer
 
     def get_queryset(self):
-        return Incident.objects.select_related("owner").prefetch_related("affected_tenants")
+        return Incident.objects.select_related("owner", "subject_tenant").prefetch_related("affected_tenants")
 
     def incident(self, incident_id):
         return get_object_or_404(self.get_queryset(), pk=incident_id)
@@ -58,7 +59,7 @@ class IncidentsView(IncidentAPIView):
         parameters=[
             *[OpenApiParameter(name, str, description=f"Only incidents with this {name}.") for name in LIST_FILTERS],
             OpenApiParameter("owner", str, description="A staff username."),
-            OpenApiParameter("tenant", str, description="Only incidents affecting this tenant (slug)."),
+            OpenApiParameter("tenant", str, description="Only incidents affecting this tenant, or about it (slug)."),
             OpenApiParameter("open", bool, description="true: detected, triaged or mitigating only."),
         ],
     )
@@ -83,7 +84,8 @@ def filter_incidents(incidents, params):
     if params.get("owner"):
         incidents = incidents.filter(owner__username=params["owner"])
     if params.get("tenant"):
-        incidents = incidents.filter(affected_tenants__slug=params["tenant"])
+        slug = params["tenant"]
+        incidents = incidents.filter(Q(affected_tenants__slug=slug) | Q(subject_tenant__slug=slug)).distinct()
     if params.get("open") in ("1", "true", "yes"):
         incidents = incidents.open()
     return incidents.order_by("-detected_at", "-id")
@@ -214,12 +216,13 @@ class IncidentMitigationsView(IncidentAPIView):
 
     @extend_schema(request=MitigationInSerializer, responses={201: TimelineEntrySerializer})
     def post(self, request, incident_id):
-        """Flips a kill switch for the incident (an affected tenant's, or a platform one), with a reason."""
+        """Flips a kill switch for the incident (an affected tenant's, its subject's, or a platform one),
+        with a reason."""
         data = validated(MitigationInSerializer, request.data)
         incident = self.incident(incident_id)
-        tenant = incident.affected_tenants.filter(slug=data["tenant"]).first() if data["tenant"] else None
+        tenant = incident.tenants_concerned().filter(slug=data["tenant"]).first() if data["tenant"] else None
         if data["tenant"] and tenant is None:
-            raise ValidationError({"tenant": f"{data['tenant']!r} is not among this incident's affected tenants."})
+            raise ValidationError({"tenant": f"{data['tenant']!r} is neither affected by this incident nor about it."})
         entry = services.apply_mitigation(
             incident, data["action"], actor=request.user, reason=data["reason"], tenant=tenant, request=request
         )

@@ -124,14 +124,20 @@ def compose(incident, heading, why=""):
     "CEO")."""
     subject = f"[{incident.severity}] Incident #{incident.pk}: {incident.title}"[:300]
     url = settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
-    tenants = ", ".join(incident.affected_tenants.order_by("name").values_list("name", flat=True)[:20]) or "platform"
+    tenants = ", ".join(incident.affected_tenants.order_by("name").values_list("name", flat=True)[:20])
+    tenants = tenants or ("nobody" if incident.subject_tenant_id else "platform")
     body = (
         f"{heading}: {why or 'you are on call for this incident.'}\n\n"
         f"{incident.title}\nSeverity: {incident.get_severity_display()}\nStatus: {incident.status}\n"
         f"Detected: {incident.detected_at:%Y-%m-%d %H:%M} UTC ({incident.get_detection_method_display()})\n"
-        f"Codes: {', '.join(incident.codes or []) or '-'}\nAffected: {tenants}\n\nOpen the incident: {url}\n"
+        f"Codes: {', '.join(incident.codes or []) or '-'}\nAffected: {tenants}\n{_subject(incident)}\n"
+        f"Open the incident: {url}\n"
     )
     return subject, body
+
+
+def _subject(incident) -> str:
+    return f"About: {incident.subject_tenant.name} (its own behaviour)\n" if incident.subject_tenant_id else ""
 
 
 def enqueue(notification_id, countdown=None):

@@ -10,9 +10,11 @@ PUBLIC_SEVERITY = {"sev1": "Major outage", "sev2": "Partial outage", "sev3": "De
 
 def shown_publicly(queryset):
     """The incidents of `queryset` the public should hear of: sev1 and sev2 that are not one
-    tenant's own, and any an operator wrote a public update for."""
+    tenant's own (affecting one tenant, or about one tenant's behaviour), and any an operator wrote
+    a public update for."""
+    platform_wide = ~Q(tenants=1) & Q(subject_tenant__isnull=True)
     return queryset.annotate(tenants=Count("affected_tenants", distinct=True)).filter(
-        (Q(severity__in=("sev1", "sev2")) & ~Q(tenants=1)) | ~Q(public_update="")
+        (Q(severity__in=("sev1", "sev2")) & platform_wide) | ~Q(public_update="")
     )
 
 

@@ -88,6 +88,9 @@ class MitigationInSerializer(serializers.Serializer):
 class IncidentSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", default=None)
     tenants = serializers.SerializerMethodField()
+    subject_tenant = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The tenant whose own behaviour it is about (tenant abuse)."
+    )
     postmortem_due_at = serializers.DateTimeField(read_only=True)
     postmortem_overdue = serializers.SerializerMethodField()
 
@@ -102,6 +105,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "detection_method",
             "codes",
             "tenants",
+            "subject_tenant",
             "detected_at",
             "acknowledged_at",
             "resolved_at",

@@ -139,7 +139,7 @@ def test_kill_switches_from_the_console(admin_client, incident, tenant, other_te
     assert not Tenant.objects.get(pk=tenant.pk).is_whatsapp_enabled
     assert act(
         admin_client, incident, "tenant-switch", tenant=other_tenant.pk, action="tenant_suspend", reason="x"
-    ) == ["Beta Bots is not among this incident's affected tenants; switch it from the tenant's own page."]
+    ) == ["Beta Bots is neither affected by this incident nor about it; switch it from the tenant's own page."]
     assert Tenant.objects.get(pk=other_tenant.pk).is_active
     assert act(admin_client, incident, "global-switch", action="global_whatsapp_off", reason="") == [
         "reason: This field is required."

@@ -38,7 +38,7 @@ def console_view(request, model_admin, object_id):
     require(request, VIEW)
     if not str(object_id).isdigit():
         raise Http404("No such incident.")
-    incident = get_object_or_404(Incident.objects.select_related("owner"), pk=object_id)
+    incident = get_object_or_404(Incident.objects.select_related("owner", "subject_tenant"), pk=object_id)
     return TemplateResponse(
         request,
         "admin/incidents/incident/console.html",

@@ -49,6 +49,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "owner",
         "detection_method",
         "tenant_count",
+        "subject_tenant_link",
         "detected_at",
         "escalation_level",
         "postmortem_state",
@@ -56,7 +57,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display_links = ["id", "title"]
     list_filter = [QueueFilter, "severity", "status", ("owner", admin.RelatedOnlyFieldListFilter), "detection_method"]
     search_fields = ["=id", "title", "dedup_key"]
-    list_select_related = ["owner", "postmortem"]
+    list_select_related = ["owner", "postmortem", "subject_tenant"]
     show_full_result_count = False
     list_per_page = 100
 
@@ -75,6 +76,10 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="Tenants")
     def tenant_count(self, obj):
         return len(obj.affected_tenants.all())
+
+    @admin.display(description="About tenant", ordering="subject_tenant__name")
+    def subject_tenant_link(self, obj):
+        return admin_link(obj.subject_tenant)
 
     @admin.display(description="Postmortem")
     def postmortem_state(self, obj):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.tenants.models import Tenant
+
 
 class Severity(models.TextChoices):
     SEV1 = "sev1", "sev1 — production outage"
@@ -86,7 +88,21 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_incidents",
     )
-    affected_tenants = models.ManyToManyField("tenants.Tenant", blank=True, related_name="incidents")
+    affected_tenants = models.ManyToManyField(
+        "tenants.Tenant",
+        blank=True,
+        related_name="incidents",
+        help_text="Tenants the failure hurts: they are told (portal notice, owners' e-mail) as it goes.",
+    )
+    subject_tenant = models.ForeignKey(
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents_about",
+        help_text="The tenant whose own behaviour it is about (tenant abuse): operators act on it (AI off, "
+        "suspend, warn); unlike an affected tenant it is told nothing automatically.",
+    )
     automation_runs = models.ManyToManyField(
         "integrations.AutomationRun",
         blank=True,
@@ -128,6 +144,10 @@ class Incident(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    def tenants_concerned(self):
+        """The affected tenants and the subject tenant: whom operators act on and judge by."""
+        return Tenant.objects.filter(models.Q(incidents=self) | models.Q(pk=self.subject_tenant_id)).distinct()
 
     @property
     def began_at(self):

@@ -24,7 +24,7 @@ def run_checks(incident, *, actor, names=None, now=None) -> list[TimelineEntry]:
         )
     from apps.health import checks
 
-    results = checks.run_many(names, tenants=list(incident.affected_tenants.order_by("slug")))
+    results = checks.run_many(names, tenants=list(incident.tenants_concerned().order_by("slug")))
     now = now or timezone.now()
     with transaction.atomic():
         return [_attach(incident, result, actor, now) for result in results]

@@ -5,7 +5,10 @@ first timeline entry and notifies on-call level 1 through `escalation.notify_new
 Spikes and alert rules are decided here: the Error Center computes the rates and records each
 rule's evaluation (`events.spikes`, `events.alerts`); what that opens or joins, and what a
 maintenance window holds back, is this module's. When one tenant alone fails behind a critical
-rule, it is that tenant's incident (sev3, titled with the tenant), not a platform-wide one."""
+rule, it is that tenant's incident (sev3, titled with the tenant), not a platform-wide one.
+
+Affected tenants are told (apps.comms); a tenant whose own misbehaviour an incident is about is its
+subject instead, told nothing automatically (`_told_or_subject`)."""
 
 from dataclasses import dataclass
 
@@ -36,6 +39,7 @@ SEVERITY_BY_LEVEL = {
     catalog.INFO: Severity.SEV4,
 }
 Kind = TimelineEntry.Kind
+MISBEHAVIOUR_COMPONENTS = {"ai_abuse"}  # their failures are the tenant's own doing (tenant_abuse.COMPONENT)
 
 
 def severity_for_codes(codes):
@@ -50,6 +54,7 @@ def open_or_join(
     title,
     codes,
     tenant_ids=(),
+    subject_tenant_id=None,
     event_ids=(),
     severity=None,
     detection_method=DetectionMethod.SPIKE,
@@ -62,8 +67,12 @@ def open_or_join(
     dedup keys makes concurrent detectors converge on one incident. A new one notifies level 1.
 
     `runbook` (a slug) and `components` say what failed; the tenants' recent failures in those
-    components are linked now, and new ones as they come while the incident is open."""
+    components are linked now, and new ones as they come while the incident is open.
+
+    `subject_tenant_id` names the tenant whose own behaviour it is about (abuse): linked and acted
+    on like an affected tenant, but never told (stakeholder communications go to `tenant_ids` only)."""
     now = now or timezone.now()
+    tenant_ids, subject_tenant_id = _told_or_subject(list(tenant_ids), subject_tenant_id, components)
     what = {
         "title": title,
         "codes": list(codes),
@@ -71,6 +80,7 @@ def open_or_join(
         "detection_method": detection_method,
         "runbook": runbooks.by_slug(runbook),
         "components": list(components),
+        "subject_tenant_id": subject_tenant_id,
     }
     incident, created = _find_or_create(dedup_key, what, now)
     added = attach(incident, tenant_ids=tenant_ids, event_ids=event_ids)
@@ -84,6 +94,7 @@ def open_or_join(
                 "dedup_key": dedup_key,
                 "codes": list(codes),
                 "tenants": sorted(tenant_ids),
+                "subject_tenant": subject_tenant_id,
                 "runbook": runbook,
                 "components": list(components),
             },
@@ -92,10 +103,19 @@ def open_or_join(
         add_timeline_entry(
             incident, Kind.SYSTEM, f"{len(added)} more tenant(s) affected", at=now, data={"tenants": sorted(added)}
         )
-    link_recent_failures(incident, tenant_ids, now)
+    link_recent_failures(incident, [*tenant_ids, *([subject_tenant_id] if subject_tenant_id else [])], now)
     if created:
         _notify(incident, now)
     return incident, created
+
+
+def _told_or_subject(tenant_ids, subject_tenant_id, components):
+    """(affected tenant ids, subject tenant id). Failures of a component that measures the tenants'
+    own misbehaviour (AI guardrail violations, abuse throttles) say they are suspects, not victims:
+    none is made affected (so none is told); one alone is the subject."""
+    if not (components and set(components) <= MISBEHAVIOUR_COMPONENTS and tenant_ids):
+        return tenant_ids, subject_tenant_id
+    return [], subject_tenant_id or (tenant_ids[0] if len(set(tenant_ids)) == 1 else None)
 
 
 def _find_or_create(dedup_key, what, now):

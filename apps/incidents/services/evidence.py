@@ -187,7 +187,7 @@ def _counts(incident, codes, now):
     period = timedelta(days=settings.SPIKE_BASELINE_DAYS)
     began = min(incident.began_at, now - window)
     events = SystemEvent.objects.filter(code__in=codes, occurred_at__gte=began - period, occurred_at__lte=now)
-    tenant_ids = list(incident.affected_tenants.values_list("pk", flat=True))
+    tenant_ids = list(incident.tenants_concerned().values_list("pk", flat=True))
     if tenant_ids:
         events = events.filter(tenant_id__in=tenant_ids)
     rows = (

@@ -106,14 +106,16 @@ def link_new_events(events) -> int:
 
 
 def _open_incidents_by_tenant(tenant_ids) -> dict:
-    rows = (
-        Incident.affected_tenants.through.objects.filter(tenant_id__in=tenant_ids, incident__status__in=OPEN_STATUSES)
-        .select_related("incident")
-        .order_by("incident__severity", "-incident__detected_at")
-    )
+    """Each tenant's open incidents, those it is affected by or the subject of."""
+    rows = Incident.affected_tenants.through.objects.filter(
+        tenant_id__in=tenant_ids, incident__status__in=OPEN_STATUSES
+    ).select_related("incident")
+    pairs = [(row.tenant_id, row.incident) for row in rows]
+    about = Incident.objects.open().filter(subject_tenant_id__in=tenant_ids)
+    pairs += [(incident.subject_tenant_id, incident) for incident in about]
     found = {}
-    for row in rows:
-        found.setdefault(row.tenant_id, []).append(row.incident)
+    for tenant_id, incident in sorted(pairs, key=lambda pair: (pair[1].severity, -pair[1].detected_at.timestamp())):
+        found.setdefault(tenant_id, []).append(incident)
     return found
 
 

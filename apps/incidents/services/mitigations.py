@@ -113,7 +113,7 @@ def choices(per_tenant):
 
 
 def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=None):
-    """Flips one switch for the incident. Tenant switches apply to affected tenants only."""
+    """Flips one switch for the incident. Tenant switches apply to its affected tenants and its subject only."""
     mitigation = MITIGATIONS.get(action)
     if mitigation is None:
         raise ServiceError(f"Unknown mitigation {action!r}; use one of {', '.join(MITIGATIONS)}.", "invalid_mitigation")
@@ -144,8 +144,8 @@ def apply_mitigation(incident, action, *, actor, reason, tenant=None, request=No
 def _require_affected(incident, tenant):
     if tenant is None:
         raise ServiceError("Choose the tenant to switch.", "no_tenant")
-    if not incident.affected_tenants.filter(pk=tenant.pk).exists():
+    if not incident.tenants_concerned().filter(pk=tenant.pk).exists():
         raise ServiceError(
-            f"{tenant.name} is not among this incident's affected tenants; switch it from the tenant's own page.",
+            f"{tenant.name} is neither affected by this incident nor about it; switch it from the tenant's own page.",
             "tenant_not_affected",
         )

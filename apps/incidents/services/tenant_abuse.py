@@ -2,6 +2,10 @@
 volume jumps far above its usual rate, gets an incident of its own with the "tenant-abuse"
 runbook, the evidence on its timeline, and three actions: switch AI off, suspend, warn the owner.
 
+The tenant is the incident's subject, not an affected tenant: it is the suspect, not the victim of
+an outage, so the stakeholder communications (portal notice, owners' e-mail) never reach it. Telling
+it is the operator's audited "warn".
+
 Detection rides on the spike detector (`detection.detect_spikes` hands over the codes it found
 spiking per tenant; one tenant is enough here) and on the same rate rule for AI requests. AI off
 and suspend are the existing mitigations; `warn_owner` e-mails the tenant's owners through the
@@ -74,7 +78,7 @@ def report(tenant_id, trigger, count, window_start, now, *, baseline=None) -> bo
         dedup_key(tenant_id),
         title=f"Tenant abuse: {tenant.name} — {_what(trigger, count)}",
         codes=[trigger] if trigger in ABUSE_CODES else [],
-        tenant_ids=[tenant_id],
+        subject_tenant_id=tenant_id,
         event_ids=[event.pk for event in events],
         severity=Severity.SEV3,
         detection_method=DetectionMethod.SPIKE,
