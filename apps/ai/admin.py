@@ -210,7 +210,7 @@ class TenantAISettingsAdmin(admin.ModelAdmin):
 
     @admin.display(description="Allowed link domains")
     def domains(self, obj):
-        return ", ".join(obj.link_domains) or "none"
+        return ", ".join(obj.link_domains) or "the tenant's own"
 
 
 @admin.register(ContactThrottle)

@@ -8,6 +8,8 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
+from apps.ai import controls
+from apps.ai.models import TenantAISettings
 from apps.integrations import automation, inbox, processing
 from apps.integrations.delivery import Item
 from apps.integrations.models import Bot, Connection, InboundEvent
@@ -30,6 +32,12 @@ BOTS = [
         "the clinic will call back.",
     ),
 ]
+# The demo tenants' own sites: their answers may link there (and give addresses at them).
+LINK_DOMAINS = {
+    "acme-hotels": "acme-hotels.example",
+    "bella-bistro": "bella-bistro.example",
+    "coral-clinic": "coral-clinic.example",
+}
 GUEST_QUESTION = ("wamid.DEMO-AI-1", "4915112345678", "Ada Lovelace", "Hi! Is breakfast included in my room rate?")
 
 
@@ -38,9 +46,18 @@ def seed(out):
         tenant = Tenant.objects.get(slug=slug)
         if not Bot.objects.filter(tenant=tenant, name=name).exists():
             automation.create_bot(tenant, name=name, mode=Bot.Mode.AI, system_prompt=prompt)
+    for slug, domains in LINK_DOMAINS.items():
+        _link_domains(Tenant.objects.get(slug=slug), domains)
     _guest_question(Connection.objects.filter(tenant__slug="acme-hotels", provider="meta").first())
     out.write(f"ai: {Bot.objects.filter(mode=Bot.Mode.AI).count()} AI bots; {_chain_note()}")
     return []
+
+
+def _link_domains(tenant, domains):
+    texts = TenantAISettings.objects.filter(tenant=tenant).first() or TenantAISettings(tenant=tenant)
+    if not texts.allowed_link_domains:
+        texts.allowed_link_domains = domains
+        controls.save_tenant_settings(texts, changed=["allowed_link_domains"])
 
 
 def notes():

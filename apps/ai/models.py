@@ -136,7 +136,11 @@ class TenantAISettings(models.Model):
     fallback_text = models.TextField(default=DEFAULT_FALLBACK)
     safe_reply = models.TextField(default=DEFAULT_SAFE_REPLY)
     allowed_link_domains = models.TextField(
-        blank=True, help_text="One domain per line; answers may link only to these (and their subdomains)."
+        blank=True,
+        help_text="One domain per line; answers may link only to these and their subdomains, and e-mail "
+        "addresses at them are the tenant's own. Empty: the tenant's own domains, those of the links and "
+        "e-mail addresses (webmail providers aside) in the system prompt of the bot or API call, the fallback "
+        "text, the safe reply and the tenant's fallback e-mail.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,10 +7,11 @@ what to send the customer."""
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.utils import timezone
 
-from apps.ai import chain, costs, recording, snapshot, tokens
+from apps.ai import chain, contact_book, costs, recording, snapshot, tokens
 from apps.ai.abuse import check_contact
 from apps.ai.guardrails import check_input, check_output
 from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
@@ -253,6 +254,8 @@ def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Compl
         allowed_domains=tuple(ai_settings.link_domains),
         contact_id=call.contact_id,
         secrets=call.connection_secrets(),
+        public_details=contact_book.tenant_details(call.tenant, ai_settings),
+        lookup=partial(contact_book.holding, call.tenant),
     )
     call.verdicts["output"] = verdict.as_json()
     if verdict.blocked:

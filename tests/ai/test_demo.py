@@ -23,6 +23,8 @@ def test_the_demo_has_ai_bots_and_answers_its_guest_with_the_mock(settings, djan
         ("coral-clinic", "Coral assistant"),
     ]
     assert all(bot.system_prompt for bot in bots)
+    domains = {texts.tenant.slug: texts.link_domains for texts in TenantAISettings.objects.all()}
+    assert domains["bella-bistro"] == ["bella-bistro.example"] and domains["acme-hotels"] == ["acme-hotels.example"]
     run = AutomationRun.objects.get(bot__name="Acme concierge")
     assert (run.status, run.reply) == ("succeeded", TenantAISettings.DEFAULT_FALLBACK)
     assert AIRequest.objects.get(bot=run.bot).outcome == Outcome.MOCK

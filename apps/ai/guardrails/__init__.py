@@ -55,9 +55,9 @@ def _kept_classifier(text: str) -> Verdict:
     return classifier.check(text)
 
 
-def check_output(text: str, *, system_prompt="", allowed_domains=(), contact_id="", secrets=()) -> Verdict:
+def check_output(text: str, **known) -> Verdict:
+    """`known`: what `output.check_output` takes (the system prompt, allowed domains, contact id,
+    secrets, the tenant's public details and the contacts lookup)."""
     started = time.perf_counter()
-    verdict = _check_output(
-        text or "", system_prompt=system_prompt, allowed_domains=allowed_domains, contact_id=contact_id, secrets=secrets
-    )
+    verdict = _check_output(text or "", **known)
     return verdict.timed((time.perf_counter() - started) * 1000)
