@@ -564,6 +564,10 @@ AI_RETRY_AFTER_MAX_S = env.float("AI_RETRY_AFTER_MAX_S", default=2.0)
 AI_CIRCUIT_FAILURES = env.int("AI_CIRCUIT_FAILURES", default=5)
 AI_CIRCUIT_COOLDOWN_S = env.int("AI_CIRCUIT_COOLDOWN_S", default=60)
 AI_REQUEST_RETENTION_DAYS = env.int("AI_REQUEST_RETENTION_DAYS", default=90)
+# A tenant with at most this many AI requests left under its daily or monthly limit counts each
+# request before the provider call (one more atomic statement), so concurrent calls cannot pass the
+# limit; keep it above the number of AI calls all web threads and workers can make at once.
+AI_LIMIT_RESERVE_WITHIN = env.int("AI_LIMIT_RESERVE_WITHIN", default=32)
 # The AI billing alert: cost per UTC day above this (USD) goes critical (80 % of it warns); 0: no budget.
 AI_DAILY_COST_BUDGET_USD = env.float("AI_DAILY_COST_BUDGET_USD", default=20.0)
 # The probe ("Test with a single request", manage.py ai_probe, the AI provider monitor): its read timeout (s).

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.ai import chain, contact_book, costs, recording, snapshot, tokens
@@ -19,7 +20,7 @@ from apps.ai.providers.errors import FIXES
 from apps.ai.results import Completion
 from apps.core.context import current_correlation_id
 from apps.events import emit
-from apps.tenants import policy
+from apps.tenants import policy, usage
 from apps.tenants.models import SystemSettings, UsageCounter
 
 __all__ = ["complete", "settings_for"]
@@ -56,6 +57,8 @@ class Call:
     known: snapshot.Snapshot | None = None
     defer_record: bool = False
     pending: list = field(default_factory=list)
+    limits: policy.PolicyInput | None = None
+    reserved_day: object = None
 
     @property
     def user_texts(self) -> list[str]:
@@ -141,12 +144,13 @@ def _start(call: Call) -> str:
 
 
 def _refused_by_policy(call: Call) -> Completion | None:
-    if call.feature in ANSWERS_CUSTOMERS:
-        decision = policy.decide_ai_reply(call.known.policy) if call.known else policy.can_reply_with_ai(call.tenant)
-    else:
-        decision = policy.decide_ai(call.known.policy) if call.known else policy.can_use_ai(call.tenant)
-    if decision:
-        return None
+    call.limits = call.known.policy if call.known else policy.ai_input_for(call.tenant)
+    decide = policy.decide_ai_reply if call.feature in ANSWERS_CUSTOMERS else policy.decide_ai
+    decision = decide(call.limits)
+    return None if decision else _policy_refusal(call, decision)
+
+
+def _policy_refusal(call: Call, decision: policy.Decision) -> Completion:
     retry_after = policy.ai_retry_after_s(decision.code, call.tenant)
     emit(decision.code, tenant=call.tenant, message=decision.reason, meta={"feature": call.feature})
     row = _record(call, Outcome.REFUSED_POLICY, refusal_code=decision.code)
@@ -203,6 +207,36 @@ def _refused_by_guardrail(call: Call) -> Completion | None:
 
 
 def _answer(call: Call) -> Completion:
+    refused = _refused_by_reservation(call)
+    if refused is not None:
+        return refused
+    try:
+        return _chain_answer(call)
+    except BaseException:
+        _release(call)
+        raise
+
+
+def _refused_by_reservation(call: Call) -> Completion | None:
+    """A tenant within AI_LIMIT_RESERVE_WITHIN requests of a limit counts its request before the
+    provider call (one atomic statement), so concurrent calls cannot overshoot the limit; further
+    from it, the request is counted with the row after the call (no extra round trip)."""
+    if policy.ai_requests_left(call.limits) > settings.AI_LIMIT_RESERVE_WITHIN:
+        return None
+    decision, day = usage.reserve_ai_request(call.tenant, call.limits)
+    if not decision:
+        return _policy_refusal(call, decision)
+    call.reserved_day = day
+    return None
+
+
+def _release(call: Call) -> None:
+    if call.reserved_day is not None:
+        usage.release_ai_request(call.tenant, call.reserved_day)
+        call.reserved_day = None
+
+
+def _chain_answer(call: Call) -> Completion:
     ai_settings = _ai_settings(call)
     result = chain.run(
         call.messages,
@@ -219,6 +253,7 @@ def _answer(call: Call) -> Completion:
 
 
 def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
+    _release(call)
     outcome = Outcome.FALLBACK if result.fallback else Outcome.MOCK
     row = _record(call, outcome, result=result, guardrail=Guardrail.NOT_CHECKED, completion=result.answer.text)
     if result.misconfigured is not None:
@@ -321,7 +356,7 @@ def _record(call: Call, outcome, *, result=None, refusal_code="", guardrail=Guar
     counters, atomically with it (one statement on PostgreSQL), after every network call."""
     row = _row(call, outcome, result, refusal_code, guardrail, completion)
     counted = result is not None and result.provider != chain.MOCK
-    amounts = _usage_of(row) if counted else {}
+    amounts = _usage_of(row, reserved=call.reserved_day is not None) if counted else {}
     if call.defer_record and row.pk is not None:
         call.pending.append(recording.deferred(row, amounts))
         return row
@@ -382,9 +417,11 @@ def _tokens(call: Call, answer) -> tuple[int, int, bool]:
     return prompt, completion, True
 
 
-def _usage_of(row: AIRequest) -> dict:
+def _usage_of(row: AIRequest, *, reserved: bool) -> dict:
+    """What the answered call adds to the counters: its tokens, and its request unless it was
+    reserved before the call (then it is counted already)."""
     Metric = UsageCounter.Metric
-    return {Metric.AI_REQUESTS: 1, Metric.AI_TOKENS: row.total_tokens}
+    return {Metric.AI_REQUESTS: 0 if reserved else 1, Metric.AI_TOKENS: row.total_tokens}
 
 
 def _stored(messages) -> list[dict]:

@@ -5,7 +5,7 @@ plan limits to make a decision. The deciding functions are pure over a `PolicyIn
 whole table of combinations is tested without a database; `*_for(tenant)` load the input.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TENANT_SUSPENDED = "TENANT_SUSPENDED"
 WHATSAPP_DISABLED_TENANT = "WHATSAPP_DISABLED_TENANT"
@@ -108,6 +108,22 @@ def decide_ai(p: PolicyInput) -> Decision:
     if p.ai_this_month >= p.ai_monthly_limit or p.ai_tokens_this_month >= p.ai_monthly_token_limit:
         return deny(AI_MONTHLY_LIMIT_EXCEEDED)
     return ALLOW
+
+
+def ai_requests_left(p: PolicyInput) -> int:
+    """Requests the tenant may still make before the nearer of its daily and monthly limits."""
+    return min(p.ai_daily_limit - p.ai_today, p.ai_monthly_limit - p.ai_this_month)
+
+
+def with_ai_usage(p: PolicyInput, used) -> PolicyInput:
+    """`p` with fresh AI counters (`usage.AIUsage`, read under the tenant's reservation turn)."""
+    return replace(
+        p,
+        ai_today=used.requests_today,
+        ai_this_month=used.requests_this_month,
+        ai_tokens_today=used.tokens_today,
+        ai_tokens_this_month=used.tokens_this_month,
+    )
 
 
 def decide_manual_mode(p: PolicyInput) -> Decision:

@@ -4,11 +4,12 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from apps.core import zones
+from apps.tenants import policy
 from apps.tenants.models import UsageCounter
 
 Metric = UsageCounter.Metric
@@ -123,6 +124,63 @@ def increment_many(tenant, amounts: dict, now=None) -> None:
     for metric, amount in amounts.items():
         if metric not in present:
             increment(tenant, metric, amount, now)
+
+
+def reserve_ai_request(tenant, limits: policy.PolicyInput, now=None) -> tuple[policy.Decision, object]:
+    """Counts one AI request before its provider call when the tenant is still under its request
+    limits (`limits`), and returns the decision with the counter's day. The check and the count are
+    one atomic step, so N concurrent calls with one request left make exactly one provider call."""
+    day = tenant_today(tenant, now)
+    if _reserve(tenant.pk, day, limits.ai_daily_limit, limits.ai_monthly_limit):
+        return policy.ALLOW, day
+    fresh = policy.decide_ai(policy.with_ai_usage(limits, ai_usage_for(tenant, now)))
+    return (policy.deny(policy.AI_DAILY_LIMIT_EXCEEDED) if fresh else fresh), day
+
+
+def release_ai_request(tenant, day) -> None:
+    """Gives back a request `reserve_ai_request` counted on `day` whose call reached no provider."""
+    rows = UsageCounter.objects.filter(tenant=tenant, metric=Metric.AI_REQUESTS, day=day, value__gt=0)
+    rows.update(value=F("value") - 1)
+
+
+def _reserve(tenant_id, day, daily_limit, monthly_limit) -> bool:
+    connection = connections[UsageCounter.objects.db]
+    if connection.vendor != "postgresql":
+        return _reserve_in_transaction(tenant_id, day, daily_limit, monthly_limit)
+    earlier = (tenant_id, Metric.AI_REQUESTS, day.replace(day=1), day)
+    params = [tenant_id, Metric.AI_REQUESTS, day, daily_limit, *earlier, monthly_limit, daily_limit, *earlier]
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, params + [monthly_limit])
+        return cursor.fetchone() is not None
+
+
+_TABLE = UsageCounter._meta.db_table
+_EARLIER_THIS_MONTH = (
+    f"(SELECT COALESCE(SUM(value), 0) FROM {_TABLE} WHERE tenant_id = %s AND metric = %s AND day >= %s AND day < %s)"
+)
+# One statement: today's row is created or raised by one only while today's count is under the
+# daily limit and the month's (earlier days, which no call changes, plus today) under the monthly
+# one. Concurrent upserts of the row wait for its lock and re-check the condition on the new value.
+_RESERVE_SQL = (
+    f"INSERT INTO {_TABLE} (tenant_id, metric, day, value) SELECT %s, %s, %s, 1"
+    f" WHERE %s > 0 AND {_EARLIER_THIS_MONTH} < %s"
+    f" ON CONFLICT (tenant_id, metric, day) DO UPDATE SET value = {_TABLE}.value + 1"
+    f" WHERE {_TABLE}.value < %s AND {_TABLE}.value + {_EARLIER_THIS_MONTH} < %s"
+    " RETURNING value"
+)
+
+
+def _reserve_in_transaction(tenant_id, day, daily_limit, monthly_limit) -> bool:
+    """SQLite (make run): its transactions begin IMMEDIATE (settings), so writers take turns."""
+    rows = UsageCounter.objects.filter(tenant_id=tenant_id, metric=Metric.AI_REQUESTS)
+    with transaction.atomic(using=UsageCounter.objects.db):
+        month = rows.filter(day__gte=day.replace(day=1), day__lte=day)
+        today = month.filter(day=day).values_list("value", flat=True).first() or 0
+        if today >= daily_limit or (month.aggregate(total=Sum("value"))["total"] or 0) >= monthly_limit:
+            return False
+        counter, _ = UsageCounter.objects.get_or_create(tenant_id=tenant_id, metric=Metric.AI_REQUESTS, day=day)
+        rows.filter(pk=counter.pk).update(value=F("value") + 1)
+    return True
 
 
 def set_gauge(tenant, metric: str, value: int, now=None) -> None:
