@@ -35,6 +35,14 @@ def _other_tenants_contact_policy(other_tenant):
     return contact_policy(other_tenant, "telegram", "434343").pk
 
 
+def _other_tenants_bot_model(other_tenant):
+    from apps.integrations.models import Bot
+
+    Bot.objects.create(tenant=other_tenant, name="Theirs", mode=Bot.Mode.AI, model="their-vendor/their-model")
+    return "their-vendor/their-model"
+
+
+register("model", _other_tenants_bot_model)
 register("message_id", _other_tenants_outbound_message)
 register("policy_id", _other_tenants_contact_policy)
 
@@ -165,7 +173,12 @@ TENANT_RULES = {
     "api/v1/outbound/<int:message_id>/cancel/": {"POST": "outbound.send"},
     "api/v1/outbound/<int:message_id>/retry/": {"POST": "outbound.send"},
     "api/v1/ai/chat/completions": {"POST": "ai.complete"},
+    "api/v1/ai/models": {"GET": "ai.complete"},
+    "api/v1/ai/models/<path:model>": {"GET": "ai.complete"},
 }
+# Routes that answer 404 to everyone, whatever the method or key (no role to declare): the AI API's
+# unknown paths, in OpenAI's error shape (tests/ai/test_api_models.py).
+NOT_FOUND_ROUTES = {"api/v1/ai/", "api/v1/ai/<path:rest>"}
 
 INCIDENT_CHANGE = {"POST": "incidents.change_incident"}
 SWITCHES = [  # a mitigation needs the incident's permission and the switch's, by the body's action

@@ -67,9 +67,10 @@ def exception_handler(exc, context):
 
 
 @csrf_exempt
-def unknown_url(request, path=""):
-    """Any other path under /api/v1/ai/, whatever the method: a 404 in OpenAI's error shape (as
-    OpenAI answers an unknown URL), not Django's HTML page."""
+def unknown_url(request, rest=""):
+    """Any other path under /api/v1/ai/, whatever the method or key: a 404 in OpenAI's error shape
+    (as OpenAI answers an unknown URL), not Django's HTML page. Like the 405 of a method a view
+    does not take, it is answered before any key is checked: it says nothing about the caller."""
     message = f"Invalid URL ({request.method} {request.path})"
     return error_response(404, "unknown_url", message, error_type="invalid_request_error")
 
@@ -165,6 +166,15 @@ CHAT_COMPLETION = inline_serializer(
 OPENAI_ERROR = inline_serializer(
     "OpenAIError", {"error": serializers.DictField(help_text="message, type, param, code")}
 )
+
+
+class OpenAIStyleView(APIView):
+    """A tenant-key endpoint of the AI API whose every error has OpenAI's shape."""
+
+    permission_classes = [tenant_may("ai.complete")]
+
+    def get_exception_handler(self):
+        return exception_handler
 
 
 @extend_schema(

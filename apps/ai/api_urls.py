@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from apps.ai import api, models_api
 
@@ -6,5 +6,6 @@ urlpatterns = [
     path("ai/chat/completions", api.ChatCompletions.as_view(), name="api-ai-chat-completions"),
     path("ai/models", models_api.ModelList.as_view(), name="api-ai-models"),
     path("ai/models/<path:model>", models_api.ModelDetail.as_view(), name="api-ai-model"),
-    re_path(r"^ai/(?P<path>.*)$", api.unknown_url, name="api-ai-unknown"),
+    path("ai/", api.unknown_url, name="api-ai-unknown-root"),
+    path("ai/<path:rest>", api.unknown_url, name="api-ai-unknown"),
 ]

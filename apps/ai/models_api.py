@@ -14,14 +14,12 @@ from dataclasses import asdict, dataclass
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.views import APIView
 
 from apps.ai import chain
-from apps.ai.api import OPENAI_ERROR, error_response, exception_handler
+from apps.ai.api import OPENAI_ERROR, OpenAIStyleView, error_response
 from apps.ai.models import ModelPrice
 from apps.ai.providers import get_provider
 from apps.integrations.models import Bot
-from apps.tenants.api import tenant_may
 from apps.tenants.models import SystemSettings
 
 UNKNOWN_CREATED = 0
@@ -70,13 +68,6 @@ MODEL = inline_serializer(
 MODEL_LIST = inline_serializer(
     "ModelList", {"object": serializers.CharField(help_text="list"), "data": serializers.ListField(child=MODEL)}
 )
-
-
-class OpenAIStyleView(APIView):
-    permission_classes = [tenant_may("ai.complete")]
-
-    def get_exception_handler(self):
-        return exception_handler
 
 
 class ModelList(OpenAIStyleView):
