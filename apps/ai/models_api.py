@@ -2,12 +2,13 @@
 SDK's `models.list()` and n8n's model dropdown see what the tenant can ask the gateway for.
 
 The models offered are those a provider the gateway would call takes by name: the providers of the
-chain from `SystemSettings.default_ai_provider` that have a key (none while the kill switch sends
-everything to the mock), each one's default model (OPENROUTER_MODEL, OPENAI_MODEL) and its rows of
-the price table, and the models of the tenant's AI bots. `owned_by` is the provider that answers
-that id while it is healthy (the first of the chain that takes it: `chain.model_for`). `created` is
-0: Opsdesk does not know when a provider created a model. An id may contain slashes
-(`openai/gpt-4o-mini`)."""
+chain from `SystemSettings.default_ai_provider` that have a key, each one's default model
+(OPENROUTER_MODEL, OPENAI_MODEL) and its rows of the price table, and the models of the tenant's AI
+bots. `owned_by` is the provider that answers that id while it is healthy (the first of the chain
+that takes it: `chain.model_for`). `created` is 0: Opsdesk does not know when a provider created a
+model. An id may contain slashes (`openai/gpt-4o-mini`). While only the mock answers (no key set,
+or the kill switch), the list is the one model every answer then names, `mock`, so a dropdown is
+never empty and says why."""
 
 from dataclasses import asdict, dataclass
 
@@ -23,6 +24,7 @@ from apps.integrations.models import Bot
 from apps.tenants.models import SystemSettings
 
 UNKNOWN_CREATED = 0
+MOCK_OWNER = "opsdesk"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class OfferedModel:
 def offered(tenant) -> dict[str, OfferedModel]:
     """{id: OfferedModel} in the order a dropdown shows them: defaults, price table, bots."""
     serving = serving_providers()
+    if not serving:
+        return {chain.MOCK: OfferedModel(chain.MOCK, MOCK_OWNER)}
     found: dict[str, OfferedModel] = {}
     for name in candidates(tenant, serving):
         owner = next((provider for provider in serving if chain.model_for(provider, name)), None)

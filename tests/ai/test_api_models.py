@@ -72,9 +72,14 @@ def test_with_openai_alone_only_what_openai_takes_is_listed(tenant_api, openai, 
     }
 
 
-def test_no_model_is_listed_when_only_the_mock_answers(tenant_api, openrouter, openai, prices, chain_from):
+def test_only_the_mock_is_listed_when_only_the_mock_answers(tenant_api, openrouter, openai, prices, chain_from):
     chain_from("mock")
-    assert listed(tenant_api) == {}
+    assert {name: model["owned_by"] for name, model in listed(tenant_api).items()} == {"mock": "opsdesk"}
+
+
+def test_only_the_mock_is_listed_with_no_provider_key(tenant_api, no_provider_keys, prices, bots):
+    assert {name: model["owned_by"] for name, model in listed(tenant_api).items()} == {"mock": "opsdesk"}
+    assert tenant_api.get(f"{URL}/mock").json()["owned_by"] == "opsdesk"
 
 
 def test_a_model_is_retrieved_by_an_id_with_slashes(tenant_api, openrouter, bots):
