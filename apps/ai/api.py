@@ -147,6 +147,13 @@ CHAT_REQUEST = inline_serializer(
         "max_tokens": serializers.IntegerField(required=False),
         "max_completion_tokens": serializers.IntegerField(required=False),
         "temperature": serializers.FloatField(required=False),
+        "top_p": serializers.FloatField(required=False),
+        "frequency_penalty": serializers.FloatField(required=False),
+        "presence_penalty": serializers.FloatField(required=False),
+        "stop": serializers.JSONField(required=False, help_text="A string or up to 4 strings."),
+        "seed": serializers.IntegerField(required=False),
+        "response_format": serializers.DictField(required=False, help_text="type: text, json_object or json_schema"),
+        "user": serializers.CharField(required=False),
         "stream": serializers.BooleanField(required=False, help_text="Only false: streaming is not offered."),
     },
 )
@@ -220,6 +227,7 @@ class ChatCompletions(APIView):
             model=chat.model,
             max_tokens=chat.max_tokens,
             temperature=chat.temperature,
+            options=chat.options,
             defer_record=True,
             known=known,
         )

@@ -70,16 +70,25 @@ def model_for(provider: str, model: str | None) -> str | None:
 
 
 def run(
-    messages, *, start: str, model=None, max_tokens=None, temperature=None, fallback_text="", circuits=None
+    messages,
+    *,
+    start: str,
+    model=None,
+    max_tokens=None,
+    temperature=None,
+    options=None,
+    fallback_text="",
+    circuits=None,
 ) -> ChainResult:
-    """`circuits`: {provider: ProviderCircuit} as the caller already read them (missing ones are read here)."""
+    """`circuits`: {provider: ProviderCircuit} as the caller already read them (missing ones are read
+    here); `options`: further OpenAI request fields sent to each provider as they are."""
     attempts: list[Attempt] = []
     circuits = circuits or {}
     for name in providers_from(start):
         if name == MOCK:
             break
-        options = (model_for(name, model), max_tokens, temperature)
-        answer, stop = _try(name, messages, *options, attempts, circuits.get(name))
+        asked = (model_for(name, model), max_tokens, temperature, options)
+        answer, stop = _try(name, messages, *asked, attempts, circuits.get(name))
         if answer is not None:
             return ChainResult(answer, name, tuple(attempts))
         if stop is not None:
@@ -87,7 +96,7 @@ def run(
     return _mock(messages, fallback_text, attempts)
 
 
-def _try(name, messages, model, max_tokens, temperature, attempts, known_circuit=None):
+def _try(name, messages, model, max_tokens, temperature, options, attempts, known_circuit=None):
     """(answer, None) on success, (None, error) for a configuration error, (None, None) to move on."""
     provider = get_provider(name)
     if not provider.configured:
@@ -99,7 +108,7 @@ def _try(name, messages, model, max_tokens, temperature, attempts, known_circuit
         return None, None
     started = time.monotonic()
     try:
-        answer = provider.chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        answer = provider.chat(messages, model=model, max_tokens=max_tokens, temperature=temperature, options=options)
     except ProviderError as error:
         _record(name, error, admission)
         attempts.append(_failed(name, model or provider.default_model, error, _ms_since(started)))

@@ -52,6 +52,7 @@ class Call:
     model: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    options: dict | None = None
     started: float = field(default_factory=time.monotonic)
     verdicts: dict = field(default_factory=dict)
     known: snapshot.Snapshot | None = None
@@ -101,6 +102,7 @@ def complete(
     model=None,
     max_tokens=None,
     temperature=None,
+    options=None,
     defer_record=False,
     known=None,
 ) -> Completion:
@@ -108,7 +110,8 @@ def complete(
     Writes exactly one AIRequest, whatever happens. With `defer_record` (the API) the row is
     written when the caller runs `Completion.finish()`, after its answer went out, wherever the
     snapshot could draw the row's id (PostgreSQL); elsewhere it is written before returning.
-    `known` is the call's snapshot when the caller has just read it (the API reads it with the key)."""
+    `known` is the call's snapshot when the caller has just read it (the API reads it with the key);
+    `options` are further OpenAI request fields for the provider (validation.OPTION_CHECKS)."""
     call = Call(
         tenant,
         str(feature),
@@ -119,6 +122,7 @@ def complete(
         model or getattr(bot, "model", "") or None,
         max_tokens,
         temperature,
+        options=options,
         defer_record=defer_record,
     )
     call.known = known or snapshot.read(call.tenant)
@@ -244,6 +248,7 @@ def _chain_answer(call: Call) -> Completion:
         model=call.model,
         max_tokens=call.max_tokens,
         temperature=call.temperature,
+        options=call.options,
         fallback_text=ai_settings.fallback_text,
         circuits=call.known.circuits if call.known else None,
     )

@@ -4,7 +4,9 @@ A plain function over the parsed JSON (no serializer: it runs on every call and 
 microseconds). A bad body raises `InvalidRequest` carrying OpenAI's error fields (`code`,
 `message`, `param`), so an OpenAI SDK or n8n's OpenAI node shows the caller what to fix. Roles
 and content are normalised here: `developer` is OpenAI's newer name for `system`, and content
-given as a list of text parts is joined into one string."""
+given as a list of text parts is joined into one string. The sampling options n8n's OpenAI node and
+the SDKs send (top_p, penalties, stop, seed, response_format, user) are checked and forwarded to
+the provider as they came, never dropped in silence."""
 
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ class ChatRequest:
     model: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    options: dict | None = None
 
 
 def parse(body) -> ChatRequest:
@@ -43,7 +46,74 @@ def parse(body) -> ChatRequest:
         model=_model(body.get("model")),
         max_tokens=_max_tokens(body),
         temperature=_temperature(body.get("temperature")),
+        options=_options(body),
     )
+
+
+def _options(body) -> dict | None:
+    """The forwarded options present in `body`, each checked (see OPTION_CHECKS)."""
+    found = {name: check(name, body[name]) for name, check in OPTION_CHECKS.items() if body.get(name) is not None}
+    return found or None
+
+
+def _number_between(low, high):
+    def check(name, value):
+        if not (_is_int(value) or isinstance(value, float)):
+            raise InvalidRequest("invalid_type", _type_message(name, "a number", value), name)
+        if not low <= value <= high:
+            raise InvalidRequest("invalid_value", f"'{name}' must be between {low} and {high}.", name)
+        return value
+
+    return check
+
+
+def _stop(name, value):
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidRequest("invalid_type", _type_message(name, "a string or an array of strings", value), name)
+    if len(value) > MAX_STOP_SEQUENCES:
+        raise InvalidRequest("invalid_value", f"'{name}' holds at most {MAX_STOP_SEQUENCES} sequences.", name)
+    return value
+
+
+def _seed(name, value):
+    if not _is_int(value):
+        raise InvalidRequest("invalid_type", _type_message(name, "an integer", value), name)
+    return value
+
+
+def _response_format(name, value):
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in RESPONSE_FORMATS:
+        raise InvalidRequest(
+            "invalid_value", f"'{name}.type' must be one of: {', '.join(RESPONSE_FORMATS)}.", f"{name}.type"
+        )
+    if kind == "json_schema" and not isinstance(value.get("json_schema"), dict):
+        raise InvalidRequest(
+            "missing_required_parameter", f"Missing required parameter: '{name}.json_schema'.", f"{name}.json_schema"
+        )
+    return value
+
+
+def _user(name, value):
+    if not isinstance(value, str):
+        raise InvalidRequest("invalid_type", _type_message(name, "a string", value), name)
+    return value[:MAX_USER_LENGTH]
+
+
+MAX_STOP_SEQUENCES = 4
+MAX_USER_LENGTH = 256
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+OPTION_CHECKS = {
+    "top_p": _number_between(0, 1),
+    "frequency_penalty": _number_between(-2, 2),
+    "presence_penalty": _number_between(-2, 2),
+    "stop": _stop,
+    "seed": _seed,
+    "response_format": _response_format,
+    "user": _user,
+}
 
 
 def _refuse_unsupported(body):

@@ -58,6 +58,26 @@ def test_the_options_reach_the_provider(tenant_api, openrouter):
     assert (sent["max_tokens"], sent["temperature"]) == (64, 0.2)
 
 
+def test_n8ns_sampling_options_and_json_mode_reach_the_provider(tenant_api, openrouter):
+    options = {"top_p": 0.5, "frequency_penalty": 0.1, "presence_penalty": 0.2, "stop": "END", "seed": 7}
+    json_mode = {"response_format": {"type": "json_object"}, "user": "guest-7"}
+
+    response = post(tenant_api, {"messages": [QUESTION], **options, **json_mode})
+
+    assert response.status_code == 200
+    sent = openrouter.completions[0]
+    assert {name: sent[name] for name in {**options, **json_mode}} == {**options, **json_mode}
+    assert sent["messages"] == [QUESTION]
+
+
+def test_a_bad_sampling_option_is_a_400_naming_it_and_reaches_no_provider(tenant_api, openrouter):
+    response = post(tenant_api, {"messages": [QUESTION], "top_p": 2})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "top_p"
+    assert openrouter.completions == []
+
+
 def test_every_provider_down_answers_the_fallback_text_and_says_so(tenant_api, openrouter):
     openrouter.always(openrouter.server_error(503))
     response = post(tenant_api, {"messages": [QUESTION]})

@@ -40,7 +40,26 @@ def test_options_are_kept_and_max_completion_tokens_wins():
 
 
 def test_unknown_openai_parameters_are_ignored():
-    assert parse({"messages": [user()], "top_p": 1, "user": "guest-7", "stream": False, "n": 1}).messages == [user()]
+    chat = parse({"messages": [user()], "logprobs": False, "store": False, "stream": False, "n": 1})
+    assert (chat.messages, chat.options) == ([user()], None)
+
+
+def test_sampling_options_n8n_sends_are_kept_for_the_provider():
+    options = {
+        "top_p": 0.9,
+        "frequency_penalty": -0.5,
+        "presence_penalty": 1,
+        "stop": ["\n\n", "END"],
+        "seed": 42,
+        "response_format": {"type": "json_object"},
+        "user": "guest-7",
+    }
+    assert parse({"messages": [user()], **options}).options == options
+
+
+def test_a_json_schema_response_format_is_kept_whole():
+    schema = {"type": "json_schema", "json_schema": {"name": "booking", "schema": {"type": "object"}}}
+    assert parse({"messages": [user()], "response_format": schema}).options == {"response_format": schema}
 
 
 @pytest.mark.parametrize(
@@ -74,6 +93,21 @@ def test_unknown_openai_parameters_are_ignored():
         ({"messages": [user()], "max_tokens": 0}, "invalid_value", "max_tokens"),
         ({"messages": [user()], "temperature": "hot"}, "invalid_type", "temperature"),
         ({"messages": [user()], "temperature": 3}, "invalid_value", "temperature"),
+        ({"messages": [user()], "top_p": 1.5}, "invalid_value", "top_p"),
+        ({"messages": [user()], "top_p": "all"}, "invalid_type", "top_p"),
+        ({"messages": [user()], "frequency_penalty": -3}, "invalid_value", "frequency_penalty"),
+        ({"messages": [user()], "presence_penalty": True}, "invalid_type", "presence_penalty"),
+        ({"messages": [user()], "stop": 7}, "invalid_type", "stop"),
+        ({"messages": [user()], "stop": ["a", "b", "c", "d", "e"]}, "invalid_value", "stop"),
+        ({"messages": [user()], "seed": 1.5}, "invalid_type", "seed"),
+        ({"messages": [user()], "response_format": "json"}, "invalid_value", "response_format.type"),
+        ({"messages": [user()], "response_format": {"type": "yaml"}}, "invalid_value", "response_format.type"),
+        (
+            {"messages": [user()], "response_format": {"type": "json_schema"}},
+            "missing_required_parameter",
+            "response_format.json_schema",
+        ),
+        ({"messages": [user()], "user": 7}, "invalid_type", "user"),
     ],
 )
 def test_each_bad_body_names_its_problem(body, code, param):

@@ -32,12 +32,14 @@ class OpenAICompatibleProvider:
     def configured(self) -> bool:
         return bool(self.api_key)
 
-    def chat(self, messages, *, model=None, max_tokens=None, temperature=None, timeout=None) -> ProviderAnswer:
+    def chat(
+        self, messages, *, model=None, max_tokens=None, temperature=None, options=None, timeout=None
+    ) -> ProviderAnswer:
         """One chat completion within `timeout` (AI_TIMEOUT_S) seconds of waiting for answers: a short
         `Retry-After` on a rate limit is waited out once when the wait and a retry still fit."""
         if not self.configured:
             raise ProviderError(errors.NOT_CONFIGURED, f"No API key is set for {self.title}.")
-        payload = self.payload(messages, model or self.default_model, max_tokens, temperature)
+        payload = self.payload(messages, model or self.default_model, max_tokens, temperature, options)
         budget = float(timeout or settings.AI_TIMEOUT_S)
         deadline = time.monotonic() + budget
         try:
@@ -49,8 +51,8 @@ class OpenAICompatibleProvider:
             time.sleep(error.retry_after)
             return self._attempt(payload, left)
 
-    def payload(self, messages, model, max_tokens, temperature) -> dict:
-        body = {"model": model, "messages": list(messages)}
+    def payload(self, messages, model, max_tokens, temperature, options=None) -> dict:
+        body = {**(options or {}), "model": model, "messages": list(messages)}
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
         if temperature is not None:

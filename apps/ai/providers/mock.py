@@ -21,7 +21,7 @@ class MockProvider:
     def from_settings(cls):
         return cls()
 
-    def chat(self, messages, *, model=None, max_tokens=None, temperature=None, timeout=None, text=None):
+    def chat(self, messages, *, model=None, max_tokens=None, temperature=None, options=None, timeout=None, text=None):
         return ProviderAnswer(
             text=text or TEXT, model=MODEL, prompt_tokens=0, completion_tokens=0, cost_usd=Decimal(0), latency_ms=0
         )
