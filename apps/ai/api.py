@@ -76,7 +76,6 @@ def unknown_url(request, rest=""):
 
 
 def completion_body(completion) -> dict:
-    blocked = completion.outcome == Outcome.BLOCKED_OUTPUT
     return {
         "id": f"chatcmpl-opsdesk-{completion.request_id}",
         "object": "chat.completion",
@@ -85,9 +84,9 @@ def completion_body(completion) -> dict:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": completion.text, "refusal": None},
+                "message": answer_message(completion),
                 "logprobs": None,
-                "finish_reason": "content_filter" if blocked else "stop",
+                "finish_reason": finish_reason(completion),
             }
         ],
         "usage": {
@@ -99,6 +98,17 @@ def completion_body(completion) -> dict:
         "provider": completion.provider,
         "opsdesk": {"request_id": completion.request_id, "fallback": completion.fallback},
     }
+
+
+def answer_message(completion) -> dict:
+    """A model's refusal goes in `refusal` with `content: null`, as OpenAI sends it."""
+    if completion.refused_by_model:
+        return {"role": "assistant", "content": None, "refusal": completion.text}
+    return {"role": "assistant", "content": completion.text, "refusal": None}
+
+
+def finish_reason(completion) -> str:
+    return "content_filter" if completion.outcome == Outcome.BLOCKED_OUTPUT else completion.finish_reason
 
 
 def refusal_response(completion) -> JsonResponse:

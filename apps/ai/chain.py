@@ -26,6 +26,7 @@ class Attempt:
     status: int | None = None
     message: str = ""
     latency_ms: int = 0
+    finish_reason: str = ""
 
     def as_json(self) -> dict:
         return {key: value for key, value in self.__dict__.items() if value not in ("", None)}
@@ -41,9 +42,14 @@ class ChainResult:
 
     @property
     def fallback(self) -> bool:
-        """The mock answered because real providers failed (not because none is configured or
-        the kill switch chose it)."""
-        return self.provider == MOCK and any(a.outcome == FAILED or a.message == CIRCUIT_OPEN for a in self.attempts)
+        """The mock answered because real providers failed (not because none is configured, the
+        kill switch chose it, or the models gave no answer to this request)."""
+        return self.provider == MOCK and any(_failed_provider(a) for a in self.attempts)
+
+    @property
+    def unanswered(self) -> bool:
+        """The mock answered because the models gave no answer (`no_answer`), none having failed."""
+        return self.provider == MOCK and not self.fallback and any(a.kind == kinds.NO_ANSWER for a in self.attempts)
 
     @property
     def errors(self) -> list[dict]:
@@ -51,6 +57,12 @@ class ChainResult:
 
 
 CIRCUIT_OPEN = "circuit open: skipped while the provider cools down"
+
+
+def _failed_provider(attempt: Attempt) -> bool:
+    if attempt.outcome == FAILED:
+        return attempt.kind != kinds.NO_ANSWER
+    return attempt.message == CIRCUIT_OPEN
 
 
 def providers_from(start: str) -> tuple[str, ...]:
@@ -115,7 +127,7 @@ def _try(name, messages, model, max_tokens, temperature, options, attempts, know
         return None, (None if error.falls_back else error)
     if admission != circuit.CLEAN:
         circuit.record_success(name)
-    attempts.append(Attempt(name, ANSWERED, model=answer.model, latency_ms=answer.latency_ms))
+    attempts.append(_answered(name, answer))
     return answer, None
 
 
@@ -126,6 +138,10 @@ def _record(name, error: ProviderError, admission):
         circuit.record_failure(name, error)
     elif admission != circuit.CLEAN:
         circuit.record_success(name)
+
+
+def _answered(name, answer: ProviderAnswer) -> Attempt:
+    return Attempt(name, ANSWERED, model=answer.model, latency_ms=answer.latency_ms, finish_reason=answer.finish_reason)
 
 
 def _failed(name, model, error: ProviderError, latency_ms: int) -> Attempt:

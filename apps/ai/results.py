@@ -8,7 +8,9 @@ class Completion:
     """`ok`: a provider's answer passed every check. `text`: what the end customer should receive
     (the answer, the tenant's fallback text or safe reply; "" for a policy refusal or throttle).
     `code`: "" or the refusal or event code. `fallback`: the mock's text because every real provider
-    failed. `retry_after_s`: for a limit, seconds until it resets."""
+    failed. `retry_after_s`: for a limit, seconds until it resets. `finish_reason`: the provider's
+    ("length": the answer was cut at the token budget). `refused_by_model`: `text` is the model's
+    own refusal (OpenAI's `message.refusal`), which the customer receives like any answer."""
 
     ok: bool
     text: str
@@ -22,6 +24,8 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retry_after_s: int | None = None
+    finish_reason: str = "stop"
+    refused_by_model: bool = False
     pending: tuple = field(default=(), compare=False, repr=False)
 
     def finish(self) -> None:

@@ -284,6 +284,8 @@ def _mock_message(result: chain.ChainResult) -> str:
         return f"{refused}; the fallback text was sent."
     if result.fallback:
         return "Every AI provider failed; the fallback text was sent."
+    if result.unanswered:
+        return "The model gave no answer (token budget spent, or its content filter); the fallback text was sent."
     return "Answered by the mock (no provider is configured, or the default provider is the mock)."
 
 
@@ -311,6 +313,8 @@ def _checked_answer(call: Call, result: chain.ChainResult, ai_settings) -> Compl
         request_id=row.pk,
         prompt_tokens=row.prompt_tokens,
         completion_tokens=row.completion_tokens,
+        finish_reason=result.answer.finish_reason,
+        refused_by_model=result.answer.refused,
     )
 
 

@@ -197,3 +197,38 @@ def test_an_operator_key_has_no_tenant_to_spend_for(operator_api):
     response = post(operator_api, {"messages": [QUESTION]})
     assert response.status_code == 403 and response.json()["error"]["type"] == "permission_error"
     assert not AIRequest.objects.exists()
+
+
+def test_a_models_refusal_is_answered_in_openais_refusal_shape(tenant_api, openrouter):
+    openrouter.always(openrouter.refusal("I'm sorry, I can't help with that."))
+    response = post(tenant_api, {"messages": [QUESTION]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": None,
+        "refusal": "I'm sorry, I can't help with that.",
+    }
+    assert body["choices"][0]["finish_reason"] == "stop"
+    assert body["provider"] == "openrouter" and body["opsdesk"]["fallback"] is False
+    assert AIRequest.objects.get().outcome == Outcome.ANSWERED
+    assert not SystemEvent.objects.filter(code="AI_FAILURE_FALLBACK_SENT").exists()
+
+
+def test_an_answer_cut_at_the_token_budget_is_reported_as_length(tenant_api, openrouter):
+    openrouter.always(openrouter.cut_short("Yes, from 7"))
+    response = post(tenant_api, {"messages": [QUESTION], "max_tokens": 3})
+    choice = response.json()["choices"][0]
+    assert (choice["message"]["content"], choice["finish_reason"]) == ("Yes, from 7", "length")
+    assert AIRequest.objects.get().chain[0]["finish_reason"] == "length"
+
+
+def test_an_answer_the_providers_filter_stopped_part_way_is_never_sent(tenant_api, openrouter):
+    openrouter.always(openrouter.filtered("Step one: take the"))
+    response = post(tenant_api, {"messages": [QUESTION]})
+    body = response.json()
+    assert body["provider"] == "mock" and body["opsdesk"]["fallback"] is False
+    assert "Step one" not in body["choices"][0]["message"]["content"]
+    row = AIRequest.objects.get()
+    assert (row.outcome, row.chain[0]["kind"]) == (Outcome.MOCK, "no_answer")
+    assert not SystemEvent.objects.filter(code="AI_FAILURE_FALLBACK_SENT").exists()

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.ai import chain, circuit
-from apps.ai.models import ProviderCircuit
+from apps.ai import chain, circuit, services
+from apps.ai.models import AIRequest, ProviderCircuit
 from apps.events.models import SystemEvent
 
 State = ProviderCircuit.State
@@ -179,3 +179,41 @@ def test_a_success_on_a_clean_circuit_writes_nothing(openrouter):
     chain.run(HELLO, start="openrouter")
     assert state().updated_at == seen
     assert circuit.admit("openrouter") == circuit.CLEAN
+
+
+def circuit_state(provider="openrouter"):
+    found = ProviderCircuit.objects.filter(provider=provider).first()
+    return found.state if found else State.CLOSED
+
+
+@pytest.mark.django_db
+def test_five_refusals_in_a_row_are_answers_they_open_no_circuit_and_send_no_fallback(tenant, openrouter, openai):
+    openrouter.always(openrouter.refusal("I'm sorry, I can't help with that."))
+    for _ in range(5):
+        result = services.complete(tenant, "api", HELLO)
+        assert (result.ok, result.provider, result.text) == (True, "openrouter", "I'm sorry, I can't help with that.")
+    assert circuit_state() == State.CLOSED
+    assert len(openrouter.requests) == 5 and openai.requests == []
+    assert not events(services.FALLBACK_SENT).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reply", [lambda f: f.cut_short(None), lambda f: f.filtered(), lambda f: f.filtered("Here")])
+def test_no_answer_falls_back_without_opening_circuits_or_raising_the_outage(tenant, openrouter, openai, reply):
+    openrouter.always(reply(openrouter))
+    openai.always(reply(openai))
+    for _ in range(5):
+        result = services.complete(tenant, "api", HELLO)
+        assert (result.provider, result.outcome, result.fallback) == ("mock", "mock", False)
+    assert (circuit_state("openrouter"), circuit_state("openai")) == (State.CLOSED, State.CLOSED)
+    assert len(openrouter.requests) == len(openai.requests) == 5
+    assert not events(services.FALLBACK_SENT).exists() and not events(services.MISCONFIGURED).exists()
+    assert [step["kind"] for step in AIRequest.objects.first().chain[:2]] == ["no_answer", "no_answer"]
+
+
+@pytest.mark.django_db
+def test_no_answer_from_one_provider_falls_back_to_the_next(openrouter, openai):
+    openrouter.always(openrouter.cut_short(None))
+    result = chain.run(HELLO, start="openrouter")
+    assert (result.provider, result.answer.text, result.fallback) == ("openai", "OpenAI says hi.", False)
+    assert result.attempts[0].kind == "no_answer"

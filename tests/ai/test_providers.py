@@ -182,3 +182,45 @@ def test_a_retry_after_a_short_wait_that_hangs_still_times_out(openrouter, setti
     openrouter.script(openrouter.rate_limited(retry_after=0.1), openrouter.hang(settings.AI_TIMEOUT_S + 1))
     assert failure("openrouter").kind == "timeout"
     assert len(openrouter.requests) == 2
+
+
+# --- refusals, truncated and filtered answers (200s that are not a plain answer) -----------------
+
+
+def test_a_refusal_is_the_models_answer_not_a_failure(openai):
+    openai.always(openai.refusal("I'm sorry, I can't help with that."))
+    answer = get_provider("openai").chat(HELLO)
+    assert (answer.text, answer.refused, answer.finish_reason) == ("I'm sorry, I can't help with that.", True, "stop")
+
+
+def test_an_answer_cut_at_the_token_budget_says_length(openrouter):
+    openrouter.always(openrouter.cut_short("Breakfast is served from"))
+    answer = get_provider("openrouter").chat(HELLO, max_tokens=4)
+    assert (answer.text, answer.refused, answer.finish_reason) == ("Breakfast is served from", False, "length")
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (lambda f: f.cut_short(None), "token budget"),
+        (lambda f: f.cut_short(""), "token budget"),
+        (lambda f: f.filtered(), "withheld"),
+        (lambda f: f.filtered("Here is how to"), "stopped part-way"),
+    ],
+)
+def test_no_answer_falls_back_without_counting_against_the_provider(openai, openrouter, reply, says):
+    for fake, name in ((openrouter, "openrouter"), (openai, "openai")):
+        fake.always(reply(fake))
+        error = failure(name)
+        assert (error.kind, error.status, error.falls_back, error.counts_against_provider) == (
+            "no_answer",
+            200,
+            True,
+            False,
+        )
+        assert says in error.message
+
+
+def test_null_content_without_a_refusal_or_a_reason_is_still_an_invalid_response(openai):
+    openai.always(openai.finished("stop", None))
+    assert failure("openai").kind == "invalid_response"

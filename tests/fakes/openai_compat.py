@@ -13,7 +13,8 @@ Bodies follow the providers' documentation. OpenAI: `{"error": {"message", "type
 OpenRouter: `{"error": {"code", "message", "metadata"}}` with the HTTP status in `code`; 402 for
 credits or key limits, 403 with `metadata.reasons` for moderation; successes carry `usage.cost`
 (USD) and `provider`. Either answers 401 to a wrong `Authorization: Bearer` key and 400 to a body
-without messages. `broken()` and `stream_error()` are 200s that are not completions."""
+without messages. `broken()` and `stream_error()` are 200s that are not completions; `refusal()`,
+`cut_short()` and `filtered()` are the 200s of a refusal, `finish_reason` length and content_filter."""
 
 import itertools
 import json
@@ -118,6 +119,26 @@ class FakeLLM(FakeServer):
         """OpenRouter's mid-generation failure: HTTP 200 with `finish_reason: "error"`."""
         body = self.success_body("")
         body["choices"][0].update(finish_reason="error", error={"code": 502, "message": "Upstream model failed"})
+        return Reply(200, body)
+
+    def refusal(self, text="I'm sorry, I can't help with that.") -> Reply:
+        """OpenAI's refusal: HTTP 200, `content: null`, the model's words in `message.refusal`."""
+        return self.finished("stop", None, refusal=text)
+
+    def cut_short(self, text="Breakfast is served from") -> Reply:
+        """`finish_reason: "length"`: the token budget ran out (`text=None`: a reasoning model spent it
+        all before writing anything, so `content` is null)."""
+        return self.finished("length", text)
+
+    def filtered(self, text=None) -> Reply:
+        """`finish_reason: "content_filter"`: the provider's filter withheld the answer (null content)
+        or stopped it part-way (`text`)."""
+        return self.finished("content_filter", text)
+
+    def finished(self, finish_reason, content, *, refusal=None) -> Reply:
+        body = self.success_body(content or "", completion_tokens=len((content or refusal or "").split()))
+        body["choices"][0]["message"].update(content=content, refusal=refusal)
+        body["choices"][0]["finish_reason"] = finish_reason
         return Reply(200, body)
 
     def success_body(self, text, *, model="", prompt_tokens=12, completion_tokens=None) -> dict:

@@ -3,29 +3,39 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from apps.ai.providers.errors import INVALID_RESPONSE, ProviderError
+from apps.ai.providers.errors import INVALID_RESPONSE, NO_ANSWER, ProviderError
+
+STOP, LENGTH, CONTENT_FILTER = "stop", "length", "content_filter"
+UNANSWERED = (LENGTH, CONTENT_FILTER)  # an empty answer that ended so is no answer, not a broken provider
 
 
 @dataclass(frozen=True)
 class ProviderAnswer:
+    """`finish_reason` as the provider gave it ("length": the text was cut at the token budget).
+    `refused`: `text` is the model's refusal (OpenAI's `message.refusal`), not its content."""
+
     text: str
     model: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cost_usd: Decimal | None = None
     latency_ms: int = 0
+    finish_reason: str = STOP
+    refused: bool = False
 
 
 def parse_completion(body, *, requested_model: str, latency_ms: int) -> ProviderAnswer:
-    """The first choice's text and the usage of an OpenAI chat completion. A 200 that is not one
-    (no choices, no message content, `finish_reason: "error"` or an `error` object, which OpenRouter
-    sends when the model fails after the response started) raises `invalid_response`."""
+    """The first choice's text (or refusal) and the usage of an OpenAI chat completion. A 200 that is
+    not one (no choices, no text, `finish_reason: "error"` or an `error` object, which OpenRouter
+    sends when the model fails after the response started) raises `invalid_response`; an answer the
+    content filter stopped, or an empty one cut at the token budget, raises `no_answer`."""
     if not isinstance(body, dict):
         raise ProviderError(INVALID_RESPONSE, "The body is not a JSON object.", status=200)
     if isinstance(body.get("error"), dict):
         raise ProviderError(INVALID_RESPONSE, _error_message(body["error"]), status=200)
     choice = _first_choice(body)
-    text = _message_text(choice)
+    finish_reason = _finish_reason(choice)
+    text, refused = _message_text(choice, finish_reason)
     usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
     return ProviderAnswer(
         text=text,
@@ -34,6 +44,8 @@ def parse_completion(body, *, requested_model: str, latency_ms: int) -> Provider
         completion_tokens=_count(usage.get("completion_tokens")),
         cost_usd=_money(usage.get("cost")),
         latency_ms=latency_ms,
+        finish_reason=finish_reason,
+        refused=refused,
     )
 
 
@@ -47,12 +59,33 @@ def _first_choice(body) -> dict:
     return choice
 
 
-def _message_text(choice) -> str:
-    message = choice.get("message")
-    content = message.get("content") if isinstance(message, dict) else None
-    if not isinstance(content, str) or not content.strip():
-        raise ProviderError(INVALID_RESPONSE, "The completion's message has no text content.", status=200)
-    return content
+def _finish_reason(choice) -> str:
+    reason = choice.get("finish_reason")
+    return reason[:32] if isinstance(reason, str) and reason else STOP
+
+
+def _message_text(choice, finish_reason: str) -> tuple[str, bool]:
+    """(text, refused): the content, else the model's refusal, which is its answer too."""
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    content, refusal = _text(message.get("content")), _text(message.get("refusal"))
+    if content and finish_reason != CONTENT_FILTER:
+        return content, False
+    if refusal:
+        return refusal, True
+    if content or finish_reason in UNANSWERED:
+        raise ProviderError(NO_ANSWER, _no_answer_message(finish_reason, partial=bool(content)), status=200)
+    raise ProviderError(INVALID_RESPONSE, "The completion's message has no text content.", status=200)
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) and value.strip() else ""
+
+
+def _no_answer_message(finish_reason: str, *, partial: bool) -> str:
+    if finish_reason == CONTENT_FILTER:
+        cut = "stopped part-way" if partial else "withheld"
+        return f"The provider's content filter {cut} the answer (finish_reason content_filter)."
+    return "The model used its token budget before writing any answer (finish_reason length)."
 
 
 def _error_message(error: dict) -> str:

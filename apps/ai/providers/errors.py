@@ -12,6 +12,7 @@ QUOTA = "quota"
 BAD_REQUEST = "bad_request"
 UNAUTHORIZED = "unauthorized"
 NOT_CONFIGURED = "not_configured"
+NO_ANSWER = "no_answer"
 
 KINDS = (
     TIMEOUT,
@@ -25,6 +26,7 @@ KINDS = (
     BAD_REQUEST,
     UNAUTHORIZED,
     NOT_CONFIGURED,
+    NO_ANSWER,
 )
 
 # Our own configuration is wrong (key, model, request shape): the next provider would not make the
@@ -32,7 +34,8 @@ KINDS = (
 CONFIGURATION = frozenset({BAD_REQUEST, UNAUTHORIZED})
 
 # Kinds that say the provider itself is unwell or unusable for now; they count towards its circuit.
-# Moderation is about this input, and "not configured" never reached the provider.
+# Moderation is about this input, "not configured" never reached the provider, and "no answer" (an
+# empty answer cut at the token budget, or one the content filter stopped) is about this request.
 UNHEALTHY = frozenset({TIMEOUT, CONNECTION, RATE_LIMITED, SERVER_ERROR, INVALID_RESPONSE, CREDITS, QUOTA})
 
 FIXES = {
