@@ -109,6 +109,15 @@ class FakeLLM(FakeServer):
         """A success that arrives after `seconds`: past the client's timeout it is a hanging server."""
         return Reply(200, self.success_body("late"), delay=seconds)
 
+    def stall(self, seconds) -> Reply:
+        """A success whose headers arrive at once and whose body only after `seconds`."""
+        return Reply(200, self.success_body("stalled"), stall=seconds)
+
+    def trickle(self, size=20, every=0.1) -> Reply:
+        """A success whose body arrives `size` bytes every `every` seconds: each read is quick, the
+        whole answer slow (a slow proxy or upstream)."""
+        return Reply(200, self.success_body("trickled"), trickle=(size, every))
+
     def broken(self, body=None) -> Reply:
         """A 200 that is not a completion (no choices by default)."""
         return Reply(

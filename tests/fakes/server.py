@@ -3,13 +3,17 @@
 A provider fake subclasses `FakeServer` (or uses it directly) and adds routes whose handler gets
 the request and returns a `Reply`. Every request is recorded, so a test can assert what Opsdesk
 sent (path, headers, JSON body). A reply with `delay` longer than the client's timeout plays a
-server that never answers."""
+server that never answers; `stall` plays one that sends its headers and then hangs, `trickle` one
+that sends its body a few bytes at a time. A request in a proxy's absolute form
+(`POST http://host/path`) is answered as its path, so a fake can also play the proxy in front of
+itself."""
 
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -18,6 +22,8 @@ class Reply:
     body: object = None
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    stall: float = 0.0  # seconds between the headers and the body
+    trickle: tuple[int, float] | None = None  # (bytes, seconds): the body in pieces this size, this far apart
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -107,7 +113,8 @@ class FakeServer:
 
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                path, _, query = self.path.partition("?")
+                target = urlsplit(self.path)
+                path, query = target.path, target.query
                 request = Recorded(self.command, path, query, dict(self.headers.items()), self.rfile.read(length))
                 with fake._lock:
                     fake.requests.append(request)
@@ -122,9 +129,18 @@ class FakeServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 try:
-                    self.wfile.write(payload)
+                    self._send_body(reply, payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _send_body(self, reply, payload):
+                if reply.stall:
+                    time.sleep(reply.stall)
+                size, every = reply.trickle or (len(payload) or 1, 0)
+                for start in range(0, len(payload), size):
+                    if start:
+                        time.sleep(every)
+                    self.wfile.write(payload[start : start + size])
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
