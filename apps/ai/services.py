@@ -16,7 +16,7 @@ from apps.ai import chain, contact_book, costs, recording, snapshot, tokens
 from apps.ai.abuse import check_contact
 from apps.ai.guardrails import check_input, check_output
 from apps.ai.models import AIRequest, Feature, Guardrail, Outcome, TenantAISettings
-from apps.ai.providers.errors import FIXES
+from apps.ai.providers.errors import fix_for
 from apps.ai.results import Completion
 from apps.core.context import current_correlation_id
 from apps.events import emit
@@ -352,7 +352,7 @@ def _announce_fallback(call, result, row):
 
 def _announce_misconfigured(call, result, row):
     error, provider = result.misconfigured, result.misconfigured_provider
-    fix = FIXES.get(error.kind, "check this provider's settings")
+    fix = fix_for(error)
     meta = {"provider": provider, "kind": error.kind, "status": error.status, "fix": fix, "ai_request_id": row.pk}
     emit(MISCONFIGURED, message=f"{provider} refused the request ({error}): {fix}."[:1000], meta=meta)
 

@@ -191,6 +191,22 @@ def test_a_rejected_key_ends_the_chain_with_the_fallback_and_names_the_fix(tenan
     assert len(events("AI_FAILURE_FALLBACK_SENT")) == 1
 
 
+def test_a_spent_openrouter_key_limit_403_falls_back_to_openai(tenant, openrouter, openai):
+    openrouter.always(openrouter.budget_spent("openrouter_key_limit"))
+    result = ask(tenant)
+    assert (result.provider, result.text, result.fallback) == ("openai", "OpenAI says hi.", False)
+    assert only_row().chain[0]["kind"] == "credits"
+    assert not events("AI_PROVIDER_MISCONFIGURED")
+
+
+def test_an_openai_region_refusal_names_the_region_not_the_key(tenant, openai, chain_from):
+    chain_from("openai")
+    openai.always(openai.region_refused())
+    assert ask(tenant).provider == "mock"
+    (event,) = events("AI_PROVIDER_MISCONFIGURED")
+    assert "region" in event.meta["fix"] and "API key" not in event.meta["fix"]
+
+
 def test_an_invalid_model_is_a_configuration_error_not_a_fallback_to_openai(tenant, openrouter, openai):
     openrouter.always(openrouter.bad_request("openai/gpt-9 is not a valid model ID"))
     assert ask(tenant).provider == "mock"

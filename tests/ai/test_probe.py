@@ -27,6 +27,15 @@ def test_each_provider_with_a_key_answers_one_small_request(openrouter, openai):
     assert not AIRequest.objects.exists(), "a probe is no tenant's AI request"
 
 
+def test_an_openai_reasoning_model_answers_the_probe_with_max_completion_tokens(openai, ai_settings):
+    ai_settings.OPENAI_MODEL = "o4-mini"
+
+    [result] = probe.probe("openai")
+
+    assert result.ok, result.summary
+    assert openai.completions[0]["max_completion_tokens"] == probe.PROBE_MAX_TOKENS
+
+
 def test_a_provider_without_a_key_is_reported_not_called(openrouter, ai_settings):
     ai_settings.OPENAI_API_KEY = ""
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from apps.ai.providers import CHAIN, ProviderError, get_provider
+from apps.ai.providers.errors import fix_for
 from tests.fakes.server import Reply
 
 HELLO = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Is breakfast included?"}]
@@ -224,3 +225,107 @@ def test_no_answer_falls_back_without_counting_against_the_provider(openai, open
 def test_null_content_without_a_refusal_or_a_reason_is_still_an_invalid_response(openai):
     openai.always(openai.finished("stop", None))
     assert failure("openai").kind == "invalid_response"
+
+
+# --- OpenRouter's 403s, OpenAI's completion limit, the fix an operator is told ----------------------------
+
+BUDGETS = ["openrouter_key_limit", "openrouter_guardrail_budget", "openrouter_workspace_budget"]
+
+
+@pytest.mark.parametrize("source", BUDGETS)
+def test_an_openrouter_403_for_a_spent_budget_is_credits_and_falls_back(openrouter, source):
+    openrouter.always(openrouter.budget_spent(source))
+    error = failure("openrouter")
+    assert (error.kind, error.status, error.falls_back, error.counts_against_provider) == ("credits", 403, True, True)
+    assert source in error.message
+
+
+def test_an_openrouter_guardrail_block_is_a_refusal_of_this_input_and_falls_back(openrouter):
+    openrouter.always(openrouter.guardrail_block())
+    error = failure("openrouter")
+    assert (error.kind, error.status, error.falls_back, error.counts_against_provider) == (
+        "moderation",
+        403,
+        True,
+        False,
+    )
+    assert "prompt injection" in error.message
+
+
+def test_openai_gets_max_completion_tokens_and_openrouter_max_tokens(openrouter, openai):
+    get_provider("openai").chat(HELLO, max_tokens=50)
+    get_provider("openrouter").chat(HELLO, max_tokens=50)
+    assert openai.completions[0]["max_completion_tokens"] == 50 and "max_tokens" not in openai.completions[0]
+    assert openrouter.completions[0]["max_tokens"] == 50 and "max_completion_tokens" not in openrouter.completions[0]
+
+
+def test_an_openai_reasoning_model_answers_a_call_with_a_limit(openai, settings):
+    settings.OPENAI_MODEL = "o4-mini"
+    assert get_provider("openai").chat(HELLO, max_tokens=50).text == "OpenAI says hi."
+
+
+@pytest.mark.parametrize(
+    ("name", "reply", "kind", "fix"),
+    [
+        ("openai", lambda f: f.region_refused(), "unauthorized", "country or region"),
+        ("openai", lambda f: f.too_long(), "bad_request", "too long for the model"),
+        ("openrouter", lambda f: f.too_long(), "bad_request", "too long for the model"),
+        ("openai", lambda f: f.bad_request(), "bad_request", "model name"),
+        ("openrouter", lambda f: f.bad_request("openai/gpt-9 is not a valid model ID"), "bad_request", "model name"),
+        ("openai", lambda f: f.unauthorized(), "unauthorized", "API key"),
+        ("openrouter", lambda f: f.unauthorized(), "unauthorized", "API key"),
+    ],
+)
+def test_the_operator_fix_follows_the_providers_error_code(request, name, reply, kind, fix):
+    fake = request.getfixturevalue(name)
+    fake.always(reply(fake))
+    error = failure(name)
+    assert (error.kind, error.falls_back) == (kind, False)
+    assert fix in fix_for(error)
+
+
+def test_a_context_overflow_is_not_told_to_check_the_model_name(openai):
+    openai.always(openai.too_long())
+    assert "model name" not in fix_for(failure("openai"))
+
+
+# --- Retry-After, retry-after-ms, a 503, x-should-retry ---------------------------------------------------
+
+
+def test_retry_after_ms_is_read_first_and_waited_out(openai):
+    openai.script(openai.retry_hinted(seconds=30, ms=100))
+    assert get_provider("openai").chat(HELLO).text == "OpenAI says hi."
+    assert len(openai.requests) == 2
+
+
+def test_a_long_retry_after_ms_moves_on_at_once(openai):
+    openai.script(openai.retry_hinted(ms=30000))
+    error = failure("openai")
+    assert (error.kind, error.retry_after) == ("rate_limited", 30.0)
+    assert len(openai.requests) == 1
+
+
+def test_a_503_with_a_short_retry_after_is_waited_out_once(openrouter):
+    openrouter.script(openrouter.retry_hinted(503, seconds=0.1))
+    assert get_provider("openrouter").chat(HELLO).text == "OpenRouter says hi."
+    assert len(openrouter.requests) == 2
+
+
+def test_a_503_with_a_long_retry_after_or_a_500_with_a_short_one_moves_on(openrouter):
+    openrouter.script(openrouter.retry_hinted(503, seconds=30), openrouter.retry_hinted(500, seconds=0.1))
+    assert failure("openrouter").kind == "server_error"
+    assert failure("openrouter").kind == "server_error"
+    assert len(openrouter.requests) == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_x_should_retry_false_is_never_retried(openai, status):
+    openai.script(openai.retry_hinted(status, seconds=0.1, should_retry=False))
+    error = failure("openai")
+    assert (error.retry_after, error.retryable) == (0.1, False)
+    assert len(openai.requests) == 1
+
+
+def test_an_unreadable_or_infinite_retry_after_is_none(openai):
+    openai.always(openai.retry_hinted(seconds="inf", ms="soon"))
+    assert failure("openai").retry_after is None

@@ -172,6 +172,51 @@ class FakeLLM(FakeServer):
             body["provider"] = "OpenAI"
         return body
 
+    # --- spent limits, refusals and retry hints ---------------------------------------------------
+    # OpenRouter's 403 for a spent key/guardrail/workspace budget (`metadata.limit_source`, no
+    # Retry-After) and for a guardrail block (no metadata); OpenAI's 403 for an unserved region and its
+    # 400 for a prompt over the context window; a 429 or 5xx with `Retry-After`, `retry-after-ms` (read
+    # first by openai-python) or `x-should-retry`. The OpenAI flavour refuses `max_tokens` for its
+    # reasoning models (o-series, gpt-5), as OpenAI does.
+
+    REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
+
+    def budget_spent(self, limit_source="openrouter_key_limit") -> Reply:
+        metadata = {
+            "limit_source": limit_source,
+            "scope": "key_limit",
+            "limit_usd": 10,
+            "spend_usd": 10.02,
+            "resets_at": None,
+        }
+        return self.error(403, "Key limit exceeded", metadata=metadata)
+
+    def guardrail_block(self, message="Request blocked: prompt injection patterns detected") -> Reply:
+        return self.error(403, message)
+
+    def region_refused(self) -> Reply:
+        message = "Country, region, or territory not supported"
+        return self.error(403, message, type_="request_forbidden", code="unsupported_country_region_territory")
+
+    def too_long(self) -> Reply:
+        message = "This model's maximum context length is 128000 tokens. However, you requested 130512 tokens."
+        return self.error(400, message, param="messages", code="context_length_exceeded")
+
+    def retry_hinted(self, status=429, *, seconds=None, ms=None, should_retry=None) -> Reply:
+        reply = self.rate_limited() if status == 429 else self.server_error(status)
+        hints = {"Retry-After": seconds, "retry-after-ms": ms, "x-should-retry": should_retry}
+        reply.headers.update({name: _header(value) for name, value in hints.items() if value is not None})
+        return reply
+
+    def _rejected_parameter(self, payload) -> Reply | None:
+        reasoning = str(payload.get("model") or "").startswith(self.REASONING_MODELS)
+        if self.flavor != OPENAI or not reasoning or "max_tokens" not in payload:
+            return None
+        message = (
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+        )
+        return self.error(400, message, param="max_tokens", code="unsupported_parameter")
+
     # --- answering -----------------------------------------------------------------------------
 
     def _answer(self, request):
@@ -188,6 +233,8 @@ class FakeLLM(FakeServer):
             return self.error(400, "We could not parse the JSON body of your request.")
         if not isinstance(payload, dict) or not isinstance(payload.get("messages"), list) or not payload["messages"]:
             return self.error(400, "Missing required parameter: 'messages'.", param="messages")
+        if rejected := self._rejected_parameter(payload):
+            return rejected
         prompt_tokens = sum(
             len(str(m.get("content", "")).split()) + 4 for m in payload["messages"] if isinstance(m, dict)
         )
@@ -204,6 +251,10 @@ class FakeLLM(FakeServer):
         if self.flavor == OPENROUTER:
             usage.update(cost=self.cost, is_byok=False, prompt_tokens_details={"cached_tokens": 0})
         return usage
+
+
+def _header(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _openai_type(status) -> str:

@@ -1,8 +1,10 @@
 """The client every OpenAI-compatible provider shares: one `requests.Session` per provider (its
 connection pool used directly: apps/ai/providers/transport.py), explicit (connect, read)
-timeouts, one short wait for a short `Retry-After`, and every failure classified into a
-`ProviderError`. A subclass names its settings and reads its own error bodies."""
+timeouts, one short wait for a short `Retry-After` (or `retry-after-ms`) on a 429 or 503, and every
+failure classified into a `ProviderError`. A subclass names its settings and reads its own error
+bodies."""
 
+import math
 import os
 import time
 
@@ -36,7 +38,7 @@ class OpenAICompatibleProvider:
         self, messages, *, model=None, max_tokens=None, temperature=None, options=None, timeout=None
     ) -> ProviderAnswer:
         """One chat completion within `timeout` (AI_TIMEOUT_S) seconds of waiting for answers: a short
-        `Retry-After` on a rate limit is waited out once when the wait and a retry still fit."""
+        `Retry-After` on a rate limit or a 503 is waited out once when the wait and a retry still fit."""
         if not self.configured:
             raise ProviderError(errors.NOT_CONFIGURED, f"No API key is set for {self.title}.")
         payload = self.payload(messages, model or self.default_model, max_tokens, temperature, options)
@@ -86,19 +88,27 @@ class OpenAICompatibleProvider:
 
     def _worth_waiting(self, error: ProviderError) -> bool:
         short = error.retry_after is not None and error.retry_after <= settings.AI_RETRY_AFTER_MAX_S
-        return error.kind == errors.RATE_LIMITED and short
+        busy = error.kind == errors.RATE_LIMITED or error.status == 503
+        return busy and short and error.retryable
 
     def classify(self, status: int, body, headers) -> ProviderError:
         """The error for a non-200 answer, by status; subclasses read their own bodies first."""
         message = self.error_message(body) or f"HTTP {status}"
-        retry_after = backoff.retry_after_seconds(headers.get("Retry-After"))
-        return ProviderError(status_kind(status), message, status=status, retry_after=retry_after)
+        error = ProviderError(status_kind(status), message, status=status, retry_after=retry_after(headers))
+        error.code = self.error_code(body)
+        error.retryable = str(headers.get("x-should-retry") or "").strip().lower() != "false"
+        return error
 
     def error_message(self, body) -> str:
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             return str(error.get("message") or "")[:500]
         return str(error or "")[:500]
+
+    def error_code(self, body) -> str:
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        return code if isinstance(code, str) else ""
 
 
 def environment_session(base_url: str) -> requests.Session:
@@ -111,6 +121,23 @@ def environment_session(base_url: str) -> requests.Session:
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.trust_env = False
     return session
+
+
+def retry_after(headers) -> float | None:
+    """Seconds to wait, as openai-python reads them: `retry-after-ms` first, then `Retry-After`
+    (seconds or an HTTP date); None when neither is readable (or is "inf", which JSON cannot keep)."""
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
+    return _finite(backoff.retry_after_seconds(headers.get("Retry-After")))
+
+
+def _finite(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def status_kind(status: int) -> str:

@@ -43,10 +43,38 @@ FIXES = {
     UNAUTHORIZED: "set a valid API key for this provider (the key is missing, revoked or lacks access)",
 }
 
+# The provider's own error code says more than the kind: a 400 is not always the model's name, a 403
+# not always the key.
+CODE_FIXES = {
+    "model_not_found": (
+        "check the model name in settings or the bot (the provider does not know it, or the key may not use it)"
+    ),
+    "invalid_api_key": "set a valid API key for this provider (the key sent is wrong or revoked)",
+    "unsupported_country_region_territory": (
+        "the provider refuses requests from this server's country or region: run the gateway where the provider "
+        "is offered, or leave this provider out of the chain"
+    ),
+    "context_length_exceeded": (
+        "the request is too long for the model's context window: send less history or knowledge, lower "
+        "max_tokens, or choose a model with a longer context"
+    ),
+    "unsupported_parameter": "the model refuses a parameter the gateway sends (see the message): choose another model",
+    "unsupported_value": "the model refuses a value the gateway sends (see the message): choose another model",
+}
+
+
+def fix_for(error) -> str:
+    """What an operator should do about a configuration error, by the provider's code when known."""
+    return CODE_FIXES.get(error.code) or FIXES.get(error.kind, "check this provider's settings")
+
 
 class ProviderError(Exception):
     """A provider did not give a usable completion. `falls_back` says whether the chain moves on to
-    the next provider (every kind except our own configuration errors)."""
+    the next provider (every kind except our own configuration errors). `code` is the provider's error
+    code when it sends one; `retryable` is False when it said not to retry (`x-should-retry: false`)."""
+
+    code = ""
+    retryable = True
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
         assert kind in KINDS, kind

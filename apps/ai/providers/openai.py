@@ -1,6 +1,8 @@
 """OpenAI's chat completions. Errors are `{"error": {"message", "type", "param", "code"}}`; a 429
 whose type or code is `insufficient_quota` (or one of the billing codes) is billing, not a rate
-limit: waiting does not help, so it is `quota` and never retried."""
+limit: waiting does not help, so it is `quota` and never retried. The completion limit goes out as
+`max_completion_tokens`: OpenAI deprecated `max_tokens`, and its reasoning models (o-series, gpt-5)
+refuse it with a 400."""
 
 from django.conf import settings
 
@@ -29,6 +31,12 @@ class OpenAIProvider(OpenAICompatibleProvider):
         return cls(
             api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, default_model=settings.OPENAI_MODEL
         )
+
+    def payload(self, messages, model, max_tokens, temperature, options=None) -> dict:
+        body = super().payload(messages, model, None, temperature, options)
+        if max_tokens is not None:
+            body["max_completion_tokens"] = max_tokens
+        return body
 
     def classify(self, status, body, headers):
         error = super().classify(status, body, headers)
