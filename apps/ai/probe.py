@@ -2,7 +2,10 @@
 request" after an outage, the overview's button, `manage.py ai_probe` and the AI provider monitor.
 
 It calls `get_provider(name).chat` directly, so an open circuit does not stop it (that is the
-point after a recovery) and no tenant's limits or AIRequest rows are involved. It changes nothing."""
+point after a recovery) and no tenant's limits or AIRequest rows are involved. It changes nothing.
+It sends no temperature (reasoning models refuse any but their own), and a reply that spent the
+small token budget before writing text (`no_answer`: a reasoning model thinking) still shows the
+provider reached, authorised and answering: the probe asks whether the provider works, not for prose."""
 
 import time
 from dataclasses import dataclass
@@ -10,9 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from apps.ai.providers import CHAIN, ProviderError, get_provider
+from apps.ai.providers.errors import NO_ANSWER
 
 PROBE_MESSAGES = ({"role": "user", "content": "Reply with the single word: pong"},)
-PROBE_MAX_TOKENS = 5
+PROBE_MAX_TOKENS = 16
 OK, FAILED, NOT_CONFIGURED = "ok", "failed", "not_configured"
 REAL_PROVIDERS = tuple(name for name in CHAIN if name != "mock")
 
@@ -55,14 +59,18 @@ def probe_one(name) -> ProbeResult:
         return ProbeResult(name, NOT_CONFIGURED, model=client.default_model)
     started = time.monotonic()
     try:
-        answer = client.chat(
-            list(PROBE_MESSAGES), max_tokens=PROBE_MAX_TOKENS, temperature=0, timeout=settings.AI_PROBE_TIMEOUT_S
-        )
+        answer = client.chat(list(PROBE_MESSAGES), max_tokens=PROBE_MAX_TOKENS, timeout=settings.AI_PROBE_TIMEOUT_S)
     except ProviderError as error:
-        return ProbeResult(
+        return _answered_without_text(name, client, started, error) or ProbeResult(
             name, FAILED, _elapsed(started), client.default_model, error.kind, _described(error), answer=""
         )
     return ProbeResult(name, OK, answer.latency_ms or _elapsed(started), answer.model, answer=answer.text[:80])
+
+
+def _answered_without_text(name, client, started, error) -> ProbeResult | None:
+    if error.kind != NO_ANSWER:
+        return None
+    return ProbeResult(name, OK, _elapsed(started), client.default_model, answer=f"(no text: {error.message})"[:80])
 
 
 def configured_providers() -> list[str]:

@@ -36,6 +36,20 @@ def test_an_openai_reasoning_model_answers_the_probe_with_max_completion_tokens(
     assert openai.completions[0]["max_completion_tokens"] == probe.PROBE_MAX_TOKENS
 
 
+def test_the_probe_sends_no_temperature(openrouter, openai):
+    probe.probe()
+    assert "temperature" not in openrouter.completions[0] and "temperature" not in openai.completions[0]
+
+
+def test_a_reasoning_model_that_spends_the_budget_thinking_is_still_reached(openai, ai_settings):
+    ai_settings.OPENAI_MODEL = "o4-mini"
+    openai.always(openai.cut_short(None))
+
+    [result] = probe.probe("openai")
+
+    assert result.ok and result.answer.startswith("(no text"), result.summary
+
+
 def test_a_provider_without_a_key_is_reported_not_called(openrouter, ai_settings):
     ai_settings.OPENAI_API_KEY = ""
 
