@@ -12,6 +12,9 @@ from apps.integrations.waha import sessions
 CHANNEL = "waha"
 DOWN_STATES = {"FAILED", "STOPPED"}
 ACK_STATUS = {1: "sent", 2: "delivered", 3: "read", 4: "read", -1: "failed"}
+STATUS_CHAT = "status@broadcast"
+SHARED_CHAT_SUFFIXES = ("@g.us", "@newsletter", "@broadcast")
+WORDS_TYPES = {"text", "media", "image", "video", "document"}
 
 
 @handles("waha", "session.status")
@@ -73,33 +76,74 @@ def _needs_people(connection, reported) -> bool:
 
 @handles("waha", "message")
 def inbound_message(event):
+    """A person's message is stored, handed to outbound policy and starts the bots. A Status update
+    (`status@broadcast`) is no conversation: nothing is stored. A group's, a channel's or a broadcast
+    list's message is stored for operators, but neither tells outbound policy about a person nor
+    starts a bot (the answer would go to everyone in it)."""
     message = event.payload.get("payload") or {}
-    if message.get("fromMe"):
-        return
     chat = str(message.get("from", ""))
-    sender = contacts.canonical_or_raw(CHANNEL, chat)
-    sent_at = conversations.from_unix(message.get("timestamp"))
-    name = (message.get("_data") or {}).get("notifyName", "")
-    conversation = conversations.upsert_conversation(
-        event, channel=CHANNEL, external_id=chat, contact_id=sender, contact_name=name, at=sent_at
-    )
-    stored = conversations.record_message(
-        event,
-        conversation,
-        provider_message_id=message.get("id") or event.external_id,
-        text=message.get("body", ""),
-        sent_at=sent_at,
-    )
+    if message.get("fromMe") or chat.lower() == STATUS_CHAT:
+        return
+    stored = _stored(event, message, chat)
+    if is_shared_chat(chat):
+        return
     signals.inbound_message.send(
         sender=CHANNEL,
         connection=event.connection,
-        contact_id=sender,
+        contact_id=stored.contact_id,
         text=stored.text,
-        received_at=sent_at,
-        contact_name=name,
+        received_at=stored.sent_at,
+        contact_name=stored.contact_name,
         provider_message_id=stored.provider_message_id,
     )
     automation.start_runs(event, stored)
+
+
+def _stored(event, message, chat):
+    sender = contacts.canonical_or_raw(CHANNEL, chat)
+    sent_at = conversations.from_unix(message.get("timestamp"))
+    name = _raw(message).get("notifyName", "")
+    conversation = conversations.upsert_conversation(
+        event, channel=CHANNEL, external_id=chat, contact_id=sender, contact_name=name, at=sent_at
+    )
+    return conversations.record_message(
+        event,
+        conversation,
+        provider_message_id=message.get("id") or event.external_id,
+        text=message_text(message),
+        sent_at=sent_at,
+        message_type=message_type(message),
+    )
+
+
+def _raw(message) -> dict:
+    raw = message.get("_data")
+    return raw if isinstance(raw, dict) else {}
+
+
+def is_shared_chat(chat) -> bool:
+    return chat.lower().endswith(SHARED_CHAT_SUFFIXES)
+
+
+def message_type(message) -> str:
+    """WEBJS names the type (`_data.type`, "chat" for text); NOWEB and GOWS do not, so a location,
+    a contact card or media is told by the fields WAHA fills for it."""
+    kind = _raw(message).get("type")
+    if isinstance(kind, str) and kind:
+        return "text" if kind == "chat" else kind[:32]
+    if message.get("location"):
+        return "location"
+    if message.get("vCards"):
+        return "vcard"
+    return "media" if message.get("hasMedia") else "text"
+
+
+def message_text(message) -> str:
+    """What the person wrote: a text, or a media's caption. WEBJS puts other data in `body` too
+    (a contact card's vCard, a location's base64 thumbnail), which is nobody's words."""
+    if message_type(message) not in WORDS_TYPES:
+        return ""
+    return str(message.get("body") or "")
 
 
 @handles("waha", "message.ack")
