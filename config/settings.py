@@ -579,6 +579,9 @@ AI_API_MAX_PROMPT_CHARS = env.int("AI_API_MAX_PROMPT_CHARS", default=32000)
 AI_API_MAX_COMPLETION_TOKENS = env.int("AI_API_MAX_COMPLETION_TOKENS", default=4096)
 # AI bots (apps.ai.bots): earlier messages of the conversation sent with a customer's new one.
 AI_BOT_HISTORY_MESSAGES = env.int("AI_BOT_HISTORY_MESSAGES", default=10)
+# The most tokens a bot's answer may take (about 3,000 characters of English: one chat message; a
+# longer answer still goes out, split into several).
+AI_BOT_MAX_TOKENS = env.int("AI_BOT_MAX_TOKENS", default=800)
 # AI abuse (apps.ai.abuse): one contact sending more than BURST_MESSAGES AI requests within
 # BURST_WINDOW_S seconds, or the same message REPEAT_MESSAGES times in a row, gets no AI reply for
 # THROTTLE_S seconds (one event and one review ticket per throttle window). A tenant whose

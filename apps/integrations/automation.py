@@ -257,10 +257,18 @@ def _run_id(data):
 
 
 def _send_reply(run, text):
-    """Hands the workflow's reply to the outbound pipeline (which runs its preflight)."""
+    """Hands the workflow's reply to the outbound pipeline (which runs its preflight); a reply that
+    was not sent leaves the run the reason."""
+    refusal = _reply_refusal(run, text)
+    if refusal:
+        AutomationRun.objects.filter(pk=run.pk).update(error=f"The reply was not sent: {refusal}")
+
+
+def _reply_refusal(run, text) -> str:
+    """Why the reply was not sent ("" when the pipeline took it): the pipeline's ServiceError."""
     message = run.message
-    sent = signals.answered(
-        signals.automation_reply.send(
+    try:
+        responses = signals.automation_reply.send(
             sender=AutomationRun,
             run=run,
             tenant=run.tenant,
@@ -269,11 +277,9 @@ def _send_reply(run, text):
             body=text,
             connection=message.connection,
         )
-    )
-    if not sent:
-        AutomationRun.objects.filter(pk=run.pk).update(
-            error="The reply was not sent: no outbound pipeline is installed."
-        )
+    except ServiceError as exc:
+        return exc.message
+    return "" if signals.answered(responses) else "no outbound pipeline is installed."
 
 
 def time_out_stuck_runs(now=None) -> int:

@@ -26,10 +26,12 @@ def delivery_status(
 
 
 def automation_reply(sender, run, tenant, channel, to, body, connection=None, **kwargs):
-    """A workflow's reply goes out through the pipeline like any message, preflight included. A reply
-    that cannot be a message (a channel Opsdesk does not send on) is an event, not a retry loop."""
+    """A workflow's or AI bot's reply goes out through the pipeline like any message, preflight
+    included, in as many messages as its length needs. A reply that cannot be a message (a channel
+    Opsdesk does not send on) is an event, not a retry loop; the ServiceError is raised on so the
+    run can say why its reply was not sent."""
     try:
-        return services.create_message(
+        return services.create_parts(
             tenant,
             channel=channel,
             to=to,
@@ -49,7 +51,7 @@ def automation_reply(sender, run, tenant, channel, to, body, connection=None, **
             message=f"The reply of automation run {run.pk} was not sent: {exc.message}",
             meta={"refusal": exc.code},
         )
-        return None
+        raise
 
 
 def connect():

@@ -5,7 +5,7 @@ from apps.outbound.services.connections import pause_sending, resume_sending
 from apps.outbound.services.dispatch import dispatch, process_due
 from apps.outbound.services.dispatcher import dispatch_queued, drain
 from apps.outbound.services.inbound import apply_delivery_status, record_inbound, record_inbound_batch
-from apps.outbound.services.messages import approve_message, cancel, create_message, retry
+from apps.outbound.services.messages import approve_message, cancel, create_message, create_parts, retry
 from apps.outbound.services.policies import (
     contact_policy,
     opt_in,
@@ -24,6 +24,7 @@ __all__ = [
     "cancel",
     "contact_policy",
     "create_message",
+    "create_parts",
     "dispatch",
     "dispatch_queued",
     "drain",

@@ -9,7 +9,7 @@ from apps.core.errors import ServiceError
 from apps.events import audit, codes, emit
 from apps.outbound import preflight, states
 from apps.outbound.models import OutboundMessage, Source, Status
-from apps.outbound.services import policies, validation
+from apps.outbound.services import policies, splitting, validation
 from apps.outbound.services.common import enqueue, locked, who
 
 RETRYABLE = (Status.FAILED, Status.BLOCKED_POLICY, Status.FREQUENCY_CAPPED, Status.BLOCKED_OPT_OUT)
@@ -63,6 +63,16 @@ def create_message(
     return message
 
 
+def create_parts(tenant, *, channel, body, now=None, **fields) -> list[OutboundMessage]:
+    """`create_message` for a text that may be longer than one message of the channel takes: one
+    message per part (splitting.split), all or none, created in order with one `now`, so dispatch
+    (the oldest due first, then by id) sends them in order."""
+    now = now or timezone.now()
+    parts = splitting.split(body, validation.max_body(validation.channel(channel))) or [body]
+    with transaction.atomic():
+        return [create_message(tenant, channel=channel, body=part, now=now, **fields) for part in parts]
+
+
 def _build(tenant, channel, to, body, template, kind, connection, source, contact_name, now) -> OutboundMessage:
     channel = validation.channel(channel)
     body, template = validation.content(channel, body, template)
@@ -70,7 +80,7 @@ def _build(tenant, channel, to, body, template, kind, connection, source, contac
         tenant=tenant,
         channel=channel,
         connection=validation.connection(tenant, channel, connection),
-        contact_id=validation.contact(channel, to),
+        contact_id=validation.contact(tenant, channel, to),
         contact_name=(contact_name or "").strip()[:255],
         body=body,
         template=template,

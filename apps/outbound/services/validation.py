@@ -7,9 +7,10 @@ import re
 from apps.core import contacts
 from apps.core.errors import ServiceError
 from apps.integrations.models import Connection
-from apps.outbound.models import PROVIDER_OF, Channel, Kind
+from apps.outbound.models import PROVIDER_OF, Channel, ContactChannelPolicy, Kind
 
 MAX_BODY = 4096
+MAX_BODY_OF = {Channel.WHATSAPP_CLOUD: 4096, Channel.WAHA: 4096, Channel.TELEGRAM: 4096}
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 
 
@@ -27,12 +28,24 @@ def kind(value) -> str:
     return value
 
 
-def contact(channel_name, raw) -> str:
-    """The canonical contact id (apps.core.contacts) or a refusal naming `to`."""
+def contact(tenant, channel_name, raw) -> str:
+    """The canonical contact id (apps.core.contacts) or a refusal naming `to`. An id a provider gave
+    us that `canonical` cannot read (Meta's `wa_id` of a Mexican mobile keeps the "1" after 52,
+    5215512345678) is kept as inbound stored it, but only for a contact who wrote to the tenant
+    from it on this channel: a reply goes to the id the provider gave (Meta: reply to `wa_id`)."""
     try:
         return contacts.canonical(channel_name, raw)
     except contacts.InvalidContact as exc:
+        stored = contact_or_raw(channel_name, raw)
+        if wrote_in(tenant, channel_name, stored):
+            return stored
         raise ServiceError(f"to: {exc}", "invalid_to") from None
+
+
+def wrote_in(tenant, channel_name, contact_id) -> bool:
+    return ContactChannelPolicy.objects.filter(
+        tenant=tenant, channel=channel_name, contact_id=contact_id, last_inbound_at__isnull=False
+    ).exists()
 
 
 def contact_or_raw(channel_name, raw) -> str:
@@ -48,9 +61,15 @@ def content(channel_name, body, template) -> tuple[str, dict | None]:
         return "", _template(channel_name, template)
     if not body:
         raise ServiceError("body: give the message text (or a template on WhatsApp Cloud).", "body_required")
-    if len(body) > MAX_BODY:
-        raise ServiceError(f"body: {len(body)} characters; the most a message takes is {MAX_BODY}.", "body_too_long")
+    if len(body) > max_body(channel_name):
+        raise ServiceError(
+            f"body: {len(body)} characters; the most a message takes is {max_body(channel_name)}.", "body_too_long"
+        )
     return body, None
+
+
+def max_body(channel_name) -> int:
+    return MAX_BODY_OF.get(channel_name, MAX_BODY)
 
 
 def _template(channel_name, template) -> dict:
