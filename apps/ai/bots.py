@@ -8,6 +8,7 @@ then ends the run and hands the text to the outbound pipeline (a text longer tha
 out in several), so an opted-out contact is never answered and caps and attempts apply; the model
 is not even asked for an opted-out contact."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,6 +66,9 @@ def conversation_messages(bot, message) -> list[dict]:
     return [*system, *history(bot, message), {"role": "user", "content": message.text}]
 
 
+BOT_COMMAND = re.compile(r"/start(?:@\w+)?(?:\s|$)")
+
+
 def history(bot, message) -> list[dict]:
     """Up to AI_BOT_HISTORY_MESSAGES earlier turns, in the order the messages came in: each earlier
     message of the conversation, followed by this bot's reply to it when it made one. A customer
@@ -97,8 +101,10 @@ def _earlier(message, limit) -> list[tuple]:
 
 
 def _blocked(row) -> bool:
+    """A customer message not for the model: one the input guardrail blocks, or a bot command
+    (Telegram's `/start`, which starts no reply of its own)."""
     _pk, direction, text = row
-    return direction == INBOUND and check_input([text]).blocked
+    return direction == INBOUND and (BOT_COMMAND.match(text or "") is not None or check_input([text]).blocked)
 
 
 def _replies(bot, message_ids) -> dict:

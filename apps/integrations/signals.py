@@ -34,7 +34,8 @@ inbound_messages = Signal()
 # connection, provider_message_id, status ("sent", "delivered", "read", "failed"), error_code,
 # error_title, occurred_at; a receiver returns True when it found the message
 delivery_status = Signal()
-# run, tenant, channel, to, body, connection; a receiver returns the outbound message it created
+# run, tenant, channel, to, body, connection; a receiver returns the outbound messages it created (a
+# long reply goes out in parts) or raises the ServiceError that refused it
 automation_reply = Signal()
 # connection, payload: a Chatwoot `message_created` delivery was processed (knowledge stores the
 # message for the projects that read this connection); a receiver returns how many stored it

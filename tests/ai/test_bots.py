@@ -271,6 +271,18 @@ def test_a_blocked_attack_is_not_in_the_next_prompt(client, graph, openrouter, b
     ]
 
 
+def test_a_start_command_is_not_in_the_next_prompt(client, graph, openrouter, bot, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        guest_writes(client, graph, "/start ref123", "wamid.START")
+    with django_capture_on_commit_callbacks(execute=True):
+        guest_writes(client, graph, "Is breakfast included?", "wamid.NEXT")
+
+    assert openrouter.completions[-1]["messages"] == [
+        {"role": "system", "content": PROMPT},
+        {"role": "user", "content": "Is breakfast included?"},
+    ]
+
+
 def test_messages_of_one_webhook_are_not_in_each_others_history(
     client, graph, openrouter, bot, django_capture_on_commit_callbacks
 ):
