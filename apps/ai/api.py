@@ -34,6 +34,7 @@ REFUSALS = {  # Completion.code → (status, OpenAI-style code)
     "AI_MONTHLY_LIMIT_EXCEEDED": (429, "ai_limit_reached"),
     "AI_GUARDRAIL_VIOLATION": (400, "guardrail_violation"),
     "AI_ABUSE_THROTTLED": (429, "ai_throttled"),
+    "AI_PROVIDER_REJECTED_REQUEST": (400, "provider_rejected_request"),
 }
 REFUSED_OUTCOMES = {
     Outcome.REFUSED_POLICY: (403, "ai_disabled"),

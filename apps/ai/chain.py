@@ -39,6 +39,8 @@ class ChainResult:
     attempts: tuple[Attempt, ...] = ()
     misconfigured: ProviderError | None = field(default=None)
     misconfigured_provider: str = ""
+    rejected: ProviderError | None = field(default=None)
+    rejected_provider: str = ""
 
     @property
     def fallback(self) -> bool:
@@ -103,9 +105,18 @@ def run(
         answer, stop = _try(name, messages, *asked, attempts, circuits.get(name))
         if answer is not None:
             return ChainResult(answer, name, tuple(attempts))
+        if stop is not None and callers_fault(stop, options):
+            return _mock(messages, fallback_text, attempts, rejected=stop, rejected_provider=name)
         if stop is not None:
             return _mock(messages, fallback_text, attempts, misconfigured=stop, misconfigured_provider=name)
     return _mock(messages, fallback_text, attempts)
+
+
+def callers_fault(error: ProviderError, options) -> bool:
+    """A 400 to a request that carried the caller's own options (JSON mode, stop sequences…) and does
+    not name our model or key is the caller's to fix (OpenAI refuses JSON mode when no message says
+    "JSON"): it goes back to the caller, and operators are not told their settings are wrong."""
+    return bool(options) and error.kind == kinds.BAD_REQUEST and error.code not in kinds.OUR_SETTINGS_CODES
 
 
 def _try(name, messages, model, max_tokens, temperature, options, attempts, known_circuit=None):

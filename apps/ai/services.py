@@ -35,6 +35,7 @@ OUTPUT_BLOCKED = "AI_OUTPUT_BLOCKED"
 ABUSE_THROTTLED = "AI_ABUSE_THROTTLED"
 FALLBACK_SENT = "AI_FAILURE_FALLBACK_SENT"
 MISCONFIGURED = "AI_PROVIDER_MISCONFIGURED"
+PROVIDER_REJECTED = "AI_PROVIDER_REJECTED_REQUEST"
 STORED_MESSAGES = 50
 STORED_CHARS = 4000
 
@@ -252,6 +253,8 @@ def _chain_answer(call: Call) -> Completion:
         fallback_text=ai_settings.fallback_text,
         circuits=call.known.circuits if call.known else None,
     )
+    if result.rejected is not None:
+        return _rejected_request(call, result)
     if result.provider == chain.MOCK:
         return _mock_answer(call, result)
     return _checked_answer(call, result, ai_settings)
@@ -274,6 +277,24 @@ def _mock_answer(call: Call, result: chain.ChainResult) -> Completion:
         provider=chain.MOCK,
         model=result.answer.model,
         fallback=result.fallback,
+        request_id=row.pk,
+    )
+
+
+def _rejected_request(call: Call, result: chain.ChainResult) -> Completion:
+    """The provider refused what the caller asked for (chain.callers_fault): no fallback text, the
+    caller gets the provider's reason."""
+    _release(call)
+    error, provider = result.rejected, result.rejected_provider
+    row = _record(call, Outcome.INVALID, result=result, refusal_code=PROVIDER_REJECTED)
+    message = f"{provider} refused the request: {error.message}"[:1000]
+    return Completion(
+        ok=False,
+        text="",
+        outcome=Outcome.INVALID,
+        code=PROVIDER_REJECTED,
+        message=message,
+        provider=provider,
         request_id=row.pk,
     )
 

@@ -9,7 +9,7 @@ import pytest
 from apps.ai.models import AIRequest, Outcome
 from apps.events.models import SystemEvent
 from apps.tenants.models import UsageCounter
-from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import OPENAI, OPENROUTER, FakeLLM
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/ai/chat/completions"
@@ -232,3 +232,44 @@ def test_an_answer_the_providers_filter_stopped_part_way_is_never_sent(tenant_ap
     row = AIRequest.objects.get()
     assert (row.outcome, row.chain[0]["kind"]) == (Outcome.MOCK, "no_answer")
     assert not SystemEvent.objects.filter(code="AI_FAILURE_FALLBACK_SENT").exists()
+
+
+@pytest.fixture
+def openai_only(settings):
+    with FakeLLM(OPENAI, reply_text='{"breakfast": true}') as fake:
+        settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = fake.base_url, fake.api_key
+        settings.OPENROUTER_API_KEY = ""
+        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+        yield fake
+
+
+JSON_MODE = {"response_format": {"type": "json_object"}}
+
+
+def test_a_request_the_provider_refuses_for_the_callers_options_is_a_400_with_its_reason(tenant_api, openai_only):
+    response = post(tenant_api, {"messages": [QUESTION], **JSON_MODE})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "provider_rejected_request" and "'json'" in error["message"]
+    row = AIRequest.objects.get()
+    assert (row.outcome, row.refusal_code) == (Outcome.INVALID, "AI_PROVIDER_REJECTED_REQUEST")
+    assert not SystemEvent.objects.filter(code="AI_PROVIDER_MISCONFIGURED").exists()
+    assert not UsageCounter.objects.filter(value__gt=0).exists()
+
+
+def test_json_mode_asked_for_in_words_is_answered(tenant_api, openai_only):
+    ask = {"role": "user", "content": "Is breakfast included? Answer in JSON."}
+    response = post(tenant_api, {"messages": [ask], **JSON_MODE})
+
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == '{"breakfast": true}'
+
+
+def test_an_unknown_model_stays_the_operators_to_fix_even_with_options(tenant_api, openai_only):
+    openai_only.always(openai_only.bad_request())
+
+    response = post(tenant_api, {"messages": [QUESTION], "top_p": 0.5})
+
+    assert response.status_code == 200 and response.json()["provider"] == "mock"
+    assert SystemEvent.objects.filter(code="AI_PROVIDER_MISCONFIGURED").exists()

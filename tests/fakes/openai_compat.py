@@ -217,6 +217,17 @@ class FakeLLM(FakeServer):
         )
         return self.error(400, message, param="max_tokens", code="unsupported_parameter")
 
+    def _json_mode_unasked(self, payload) -> Reply | None:
+        """OpenAI refuses JSON mode unless a message asks for JSON in words."""
+        json_mode = (payload.get("response_format") or {}).get("type") == "json_object"
+        asked = any("json" in str(m.get("content", "")).lower() for m in payload["messages"] if isinstance(m, dict))
+        if self.flavor != OPENAI or not json_mode or asked:
+            return None
+        message = (
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+        )
+        return self.error(400, message, param="messages")
+
     # --- answering -----------------------------------------------------------------------------
 
     def _answer(self, request):
@@ -233,7 +244,7 @@ class FakeLLM(FakeServer):
             return self.error(400, "We could not parse the JSON body of your request.")
         if not isinstance(payload, dict) or not isinstance(payload.get("messages"), list) or not payload["messages"]:
             return self.error(400, "Missing required parameter: 'messages'.", param="messages")
-        if rejected := self._rejected_parameter(payload):
+        if rejected := self._rejected_parameter(payload) or self._json_mode_unasked(payload):
             return rejected
         prompt_tokens = sum(
             len(str(m.get("content", "")).split()) + 4 for m in payload["messages"] if isinstance(m, dict)

@@ -38,6 +38,9 @@ CONFIGURATION = frozenset({BAD_REQUEST, UNAUTHORIZED})
 # empty answer cut at the token budget, or one the content filter stopped) is about this request.
 UNHEALTHY = frozenset({TIMEOUT, CONNECTION, RATE_LIMITED, SERVER_ERROR, INVALID_RESPONSE, CREDITS, QUOTA})
 
+# 400 codes that name what operators configure (the model), whoever sent the request.
+OUR_SETTINGS_CODES = frozenset({"model_not_found"})
+
 FIXES = {
     BAD_REQUEST: "check the model name in settings or the bot and the request the gateway sends",
     UNAUTHORIZED: "set a valid API key for this provider (the key is missing, revoked or lacks access)",
