@@ -34,7 +34,8 @@ def _contact_ids(tenant, shapes: Shapes) -> list:
     if not shapes.phones:
         return []
     return [
-        model.objects.filter(tenant=tenant, channel__in=WHATSAPP_CHANNELS, contact_id__in=sorted(shapes.phones))
+        model.objects.for_tenant(tenant)
+        .filter(channel__in=WHATSAPP_CHANNELS, contact_id__in=sorted(shapes.phones))
         .annotate(phone=F("contact_id"), email=Value("", output_field=CharField()))
         .values_list("phone", "email")
         .order_by()
@@ -45,10 +46,10 @@ def _contact_ids(tenant, shapes: Shapes) -> list:
 def _written(tenant, shapes: Shapes) -> list:
     """Guests and requesters by the number and address as typed (any punctuation, maybe national)."""
     found = [
-        Reservation.objects.filter(tenant=tenant).annotate(phone=_digits("guest_phone"), email=Lower("guest_email")),
-        Ticket.objects.filter(tenant=tenant, requester_user__isnull=True).annotate(
-            phone=_digits("requester_phone"), email=Lower("requester_email")
-        ),
+        Reservation.objects.for_tenant(tenant).annotate(phone=_digits("guest_phone"), email=Lower("guest_email")),
+        Ticket.objects.for_tenant(tenant)
+        .filter(requester_user__isnull=True)
+        .annotate(phone=_digits("requester_phone"), email=Lower("requester_email")),
     ]
     matching = _matching(shapes)
     return [query.filter(matching).values_list("phone", "email").order_by() for query in found]

@@ -26,6 +26,21 @@ class InboundMessage:
 # connection, contact_id, text, received_at, contact_name, provider_message_id (the provider's id of
 # the message: a receiver that keeps messages uses it to take a redelivered one once)
 inbound_message = Signal()
+
+
+def tell_inbound(channel, connection, stored) -> None:
+    """`inbound_message` for one message a handler has just stored (its `ConversationMessage`)."""
+    inbound_message.send(
+        sender=channel,
+        connection=connection,
+        contact_id=stored.contact_id,
+        text=stored.text,
+        received_at=stored.sent_at,
+        contact_name=stored.contact_name,
+        provider_message_id=stored.provider_message_id,
+    )
+
+
 # messages: a list of InboundMessage, in the order they were received. Batch handlers send it once
 # per batch, then `inbound_message` per message with `batched=True`, so a receiver connected to
 # both ignores the batched single calls and a receiver connected only to the single one still hears

@@ -94,10 +94,14 @@ class OpenAICompatibleProvider:
     def classify(self, status: int, body, headers) -> ProviderError:
         """The error for a non-200 answer, by status; subclasses read their own bodies first."""
         message = self.error_message(body) or f"HTTP {status}"
-        error = ProviderError(status_kind(status), message, status=status, retry_after=retry_after(headers))
-        error.code = self.error_code(body)
-        error.retryable = str(headers.get("x-should-retry") or "").strip().lower() != "false"
-        return error
+        return ProviderError(
+            status_kind(status),
+            message,
+            status=status,
+            retry_after=retry_after(headers),
+            code=self.error_code(body),
+            retryable=str(headers.get("x-should-retry") or "").strip().lower() != "false",
+        )
 
     def error_message(self, body) -> str:
         error = body.get("error") if isinstance(body, dict) else None

@@ -76,16 +76,24 @@ class ProviderError(Exception):
     the next provider (every kind except our own configuration errors). `code` is the provider's error
     code when it sends one; `retryable` is False when it said not to retry (`x-should-retry: false`)."""
 
-    code = ""
-    retryable = True
-
-    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        code: str = "",
+        retryable: bool = True,
+    ):
         assert kind in KINDS, kind
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.code = code
+        self.retryable = retryable
 
     @property
     def falls_back(self) -> bool:

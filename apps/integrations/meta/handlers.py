@@ -47,15 +47,7 @@ def inbound_message(event):
         sent_at=sent_at,
         message_type=message.get("type", "text"),
     )
-    signals.inbound_message.send(
-        sender=CHANNEL,
-        connection=event.connection,
-        contact_id=sender,
-        text=stored.text,
-        received_at=sent_at,
-        contact_name=name,
-        provider_message_id=stored.provider_message_id,
-    )
+    signals.tell_inbound(CHANNEL, event.connection, stored)
     automation.start_runs(event, stored)
 
 

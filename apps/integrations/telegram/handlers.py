@@ -17,15 +17,7 @@ def message(event):
     stored = _stored(event, message, chat)
     if "message" not in event.payload or chat.get("type") != "private":
         return
-    signals.inbound_message.send(
-        sender=CHANNEL,
-        connection=event.connection,
-        contact_id=stored.contact_id,
-        text=stored.text,
-        received_at=stored.sent_at,
-        contact_name=stored.contact_name,
-        provider_message_id=stored.provider_message_id,
-    )
+    signals.tell_inbound(CHANNEL, event.connection, stored)
     if not is_start(stored.text):
         automation.start_runs(event, stored)
 

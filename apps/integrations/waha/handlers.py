@@ -87,15 +87,7 @@ def inbound_message(event):
     stored = _stored(event, message, chat)
     if is_shared_chat(chat):
         return
-    signals.inbound_message.send(
-        sender=CHANNEL,
-        connection=event.connection,
-        contact_id=stored.contact_id,
-        text=stored.text,
-        received_at=stored.sent_at,
-        contact_name=stored.contact_name,
-        provider_message_id=stored.provider_message_id,
-    )
+    signals.tell_inbound(CHANNEL, event.connection, stored)
     automation.start_runs(event, stored)
 
 

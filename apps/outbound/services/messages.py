@@ -68,7 +68,7 @@ def create_parts(tenant, *, channel, body, now=None, **fields) -> list[OutboundM
     message per part (splitting.split), all or none, created in order with one `now`, so dispatch
     (the oldest due first, then by id) sends them in order."""
     now = now or timezone.now()
-    parts = splitting.split(body, validation.max_body(validation.channel(channel))) or [body]
+    parts = splitting.split(body, validation.MAX_BODY) or [body]
     with transaction.atomic():
         return [create_message(tenant, channel=channel, body=part, now=now, **fields) for part in parts]
 

@@ -9,8 +9,7 @@ from apps.core.errors import ServiceError
 from apps.integrations.models import Connection
 from apps.outbound.models import PROVIDER_OF, Channel, ContactChannelPolicy, Kind
 
-MAX_BODY = 4096
-MAX_BODY_OF = {Channel.WHATSAPP_CLOUD: 4096, Channel.WAHA: 4096, Channel.TELEGRAM: 4096}
+MAX_BODY = 4096  # characters of text per message on WhatsApp Cloud, WAHA and Telegram alike
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 
 
@@ -43,9 +42,11 @@ def contact(tenant, channel_name, raw) -> str:
 
 
 def wrote_in(tenant, channel_name, contact_id) -> bool:
-    return ContactChannelPolicy.objects.filter(
-        tenant=tenant, channel=channel_name, contact_id=contact_id, last_inbound_at__isnull=False
-    ).exists()
+    return (
+        ContactChannelPolicy.objects.for_tenant(tenant)
+        .filter(channel=channel_name, contact_id=contact_id, last_inbound_at__isnull=False)
+        .exists()
+    )
 
 
 def contact_or_raw(channel_name, raw) -> str:
@@ -61,15 +62,9 @@ def content(channel_name, body, template) -> tuple[str, dict | None]:
         return "", _template(channel_name, template)
     if not body:
         raise ServiceError("body: give the message text (or a template on WhatsApp Cloud).", "body_required")
-    if len(body) > max_body(channel_name):
-        raise ServiceError(
-            f"body: {len(body)} characters; the most a message takes is {max_body(channel_name)}.", "body_too_long"
-        )
+    if len(body) > MAX_BODY:
+        raise ServiceError(f"body: {len(body)} characters; the most a message takes is {MAX_BODY}.", "body_too_long")
     return body, None
-
-
-def max_body(channel_name) -> int:
-    return MAX_BODY_OF.get(channel_name, MAX_BODY)
 
 
 def _template(channel_name, template) -> dict:
