@@ -9,7 +9,7 @@ import pytest
 from apps.ai.models import AIRequest, Outcome
 from apps.events.models import SystemEvent
 from apps.tenants.models import UsageCounter
-from tests.fakes.openai_compat import OPENAI, OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import OPENAI, sole_provider
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/ai/chat/completions"
@@ -18,10 +18,7 @@ QUESTION = {"role": "user", "content": "Is breakfast included?"}
 
 @pytest.fixture
 def openrouter(settings):
-    with FakeLLM(OPENROUTER, reply_text="Yes, from 7 to 10.") as fake:
-        settings.OPENROUTER_BASE_URL, settings.OPENROUTER_API_KEY = fake.base_url, fake.api_key
-        settings.OPENAI_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+    with sole_provider(settings, reply_text="Yes, from 7 to 10.") as fake:
         yield fake
 
 
@@ -236,10 +233,7 @@ def test_an_answer_the_providers_filter_stopped_part_way_is_never_sent(tenant_ap
 
 @pytest.fixture
 def openai_only(settings):
-    with FakeLLM(OPENAI, reply_text='{"breakfast": true}') as fake:
-        settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = fake.base_url, fake.api_key
-        settings.OPENROUTER_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+    with sole_provider(settings, OPENAI, reply_text='{"breakfast": true}') as fake:
         yield fake
 
 

@@ -5,7 +5,7 @@ import openai
 import pytest
 
 from apps.accounts import services as key_services
-from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import sole_provider
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUESTION = {"role": "user", "content": "Is breakfast included?"}
@@ -13,10 +13,7 @@ QUESTION = {"role": "user", "content": "Is breakfast included?"}
 
 @pytest.fixture
 def openrouter(settings):
-    with FakeLLM(OPENROUTER, reply_text="Yes, from 7 to 10.") as fake:
-        settings.OPENROUTER_BASE_URL, settings.OPENROUTER_API_KEY = fake.base_url, fake.api_key
-        settings.OPENAI_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+    with sole_provider(settings, reply_text="Yes, from 7 to 10.") as fake:
         yield fake
 
 

@@ -14,7 +14,7 @@ from apps.integrations.models import AutomationRun, Bot
 from apps.outbound.models import OutboundMessage, Status
 from tests.fakes import serving
 from tests.fakes.graph import FakeGraph
-from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import sole_provider
 from tests.fakes.telegram import FakeTelegram
 from tests.integrations import signing
 from tests.outbound.conftest import PHONE
@@ -37,10 +37,7 @@ def meta(tenant, graph, settings):
 
 @pytest.fixture
 def openrouter(settings):
-    with FakeLLM(OPENROUTER, reply_text="Breakfast is served from 7 to 10.") as fake:
-        settings.OPENROUTER_BASE_URL, settings.OPENROUTER_API_KEY = fake.base_url, fake.api_key
-        settings.OPENAI_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+    with sole_provider(settings, reply_text="Breakfast is served from 7 to 10.") as fake:
         settings.META_APP_SECRET = APP_SECRET
         yield fake
 

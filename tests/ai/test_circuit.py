@@ -2,16 +2,15 @@
 an open circuit is skipped without a network call, after the cooldown exactly one caller probes,
 and the probe's outcome closes or reopens it. Each change is an event."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.ai import chain, circuit, services
 from apps.ai.models import AIRequest, ProviderCircuit
 from apps.events.models import SystemEvent
+from tests.threads import all_at_once
 
 State = ProviderCircuit.State
 HELLO = [{"role": "user", "content": "Hello"}]
@@ -131,23 +130,9 @@ def test_a_moderation_refusal_does_not_count_against_the_provider(openrouter, op
 
 
 def in_two_processes(work):
-    """Runs `work()` in two threads at once, each on its own database connection (as two web or
-    worker processes would), and returns both results."""
-    barrier, results = threading.Barrier(2), [None, None]
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    """`work()` in two threads at once, each on its own database connection (as two web or worker
+    processes would): both results."""
+    return all_at_once(2, work)
 
 
 @pytest.mark.django_db(transaction=True)

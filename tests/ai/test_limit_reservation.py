@@ -3,7 +3,6 @@ statement, so calls that arrive together cannot pass the limit; further from it 
 counted with the row after the call, as before, with no extra round trip."""
 
 import json
-import threading
 
 import pytest
 from django.db import connection
@@ -15,6 +14,7 @@ from apps.core import db_context
 from apps.events.models import SystemEvent
 from apps.tenants import usage
 from tests.factories import PlanFactory, TenantFactory
+from tests.threads import all_at_once
 
 QUESTION = [{"role": "user", "content": "Is breakfast included?"}]
 
@@ -27,25 +27,14 @@ def requests_today(tenant):
     return usage.ai_usage_for(tenant).requests_today
 
 
-def all_at_once(count, work, tenant):
-    """Runs `work()` in `count` threads released together, each on its own database connection in
-    the tenant's context (as a worker's bot reply runs), and returns their results."""
-    barrier, results = threading.Barrier(count), [None] * count
+def in_tenant(tenant, work):
+    """`work` as a worker's bot reply runs it: in the tenant's database context."""
 
-    def run(index):
-        try:
-            barrier.wait()
-            with db_context.tenant_context(tenant):
-                results[index] = work()
-        finally:
-            connection.close()
+    def run():
+        with db_context.tenant_context(tenant):
+            return work()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return run
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,7 +43,7 @@ def test_calls_arriving_together_make_only_the_requests_the_limit_leaves(openrou
     usage.increment(tenant, "ai_requests", 1)
     openrouter.always(openrouter.hang(0.2))
 
-    results = all_at_once(6, lambda: complete(tenant, "api", QUESTION), tenant)
+    results = all_at_once(6, in_tenant(tenant, lambda: complete(tenant, "api", QUESTION)))
 
     assert sorted(r.outcome for r in results) == [Outcome.ANSWERED] * 2 + [Outcome.REFUSED_POLICY] * 4
     assert {r.code for r in results if not r.ok} == {"AI_DAILY_LIMIT_EXCEEDED"}
@@ -67,7 +56,7 @@ def test_the_monthly_limit_holds_under_concurrent_calls_too(openrouter):
     tenant = tenant_with(daily=100, monthly=2)
     openrouter.always(openrouter.hang(0.2))
 
-    results = all_at_once(4, lambda: complete(tenant, "api", QUESTION), tenant)
+    results = all_at_once(4, in_tenant(tenant, lambda: complete(tenant, "api", QUESTION)))
 
     assert [r.code for r in results].count("AI_MONTHLY_LIMIT_EXCEEDED") == 2
     assert len(openrouter.completions) == 2

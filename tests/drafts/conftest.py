@@ -10,7 +10,7 @@ import pytest
 from apps.drafts import services
 from apps.knowledge import search
 from tests.fakes.chatwoot import FakeChatwoot
-from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import sole_provider
 from tests.integrations.services import wait_until
 from tests.knowledge.search_fixtures import searchable_source
 
@@ -27,10 +27,7 @@ def _fresh_search_cache():
 
 @pytest.fixture
 def llm(settings):
-    with FakeLLM(OPENROUTER, api_key="sk-or-v1-test", reply_text=DRAFT_TEXT) as fake:
-        settings.OPENROUTER_BASE_URL, settings.OPENROUTER_API_KEY = fake.base_url, fake.api_key
-        settings.OPENAI_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1
+    with sole_provider(settings, api_key="sk-or-v1-test", reply_text=DRAFT_TEXT) as fake:
         yield fake
 
 

@@ -19,6 +19,7 @@ without messages. `broken()` and `stream_error()` are 200s that are not completi
 import itertools
 import json
 import time
+from contextlib import contextmanager
 
 from tests.fakes.server import FakeServer, Reply
 
@@ -274,3 +275,15 @@ def _openai_type(status) -> str:
     if status >= 500:
         return "server_error"
     return "invalid_request_error"
+
+
+@contextmanager
+def sole_provider(settings, flavor=OPENROUTER, *, timeout_s=1.0, **fake_options):
+    """A running FakeLLM wired into `settings` as the only provider with a key, with short timeouts."""
+    own, other = ("OPENROUTER", "OPENAI") if flavor == OPENROUTER else ("OPENAI", "OPENROUTER")
+    with FakeLLM(flavor, **fake_options) as fake:
+        setattr(settings, f"{own}_BASE_URL", fake.base_url)
+        setattr(settings, f"{own}_API_KEY", fake.api_key)
+        setattr(settings, f"{other}_API_KEY", "")
+        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = timeout_s
+        yield fake

@@ -11,7 +11,7 @@ from apps.integrations import services as integration_services
 from apps.integrations.models import AutomationRun, ConversationMessage
 from apps.outbound.models import ContactChannelPolicy, OutboundMessage
 from tests.fakes import serving
-from tests.fakes.openai_compat import OPENROUTER, FakeLLM
+from tests.fakes.openai_compat import sole_provider
 from tests.fakes.waha import FakeWaha
 from tests.integrations import signing
 
@@ -27,10 +27,7 @@ waha_server = serving(FakeWaha)
 
 @pytest.fixture
 def openrouter(settings):
-    with FakeLLM(OPENROUTER, reply_text=REPLY) as fake:
-        settings.OPENROUTER_BASE_URL, settings.OPENROUTER_API_KEY = fake.base_url, fake.api_key
-        settings.OPENAI_API_KEY = ""
-        settings.AI_TIMEOUT_S = settings.AI_CONNECT_TIMEOUT_S = 1.0
+    with sole_provider(settings, reply_text=REPLY) as fake:
         settings.OUTBOUND_HTTP_TIMEOUT_S = settings.OUTBOUND_HTTP_CONNECT_TIMEOUT_S = 0.5
         yield fake
 
